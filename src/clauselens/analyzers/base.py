@@ -1,0 +1,98 @@
+"""What every analyzer takes and gives: the ``Analyzer`` protocol and its input records.
+
+An analyzer is pure with respect to the store: it receives a ``ClauseInput`` (the clause, the
+text to put in the prompt and its document's context) and returns an ``AnalysisResult`` (a valid
+analysis or a recorded failure). Persisting is the caller's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from clauselens.schemas import AnalysisResult, Clause
+
+OFFLINE_MODEL = "offline-rules"
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """The document a clause belongs to, as the document-context prompt block shows it."""
+
+    entity: str
+    title: str
+    terms_type: str
+    outline: tuple[str, ...] = ()
+    document_id: str = ""
+
+
+@dataclass(frozen=True)
+class ClauseInput:
+    """One clause ready for analysis.
+
+    ``text`` is the full stored clause; ``prompt_text`` is what the model sees (``text`` itself,
+    or a cut copy when the clause is over the input budget, with ``truncated`` and the reason).
+    """
+
+    clause_sha256: str
+    heading_path: tuple[str, ...]
+    text: str
+    prompt_text: str
+    truncated: bool
+    truncation_reason: str | None
+    document: DocumentContext
+    clause_pk: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+_BREAK = re.compile(r"(?<=[.!?;:])\s|\n")
+
+
+def cut_for_prompt(text: str, max_chars: int) -> tuple[str, str | None]:
+    """Cut ``text`` to at most ``max_chars`` at a sentence or line boundary when possible.
+
+    Returns the prompt text and the truncation reason (None when nothing was cut).
+    """
+    if len(text) <= max_chars:
+        return text, None
+    head = text[:max_chars]
+    breaks = [m.end() for m in _BREAK.finditer(head)]
+    cut = breaks[-1] if breaks and breaks[-1] > max_chars // 2 else max_chars
+    kept = head[:cut].rstrip()
+    reason = (
+        f"clause is {len(text):,} characters, over the model input budget of {max_chars:,}; "
+        f"the first {len(kept):,} characters were sent"
+    )
+    return kept, reason
+
+
+def clause_input(clause: Clause, document: DocumentContext, max_chars: int) -> ClauseInput:
+    """Build the analyzer input for a segmented clause."""
+    prompt_text, reason = cut_for_prompt(clause.text, max_chars)
+    return ClauseInput(
+        clause_sha256=clause.clause_sha256,
+        heading_path=tuple(clause.heading_path),
+        text=clause.text,
+        prompt_text=prompt_text,
+        truncated=reason is not None,
+        truncation_reason=reason,
+        document=document,
+    )
+
+
+class Analyzer(Protocol):
+    """Produces analyses for clauses. ``name`` is ``claude`` or ``offline``."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def prompt_version(self) -> str: ...
+
+    async def analyze(self, clause: ClauseInput) -> AnalysisResult: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,62 @@
+"""What every command shares: Settings on the click context, the store, error mapping, output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import click
+import sqlalchemy as sa
+
+from clauselens.config import Settings
+from clauselens.errors import ClauselensError
+from clauselens.store import open_store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class State:
+    """The click context object: Settings built once, the store opened on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: sa.Engine | None = None
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            self._engine = open_store(self.settings.db_url)
+        return self._engine
+
+
+def state() -> State:
+    obj = click.get_current_context().find_object(State)
+    if obj is None:  # pragma: no cover - the group always sets it
+        raise click.UsageError("internal: no state on the context")
+    return obj
+
+
+def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn the project's errors into a one-line message and the error's exit status."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ClauselensError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)

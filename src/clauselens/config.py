@@ -1,0 +1,115 @@
+"""Settings: one object, built once at the edge (the CLI or the caller) and passed in.
+
+Precedence: explicit argument > environment (``CLAUSELENS_*``) > config file
+(``$CLAUSELENS_HOME/config.toml``, default ``~/.clauselens/config.toml``) > default.
+The API key is never part of Settings: the SDK reads it from the environment, and we only
+ever ask whether it is present.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from clauselens.errors import ConfigError
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+
+
+class SegmentSettings(BaseModel):
+    """Size bounds of segmentation (words) and the model input budget (characters)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_words: int = Field(1500, ge=20)
+    min_words: int = Field(15, ge=0)
+    prompt_max_chars: int = Field(30_000, ge=500)
+
+
+class Settings(BaseModel):
+    """Everything that shapes behaviour, with its default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".clauselens")
+    db_url: str = "sqlite:///clauselens.db"
+    max_capture_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    segment: SegmentSettings = Field(default_factory=SegmentSettings)
+
+    analyzer: str = "auto"
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    max_tokens: int = Field(4096, ge=256)
+    max_tokens_retry: int = Field(8192, ge=256)
+    max_attempts: int = Field(3, ge=1, le=10)
+    request_timeout: float = Field(120.0, gt=0)
+    retry_max_wait: float = Field(120.0, ge=0)
+    retry_initial_wait: float = Field(1.0, ge=0)
+    retry_max_backoff: float = Field(30.0, ge=0)
+
+    concurrency: int = Field(8, ge=1, le=512)
+    rpm: int | None = Field(None, ge=1)
+    tpm: int | None = Field(None, ge=1)
+    triage_threshold: float = Field(0.15, ge=0, le=1)
+
+    reviewer: str | None = None
+    serve_token: str | None = None
+
+
+_ENV_KEYS: dict[str, str] = {
+    "CLAUSELENS_HOME": "home",
+    "CLAUSELENS_DB": "db_url",
+    "CLAUSELENS_MODEL": "model",
+    "CLAUSELENS_ANALYZER": "analyzer",
+    "ANTHROPIC_BASE_URL": "base_url",
+    "CLAUSELENS_CONCURRENCY": "concurrency",
+    "CLAUSELENS_REVIEWER": "reviewer",
+    "CLAUSELENS_SERVE_TOKEN": "serve_token",
+    "CLAUSELENS_MAX_CAPTURE_BYTES": "max_capture_bytes",
+}
+
+
+def normalise_db_url(value: str) -> str:
+    """Accept a bare file path as well as a SQLAlchemy URL."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{value}"
+
+
+def _config_file(home: Path) -> dict[str, Any]:
+    path = home / "config.toml"
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Build Settings from explicit overrides, the environment and the config file."""
+    env = os.environ if env is None else env
+    from_env = {field: env[key] for key, field in _ENV_KEYS.items() if env.get(key)}
+    explicit = {k: v for k, v in (overrides or {}).items() if v is not None}
+    home = Path(explicit.get("home") or from_env.get("home") or Path.home() / ".clauselens")
+    values: dict[str, Any] = {**_config_file(home), **from_env, **explicit, "home": home}
+    if "db_url" in values:
+        values["db_url"] = normalise_db_url(str(values["db_url"]))
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc
+
+
+def api_key_present(env: Mapping[str, str] | None = None) -> bool:
+    """Whether an Anthropic API key is set (its value is never read here)."""
+    env = os.environ if env is None else env
+    return bool(env.get("ANTHROPIC_API_KEY"))

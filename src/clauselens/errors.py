@@ -1,0 +1,111 @@
+"""The one error hierarchy of clauselens.
+
+Library code raises these; the CLI maps them to messages and exit codes. Exceptions carry
+data (paths, clause ids, attempts, usage), not only a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ClauselensError(Exception):
+    """Base of every error clauselens raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(ClauselensError):
+    """The command was called wrongly (bad option, unknown document, missing argument)."""
+
+    exit_code = 2
+
+
+class ConfigError(ClauselensError):
+    """Settings or a shipped data file are invalid."""
+
+    exit_code = 2
+
+
+class CaptureError(ClauselensError):
+    """A capture cannot be ingested: empty, binary, mis-encoded, too large, unreadable."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ManifestError(ClauselensError):
+    """A manifest line or row is malformed."""
+
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+class StoreError(ClauselensError):
+    """The store cannot be opened, migrated or written. A run stops on it."""
+
+
+class NotFoundError(UsageError):
+    """A document, version, clause, analysis or run named by the user does not exist."""
+
+
+@dataclass
+class AttemptError:
+    """One failed attempt at analysing a clause: what went wrong and what it cost."""
+
+    attempt: int
+    kind: str
+    message: str
+    usage: dict[str, int] = field(default_factory=dict)
+    raw_output: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "attempt": self.attempt,
+            "kind": self.kind,
+            "message": self.message,
+            "usage": dict(self.usage),
+            "raw_output": self.raw_output,
+        }
+
+
+class AnalysisError(ClauselensError):
+    """An analysis failed for good: every attempt's error and the summed usage are attached."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        clause_sha256: str,
+        attempts: list[AttemptError],
+        usage: dict[str, int],
+        stop_reason: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.clause_sha256 = clause_sha256
+        self.attempts = attempts
+        self.usage = usage
+        self.stop_reason = stop_reason
+
+
+class ApiError(ClauselensError):
+    """The model API refused the request for a reason retrying cannot fix (400, 401, 403, 404)."""
+
+    def __init__(self, message: str, *, status_code: int | None, request_id: str | None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class ReviewError(UsageError):
+    """A review action is not allowed (invalid edit, missing note, unknown state)."""
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = reasons or []

@@ -1,0 +1,39 @@
+"""Persistence: SQLAlchemy 2 Core over SQLite (WAL) by default, PostgreSQL by URL.
+
+``open_store`` returns an engine with every migration applied. Each stage opens its own short
+transactions with ``engine.begin()``; nothing holds a transaction across a model call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from clauselens.errors import StoreError
+from clauselens.store import tables
+from clauselens.store.migrations import apply_migrations
+
+__all__ = ["open_store", "tables"]
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def open_store(url: str) -> sa.Engine:
+    """Open (creating if needed) the store at ``url`` and bring its schema up to date."""
+    try:
+        engine = sa.create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        apply_migrations(engine)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the store at {url}: {exc}") from exc
+    return engine

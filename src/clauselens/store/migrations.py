@@ -1,0 +1,79 @@
+"""Schema migrations: small functions applied once, in order, and recorded in ``_migrations``.
+
+Each migration receives a connection inside the transaction that records it. A migration that
+adds to a table must check what is there, so that it also runs after migration 0001 created the
+table from the current definition in ``tables.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from clauselens.store import tables
+
+Migration = Callable[[sa.Connection], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+_migrations_table = sa.Table(
+    "_migrations",
+    sa.MetaData(),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@migration
+def m0001_initial_schema(conn: sa.Connection) -> None:
+    tables.metadata.create_all(conn)
+
+
+_SQLITE_APPEND_ONLY = [
+    """CREATE TRIGGER IF NOT EXISTS review_events_no_update BEFORE UPDATE ON review_events
+       BEGIN SELECT RAISE(ABORT, 'review_events is append-only: past events cannot change'); END""",
+    """CREATE TRIGGER IF NOT EXISTS review_events_no_delete BEFORE DELETE ON review_events
+       BEGIN SELECT RAISE(ABORT, 'review_events is append-only: past events cannot be deleted');
+       END""",
+]
+
+_POSTGRES_APPEND_ONLY = [
+    """CREATE OR REPLACE FUNCTION review_events_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'review_events is append-only: past events cannot change'; END;
+       $$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER review_events_no_change BEFORE UPDATE OR DELETE ON review_events
+       FOR EACH ROW EXECUTE FUNCTION review_events_append_only()""",
+]
+
+
+@migration
+def m0002_review_events_append_only(conn: sa.Connection) -> None:
+    statements = {
+        "sqlite": _SQLITE_APPEND_ONLY,
+        "postgresql": _POSTGRES_APPEND_ONLY,
+    }.get(conn.dialect.name, [])
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
+def apply_migrations(engine: sa.Engine) -> list[str]:
+    """Apply the migrations not yet recorded; return the names applied."""
+    applied: list[str] = []
+    with engine.begin() as conn:
+        _migrations_table.create(conn, checkfirst=True)
+        done = set(conn.execute(sa.select(_migrations_table.c.name)).scalars())
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        with engine.begin() as conn:
+            fn(conn)
+            conn.execute(_migrations_table.insert().values(name=name, applied_at=datetime.now(UTC)))
+        applied.append(name)
+    return applied

@@ -1,0 +1,199 @@
+"""The store's tables (SQLAlchemy Core). ``migrations.py`` creates and evolves them.
+
+Words follow DESIGN.md: documents, captures (immutable, raw bytes in ``blobs`` by SHA-256),
+versions, clauses, provisions, analyses, flags, review_events (append-only), runs, batches,
+changes.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("entity", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("terms_type", sa.Text, nullable=False),
+    sa.Column("first_tracked", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_verified", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("entity", "title", name="uq_documents_entity_title"),
+)
+
+blobs = sa.Table(
+    "blobs",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+captures = sa.Table(
+    "captures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_pk", sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("content_sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("captured_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source_url", sa.Text),
+    sa.Column("archive_url", sa.Text),
+    sa.Column("source_path", sa.Text),
+    sa.Column("metadata_source", sa.String(16), nullable=False),
+    sa.Column("text_sha256", sa.String(64), nullable=False),
+    sa.Column("version_pk", sa.ForeignKey("versions.id"), index=True),
+    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint(
+        "document_pk", "content_sha256", "captured_at", name="uq_captures_doc_content_time"
+    ),
+)
+
+versions = sa.Table(
+    "versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_pk", sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("capture_pk", sa.Integer, nullable=False),
+    sa.Column("captured_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text_sha256", sa.String(64), nullable=False),
+    sa.Column("extractor", sa.String(64), nullable=False),
+    sa.Column("looks_cut_off", sa.Boolean, nullable=False, default=False),
+    sa.Column("cut_off_reason", sa.Text),
+    sa.Column("segmented_with", sa.String(64)),
+    sa.Column("aligned", sa.Boolean, nullable=False, default=False),
+)
+
+clauses = sa.Table(
+    "clauses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version_pk", sa.ForeignKey("versions.id"), nullable=False, index=True),
+    sa.Column("idx", sa.Integer, nullable=False),
+    sa.Column("heading_path", sa.JSON, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("clause_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("truncated", sa.Boolean, nullable=False, default=False),
+    sa.Column("truncation_reason", sa.Text),
+    sa.Column("provision_pk", sa.ForeignKey("provisions.id"), index=True),
+    sa.UniqueConstraint("version_pk", "idx", name="uq_clauses_version_idx"),
+)
+
+provisions = sa.Table(
+    "provisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("provision_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("document_pk", sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("first_version_pk", sa.ForeignKey("versions.id"), nullable=False),
+)
+
+analyses = sa.Table(
+    "analyses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("clause_sha256", sa.String(64), nullable=False),
+    sa.Column("analyzer", sa.String(16), nullable=False),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("prompt_version", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # valid | failed
+    sa.Column("analysis", sa.JSON),  # ClauseAnalysis as produced
+    sa.Column("reviewed_analysis", sa.JSON),  # an analyst's edit, when there is one
+    sa.Column("error", sa.Text),
+    sa.Column("provenance", sa.JSON, nullable=False),
+    sa.Column("input_truncated", sa.Boolean, nullable=False, default=False),
+    sa.Column("triaged_out", sa.Boolean, nullable=False, default=False),
+    sa.Column("triage_reason", sa.Text),
+    sa.Column("severity", sa.String(8)),
+    sa.Column("confidence", sa.String(8)),
+    sa.Column("review_status", sa.String(16), nullable=False, default="pending"),
+    sa.Column("reviewed_by", sa.Text),
+    sa.Column("reviewed_at", sa.DateTime(timezone=True)),
+    sa.Column("clause_pk", sa.ForeignKey("clauses.id")),  # the clause it was first made for
+    sa.Column("run_id", sa.String(40), index=True),
+    sa.Column("generated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint(
+        "clause_sha256", "analyzer", "model", "prompt_version", name="uq_analyses_key"
+    ),
+)
+
+flags = sa.Table(
+    "flags",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("analysis_pk", sa.ForeignKey("analyses.id"), nullable=False, index=True),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.UniqueConstraint("analysis_pk", "code", name="uq_flags_analysis_code"),
+)
+
+review_events = sa.Table(
+    "review_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("analysis_pk", sa.ForeignKey("analyses.id"), nullable=False, index=True),
+    sa.Column("action", sa.String(16), nullable=False),  # approve | edit | reject
+    sa.Column("reviewer", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("note", sa.Text),
+    sa.Column("before", sa.JSON),
+    sa.Column("after", sa.JSON),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("analyzer", sa.String(16), nullable=False),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("prompt_version", sa.String(32), nullable=False),
+    sa.Column("via", sa.String(16), nullable=False, default="messages"),
+    sa.Column("status", sa.String(16), nullable=False),  # running|succeeded|partial|failed|waiting
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("usage", sa.JSON, nullable=False),
+    sa.Column("cost_usd", sa.Float, nullable=False, default=0.0),
+    sa.Column("paths", sa.JSON, nullable=False),
+)
+
+batches = sa.Table(
+    "batches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("batch_id", sa.String(80), nullable=False, unique=True),
+    sa.Column("run_id", sa.ForeignKey("runs.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("collected_at", sa.DateTime(timezone=True)),
+    sa.Column("requests", sa.JSON, nullable=False),  # custom_id -> {clause_pk, clause_sha256}
+)
+
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_pk", sa.ForeignKey("documents.id"), nullable=False, index=True),
+    sa.Column("from_version_pk", sa.ForeignKey("versions.id"), nullable=False),
+    sa.Column("to_version_pk", sa.ForeignKey("versions.id"), nullable=False),
+    sa.Column("provision_pk", sa.ForeignKey("provisions.id"), nullable=False),
+    sa.Column("change_class", sa.String(16), nullable=False),
+    sa.Column("old_clause_pk", sa.ForeignKey("clauses.id")),
+    sa.Column("new_clause_pk", sa.ForeignKey("clauses.id")),
+    sa.Column("similarity", sa.Float),
+    sa.Column("change_analysis", sa.JSON),
+    sa.Column("analyzer", sa.String(16)),
+    sa.Column("severity", sa.String(8)),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint(
+        "to_version_pk", "provision_pk", "change_class", name="uq_changes_version_provision"
+    ),
+)
