@@ -1,0 +1,227 @@
+"""Turning provision text into vectors: the ``Embedder`` protocol and its embedded default.
+
+An embedder is fitted once on a corpus and then maps any text to a row vector whose L2 norm is 1
+(or 0 for a text with no known feature), so that a dot product is a cosine in [0, 1] for
+non-negative features. Its state round-trips through JSON-safe parameters plus numpy arrays, so an
+index can be saved without pickle. An embedding model can implement the same protocol later
+(dense rows) and register a loader in ``EMBEDDER_LOADERS``.
+
+The default, ``TfidfEmbedder``, needs no network and no model download: sublinear TF-IDF over
+normalised text, word 1-2 grams blended with character 3-5 grams inside word boundaries (the two
+L2-normalised blocks are concatenated with weights sqrt(w) and sqrt(1-w), so a dot product is
+w * word cosine + (1-w) * char cosine). ``bench/similarity_eval.py`` measures the choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse  # type: ignore[import-untyped]
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
+
+from clauselens.similarity._text import normalise_for_similarity
+
+FloatArray = npt.NDArray[np.float32]
+Matrix = Any  # a scipy.sparse CSR matrix or a dense FloatArray, rows L2-normalised
+
+
+@dataclass(frozen=True)
+class EmbedderState:
+    """What it takes to rebuild a fitted embedder: JSON-safe ``params`` and numpy ``arrays``."""
+
+    name: str
+    params: dict[str, Any]
+    arrays: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
+
+
+class Embedder(Protocol):
+    """Maps texts to L2-normalised rows. ``name`` picks the loader; ``version`` changes with the
+    parameters or the fitted vocabulary, so cached vectors can be told apart."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def fitted(self) -> bool: ...
+
+    def fit(self, texts: Sequence[str]) -> None: ...
+
+    def transform(self, texts: Sequence[str]) -> Matrix: ...
+
+    def unknown_share(self, texts: Sequence[str]) -> float:
+        """Share of the texts' tokens the fitted model does not know (vocabulary drift)."""
+        ...
+
+    def state(self) -> EmbedderState: ...
+
+
+@dataclass(frozen=True)
+class TfidfParams:
+    """Parameters of ``TfidfEmbedder``; ``char_weight`` 0 switches the character block off."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (3, 5)
+    char_weight: float = 0.5
+    min_df: int = 1
+    max_df: float = 1.0
+    sublinear_tf: bool = True
+
+
+@dataclass
+class _Block:
+    """One fitted vocabulary (word or char) and its idf weights."""
+
+    analyzer: str
+    ngrams: tuple[int, int]
+    terms: list[str]
+    idf: FloatArray
+    _vectoriser: CountVectorizer | None = None
+
+    def vectoriser(self) -> CountVectorizer:
+        if self._vectoriser is None:
+            self._vectoriser = _count_vectoriser(
+                self.analyzer, self.ngrams, vocabulary={t: i for i, t in enumerate(self.terms)}
+            )
+        return self._vectoriser
+
+    def transform(self, texts: Sequence[str], sublinear: bool) -> Any:
+        counts = self.vectoriser().transform(texts).astype(np.float32)
+        if sublinear:
+            np.log(counts.data, out=counts.data)
+            counts.data += 1.0
+        counts.data *= self.idf[counts.indices]
+        return normalize(counts, norm="l2", copy=False)
+
+
+def _count_vectoriser(
+    analyzer: str,
+    ngrams: tuple[int, int],
+    *,
+    vocabulary: dict[str, int] | None = None,
+    min_df: int = 1,
+    max_df: float = 1.0,
+) -> CountVectorizer:
+    return CountVectorizer(
+        analyzer=analyzer,
+        ngram_range=ngrams,
+        preprocessor=normalise_for_similarity,
+        lowercase=False,
+        token_pattern=r"(?u)\b\w+\b" if analyzer == "word" else None,
+        vocabulary=vocabulary,
+        min_df=min_df,
+        max_df=max_df,
+        dtype=np.float32,
+    )
+
+
+def _fit_block(
+    analyzer: str, ngrams: tuple[int, int], texts: Sequence[str], params: TfidfParams
+) -> _Block:
+    vec = _count_vectoriser(analyzer, ngrams, min_df=params.min_df, max_df=params.max_df)
+    try:
+        counts = vec.fit_transform(texts)
+    except ValueError:  # empty vocabulary: every text was blank
+        return _Block(analyzer, ngrams, [], np.zeros(0, dtype=np.float32))
+    df = np.bincount(counts.tocsc().indices, minlength=counts.shape[1])
+    idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
+    terms = [""] * len(vec.vocabulary_)
+    for term, i in vec.vocabulary_.items():
+        terms[i] = term
+    return _Block(analyzer, ngrams, terms, idf)
+
+
+class TfidfEmbedder:
+    """Sublinear TF-IDF, word 1-2 grams blended with char 3-5 grams (see the module docstring)."""
+
+    name = "tfidf"
+
+    def __init__(self, params: TfidfParams | None = None) -> None:
+        self.params = params or TfidfParams()
+        self._blocks: list[tuple[_Block, float]] = []
+
+    @property
+    def fitted(self) -> bool:
+        return bool(self._blocks)
+
+    @property
+    def version(self) -> str:
+        digest = hashlib.sha256(json.dumps(asdict(self.params), sort_keys=True).encode())
+        for block, _ in self._blocks:
+            digest.update("\x00".join(block.terms).encode())
+        return f"tfidf-1:{digest.hexdigest()[:16]}"
+
+    def fit(self, texts: Sequence[str]) -> None:
+        p = self.params
+        blocks = [(_fit_block("word", p.word_ngrams, texts, p), 1.0 - p.char_weight)]
+        if p.char_weight > 0:
+            blocks.append((_fit_block("char_wb", p.char_ngrams, texts, p), p.char_weight))
+        self._blocks = blocks
+
+    def transform(self, texts: Sequence[str]) -> Matrix:
+        if not self._blocks:
+            raise RuntimeError("TfidfEmbedder.transform called before fit")
+        parts = [
+            block.transform(texts, self.params.sublinear_tf) * np.float32(np.sqrt(weight))
+            for block, weight in self._blocks
+        ]
+        stacked = sparse.hstack(parts, format="csr", dtype=np.float32)
+        return normalize(stacked, norm="l2", copy=False)
+
+    def unknown_share(self, texts: Sequence[str]) -> float:
+        if not self._blocks or not texts:
+            return 0.0
+        block = self._blocks[0][0]
+        analyse = block.vectoriser().build_analyzer()
+        known = block.vectoriser().vocabulary
+        tokens = [t for text in texts for t in analyse(text)]
+        if not tokens:
+            return 0.0
+        return sum(1 for t in tokens if t not in known) / len(tokens)
+
+    def state(self) -> EmbedderState:
+        blocks = [
+            {"analyzer": b.analyzer, "ngrams": list(b.ngrams), "terms": b.terms, "weight": w}
+            for b, w in self._blocks
+        ]
+        arrays = {f"idf_{i}": b.idf for i, (b, _) in enumerate(self._blocks)}
+        return EmbedderState(self.name, {"params": asdict(self.params), "blocks": blocks}, arrays)
+
+    @classmethod
+    def from_state(cls, state: EmbedderState) -> TfidfEmbedder:
+        raw = state.params["params"]
+        params = TfidfParams(
+            **{
+                **raw,
+                "word_ngrams": tuple(raw["word_ngrams"]),
+                "char_ngrams": tuple(raw["char_ngrams"]),
+            }
+        )
+        emb = cls(params)
+        emb._blocks = [
+            (
+                _Block(
+                    b["analyzer"],
+                    (b["ngrams"][0], b["ngrams"][1]),
+                    list(b["terms"]),
+                    state.arrays[f"idf_{i}"].astype(np.float32),
+                ),
+                float(b["weight"]),
+            )
+            for i, b in enumerate(state.params["blocks"])
+        ]
+        return emb
+
+
+EMBEDDER_LOADERS: dict[str, Callable[[EmbedderState], Embedder]] = {
+    TfidfEmbedder.name: TfidfEmbedder.from_state,
+}

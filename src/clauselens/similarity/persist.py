@@ -1,0 +1,106 @@
+"""Saving and loading a ``SimilarityIndex`` without pickle, so a store can cache it.
+
+A saved index is a directory with two files:
+
+- ``index.json``: format version, embedder name/version/parameters (its vocabulary included),
+  category weight, refit policy, category code order, and the items (key, entity, document,
+  text, categories) in row order;
+- ``arrays.npz`` (``allow_pickle=False``): the row matrix (CSR parts or a dense array), the
+  category matrix and the embedder's arrays (idf weights), prefixed ``emb_``.
+
+Loading installs the saved rows as they are, so query results are identical to the saved index.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse  # type: ignore[import-untyped]
+
+from clauselens.similarity.embedder import EMBEDDER_LOADERS, EmbedderState
+from clauselens.similarity.index import RefitPolicy, SimilarityIndex
+from clauselens.similarity.records import Item
+
+FORMAT = "clauselens-similarity-index/1"
+
+
+def save_index(index: SimilarityIndex, path: str | Path) -> Path:
+    """Write ``index`` to the directory ``path`` (created if needed); return the directory."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = index.embedder.state()
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "embedder": {"name": state.name, "version": index.embedder.version, "params": state.params},
+        "category_weight": index.category_weight,
+        "refit_policy": asdict(index.refit_policy),
+        "category_codes": index.categories.ordered(),
+        "items": [
+            {
+                "key": it.key,
+                "entity": it.entity,
+                "document": it.document,
+                "text": it.text,
+                "categories": list(it.categories),
+            }
+            for it in index.items
+        ],
+    }
+    arrays: dict[str, Any] = {f"emb_{k}": v for k, v in state.arrays.items()}
+    arrays["categories"] = index.category_matrix
+    matrix = index.matrix
+    if matrix is None:
+        arrays["kind"] = np.array("empty")
+    elif sparse.issparse(matrix):
+        csr = sparse.csr_matrix(matrix)
+        arrays.update(
+            kind=np.array("csr"),
+            data=csr.data,
+            indices=csr.indices,
+            indptr=csr.indptr,
+            shape=np.array(csr.shape),
+        )
+    else:
+        arrays.update(kind=np.array("dense"), dense=np.asarray(matrix))
+    (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    np.savez_compressed(folder / "arrays.npz", **arrays)
+    return folder
+
+
+def load_index(path: str | Path) -> SimilarityIndex:
+    """Read an index written by ``save_index``."""
+    folder = Path(path)
+    meta = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{folder} is not a saved similarity index ({meta.get('format')!r})")
+    with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    emb_meta = meta["embedder"]
+    emb_arrays = {k[4:]: v for k, v in arrays.items() if k.startswith("emb_")}
+    embedder = EMBEDDER_LOADERS[emb_meta["name"]](
+        EmbedderState(emb_meta["name"], emb_meta["params"], emb_arrays)
+    )
+    index = SimilarityIndex(
+        embedder,
+        category_weight=float(meta["category_weight"]),
+        refit_policy=RefitPolicy(**meta["refit_policy"]),
+    )
+    items = [
+        Item(d["key"], d["entity"], d["document"], d["text"], tuple(d["categories"]))
+        for d in meta["items"]
+    ]
+    kind = str(arrays["kind"])
+    if kind == "empty":
+        return index
+    if kind == "csr":
+        matrix = sparse.csr_matrix(
+            (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
+        )
+    else:
+        matrix = arrays["dense"]
+    index.restore(items, matrix, arrays["categories"], list(meta["category_codes"]))
+    return index
