@@ -15,7 +15,7 @@ from clauselens.errors import StoreError
 from clauselens.store import tables
 from clauselens.store.migrations import apply_migrations
 
-__all__ = ["open_store", "tables"]
+__all__ = ["insert_pk", "open_store", "tables"]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -37,3 +37,11 @@ def open_store(url: str) -> sa.Engine:
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot open the store at {url}: {exc}") from exc
     return engine
+
+
+def insert_pk(conn: sa.Connection, statement: sa.Insert) -> int:
+    """Execute an INSERT and return the new row's integer primary key."""
+    key = conn.execute(statement).inserted_primary_key
+    if key is None:  # pragma: no cover - every table here has an integer key
+        raise StoreError("insert returned no primary key")
+    return int(key[0])

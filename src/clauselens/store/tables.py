@@ -7,7 +7,30 @@ changes.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import sqlalchemy as sa
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as UTC; SQLite's naive values come back as UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: clauselens stores timezone-aware times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 metadata = sa.MetaData()
 
@@ -19,8 +42,8 @@ documents = sa.Table(
     sa.Column("entity", sa.Text, nullable=False),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("terms_type", sa.Text, nullable=False),
-    sa.Column("first_tracked", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("last_verified", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("first_tracked", UTCDateTime(), nullable=False),
+    sa.Column("last_verified", UTCDateTime(), nullable=False),
     sa.UniqueConstraint("entity", "title", name="uq_documents_entity_title"),
 )
 
@@ -39,14 +62,14 @@ captures = sa.Table(
     sa.Column("document_pk", sa.ForeignKey("documents.id"), nullable=False, index=True),
     sa.Column("content_sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), nullable=False),
     sa.Column("format", sa.String(16), nullable=False),
-    sa.Column("captured_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("captured_at", UTCDateTime(), nullable=False),
     sa.Column("source_url", sa.Text),
     sa.Column("archive_url", sa.Text),
     sa.Column("source_path", sa.Text),
     sa.Column("metadata_source", sa.String(16), nullable=False),
     sa.Column("text_sha256", sa.String(64), nullable=False),
     sa.Column("version_pk", sa.ForeignKey("versions.id"), index=True),
-    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ingested_at", UTCDateTime(), nullable=False),
     sa.UniqueConstraint(
         "document_pk", "content_sha256", "captured_at", name="uq_captures_doc_content_time"
     ),
@@ -58,7 +81,7 @@ versions = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("document_pk", sa.ForeignKey("documents.id"), nullable=False, index=True),
     sa.Column("capture_pk", sa.Integer, nullable=False),
-    sa.Column("captured_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("captured_at", UTCDateTime(), nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("text_sha256", sa.String(64), nullable=False),
     sa.Column("extractor", sa.String(64), nullable=False),
@@ -114,10 +137,10 @@ analyses = sa.Table(
     sa.Column("confidence", sa.String(8)),
     sa.Column("review_status", sa.String(16), nullable=False, default="pending"),
     sa.Column("reviewed_by", sa.Text),
-    sa.Column("reviewed_at", sa.DateTime(timezone=True)),
+    sa.Column("reviewed_at", UTCDateTime()),
     sa.Column("clause_pk", sa.ForeignKey("clauses.id")),  # the clause it was first made for
     sa.Column("run_id", sa.String(40), index=True),
-    sa.Column("generated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("generated_at", UTCDateTime(), nullable=False),
     sa.UniqueConstraint(
         "clause_sha256", "analyzer", "model", "prompt_version", name="uq_analyses_key"
     ),
@@ -141,7 +164,7 @@ review_events = sa.Table(
     sa.Column("analysis_pk", sa.ForeignKey("analyses.id"), nullable=False, index=True),
     sa.Column("action", sa.String(16), nullable=False),  # approve | edit | reject
     sa.Column("reviewer", sa.Text, nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
     sa.Column("note", sa.Text),
     sa.Column("before", sa.JSON),
     sa.Column("after", sa.JSON),
@@ -151,8 +174,8 @@ runs = sa.Table(
     "runs",
     metadata,
     sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime()),
     sa.Column("analyzer", sa.String(16), nullable=False),
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("prompt_version", sa.String(32), nullable=False),
@@ -172,8 +195,8 @@ batches = sa.Table(
     sa.Column("batch_id", sa.String(80), nullable=False, unique=True),
     sa.Column("run_id", sa.ForeignKey("runs.id"), nullable=False, index=True),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("collected_at", sa.DateTime(timezone=True)),
+    sa.Column("submitted_at", UTCDateTime(), nullable=False),
+    sa.Column("collected_at", UTCDateTime()),
     sa.Column("requests", sa.JSON, nullable=False),  # custom_id -> {clause_pk, clause_sha256}
 )
 
@@ -192,7 +215,7 @@ changes = sa.Table(
     sa.Column("change_analysis", sa.JSON),
     sa.Column("analyzer", sa.String(16)),
     sa.Column("severity", sa.String(8)),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
     sa.UniqueConstraint(
         "to_version_pk", "provision_pk", "change_class", name="uq_changes_version_provision"
     ),

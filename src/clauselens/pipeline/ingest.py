@@ -1,0 +1,340 @@
+"""Ingest: captures (files, folders, manifests) → documents, captures, versions and clauses.
+
+Each capture goes in its own transaction: a bad file is reported and skipped, the others go in,
+and a failure half-way leaves the store as it was. Raw bytes are kept content-addressed in
+``blobs``. A capture whose extracted text equals the version in force at its ``captured_at`` adds
+no version and only moves the document's ``last_verified``; versions are ordered by
+``captured_at`` whatever order the files arrive in. A new version is segmented (and its clauses
+aligned with the version before it) inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from clauselens.config import Settings
+from clauselens.errors import CaptureError, ClauselensError, ManifestError, StoreError
+from clauselens.pipeline import align
+from clauselens.pipeline.cutoff import looks_cut_off
+from clauselens.pipeline.extract import Extracted, extract
+from clauselens.pipeline.manifest import CaptureMeta, discover
+from clauselens.pipeline.segment import SEGMENTER_VERSION, segment
+from clauselens.store import insert_pk
+from clauselens.store import tables as t
+from clauselens.textnorm import sha256_hex
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["new_version", "unchanged", "already_ingested", "failed"]
+
+
+@dataclass
+class CaptureOutcome:
+    path: str
+    outcome: Outcome
+    message: str = ""
+    document_id: str | None = None
+    version_pk: int | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[CaptureOutcome] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+    @property
+    def failed(self) -> list[CaptureOutcome]:
+        return [o for o in self.outcomes if o.outcome == "failed"]
+
+    @property
+    def new_versions(self) -> list[int]:
+        return [o.version_pk for o in self.outcomes if o.version_pk and o.outcome == "new_version"]
+
+
+class DocumentRow(BaseModel):
+    document_id: str
+    entity: str
+    title: str
+    terms_type: str
+    versions: int
+    captures: int
+    first_tracked: datetime
+    last_verified: datetime
+    latest_content_sha256: str
+
+
+def document_id_for(entity: str, title: str) -> str:
+    """Stable document id: the same entity and title give the same id on every machine."""
+    key = f"{entity.strip().casefold()}\x1f{title.strip().casefold()}".encode()
+    return "CL-D-" + hashlib.sha256(key).hexdigest()[:8]
+
+
+def read_capture(path: Path, settings: Settings) -> tuple[bytes, Extracted]:
+    """Read and extract one file, refusing what is too large before reading it."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CaptureError(name, f"cannot read: {exc.strerror or exc}") from exc
+    if size > settings.max_capture_bytes:
+        raise CaptureError(
+            name,
+            f"file is {size / 1e6:.1f} MB, over the capture limit of "
+            f"{settings.max_capture_bytes / 1e6:.1f} MB (setting max_capture_bytes, "
+            "env CLAUSELENS_MAX_CAPTURE_BYTES)",
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CaptureError(name, f"cannot read: {exc.strerror or exc}") from exc
+    return raw, extract(raw, name)
+
+
+def ingest(
+    engine: sa.Engine,
+    paths: Iterable[Path],
+    settings: Settings,
+    options: Mapping[str, Any] | None = None,
+) -> IngestReport:
+    """Ingest every capture named by ``paths``; bad captures are reported, not fatal."""
+    report = IngestReport()
+    for entry in discover(list(paths), options or {}):
+        if isinstance(entry, ManifestError):
+            report.outcomes.append(CaptureOutcome(entry.path, "failed", str(entry)))
+            continue
+        report.outcomes.append(ingest_one(engine, entry, settings))
+    return report
+
+
+def ingest_one(engine: sa.Engine, meta: CaptureMeta, settings: Settings) -> CaptureOutcome:
+    """One capture in one transaction. Capture problems are an outcome; store errors raise."""
+    try:
+        raw, extracted = read_capture(meta.path, settings)
+        with engine.begin() as conn:
+            return _record(conn, meta, raw, extracted, settings)
+    except CaptureError as exc:
+        log.warning("skipped %s", exc)
+        return CaptureOutcome(str(meta.path), "failed", exc.reason)
+    except ClauselensError as exc:
+        return CaptureOutcome(str(meta.path), "failed", str(exc))
+    except SQLAlchemyError as exc:
+        raise StoreError(f"store error while ingesting {meta.path}: {exc}") from exc
+
+
+def _document(conn: sa.Connection, meta: CaptureMeta) -> tuple[int, str]:
+    doc_id = document_id_for(meta.entity, meta.title)
+    row = conn.execute(sa.select(t.documents.c.id).where(t.documents.c.document_id == doc_id))
+    pk = row.scalar_one_or_none()
+    if pk is None:
+        pk = insert_pk(
+            conn,
+            t.documents.insert().values(
+                document_id=doc_id,
+                entity=meta.entity,
+                title=meta.title,
+                terms_type=meta.terms_type,
+                first_tracked=meta.captured_at,
+                last_verified=meta.captured_at,
+            ),
+        )
+    return int(pk), doc_id
+
+
+def _store_blob(conn: sa.Connection, digest: str, raw: bytes) -> None:
+    exists = conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256 == digest)).first()
+    if exists is None:
+        conn.execute(t.blobs.insert().values(sha256=digest, size=len(raw), data=raw))
+
+
+def _record(
+    conn: sa.Connection, meta: CaptureMeta, raw: bytes, extracted: Extracted, settings: Settings
+) -> CaptureOutcome:
+    doc_pk, doc_id = _document(conn, meta)
+    digest = sha256_hex(raw)
+    text_sha = sha256_hex(extracted.text.encode("utf-8"))
+    seen = conn.execute(
+        sa.select(t.captures.c.id).where(
+            t.captures.c.document_pk == doc_pk,
+            t.captures.c.content_sha256 == digest,
+            t.captures.c.captured_at == meta.captured_at,
+        )
+    ).first()
+    if seen is not None:
+        return CaptureOutcome(str(meta.path), "already_ingested", "", doc_id)
+    _store_blob(conn, digest, raw)
+    capture_pk = insert_pk(
+        conn,
+        t.captures.insert().values(
+            document_pk=doc_pk,
+            content_sha256=digest,
+            format=extracted.format,
+            captured_at=meta.captured_at,
+            source_url=meta.source_url,
+            archive_url=meta.archive_url,
+            source_path=str(meta.path),
+            metadata_source=meta.source,
+            text_sha256=text_sha,
+            ingested_at=datetime.now(UTC),
+        ),
+    )
+    version_pk, is_new = _place_version(
+        conn, doc_pk, capture_pk, meta, extracted, text_sha, settings
+    )
+    conn.execute(
+        t.captures.update().where(t.captures.c.id == capture_pk).values(version_pk=version_pk)
+    )
+    _refresh_dates(conn, doc_pk)
+    outcome: Outcome = "new_version" if is_new else "unchanged"
+    return CaptureOutcome(str(meta.path), outcome, "", doc_id, version_pk)
+
+
+def _neighbours(conn: sa.Connection, doc_pk: int, at: datetime) -> tuple[Any, Any]:
+    v = t.versions
+    cols = (v.c.id, v.c.text_sha256, v.c.captured_at, v.c.text)
+    before = conn.execute(
+        sa.select(*cols)
+        .where(v.c.document_pk == doc_pk, v.c.captured_at <= at)
+        .order_by(v.c.captured_at.desc(), v.c.id.desc())
+        .limit(1)
+    ).first()
+    after = conn.execute(
+        sa.select(*cols)
+        .where(v.c.document_pk == doc_pk, v.c.captured_at > at)
+        .order_by(v.c.captured_at, v.c.id)
+        .limit(1)
+    ).first()
+    return before, after
+
+
+def _place_version(
+    conn: sa.Connection,
+    doc_pk: int,
+    capture_pk: int,
+    meta: CaptureMeta,
+    extracted: Extracted,
+    text_sha: str,
+    settings: Settings,
+) -> tuple[int, bool]:
+    before, after = _neighbours(conn, doc_pk, meta.captured_at)
+    if before is not None and before.text_sha256 == text_sha:
+        return int(before.id), False
+    if after is not None and after.text_sha256 == text_sha:
+        # The same text was already known from a later capture: it was in force earlier.
+        conn.execute(
+            t.versions.update()
+            .where(t.versions.c.id == after.id)
+            .values(captured_at=meta.captured_at, capture_pk=capture_pk)
+        )
+        return int(after.id), False
+    cut, reason = looks_cut_off(extracted.text, before.text if before is not None else None)
+    version_pk = int(
+        insert_pk(
+            conn,
+            t.versions.insert().values(
+                document_pk=doc_pk,
+                capture_pk=capture_pk,
+                captured_at=meta.captured_at,
+                text=extracted.text,
+                text_sha256=text_sha,
+                extractor=extracted.extractor,
+                looks_cut_off=cut,
+                cut_off_reason=reason,
+                segmented_with=SEGMENTER_VERSION,
+                aligned=False,
+            ),
+        )
+    )
+    _store_clauses(conn, version_pk, extracted.text, settings)
+    align.align_version(conn, version_pk)
+    if after is not None:  # a version arrived late: the next one must be re-aligned to it
+        align.align_version(conn, int(after.id))
+    return version_pk, True
+
+
+def _store_clauses(conn: sa.Connection, version_pk: int, text: str, settings: Settings) -> None:
+    rows = [
+        {
+            "version_pk": version_pk,
+            "idx": c.index,
+            "heading_path": list(c.heading_path),
+            "text": c.text,
+            "start": c.start,
+            "end": c.end,
+            "clause_sha256": c.clause_sha256,
+            "truncated": c.truncated,
+            "truncation_reason": c.truncation_reason,
+        }
+        for c in segment(text, settings.segment)
+    ]
+    if rows:
+        conn.execute(t.clauses.insert(), rows)
+
+
+def _refresh_dates(conn: sa.Connection, doc_pk: int) -> None:
+    """first_tracked: the earliest capture; last_verified: the latest capture of the latest
+    version (the last time a capture confirmed the text now in force)."""
+    c, v = t.captures, t.versions
+    first = conn.execute(sa.select(sa.func.min(c.c.captured_at)).where(c.c.document_pk == doc_pk))
+    latest_version = (
+        sa.select(v.c.id)
+        .where(v.c.document_pk == doc_pk)
+        .order_by(v.c.captured_at.desc(), v.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    last = conn.execute(
+        sa.select(sa.func.max(c.c.captured_at)).where(c.c.version_pk == latest_version)
+    )
+    first_at, last_at = first.scalar_one(), last.scalar_one()
+    conn.execute(
+        t.documents.update()
+        .where(t.documents.c.id == doc_pk)
+        .values(first_tracked=first_at, last_verified=last_at or first_at)
+    )
+
+
+def list_documents(engine: sa.Engine) -> list[DocumentRow]:
+    """Every tracked document with its counts, dates and latest content hash."""
+    d, v, c = t.documents, t.versions, t.captures
+    with engine.connect() as conn:
+        docs = conn.execute(sa.select(d).order_by(d.c.entity, d.c.title)).all()
+        out = []
+        for doc in docs:
+            n_versions = conn.execute(
+                sa.select(sa.func.count()).where(v.c.document_pk == doc.id)
+            ).scalar_one()
+            n_captures = conn.execute(
+                sa.select(sa.func.count()).where(c.c.document_pk == doc.id)
+            ).scalar_one()
+            latest = conn.execute(
+                sa.select(c.c.content_sha256)
+                .where(c.c.document_pk == doc.id)
+                .order_by(c.c.captured_at.desc(), c.c.id.desc())
+                .limit(1)
+            ).scalar_one()
+            out.append(
+                DocumentRow(
+                    document_id=doc.document_id,
+                    entity=doc.entity,
+                    title=doc.title,
+                    terms_type=doc.terms_type,
+                    versions=n_versions,
+                    captures=n_captures,
+                    first_tracked=doc.first_tracked,
+                    last_verified=doc.last_verified,
+                    latest_content_sha256=latest,
+                )
+            )
+    return out
