@@ -1,0 +1,1 @@
+"""The offline analyzer: knowledge base, rules and a CLAUDETTE classifier; no network."""

@@ -1,0 +1,166 @@
+"""Text forms the offline analyzer works on: classifier tokens and sentence spans.
+
+The CLAUDETTE corpus is lower-cased and tokenised in the Penn Treebank style of Stanford
+CoreNLP: brackets become ``-lrb-``/``-rrb-``, opening double quotes ````` and closing ones
+``''``, punctuation and clitics (``n't``, ``'s``) stand apart, abbreviations such as ``u.s.`` or
+``e.g.`` keep their dots. ``normalise_for_classifier`` turns real (Markdown) clause text into that
+form, so the classifier sees at inference what it saw in training.
+
+``sentence_spans`` cuts a clause into sentences and list items as character spans of the
+original text: evidence quotes are taken from those spans, so they are verbatim by construction.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_BRACKETS = {"(": "-lrb-", ")": "-rrb-", "[": "-lsb-", "]": "-rsb-", "{": "-lcb-", "}": "-rcb-"}
+_ABBREVIATIONS = frozenset(
+    [
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "llc",
+        "plc",
+        "etc",
+        "vs",
+        "no",
+        "nos",
+        "art",
+        "arts",
+        "sec",
+        "para",
+        "p",
+        "pp",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "st",
+        "jr",
+        "sr",
+        "approx",
+        "dept",
+        "fig",
+        "cf",
+        "al",
+    ]
+)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|(?<!\w)_(?!\s))")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE)
+_MD_RULE = re.compile(r"^\s*([-=*_])\1{2,}\s*$", re.MULTILINE)
+_BULLET = re.compile(r"^\s*(?:[-+•●▪◦]|\d{1,3}[.)])\s+", re.MULTILINE)
+_CLITIC = re.compile(r"(?i)^(.+?)(n't|'s|'re|'ll|'ve|'m|'d)$")
+_ABBREV_DOTTED = re.compile(r"^(?:[a-z]\.){2,}$|^[a-z]\.$")
+_URLISH = re.compile(r"^(?:https?://|www\.)|@|^[\w-]+(?:\.[\w-]+)+/?$")
+_LEAD_PUNCT = re.compile(r"^([\"'`$#(\[{]|``)")
+_TRAIL_PUNCT = re.compile(r"([,;:!?%)\]}\"']|'')$")
+
+
+def _prepare(text: str) -> str:
+    """Unicode and Markdown clean-up that keeps words and punctuation."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_HEADING.sub("", text)
+    text = _MD_RULE.sub(" ", text)
+    text = _BULLET.sub(" ", text)
+    text = _MD_EMPHASIS.sub("", text)
+    text = text.replace("’", "'").replace("‘", "`").replace("“", ' " ').replace("”", ' " ')
+    text = re.sub(r"\s*[—–]\s*", " -- ", text)
+    text = text.replace("...", " ... ").replace("…", " ... ")
+    return text.lower()
+
+
+def _split_token(token: str) -> list[str]:
+    """Split one whitespace token into PTB tokens (without the quote-direction pass)."""
+    lead: list[str] = []
+    trail: list[str] = []
+    while token:
+        if token in _BRACKETS:
+            lead.append(token)
+            token = ""
+            break
+        m = _LEAD_PUNCT.match(token)
+        if m and len(token) > len(m.group(1)):
+            lead.append(m.group(1))
+            token = token[len(m.group(1)) :]
+            continue
+        if token.endswith(".") and len(token) > 1 and not _keeps_dot(token):
+            trail.insert(0, ".")
+            token = token[:-1]
+            continue
+        m = _TRAIL_PUNCT.search(token)
+        if m and len(token) > len(m.group(1)):
+            trail.insert(0, m.group(1))
+            token = token[: -len(m.group(1))]
+            continue
+        break
+    core: list[str] = []
+    if token:
+        m = _CLITIC.match(token)
+        core = [m.group(1), m.group(2)] if m else [token]
+    return lead + core + trail
+
+
+def _keeps_dot(token: str) -> bool:
+    bare = token[:-1]
+    return bool(
+        bare in _ABBREVIATIONS or _ABBREV_DOTTED.match(token) or ("." in bare and len(bare) <= 6)
+    )
+
+
+def normalise_for_classifier(text: str) -> str:
+    """Lower-case and PTB-tokenise ``text`` the way the CLAUDETTE corpus was released."""
+    tokens: list[str] = []
+    for raw in _prepare(text).split():
+        if _URLISH.search(raw) and not raw.endswith((",", ";", ")")):
+            tokens.extend(_split_token(raw) if raw.endswith(".") else [raw])
+            continue
+        tokens.extend(_split_token(raw))
+    out: list[str] = []
+    open_double = True
+    for tok in tokens:
+        if tok == '"':
+            out.append("``" if open_double else "''")
+            open_double = not open_double
+        else:
+            out.append(_BRACKETS.get(tok, tok))
+    if out and out[-1] != "." and out[-1].endswith(".") and not _ABBREV_DOTTED.match(out[-1]):
+        out[-1:] = [out[-1][:-1], "."]
+    return " ".join(out)
+
+
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9*])|\n\s*\n|\n(?=\s*(?:[-*+•]|\d{1,3}[.)])\s)"
+)
+_ABBREV_BEFORE = re.compile(
+    r"(?i)(?:\b(?:e\.g|i\.e|etc|inc|ltd|co|vs|no|u\.s|art|sec)\.|\b[A-Z]\.)$"
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences and list items of ``text`` (trimmed, non-empty)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if _ABBREV_BEFORE.search(text[start : m.start()]) and "\n" not in m.group(0):
+            continue
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    trimmed: list[tuple[int, int]] = []
+    for a, b in spans:
+        seg = text[a:b]
+        lead = len(seg) - len(seg.lstrip())
+        tail = len(seg.rstrip())
+        if tail > lead and re.search(r"\w", seg):
+            trimmed.append((a + lead, a + tail))
+    return trimmed
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` as verbatim substrings."""
+    return [text[a:b] for a, b in sentence_spans(text)]
