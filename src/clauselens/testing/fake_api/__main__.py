@@ -1,0 +1,38 @@
+"""``python -m clauselens.testing.fake_api``: run the fake Messages API until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import threading
+
+from clauselens.testing.fake_api import FakeApi
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m clauselens.testing.fake_api",
+        description="A local fake of the Anthropic Messages API (synthetic answers, not a model).",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
+    parser.add_argument("--latency", type=float, default=0.0, help="latency per reply, in ms")
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of random faults")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random faults")
+    parser.add_argument("--batch-polls", type=int, default=1, help="polls before a batch ends")
+    args = parser.parse_args(argv)
+    api = FakeApi(
+        port=args.port,
+        latency=args.latency / 1000,
+        fault_rate=args.fault_rate,
+        seed=args.seed,
+        batch_polls=args.batch_polls,
+        log_level="warning",
+    )
+    with api:
+        print(api.base_url, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""The Starlette app of the fake Messages API: state, request log and the message endpoints.
+
+``FakeState`` holds everything a test drives: the script of replies (a queue; when empty, a
+random fault at ``fault_rate`` or the synthetic answer), the request log, the prompt cache,
+latency and the batches. ``build_app(state)`` wires the routes; the batch routes are in
+``_batches``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from clauselens.testing.fake_api._cache import PromptCache
+from clauselens.testing.fake_api._replies import (
+    HTTP_FAULTS,
+    KINDS,
+    RANDOM_FAULTS,
+    TIMEOUT_DEFAULT_DELAY,
+    Reply,
+    error_body,
+    message_body,
+)
+from clauselens.testing.fake_api._strict import ApiProblem, check_auth, check_messages_request
+
+_REDACTED = ("authorization", "x-api-key")
+
+
+@dataclass
+class RecordedRequest:
+    """One request the fake received. Credential headers are redacted (``<redacted>``)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    raw_body: bytes
+
+
+@dataclass
+class FakeState:
+    latency: float = 0.0
+    fault_rate: float = 0.0
+    seed: int = 0
+    batch_polls: int = 1
+    base_url: str = ""
+    script: deque[Reply] = field(default_factory=deque)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    cache: PromptCache = field(default_factory=PromptCache)
+    batches: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+    counter: int = 0
+
+    def __post_init__(self) -> None:
+        self.rng.seed(self.seed)
+
+    def next_id(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}_fake{self.counter:020d}"
+
+    def next_reply(self) -> Reply:
+        if self.script:
+            return self.script.popleft()
+        if self.fault_rate and self.rng.random() < self.fault_rate:
+            return Reply(kind=self.rng.choice(RANDOM_FAULTS))
+        return Reply()
+
+
+def as_reply(item: Reply | str) -> Reply:
+    reply = Reply(kind=item) if isinstance(item, str) else item
+    if reply.kind not in KINDS:
+        raise ValueError(f"unknown reply kind {reply.kind!r}; one of {sorted(KINDS)}")
+    return reply
+
+
+def problem_response(problem: ApiProblem, request_id: str) -> JSONResponse:
+    return JSONResponse(
+        error_body(problem.error_type, problem.message),
+        status_code=problem.status,
+        headers={"request-id": request_id},
+    )
+
+
+class _ResetResponse(Response):
+    """Starts a response, sends part of the body, then drops the connection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"id": "msg_', "more_body": True})
+        raise ConnectionResetError("fake_api: simulated connection reset")
+
+
+async def record(state: FakeState, request: Request) -> Any:
+    raw = await request.body()
+    try:
+        body: Any = json.loads(raw) if raw else None
+    except json.JSONDecodeError:
+        body = None
+    headers = {k: ("<redacted>" if k in _REDACTED else v) for k, v in request.headers.items()}
+    state.requests.append(RecordedRequest(request.method, request.url.path, headers, body, raw))
+    return body
+
+
+async def _sleep_unless_disconnected(request: Request, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+
+def reply_response(state: FakeState, body: dict[str, Any], reply: Reply, rid: str) -> Response:
+    """The HTTP response for ``reply`` to an accepted Messages request."""
+    if reply.kind == "reset":
+        return _ResetResponse()
+    if reply.kind == "error":
+        return problem_response(ApiProblem(reply.status, reply.error_type, reply.message), rid)
+    if reply.kind in HTTP_FAULTS:
+        status, error_type, message = HTTP_FAULTS[reply.kind]
+        headers = {"request-id": rid}
+        if reply.kind == "rate_limit" and reply.retry_after is not None:
+            headers["retry-after"] = f"{reply.retry_after:g}"
+        if reply.retry_after_ms is not None:
+            headers["retry-after-ms"] = str(reply.retry_after_ms)
+        return JSONResponse(error_body(error_type, message), status_code=status, headers=headers)
+    usage = state.cache.usage(body)
+    answer = message_body(body, reply, state.next_id("msg"), usage)
+    return JSONResponse(answer, headers={"request-id": rid})
+
+
+async def messages(request: Request) -> Response:
+    state: FakeState = request.app.state.fake
+    body = await record(state, request)
+    rid = state.next_id("req")
+    problem = check_auth(request.headers) or check_messages_request(body)
+    if problem:
+        return problem_response(problem, rid)
+    reply = state.next_reply()
+    delay = state.latency + reply.delay
+    if reply.kind == "timeout":
+        delay += reply.delay or TIMEOUT_DEFAULT_DELAY
+    if delay:
+        await _sleep_unless_disconnected(request, delay)
+    return reply_response(state, body, reply, rid)
+
+
+async def count_tokens(request: Request) -> Response:
+    state: FakeState = request.app.state.fake
+    body = await record(state, request)
+    rid = state.next_id("req")
+    problem = check_auth(request.headers) or check_messages_request(body, count_tokens=True)
+    if problem:
+        return problem_response(problem, rid)
+    usage = state.cache.usage(body, record=False)
+    return JSONResponse({"input_tokens": sum(usage.values())}, headers={"request-id": rid})
+
+
+def build_app(state: FakeState) -> Starlette:
+    from clauselens.testing.fake_api._batches import BATCH_ROUTES
+
+    app = Starlette(
+        routes=[
+            Route("/v1/messages", messages, methods=["POST"]),
+            Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
+            *BATCH_ROUTES,
+        ]
+    )
+    app.state.fake = state
+    return app
