@@ -49,3 +49,106 @@ def engine(settings: Settings) -> Iterator[sa.Engine]:
     eng = open_store(settings.db_url)
     yield eng
     eng.dispose()
+
+
+# --- fake Messages API ---
+# Fixtures for tests that drive the real Anthropic SDK against clauselens' fake server
+# (clauselens.testing.fake_api). One server per session; every test gets it reset.
+# Imports are kept in this section so that it stays self-contained.
+
+from collections.abc import Callable  # noqa: E402
+
+from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt  # noqa: E402
+from clauselens.testing.fake_api import FakeApi  # noqa: E402
+from clauselens.textnorm import clause_sha256  # noqa: E402
+
+FAKE_API_KEY = "sk-ant-test-SECRET-clauselens-7f3e9a1b"
+
+
+@pytest.fixture(scope="session")
+def _fake_api_server() -> Iterator[FakeApi]:
+    with FakeApi() as api:
+        yield api
+
+
+@pytest.fixture
+def fake_api(_fake_api_server: FakeApi) -> Iterator[FakeApi]:
+    """The fake Messages API with an empty script, request log and prompt cache."""
+    _fake_api_server.reset()
+    yield _fake_api_server
+    _fake_api_server.reset()
+
+
+@pytest.fixture
+def api_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A recognisable fake key in ANTHROPIC_API_KEY, so tests can search for leaks."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_API_KEY)
+    return FAKE_API_KEY
+
+
+@pytest.fixture
+def claude_settings(settings: Settings, fake_api: FakeApi, api_key: str) -> Settings:
+    """Settings pointing at the fake server, with short transient-retry waits."""
+    return settings.model_copy(
+        update={
+            "base_url": fake_api.base_url,
+            "retry_initial_wait": 0.01,
+            "retry_max_backoff": 0.05,
+            "retry_max_wait": 10.0,
+            "request_timeout": 5.0,
+        }
+    )
+
+
+AUP_DOCUMENT = DocumentContext(
+    entity="Anthropic",
+    title="Usage Policy",
+    terms_type="Acceptable Use Policy",
+    outline=(
+        "Universal Usage Standards",
+        "High-Risk Use Case Requirements",
+        "Additional Use Case Guidelines",
+    ),
+    document_id="anthropic-usage-policy",
+)
+
+
+def aup_section(heading: str, next_heading: str) -> str:
+    """A section of fixtures/ota/current/claude-ai/acceptable-use-policy.md (real text)."""
+    text = (FIXTURES / "ota/current/claude-ai/acceptable-use-policy.md").read_text("utf-8")
+    start = text.index(f"**{heading}**")
+    return text[start : text.index(f"**{next_heading}**", start)].strip()
+
+
+def make_clause(
+    text: str,
+    heading_path: tuple[str, ...] = ("High-Risk Use Case Requirements",),
+    *,
+    max_chars: int = 30_000,
+    document: DocumentContext = AUP_DOCUMENT,
+) -> ClauseInput:
+    """A ClauseInput for ``text`` (cut for the prompt when over ``max_chars``)."""
+    prompt_text, reason = cut_for_prompt(text, max_chars)
+    return ClauseInput(
+        clause_sha256=clause_sha256(text),
+        heading_path=heading_path,
+        text=text,
+        prompt_text=prompt_text,
+        truncated=reason is not None,
+        truncation_reason=reason,
+        document=document,
+    )
+
+
+@pytest.fixture
+def high_risk_clause() -> ClauseInput:
+    """The real "High-Risk Use Case Requirements" section of Anthropic's Usage Policy."""
+    return make_clause(
+        aup_section("High-Risk Use Case Requirements", "Additional Use Case Guidelines")
+    )
+
+
+@pytest.fixture
+def clause_factory() -> Callable[..., ClauseInput]:
+    """``make_clause`` as a fixture: ``clause_factory(text, heading_path, max_chars=...)``."""
+    return make_clause

@@ -2,7 +2,8 @@
 
 Files: ``system.md`` (role, rubric, taxonomy, regulatory reference list), ``document.md`` (the
 document-context block), ``clause.md`` (one clause inside ``<clause_text>`` tags) and
-``change.md`` (old and new text of a modified provision). They are ``string.Template`` files:
+``change.md`` (old and new text of a modified provision) and ``reask.md`` (the follow-up that
+lists validation errors). They are ``string.Template`` files:
 ``${name}`` is a slot, ``$$`` a literal dollar sign.
 
 ``prompt_version()`` is a short hash of the files' bytes, the taxonomy and the output schemas,
@@ -27,7 +28,7 @@ import anthropic
 from clauselens.schemas import ChangeAnalysis, ClauseAnalysis, load_taxonomy
 
 PROMPT_ID = "clause-analysis"
-PROMPT_FILES = ("system.md", "document.md", "clause.md", "change.md")
+PROMPT_FILES = ("system.md", "document.md", "clause.md", "change.md", "reask.md")
 MAX_OUTLINE_HEADINGS = 120
 MAX_OUTLINE_CHARS = 6_000
 
@@ -141,6 +142,11 @@ def render_change(
     )
 
 
+def render_reask(errors: list[str]) -> str:
+    """The follow-up user message after an invalid answer, listing every error."""
+    return _render("reask.md", errors="\n".join(f"- {e}" for e in errors))
+
+
 __all__ = [
     "PROMPT_ID",
     "neutralise",
@@ -149,5 +155,6 @@ __all__ = [
     "render_change",
     "render_clause",
     "render_document",
+    "render_reask",
     "render_system",
 ]

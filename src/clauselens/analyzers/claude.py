@@ -1,0 +1,310 @@
+"""``ClaudeAnalyzer``: one clause (or one change) to Claude and back as a validated record.
+
+Request: the system prompt and the document-context block carry ``cache_control`` and form a
+byte-identical prefix for every clause of a document; the clause block follows;
+``output_config`` constrains the answer to the JSON Schema of ``ClauseAnalysis`` (or
+``ChangeAnalysis``). ``build_request`` builds those params; a Message Batches mode sends them
+as they are.
+
+Two loops, each in one place:
+- transient API errors: ``_retry.call_with_retries`` (tenacity, shared ``Backoff``);
+- invalid answers: ``_run`` re-asks with the model's answer and the validation errors, up to
+  ``Settings.max_attempts`` answers; ``refusal`` gets one plain retry and ``max_tokens`` one retry
+  with ``Settings.max_tokens_retry``. Usage is summed over every call.
+
+A clause that still has no valid answer comes back as ``AnalysisResult(status="failed")`` with
+every attempt's error, usage and raw output; so does one whose transient errors outlasted the
+retry budget. Refused requests (400/401/403/404) raise ``ApiError`` at once: no retry helps them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+import anthropic
+from pydantic import BaseModel, ConfigDict
+
+from clauselens import prompts
+from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
+from clauselens.analyzers.base import ClauseInput, DocumentContext
+from clauselens.config import DEFAULT_MODEL, Settings
+from clauselens.pipeline.validate import (
+    InvalidAnalysis,
+    validate_analysis,
+    validate_change_analysis,
+)
+from clauselens.pricing import cost_usd
+from clauselens.schemas import (
+    AnalysisResult,
+    AttemptRecord,
+    ChangeAnalysis,
+    ClauseAnalysis,
+    Provenance,
+    Usage,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", ClauseAnalysis, ChangeAnalysis)
+EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
+DEFAULT_MAX_TOKENS = 4096
+_STOP_RETRY = ("refusal", "max_tokens")
+
+
+class ChangeResult(BaseModel):
+    """What ``analyze_change`` hands back: a valid ``ChangeAnalysis`` or a recorded failure."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["valid", "failed"]
+    analysis: ChangeAnalysis | None
+    error: str | None = None
+    provenance: Provenance
+
+
+def _prefix(document: DocumentContext) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The cached prefix: the system block and the document-context block."""
+    system = [{"type": "text", "text": prompts.render_system(), "cache_control": EPHEMERAL}]
+    doc = prompts.render_document(
+        document.entity, document.title, document.terms_type, document.outline
+    )
+    return system, {"type": "text", "text": doc, "cache_control": EPHEMERAL}
+
+
+def _params(
+    document: DocumentContext, block: str, kind: str, model: str, max_tokens: int
+) -> dict[str, Any]:
+    system, doc_block = _prefix(document)
+    return {
+        "model": model,
+        "max_tokens": max_tokens,
+        "system": system,
+        "messages": [{"role": "user", "content": [doc_block, {"type": "text", "text": block}]}],
+        "output_config": {"format": {"type": "json_schema", "schema": prompts.output_schema(kind)}},
+    }
+
+
+def build_request(
+    clause: ClauseInput, *, model: str = DEFAULT_MODEL, max_tokens: int = DEFAULT_MAX_TOKENS
+) -> dict[str, Any]:
+    """The ``messages.create`` params for one clause (also a Message Batches request's params)."""
+    block = prompts.render_clause(
+        clause.heading_path, clause.prompt_text, clause.truncated, clause.truncation_reason
+    )
+    return _params(clause.document, block, "clause", model, max_tokens)
+
+
+def build_change_request(
+    heading_path: tuple[str, ...],
+    old_text: str,
+    new_text: str,
+    previous: ClauseAnalysis | None,
+    document: DocumentContext,
+    *,
+    model: str = DEFAULT_MODEL,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+) -> dict[str, Any]:
+    """The ``messages.create`` params for one modified provision."""
+    previous_json = previous.model_dump_json() if previous else None
+    block = prompts.render_change(heading_path, old_text, new_text, previous_json)
+    return _params(document, block, "change", model, max_tokens)
+
+
+def _usage(message: anthropic.types.Message) -> Usage:
+    u = message.usage
+    return Usage(
+        input_tokens=u.input_tokens,
+        output_tokens=u.output_tokens,
+        cache_creation_input_tokens=u.cache_creation_input_tokens or 0,
+        cache_read_input_tokens=u.cache_read_input_tokens or 0,
+    )
+
+
+def _text(message: anthropic.types.Message) -> str:
+    """The answer text: the text blocks only (thinking blocks may come first)."""
+    return "".join(block.text for block in message.content if block.type == "text")
+
+
+@dataclass
+class _Outcome(Generic[T]):
+    """Everything the loop learnt: the value (or None), usage, attempts, ids."""
+
+    value: T | None = None
+    error: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    failed: list[AttemptRecord] = field(default_factory=list)
+    calls: int = 0
+    request_id: str | None = None
+    stop_reason: str | None = None
+    reasked: bool = False
+
+    def fail(self, kind: str, message: str, usage: Usage, raw: str | None) -> None:
+        record = AttemptRecord(
+            attempt=self.calls, kind=kind, message=message, usage=usage, raw_output=raw
+        )
+        self.failed.append(record)
+        self.error = f"{kind}: {message}"
+
+
+class ClaudeAnalyzer:
+    """The ``claude`` analyzer (implements ``analyzers.base.Analyzer``).
+
+    ``backoff``: share one ``Backoff`` between concurrent analyzers so that a 429 pauses them
+    all. ``client``: an ``AsyncAnthropic`` to use instead of building one from ``settings``.
+    """
+
+    name = "claude"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: anthropic.AsyncAnthropic | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._settings = settings
+        self._client = client or anthropic.AsyncAnthropic(
+            max_retries=0, base_url=settings.base_url, timeout=settings.request_timeout
+        )
+        self._backoff = backoff or Backoff()
+
+    @property
+    def model(self) -> str:
+        return self._settings.model
+
+    @property
+    def prompt_version(self) -> str:
+        return prompts.prompt_version()
+
+    def build_request(self, clause: ClauseInput) -> dict[str, Any]:
+        """The params this analyzer sends for ``clause`` (reused by the Message Batches mode)."""
+        return build_request(clause, model=self.model, max_tokens=self._settings.max_tokens)
+
+    async def analyze(self, clause: ClauseInput) -> AnalysisResult:
+        started = time.monotonic()
+        outcome = await self._run(
+            self.build_request(clause),
+            lambda text: validate_analysis(text, clause.text, clause.truncated),
+        )
+        if outcome.value is None:
+            log.warning("analysis failed for clause %s: %s", clause.clause_sha256, outcome.error)
+        return AnalysisResult(
+            clause_sha256=clause.clause_sha256,
+            status="valid" if outcome.value is not None else "failed",
+            analysis=outcome.value,
+            error=outcome.error if outcome.value is None else None,
+            provenance=self._provenance(outcome, started),
+            input_truncated=clause.truncated,
+        )
+
+    async def analyze_change(
+        self,
+        old_text: str,
+        new_text: str,
+        previous: ClauseAnalysis | None,
+        document: DocumentContext,
+        heading_path: tuple[str, ...] = (),
+    ) -> ChangeResult:
+        """What a modification means for users, validated against the old and new text."""
+        started = time.monotonic()
+        params = build_change_request(
+            heading_path,
+            old_text,
+            new_text,
+            previous,
+            document,
+            model=self.model,
+            max_tokens=self._settings.max_tokens,
+        )
+        outcome = await self._run(
+            params, lambda text: validate_change_analysis(text, old_text, new_text)
+        )
+        return ChangeResult(
+            status="valid" if outcome.value is not None else "failed",
+            analysis=outcome.value,
+            error=outcome.error if outcome.value is None else None,
+            provenance=self._provenance(outcome, started),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    def _provenance(self, outcome: _Outcome[Any], started: float) -> Provenance:
+        return Provenance(
+            analyzer="claude",
+            model=self.model,
+            prompt_id=prompts.PROMPT_ID,
+            prompt_version=self.prompt_version,
+            request_id=outcome.request_id,
+            stop_reason=outcome.stop_reason,
+            usage=outcome.usage,
+            cost_usd=cost_usd(self.model, outcome.usage),
+            attempts=outcome.calls,
+            failed_attempts=outcome.failed,
+            latency_ms=round((time.monotonic() - started) * 1000, 1),
+            generated_at=datetime.now(UTC),
+            reasked=outcome.reasked,
+        )
+
+    async def _create(self, params: dict[str, Any]) -> anthropic.types.Message:
+        """One ``messages.create`` under the transient-error policy; refusals raise ``ApiError``."""
+        try:
+            return await call_with_retries(
+                lambda: self._client.messages.create(**params), self._settings, self._backoff
+            )
+        except (anthropic.RateLimitError, anthropic.InternalServerError):
+            raise
+        except anthropic.APIStatusError as exc:
+            raise api_error(exc) from exc
+
+    async def _run(self, params: dict[str, Any], validate: Callable[[str], T]) -> _Outcome[T]:
+        """The bounded re-ask loop (see the module docstring)."""
+        outcome: _Outcome[T] = _Outcome()
+        messages: list[dict[str, Any]] = list(params["messages"])
+        max_tokens = params["max_tokens"]
+        stop_retries_left = set(_STOP_RETRY)
+        answers = 0
+        while True:
+            outcome.calls += 1
+            try:
+                message = await self._create(
+                    {**params, "messages": messages, "max_tokens": max_tokens}
+                )
+            except (anthropic.APIStatusError, anthropic.APIConnectionError) as exc:
+                kind = "api_error" if isinstance(exc, anthropic.APIStatusError) else "transport"
+                outcome.fail(kind, f"gave up after transient errors: {exc}", Usage(), None)
+                return outcome
+            usage, text = _usage(message), _text(message)
+            outcome.usage += usage
+            outcome.request_id = message._request_id or outcome.request_id
+            outcome.stop_reason = message.stop_reason
+            if message.stop_reason in _STOP_RETRY:
+                reason = str(message.stop_reason)
+                outcome.fail(reason, f"the model stopped with stop_reason {reason}", usage, text)
+                if reason not in stop_retries_left:
+                    return outcome
+                stop_retries_left.discard(reason)
+                if reason == "max_tokens":
+                    max_tokens = max(max_tokens, self._settings.max_tokens_retry)
+                continue
+            answers += 1
+            try:
+                outcome.value = validate(text)
+            except InvalidAnalysis as exc:
+                outcome.fail(exc.kind, "; ".join(exc.errors), usage, text)
+                if answers >= self._settings.max_attempts:
+                    return outcome
+                outcome.reasked = True
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": text},
+                    {"role": "user", "content": prompts.render_reask(exc.errors)},
+                ]
+                continue
+            outcome.error = None
+            return outcome
