@@ -1,0 +1,244 @@
+"""The regulatory knowledge base (``data/knowledge_base.json``): loaded, validated, queried.
+
+The file holds agencies (jurisdiction and a one-line statement of authority), regulations (their
+agencies and the clause features that engage them: taxonomy categories and keyword patterns, the
+latter partly shared through named ``term_sets``), and the offline analyzer's rule data: regex
+rules per category, the severity table, per-category and per-group texts, and triage risk
+signals. Everything is validated on load (``extra="forbid"``) and every reference must resolve:
+agency ids, category codes (against the taxonomy), term-set names, and every regex compiles.
+
+Patterns are matched case-insensitively. A regulation is engaged by a clause when one of its
+categories was found or one of its terms matches, and, if it lists ``requires``, one of those
+terms matches too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from clauselens.errors import ConfigError
+from clauselens.schemas import load_taxonomy
+from clauselens.schemas.analysis import Level
+
+KB_RESOURCE = "data/knowledge_base.json"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgencyEntry(_Strict):
+    id: str
+    name: str
+    jurisdiction: str
+    authority: str
+
+
+class TermSelector(_Strict):
+    term_sets: list[str] = []
+    terms: list[str] = []
+
+
+class Triggers(TermSelector):
+    categories: list[str] = []
+
+
+class Regulation(_Strict):
+    id: str
+    name: str
+    short_name: str
+    jurisdiction: str
+    kind: str
+    summary: str
+    agencies: list[str]
+    enforcement_note: str | None = None
+    triggers: Triggers
+    requires: TermSelector | None = None
+
+
+class CategoryRule(_Strict):
+    category: str
+    patterns: list[str]
+
+
+class SeverityRow(_Strict):
+    level: Level
+    categories: list[str]
+
+
+class CategoryText(_Strict):
+    category: str
+    why: str
+
+
+class GroupText(_Strict):
+    group: Literal["unfair_terms", "privacy", "ai_policy", "general"]
+    consumer: str
+    vendor: str
+
+
+class KnowledgeBase(_Strict):
+    version: str
+    disclaimer: str
+    agencies: list[AgencyEntry]
+    term_sets: dict[str, list[str]]
+    regulations: list[Regulation]
+    category_rules: list[CategoryRule]
+    severity_table: list[SeverityRow]
+    category_text: list[CategoryText]
+    group_text: list[GroupText]
+    risk_signals: list[str]
+
+    def agency(self, agency_id: str) -> AgencyEntry:
+        return next(a for a in self.agencies if a.id == agency_id)
+
+    def severity_of(self, category: str) -> Level:
+        for row in self.severity_table:
+            if category in row.categories:
+                return row.level
+        return "low"
+
+    def why(self, category: str) -> str:
+        return next((t.why for t in self.category_text if t.category == category), "")
+
+    def group(self, name: str) -> GroupText:
+        return next(g for g in self.group_text if g.group == name)
+
+
+def _compile(pattern: str, where: str, errors: list[str]) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        errors.append(f"{where}: pattern {pattern!r} does not compile: {exc}")
+        return None
+
+
+def reference_errors(kb: KnowledgeBase) -> list[str]:
+    """Every reference of the knowledge base that does not resolve (empty when all do)."""
+    errors: list[str] = []
+    codes = load_taxonomy().codes
+    agency_ids = [a.id for a in kb.agencies]
+    reg_ids = [r.id for r in kb.regulations]
+    for kind, ids in (("agency", agency_ids), ("regulation", reg_ids)):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            errors.append(f"duplicate {kind} ids: {', '.join(dupes)}")
+    for name, patterns in kb.term_sets.items():
+        for p in patterns:
+            _compile(p, f"term_sets.{name}", errors)
+    for reg in kb.regulations:
+        where = f"regulations.{reg.id}"
+        errors += [f"{where}: unknown agency {a!r}" for a in reg.agencies if a not in agency_ids]
+        errors += [
+            f"{where}: unknown category {c!r}" for c in reg.triggers.categories if c not in codes
+        ]
+        for sel in (reg.triggers, reg.requires):
+            if sel is None:
+                continue
+            errors += [
+                f"{where}: unknown term set {t!r}" for t in sel.term_sets if t not in kb.term_sets
+            ]
+            for p in sel.terms:
+                _compile(p, where, errors)
+        if not reg.agencies and not reg.enforcement_note:
+            errors.append(f"{where}: no agency and no enforcement_note")
+    for rule in kb.category_rules:
+        if rule.category not in codes:
+            errors.append(f"category_rules: unknown category {rule.category!r}")
+        for p in rule.patterns:
+            _compile(p, f"category_rules.{rule.category}", errors)
+    seen: list[str] = [c for row in kb.severity_table for c in row.categories]
+    errors += [f"severity_table: unknown category {c!r}" for c in seen if c not in codes]
+    errors += [f"severity_table: {c!r} listed twice" for c in set(seen) if seen.count(c) > 1]
+    errors += [
+        f"category_text: unknown category {t.category!r}"
+        for t in kb.category_text
+        if t.category not in codes
+    ]
+    missing_groups = {c.group for c in load_taxonomy().categories} - {
+        g.group for g in kb.group_text
+    }
+    errors += [f"group_text: no text for group {g!r}" for g in sorted(missing_groups)]
+    for p in kb.risk_signals:
+        _compile(p, "risk_signals", errors)
+    return errors
+
+
+def knowledge_base_text() -> str:
+    return resources.files("clauselens").joinpath(KB_RESOURCE).read_text("utf-8")
+
+
+def parse_knowledge_base(raw: str) -> KnowledgeBase:
+    """Parse and validate knowledge-base JSON text; raises ``ConfigError`` on any problem."""
+    try:
+        kb = KnowledgeBase.model_validate(json.loads(raw))
+    except (ValidationError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{KB_RESOURCE} is invalid: {exc}") from exc
+    errors = reference_errors(kb)
+    if errors:
+        raise ConfigError(f"{KB_RESOURCE} has unresolved references: " + "; ".join(errors))
+    return kb
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """A regulation a clause engages, and the sentences (verbatim) that engaged it."""
+
+    regulation: Regulation
+    categories: tuple[str, ...]
+    sentences: tuple[str, ...]
+
+
+class CompiledKnowledgeBase:
+    """The knowledge base with its patterns compiled, ready to match clause text."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.sha256 = hashlib.sha256(kb.model_dump_json().encode("utf-8")).hexdigest()
+        self._sets = {
+            name: [re.compile(p, re.IGNORECASE) for p in ps] for name, ps in kb.term_sets.items()
+        }
+        self.category_patterns = {
+            r.category: [re.compile(p, re.IGNORECASE) for p in r.patterns]
+            for r in kb.category_rules
+        }
+        self.risk_patterns = [re.compile(p, re.IGNORECASE) for p in kb.risk_signals]
+
+    def _patterns(self, sel: TermSelector) -> list[re.Pattern[str]]:
+        out = [re.compile(p, re.IGNORECASE) for p in sel.terms]
+        for name in sel.term_sets:
+            out.extend(self._sets[name])
+        return out
+
+    def engagements(self, sentences: Iterable[str], categories: Iterable[str]) -> list[Engagement]:
+        """Regulations engaged by a clause's sentences and its categories, in file order."""
+        sents = list(sentences)
+        found = set(categories)
+        out: list[Engagement] = []
+        for reg in self.kb.regulations:
+            cats = tuple(c for c in reg.triggers.categories if c in found)
+            patterns = self._patterns(reg.triggers)
+            hits = tuple(s for s in sents if any(p.search(s) for p in patterns))
+            if not cats and not hits:
+                continue
+            if reg.requires is not None:
+                needed = self._patterns(reg.requires)
+                if not any(p.search(s) for s in sents for p in needed):
+                    continue
+            out.append(Engagement(regulation=reg, categories=cats, sentences=hits))
+        return out
+
+
+@cache
+def load_knowledge_base() -> CompiledKnowledgeBase:
+    """The shipped knowledge base, validated and compiled once per process."""
+    return CompiledKnowledgeBase(parse_knowledge_base(knowledge_base_text()))
