@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from clauselens.pipeline.flag import flag_analysis
 from clauselens.schemas import AnalysisResult, ClauseAnalysis
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
@@ -100,17 +101,21 @@ def save_result(
     if existing is None:
         try:
             with conn.begin_nested():
-                return insert_pk(conn, a.insert().values(**values))
+                pk = insert_pk(conn, a.insert().values(**values))
         except IntegrityError:  # another worker stored the same key meanwhile
             existing = conn.execute(
                 sa.select(a.c.id, a.c.status, a.c.provenance).where(key.where())
             ).one()
+        else:
+            flag_analysis(conn, pk)
+            return pk
     if existing.status == "valid":
         return int(existing.id)
     earlier = existing.provenance.get("failed_attempts", [])
     values["provenance"]["failed_attempts"] = earlier + values["provenance"]["failed_attempts"]
     values.pop("clause_pk")
     conn.execute(a.update().where(a.c.id == existing.id).values(**values))
+    flag_analysis(conn, int(existing.id))
     return int(existing.id)
 
 
