@@ -1,0 +1,196 @@
+"""Segment: a version's extracted text (Markdown) → clauses, deterministically and losslessly.
+
+This module owns the clause boundaries. The steps:
+
+1. ``_blocks.scan`` cuts the text into blocks with exact spans (paragraphs, list items, tables,
+   code, thematic breaks, Markdown headings).
+2. ``_headings.classify`` marks implicit headings (bold, numbered, short plain lines) and gives
+   every heading a level, so that ``heading_path`` nests.
+3. Sections form a tree: a heading owns the blocks up to the next heading, and the sections
+   below it up to the next heading of the same or a higher level.
+4. A section becomes one clause when it fits ``max_words`` and holds no Markdown heading below its
+   own; otherwise its own blocks are split (``_split``) and each child section is emitted in turn.
+   Every Markdown (ATX or setext) heading therefore begins a clause, even one with no body.
+5. An implicit heading with no body of its own joins the clause after it; text before the first
+   heading under ``min_words`` joins the clause after it when that clause does not start with a
+   Markdown heading.
+
+When a section's own blocks are split, every part keeps the heading path, and its last element
+gets " (part k)" (k from 1); a part-less section keeps its path unchanged. ``outline`` strips the
+part suffix. Spans cover every non-whitespace character exactly once, in order, and each clause
+starts and ends on non-whitespace. Bump ``SEGMENTER_VERSION`` whenever the output can change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from clauselens.config import SegmentSettings
+from clauselens.pipeline._blocks import Block, Kind, scan
+from clauselens.pipeline._headings import classify
+from clauselens.pipeline._split import split_section, words
+from clauselens.schemas import Clause
+from clauselens.textnorm import clause_sha256
+
+__all__ = ["SEGMENTER_VERSION", "outline", "segment"]
+
+SEGMENTER_VERSION = "segment-1"
+
+_PART_SUFFIX = re.compile(r" \(part \d+\)$")
+
+
+@dataclass(slots=True)
+class _Section:
+    heading: Block | None
+    path: list[str]
+    blocks: list[Block] = field(default_factory=list)
+    children: list[_Section] = field(default_factory=list)
+    total_words: int = 0
+    md_below: bool = False
+    end: int = 0
+
+
+@dataclass(slots=True)
+class _Chunk:
+    start: int
+    end: int
+    words: int
+    path: list[str]
+    #: "md" starts with a Markdown heading, "implicit" with an implicit heading and has no body,
+    #: "headed" starts with its own heading, "" has no heading of its own.
+    opening: str
+
+
+def _tree(blocks: list[Block]) -> list[_Section]:
+    roots: list[_Section] = []
+    stack: list[_Section] = []
+    current: _Section | None = None
+    for block in blocks:
+        level = block.level
+        if level is None:
+            if current is None:
+                current = _Section(None, [])
+                roots.append(current)
+            current.blocks.append(block)
+            continue
+        while stack and stack[-1].heading and (stack[-1].heading.level or level) >= level:
+            stack.pop()
+        current = _Section(block, [*(stack[-1].path if stack else []), block.title], [block])
+        (stack[-1].children if stack else roots).append(current)
+        stack.append(current)
+    for root in roots:
+        _measure(root)
+    return roots
+
+
+def _measure(section: _Section) -> None:
+    """Fill subtree word totals, ends, and whether a Markdown heading lies below (post-order)."""
+    todo: list[tuple[_Section, bool]] = [(section, False)]
+    while todo:
+        node, done = todo.pop()
+        if not done:
+            todo.append((node, True))
+            todo.extend((child, False) for child in node.children)
+            continue
+        node.total_words = words(node.blocks) + sum(c.total_words for c in node.children)
+        node.md_below = any(
+            c.md_below or (c.heading is not None and c.heading.kind is Kind.HEADING)
+            for c in node.children
+        )
+        node.end = node.children[-1].end if node.children else node.blocks[-1].end
+
+
+def _opening(section: _Section, heading_only: bool, first: bool) -> str:
+    heading = section.heading
+    if heading is None or not first:
+        return ""
+    if heading.kind is Kind.HEADING:
+        return "md"
+    return "implicit" if heading_only else "headed"
+
+
+def _part_path(path: list[str], k: int) -> list[str]:
+    return [*path[:-1], f"{path[-1]} (part {k})"] if path else [f"(part {k})"]
+
+
+def _emit(root: _Section, settings: SegmentSettings) -> Iterator[_Chunk]:
+    todo = [root]
+    while todo:
+        section = todo.pop()
+        fits = section.total_words <= settings.max_words and not section.md_below
+        if section.heading is not None and fits:
+            start = section.blocks[0].start
+            alone = len(section.blocks) == 1 and not section.children
+            opening = _opening(section, alone, True)
+            yield _Chunk(start, section.end, section.total_words, section.path, opening)
+            continue
+        parts = split_section(section.blocks, settings)
+        for k, part in enumerate(parts, start=1):
+            path = section.path if len(parts) == 1 else _part_path(section.path, k)
+            opening = _opening(section, len(part) == 1, k == 1)
+            yield _Chunk(part[0].start, part[-1].end, words(part), path, opening)
+        todo.extend(reversed(section.children))
+
+
+def _join_forward(chunks: list[_Chunk], settings: SegmentSettings) -> list[_Chunk]:
+    """Body-less implicit headings and a short headless preamble join the chunk after them."""
+    out: list[_Chunk] = []
+    for chunk in reversed(chunks):
+        nxt = out[-1] if out else None
+        bodyless = chunk.opening == "implicit"
+        short_preamble = chunk.opening == "" and chunk.words < settings.min_words
+        room = nxt is not None and nxt.words + chunk.words <= settings.max_words
+        if nxt is not None and nxt.opening != "md" and (bodyless or (short_preamble and room)):
+            nxt.start, nxt.words = chunk.start, nxt.words + chunk.words
+            nxt.opening = chunk.opening if bodyless else nxt.opening
+            continue
+        out.append(chunk)
+    out.reverse()
+    return out
+
+
+def _clause(text: str, index: int, chunk: _Chunk, settings: SegmentSettings) -> Clause:
+    body = text[chunk.start : chunk.end]
+    budget = settings.prompt_max_chars
+    over = len(body) > budget
+    reason = (
+        f"clause is {len(body):,} characters, over the model input budget of {budget:,}"
+        if over
+        else None
+    )
+    return Clause(
+        index=index,
+        heading_path=list(chunk.path),
+        text=body,
+        start=chunk.start,
+        end=chunk.end,
+        clause_sha256=clause_sha256(body),
+        truncated=over,
+        truncation_reason=reason,
+    )
+
+
+def segment(text: str, settings: SegmentSettings = SegmentSettings()) -> list[Clause]:  # noqa: B008
+    """Split a version's extracted text into clauses (empty or blank text gives none)."""
+    blocks = scan(text)
+    classify(blocks)
+    chunks = [chunk for root in _tree(blocks) for chunk in _emit(root, settings)]
+    chunks = _join_forward(chunks, settings)
+    return [_clause(text, i, chunk, settings) for i, chunk in enumerate(chunks)]
+
+
+def outline(clauses: Iterable[Clause]) -> list[str]:
+    """The distinct heading paths, joined with " > ", in document order (part suffixes removed)."""
+    seen: dict[str, None] = {}
+    for clause in clauses:
+        path = [*clause.heading_path[:-1], *map(_strip_part, clause.heading_path[-1:])]
+        joined = " > ".join(p for p in path if p)
+        if joined:
+            seen.setdefault(joined, None)
+    return list(seen)
+
+
+def _strip_part(title: str) -> str:
+    return _PART_SUFFIX.sub("", title)
