@@ -24,10 +24,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
 
 from clauselens.similarity._text import normalise_for_similarity
 
+MIN_DF_FROM = 100
 FloatArray = npt.NDArray[np.float32]
 Matrix = Any  # a scipy.sparse CSR matrix or a dense FloatArray, rows L2-normalised
 
@@ -67,12 +67,16 @@ class Embedder(Protocol):
 
 @dataclass(frozen=True)
 class TfidfParams:
-    """Parameters of ``TfidfEmbedder``; ``char_weight`` 0 switches the character block off."""
+    """Parameters of ``TfidfEmbedder``; ``char_weight`` 0 switches the character block off.
+
+    ``min_df`` drops features seen in fewer texts at fit (they cannot match anything and only
+    dilute the norm); it applies from ``MIN_DF_FROM`` fitted texts on, so tiny indexes keep all.
+    """
 
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (3, 5)
     char_weight: float = 0.5
-    min_df: int = 1
+    min_df: int = 2
     max_df: float = 1.0
     sublinear_tf: bool = True
 
@@ -95,12 +99,29 @@ class _Block:
         return self._vectoriser
 
     def transform(self, texts: Sequence[str], sublinear: bool) -> Any:
+        if not self.terms:
+            return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
         counts = self.vectoriser().transform(texts).astype(np.float32)
         if sublinear:
             np.log(counts.data, out=counts.data)
             counts.data += 1.0
         counts.data *= self.idf[counts.indices]
-        return normalize(counts, norm="l2", copy=False)
+        return _l2_rows(counts)
+
+
+def _l2_rows(matrix: Any) -> Any:
+    """Scale each row of a sparse matrix to unit L2 norm (all-zero rows stay zero), as CSR."""
+    csr = sparse.csr_matrix(matrix, dtype=np.float32)
+    norms = np.sqrt(
+        np.bincount(
+            np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr)),
+            weights=csr.data.astype(np.float64) ** 2,
+            minlength=csr.shape[0],
+        )
+    )
+    norms[norms == 0] = 1.0
+    csr.data /= np.repeat(norms, np.diff(csr.indptr)).astype(np.float32)
+    return csr
 
 
 def _count_vectoriser(
@@ -127,12 +148,13 @@ def _count_vectoriser(
 def _fit_block(
     analyzer: str, ngrams: tuple[int, int], texts: Sequence[str], params: TfidfParams
 ) -> _Block:
-    vec = _count_vectoriser(analyzer, ngrams, min_df=params.min_df, max_df=params.max_df)
+    min_df = params.min_df if len(texts) >= MIN_DF_FROM else 1
+    vec = _count_vectoriser(analyzer, ngrams, min_df=min_df, max_df=params.max_df)
     try:
         counts = vec.fit_transform(texts)
     except ValueError:  # empty vocabulary: every text was blank
         return _Block(analyzer, ngrams, [], np.zeros(0, dtype=np.float32))
-    df = np.bincount(counts.tocsc().indices, minlength=counts.shape[1])
+    df = np.bincount(sparse.csr_matrix(counts).indices, minlength=counts.shape[1])
     idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
     terms = [""] * len(vec.vocabulary_)
     for term, i in vec.vocabulary_.items():
@@ -175,12 +197,14 @@ class TfidfEmbedder:
             for block, weight in self._blocks
         ]
         stacked = sparse.hstack(parts, format="csr", dtype=np.float32)
-        return normalize(stacked, norm="l2", copy=False)
+        return _l2_rows(stacked)
 
     def unknown_share(self, texts: Sequence[str]) -> float:
         if not self._blocks or not texts:
             return 0.0
         block = self._blocks[0][0]
+        if not block.terms:
+            return 1.0
         analyse = block.vectoriser().build_analyzer()
         known = block.vectoriser().vocabulary
         tokens = [t for text in texts for t in analyse(text)]

@@ -169,7 +169,7 @@ class SimilarityIndex:
         ``key_or_text`` is an indexed key (its own entity is excluded unless ``exclude_entity``
         names another) or else a free text (only ``exclude_entity`` is excluded).
         """
-        scores = self._scores_for(key_or_text, exclude_entity)
+        scores = self.scores(key_or_text, exclude_entity)
         return self._top(scores, top_k)
 
     def query_item(self, item: Item, top_k: int = 10) -> list[Match]:
@@ -189,7 +189,7 @@ class SimilarityIndex:
         own (all entities for a free text with no ``exclude_entity``).
         """
         own = self._own_entity(key_or_text, exclude_entity)
-        scores = self._scores_for(key_or_text, exclude_entity)
+        scores = self.scores(key_or_text, exclude_entity)
         hits = np.unique(self._entities[scores >= threshold])
         total = len(self._entity_ids) - (1 if own in self._entity_ids else 0)
         return int(hits.size), total
@@ -200,7 +200,11 @@ class SimilarityIndex:
         row = self._rows.get(key_or_text)
         return None if row is None else self.items[row].entity
 
-    def _scores_for(self, key_or_text: str, exclude_entity: str | None) -> FloatArray:
+    def scores(self, key_or_text: str, exclude_entity: str | None = None) -> FloatArray:
+        """Score of every indexed item (in ``items`` order) against a key or a free text.
+
+        Items of the excluded entity (the key's own, or ``exclude_entity``) score -1.
+        """
         row = self._rows.get(key_or_text)
         if row is None:
             probe = Item("", exclude_entity or "", "", key_or_text)

@@ -1,0 +1,276 @@
+"""Benchmark: cross-platform similarity on ToS;DR cases, threshold calibration, and a 20k scale test.
+
+Usage: python bench/similarity_eval.py [points.jsonl]   (default ../shared/corpus/tosdr/points.jsonl)
+
+Data. ToS;DR "points" quote one service's terms and name the service-independent "case" the quote
+illustrates. Quotes use ``quote_text_clean`` (fallback ``quote_text``); quotes under 20 characters
+are skipped, and so are cases quoted by only one service (they have no relevant answer).
+
+Task. Every kept quote is a query against all kept quotes of OTHER services (the index excludes
+the query's own service). Relevant = same case.
+- recall@10: share of queries with at least one relevant quote in the top 10.
+- rel@10: per query, relevant quotes in the top 10 / min(10, relevant quotes available); mean.
+- MRR: mean of 1 / rank of the first relevant quote over the full ranking (ties counted against
+  the method: rank = 1 + number of non-relevant quotes scoring at least as high).
+
+Methods (same run): ``baseline`` is scikit-learn ``TfidfVectorizer()`` with its defaults (word
+unigrams, raw tf, no normalisation beyond lower-casing) and cosine; ``default`` is the package
+default index. ToS;DR quotes carry no analysis categories; when ``clauselens.analyzers.offline``
+is importable it is not used yet (its category output API was not settled when this was written),
+so the table evaluates the text part of the default method. A few ablations follow.
+
+Then the threshold: pair precision by score for the default method (see
+``clauselens.similarity.calibration``), and the scale test: 20,000 perturbed copies of the quotes
+over 600 synthetic platforms, build time and per-query latency (mean, p95) against 50 ms.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from clauselens.similarity import (
+    DEFAULT_THRESHOLD,
+    EmbedderState,
+    Item,
+    SimilarityIndex,
+    TfidfEmbedder,
+    TfidfParams,
+)
+from clauselens.similarity.calibration import PairHistogram, calibrate_threshold
+
+DEFAULT_POINTS = Path(__file__).resolve().parents[1] / "../shared/corpus/tosdr/points.jsonl"
+MIN_CHARS = 20
+TOP = 10
+SCALE_N = 20_000
+SCALE_PLATFORMS = 600
+LATENCY_BUDGET_MS = 50.0
+
+
+class PlainTfidf:
+    """The baseline: scikit-learn's ``TfidfVectorizer()`` with default settings."""
+
+    name = "plain-tfidf"
+    version = "sklearn-default"
+
+    def __init__(self) -> None:
+        self._vec = TfidfVectorizer()
+        self.fitted = False
+
+    def fit(self, texts: Sequence[str]) -> None:
+        self._vec.fit(texts)
+        self.fitted = True
+
+    def transform(self, texts: Sequence[str]) -> Any:
+        return self._vec.transform(texts).astype(np.float32)
+
+    def unknown_share(self, texts: Sequence[str]) -> float:
+        return 0.0
+
+    def state(self) -> EmbedderState:
+        raise NotImplementedError("the baseline is not saved")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    items: list[Item]
+    cases: list[str]
+
+
+def load_corpus(path: Path) -> Corpus:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    kept: list[tuple[Item, str]] = []
+    for row in rows:
+        text = (row.get("quote_text_clean") or row.get("quote_text") or "").strip()
+        if len(text) < MIN_CHARS or not row.get("services") or not row.get("case"):
+            continue
+        item = Item(str(row["point_id"]), row["services"][0], row.get("quote_doc") or "", text)
+        kept.append((item, row["case"]))
+    services: dict[str, set[str]] = defaultdict(set)
+    for item, case in kept:
+        services[case].add(item.entity)
+    kept = [(it, c) for it, c in kept if len(services[c]) > 1]
+    return Corpus([it for it, _ in kept], [c for _, c in kept])
+
+
+@dataclass
+class Result:
+    method: str
+    build_s: float
+    recall10: float
+    rel10: float
+    mrr: float
+    query_mean_ms: float
+    query_p95_ms: float
+
+
+def evaluate(
+    name: str, make: Callable[[], SimilarityIndex], corpus: Corpus, hist: PairHistogram | None
+) -> Result:
+    index = make()
+    t0 = time.perf_counter()
+    index.build(corpus.items)
+    build_s = time.perf_counter() - t0
+    case_ids = {c: i for i, c in enumerate(sorted(set(corpus.cases)))}
+    cases = np.array([case_ids[c] for c in corpus.cases])
+    hits, rels, rrs, lat = [], [], [], []
+    for i, item in enumerate(corpus.items):
+        t0 = time.perf_counter()
+        index.query(item.key, top_k=TOP)
+        lat.append(time.perf_counter() - t0)
+        scores = index.scores(item.key)
+        valid = scores >= 0
+        relevant = valid & (cases == cases[i])
+        if hist is not None:
+            hist.add(scores[valid], relevant[valid])
+        n_rel = int(relevant.sum())
+        top = np.argsort(-scores, kind="stable")[:TOP]
+        in_top = int(relevant[top].sum())
+        hits.append(in_top > 0)
+        rels.append(in_top / min(TOP, n_rel))
+        best = scores[relevant].max()
+        rank = 1 + int((scores[valid & ~relevant] >= best).sum())
+        rrs.append(1.0 / rank)
+    ms = np.array(lat) * 1000
+    return Result(
+        name,
+        build_s,
+        float(np.mean(hits)),
+        float(np.mean(rels)),
+        float(np.mean(rrs)),
+        float(ms.mean()),
+        float(np.percentile(ms, 95)),
+    )
+
+
+def methods() -> dict[str, Callable[[], SimilarityIndex]]:
+    def tfidf(**kw: Any) -> Callable[[], SimilarityIndex]:
+        return lambda: SimilarityIndex(TfidfEmbedder(TfidfParams(**kw)))
+
+    return {
+        "baseline (sklearn TfidfVectorizer)": lambda: SimilarityIndex(PlainTfidf()),
+        "default (word 1-2 + char 3-5, sublinear)": lambda: SimilarityIndex(),
+        "  ablation: word 1-2 only": tfidf(char_weight=0.0),
+        "  ablation: char 3-5 only": tfidf(char_weight=1.0),
+        "  ablation: word 1 only, sublinear": tfidf(word_ngrams=(1, 1), char_weight=0.0),
+    }
+
+
+def print_table(results: list[Result]) -> None:
+    head = (
+        f"{'method':44} {'recall@10':>9} {'rel@10':>7} {'MRR':>6} {'build s':>8} "
+        f"{'q mean ms':>9} {'q p95 ms':>9}"
+    )
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        print(
+            f"{r.method:44} {r.recall10:9.3f} {r.rel10:7.3f} {r.mrr:6.3f} {r.build_s:8.2f} "
+            f"{r.query_mean_ms:9.2f} {r.query_p95_ms:9.2f}"
+        )
+
+
+def print_calibration(hist: PairHistogram) -> None:
+    precision, recall = hist.precision_at(), hist.recall_at()
+    print(f"\n{'threshold':>9} {'pair precision':>14} {'pair recall':>11} {'pairs >= t':>10}")
+    for t in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7):
+        b = int(round(t * hist.bins))
+        print(f"{t:9.2f} {precision[b]:14.3f} {recall[b]:11.3f} {int(hist.total[b:].sum()):10d}")
+    found = calibrate_threshold(hist)
+    print(
+        f"calibrated threshold (precision >= 0.5): {found:.3f}; "
+        f"DEFAULT_THRESHOLD = {DEFAULT_THRESHOLD}"
+    )
+
+
+def perturb(text: str, rng: random.Random) -> str:
+    words = text.split()
+    kept = [w for w in words if rng.random() > 0.1] or words
+    if len(kept) > 3:
+        i = rng.randrange(len(kept) - 1)
+        kept[i], kept[i + 1] = kept[i + 1], kept[i]
+    return " ".join(kept)
+
+
+def scale_test(corpus: Corpus) -> None:
+    rng = random.Random(9)
+    items = [
+        Item(
+            f"s{i}",
+            f"platform-{rng.randrange(SCALE_PLATFORMS)}",
+            "Terms of Service",
+            perturb(rng.choice(corpus.items).text, rng),
+        )
+        for i in range(SCALE_N)
+    ]
+    index = SimilarityIndex()
+    t0 = time.perf_counter()
+    index.build(items)
+    build_s = time.perf_counter() - t0
+    keys = [it.key for it in rng.sample(items, 500)]
+    t0 = time.perf_counter()
+    index.query(keys[0])  # builds the postings cache
+    first_ms = (time.perf_counter() - t0) * 1000
+    lat = []
+    for key in keys:
+        t0 = time.perf_counter()
+        index.query(key, top_k=TOP)
+        index.platform_counts(key)
+        lat.append((time.perf_counter() - t0) * 1000)
+    texts = [perturb(rng.choice(corpus.items).text, rng) for _ in range(200)]
+    text_lat = []
+    for text in texts:
+        t0 = time.perf_counter()
+        index.query(text, top_k=TOP, exclude_entity="platform-0")
+        text_lat.append((time.perf_counter() - t0) * 1000)
+    ms, tms = np.array(lat), np.array(text_lat)
+    print(
+        f"\nscale test: {SCALE_N:,} provisions, {SCALE_PLATFORMS} platforms, "
+        f"{index.matrix.shape[1]:,} features, {index.matrix.nnz:,} non-zeros"
+    )
+    print(f"{'measure':40} {'value':>10}")
+    print(f"{'build (fit + transform) s':40} {build_s:10.2f}")
+    print(f"{'first query (builds postings) ms':40} {first_ms:10.2f}")
+    print(f"{'query+platform_counts by key, mean ms':40} {ms.mean():10.2f}")
+    print(f"{'query+platform_counts by key, p95 ms':40} {np.percentile(ms, 95):10.2f}")
+    print(f"{'query by new text, mean ms':40} {tms.mean():10.2f}")
+    print(f"{'query by new text, p95 ms':40} {np.percentile(tms, 95):10.2f}")
+    ok = np.percentile(ms, 95) < LATENCY_BUDGET_MS and np.percentile(tms, 95) < LATENCY_BUDGET_MS
+    print(f"p95 under {LATENCY_BUDGET_MS:.0f} ms: {'PASS' if ok else 'FAIL'}")
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[1]) if len(argv) > 1 else DEFAULT_POINTS
+    corpus = load_corpus(path)
+    print(
+        f"ToS;DR: {len(corpus.items):,} quotes, {len(set(corpus.cases))} cases, "
+        f"{len({it.entity for it in corpus.items})} services (text only: no categories)\n"
+    )
+    hist = PairHistogram()
+    results = []
+    for name, make in methods().items():
+        results.append(evaluate(name, make, corpus, hist if name.startswith("default") else None))
+    print_table(results)
+    base, default = results[0], results[1]
+    print(
+        f"\ndefault / baseline recall@10: {default.recall10 / base.recall10:.3f}  "
+        f"MRR: {default.mrr / base.mrr:.3f}  "
+        f"(default >= baseline on recall@10: {default.recall10 >= base.recall10})"
+    )
+    print_calibration(hist)
+    scale_test(corpus)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
