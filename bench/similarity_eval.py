@@ -1,6 +1,7 @@
-"""Benchmark: cross-platform similarity on ToS;DR cases, threshold calibration, and a 20k scale test.
+"""Benchmark: cross-platform similarity on ToS;DR cases, threshold calibration, 20k scale test.
 
-Usage: python bench/similarity_eval.py [points.jsonl]   (default ../shared/corpus/tosdr/points.jsonl)
+Usage: python bench/similarity_eval.py [points.jsonl]
+(default: ../shared/corpus/tosdr/points.jsonl relative to the repository root)
 
 Data. ToS;DR "points" quote one service's terms and name the service-independent "case" the quote
 illustrates. Quotes use ``quote_text_clean`` (fallback ``quote_text``); quotes under 20 characters
@@ -159,7 +160,7 @@ def methods() -> dict[str, Callable[[], SimilarityIndex]]:
 
     return {
         "baseline (sklearn TfidfVectorizer)": lambda: SimilarityIndex(PlainTfidf()),
-        "default (word 1-2 + char 3-5, sublinear)": lambda: SimilarityIndex(),
+        "default (word 1-2 + char 3-5, sublinear)": SimilarityIndex,
         "  ablation: word 1-2 only": tfidf(char_weight=0.0),
         "  ablation: char 3-5 only": tfidf(char_weight=1.0),
         "  ablation: word 1 only, sublinear": tfidf(word_ngrams=(1, 1), char_weight=0.0),
@@ -184,7 +185,7 @@ def print_calibration(hist: PairHistogram) -> None:
     precision, recall = hist.precision_at(), hist.recall_at()
     print(f"\n{'threshold':>9} {'pair precision':>14} {'pair recall':>11} {'pairs >= t':>10}")
     for t in (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7):
-        b = int(round(t * hist.bins))
+        b = round(t * hist.bins)
         print(f"{t:9.2f} {precision[b]:14.3f} {recall[b]:11.3f} {int(hist.total[b:].sum()):10d}")
     found = calibrate_threshold(hist)
     print(
