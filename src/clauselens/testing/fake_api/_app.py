@@ -130,8 +130,11 @@ def reply_response(state: FakeState, body: dict[str, Any], reply: Reply, rid: st
     if reply.kind in HTTP_FAULTS:
         status, error_type, message = HTTP_FAULTS[reply.kind]
         headers = {"request-id": rid}
-        if reply.kind == "rate_limit" and reply.retry_after is not None:
-            headers["retry-after"] = f"{reply.retry_after:g}"
+        retry_after = 1.0 if reply.kind == "rate_limit" else None
+        if reply.retry_after is not None:
+            retry_after = reply.retry_after
+        if retry_after is not None:
+            headers["retry-after"] = f"{retry_after:g}"
         if reply.retry_after_ms is not None:
             headers["retry-after-ms"] = str(reply.retry_after_ms)
         return JSONResponse(error_body(error_type, message), status_code=status, headers=headers)

@@ -21,15 +21,17 @@ class Reply:
 
     ``kind``: ``ok`` (synthetic answer), ``thinking`` (a thinking block, then the synthetic
     answer), ``text`` (``text`` as the answer), ``non_json``, ``schema_invalid``, ``bad_quote``,
-    ``refusal``, ``max_tokens``, ``rate_limit`` (429 with ``retry_after``), ``server_error`` (500),
+    ``refusal``, ``max_tokens``, ``rate_limit`` (429 with ``retry-after: retry_after``, default
+    1 s), ``server_error`` (500),
     ``overloaded`` (529), ``error`` (``status`` / ``error_type`` / ``message``), ``reset``
     (connection dropped mid-response) or ``timeout`` (no answer for ``delay`` seconds).
-    ``delay`` adds latency before any reply.
+    ``retry_after`` / ``retry_after_ms`` set those headers on any HTTP fault. ``delay`` adds
+    latency before any reply.
     """
 
     kind: str = "ok"
     text: str | None = None
-    retry_after: float | None = 1.0
+    retry_after: float | None = None
     retry_after_ms: int | None = None
     status: int = 400
     error_type: str = "invalid_request_error"
