@@ -1,0 +1,74 @@
+"""``clauselens export``: write the published records (JSON, JSONL, CSV, Parquet)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+import click
+
+from clauselens.cli._common import handles_errors, state
+from clauselens.export import FORMATS, STATUS_FILTERS, write_export
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
+@click.option(
+    "--out",
+    "out",
+    default="-",
+    show_default=True,
+    metavar="PATH|-",
+    help="Output file; - is stdout.",
+)
+@click.option("--entity", help="Only this entity (case-insensitive).")
+@click.option("--document", help="Only this document: a document id (CL-D-...) or a title.")
+@click.option(
+    "--status",
+    type=click.Choice([s for s in STATUS_FILTERS if s != "default"]),
+    default=None,
+    help="approved: approved or edited; reviewed: any analyst decision, rejected included; "
+    "all: everything, rejected included. Default: everything but rejected.",
+)
+@click.option(
+    "--severity", type=click.Choice(["high", "medium", "low"]), help="Only this severity."
+)
+@click.option(
+    "--since", metavar="DATE", help="Only records whose version, analysis or review is this recent."
+)
+@click.option("--analyzer", type=click.Choice(["claude", "offline"]), help="Only this analyzer.")
+@click.option("--generated-at", metavar="ISO", help="Fix the header time (reproducible output).")
+@handles_errors
+def command(
+    fmt: str,
+    out: str,
+    entity: str | None,
+    document: str | None,
+    status: str | None,
+    severity: str | None,
+    since: str | None,
+    analyzer: str | None,
+    generated_at: str | None,
+) -> None:
+    """Export one record per provision from the latest version of each document.
+
+    Failed analyses and provisions without an analysis are left out and counted in the summary
+    printed on stderr.
+    """
+    dest: Path | BinaryIO = Path(out)
+    if out == "-":
+        dest = sys.stdout.buffer
+    stats = write_export(
+        state().engine,
+        fmt,
+        dest,
+        generated_at=generated_at,
+        entity=entity,
+        document=document,
+        status=status,
+        severity=severity,
+        since=since,
+        analyzer=analyzer,
+    )
+    click.echo(stats.summary(), err=True)

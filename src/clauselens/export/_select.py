@@ -1,0 +1,210 @@
+"""Read what an export needs from the store, document by document and chunk by chunk.
+
+Documents are few and read at once; a document's clauses are read by keyset pagination on
+``idx`` (``chunk_size`` at a time), each chunk with its analyses, flags and changes in three
+``IN`` queries, so memory depends on the chunk size, not on the store's size.
+
+Which analysis a record shows: among the clause's analyses (by ``clause_sha256``, restricted to
+one analyzer with ``--analyzer``), a valid one before a failed one, ``claude`` before
+``offline``, then the newest. The status filters apply to that choice afterwards; a rejected
+Claude analysis does not fall back to an offline one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from clauselens.export._filters import ExportFilters
+from clauselens.store import tables as t
+
+ANALYZER_RANK: dict[str, int] = {"claude": 0, "offline": 1}
+RECENT_CHANGES = 5
+
+
+@dataclass(frozen=True)
+class DocumentHead:
+    """A document with the version an export reads (its latest) and that version's capture."""
+
+    document_id: str
+    entity: str
+    title: str
+    terms_type: str
+    first_tracked: datetime
+    last_verified: datetime
+    version_pk: int
+    captured_at: datetime
+    content_sha256: str
+    source_url: str | None
+    archive_url: str | None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Up to ``chunk_size`` clauses of one version, with everything their records need."""
+
+    clauses: Sequence[Any]  # rows: id, idx, heading_path, text, clause_sha256, truncated, ...
+    analyses: dict[str, list[Any]]  # clause_sha256 -> analysis rows
+    flags: dict[int, list[Any]]  # analysis pk -> flag rows (priority, code order)
+    changes: dict[int, list[Any]]  # provision pk -> change rows (newest first)
+
+
+def _matches(doc: Any, filters: ExportFilters) -> bool:
+    if filters.entity and doc.entity.casefold() != filters.entity.casefold():
+        return False
+    wanted = filters.document
+    return not wanted or doc.document_id == wanted or doc.title.casefold() == wanted.casefold()
+
+
+def document_heads(conn: sa.Connection, filters: ExportFilters) -> list[DocumentHead]:
+    """The selected documents with their latest version, ordered by entity, title, id."""
+    d, v, c = t.documents, t.versions, t.captures
+    docs = [doc for doc in conn.execute(sa.select(d)) if _matches(doc, filters)]
+    latest: dict[int, Any] = {}
+    for row in conn.execute(
+        sa.select(v.c.id, v.c.document_pk, v.c.captured_at, v.c.capture_pk)
+        .where(v.c.document_pk.in_([doc.id for doc in docs]))
+        .order_by(v.c.document_pk, v.c.captured_at.desc(), v.c.id.desc())
+    ):
+        latest.setdefault(row.document_pk, row)
+    capture_pks = [row.capture_pk for row in latest.values()]
+    captures = {
+        row.id: row
+        for row in conn.execute(
+            sa.select(c.c.id, c.c.content_sha256, c.c.source_url, c.c.archive_url).where(
+                c.c.id.in_(capture_pks)
+            )
+        )
+    }
+    heads = []
+    for doc in docs:
+        version = latest.get(doc.id)
+        if version is None:
+            continue
+        capture = captures[version.capture_pk]
+        heads.append(
+            DocumentHead(
+                document_id=doc.document_id,
+                entity=doc.entity,
+                title=doc.title,
+                terms_type=doc.terms_type,
+                first_tracked=doc.first_tracked,
+                last_verified=doc.last_verified,
+                version_pk=version.id,
+                captured_at=version.captured_at,
+                content_sha256=capture.content_sha256,
+                source_url=capture.source_url,
+                archive_url=capture.archive_url,
+            )
+        )
+    heads.sort(key=lambda h: (h.entity.casefold(), h.title.casefold(), h.document_id))
+    return heads
+
+
+def _grouped(rows: Any, key: str) -> dict[Any, list[Any]]:
+    out: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        out[getattr(row, key)].append(row)
+    return out
+
+
+def _clause_page(conn: sa.Connection, version_pk: int, after: int, size: int) -> list[Any]:
+    c, p = t.clauses, t.provisions
+    query = (
+        sa.select(
+            c.c.id,
+            c.c.idx,
+            c.c.heading_path,
+            c.c.text,
+            c.c.clause_sha256,
+            c.c.truncation_reason,
+            p.c.id.label("provision_pk"),
+            p.c.provision_id,
+        )
+        .join(p, p.c.id == c.c.provision_pk)
+        .where(c.c.version_pk == version_pk, c.c.idx > after)
+        .order_by(c.c.idx)
+        .limit(size)
+    )
+    return list(conn.execute(query))
+
+
+def _analyses(conn: sa.Connection, shas: list[str], analyzer: str | None) -> dict[Any, list[Any]]:
+    a = t.analyses
+    query = sa.select(
+        a.c.id,
+        a.c.clause_sha256,
+        a.c.analyzer,
+        a.c.model,
+        a.c.prompt_version,
+        a.c.status,
+        a.c.analysis,
+        a.c.reviewed_analysis,
+        a.c.provenance,
+        a.c.input_truncated,
+        a.c.review_status,
+        a.c.reviewed_by,
+        a.c.reviewed_at,
+        a.c.generated_at,
+    ).where(a.c.clause_sha256.in_(shas))
+    if analyzer is not None:
+        query = query.where(a.c.analyzer == analyzer)
+    return _grouped(conn.execute(query), "clause_sha256")
+
+
+def chunks(
+    conn: sa.Connection, head: DocumentHead, filters: ExportFilters, chunk_size: int
+) -> Iterator[Chunk]:
+    """The clauses of ``head``'s version that have a provision, in clause order, in chunks."""
+    f, ch = t.flags, t.changes
+    after = -1
+    while True:
+        clauses = _clause_page(conn, head.version_pk, after, chunk_size)
+        if not clauses:
+            return
+        after = clauses[-1].idx
+        analyses = _analyses(conn, sorted({r.clause_sha256 for r in clauses}), filters.analyzer)
+        analysis_pks = [row.id for rows in analyses.values() for row in rows]
+        flags = _grouped(
+            conn.execute(
+                sa.select(f.c.analysis_pk, f.c.code, f.c.priority, f.c.reason)
+                .where(f.c.analysis_pk.in_(analysis_pks))
+                .order_by(f.c.analysis_pk, f.c.priority, f.c.code)
+            ),
+            "analysis_pk",
+        )
+        changes = _grouped(
+            conn.execute(
+                sa.select(
+                    ch.c.provision_pk,
+                    ch.c.at,
+                    ch.c.change_class,
+                    ch.c.severity,
+                    ch.c.change_analysis,
+                )
+                .where(ch.c.provision_pk.in_([r.provision_pk for r in clauses]))
+                .order_by(ch.c.provision_pk, ch.c.at.desc(), ch.c.id.desc())
+            ),
+            "provision_pk",
+        )
+        yield Chunk(clauses, analyses, flags, changes)
+
+
+def choose(candidates: list[Any]) -> Any | None:
+    """The analysis a record shows: valid before failed, claude before offline, newest."""
+    if not candidates:
+        return None
+    return min(
+        candidates,
+        key=lambda r: (
+            r.status != "valid",
+            ANALYZER_RANK.get(r.analyzer, len(ANALYZER_RANK)),
+            -r.generated_at.timestamp(),
+            -r.id,
+        ),
+    )
