@@ -1,1 +1,28 @@
-"""The offline analyzer: knowledge base, rules and a CLAUDETTE classifier; no network."""
+"""The offline analyzer: knowledge base, rules and a CLAUDETTE classifier; no network.
+
+Public API: ``OfflineAnalyzer`` (the ``Analyzer``), ``analyze_clause`` / ``analyze_input``
+(sync), ``triage`` / ``TriageDecision``, ``disagreement``, ``normalise_for_classifier``,
+``load_classifier`` and ``offline_prompt_version``.
+"""
+
+from clauselens.analyzers.offline.analyzer import (
+    OfflineAnalyzer,
+    analyze_clause,
+    analyze_input,
+    offline_prompt_version,
+)
+from clauselens.analyzers.offline.classifier import load_classifier
+from clauselens.analyzers.offline.normalise import normalise_for_classifier
+from clauselens.analyzers.offline.triage import TriageDecision, disagreement, triage
+
+__all__ = [
+    "OfflineAnalyzer",
+    "TriageDecision",
+    "analyze_clause",
+    "analyze_input",
+    "disagreement",
+    "load_classifier",
+    "normalise_for_classifier",
+    "offline_prompt_version",
+    "triage",
+]

@@ -134,7 +134,7 @@ def normalise_for_classifier(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9*])|\n\s*\n|\n(?=\s*(?:[-*+•]|\d{1,3}[.)])\s)"
+    r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Za-z0-9*])|\n\s*\n|\n(?=\s*(?:[-*+•]|\d{1,3}[.)])\s)"
 )
 _ABBREV_BEFORE = re.compile(
     r"(?i)(?:\b(?:e\.g|i\.e|etc|inc|ltd|co|vs|no|u\.s|art|sec)\.|\b[A-Z]\.)$"

@@ -1,0 +1,116 @@
+"""``OfflineAnalyzer``: the local analyzer behind the ``Analyzer`` protocol, and its sync core.
+
+It reads the *full* clause text, not the model-facing ``prompt_text``: the offline rules have no
+input budget, so nothing is lost. The validation contract still requires a truncation note
+exactly when the input was marked truncated, so the note says that the model-facing copy was cut
+and that the offline rules read the whole clause.
+
+``prompt_version`` is a hash of the shipped knowledge base, the classifier weights and
+``RULES_CODE_VERSION`` (bumped when the composing code changes meaning), so cached analyses are
+keyed to the data that produced them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import cache
+
+from clauselens.analyzers.base import OFFLINE_MODEL, ClauseInput
+from clauselens.analyzers.offline.classifier import load_classifier, weights_text
+from clauselens.analyzers.offline.compose import compose
+from clauselens.analyzers.offline.detect import detect
+from clauselens.knowledge import knowledge_base_text, load_knowledge_base
+from clauselens.pipeline.validate import InvalidAnalysis, validate_analysis
+from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
+
+PROMPT_ID = "offline"
+RULES_CODE_VERSION = "1"
+
+
+@cache
+def offline_prompt_version() -> str:
+    """Hash of the knowledge base, the classifier weights and the rules code version."""
+    digest = hashlib.sha256()
+    for part in (RULES_CODE_VERSION, knowledge_base_text(), weights_text()):
+        digest.update(hashlib.sha256(part.encode("utf-8")).digest())
+    return "offline-" + digest.hexdigest()[:16]
+
+
+def truncation_note(reason: str | None) -> str:
+    return (
+        "The model-facing copy of this clause was cut"
+        + (f" ({reason})" if reason else "")
+        + "; the offline rules read the full clause text, so this analysis covers all of it."
+    )
+
+
+def analyze_clause(
+    text: str,
+    heading_path: Sequence[str] = (),
+    *,
+    truncated: bool = False,
+    truncation_reason: str | None = None,
+) -> ClauseAnalysis:
+    """Analyse one clause offline; the result has passed ``validate_analysis``."""
+    kb = load_knowledge_base()
+    detection = detect(text, load_classifier(), kb)
+    note = truncation_note(truncation_reason) if truncated else None
+    analysis = compose(detection, text, heading_path, kb, note)
+    return validate_analysis(analysis, text, truncated)
+
+
+def analyze_input(clause: ClauseInput) -> AnalysisResult:
+    """Sync form of ``OfflineAnalyzer.analyze``: a valid analysis or a recorded failure."""
+    started = time.perf_counter()
+    analysis: ClauseAnalysis | None = None
+    error: str | None = None
+    try:
+        analysis = analyze_clause(
+            clause.text,
+            clause.heading_path,
+            truncated=clause.truncated,
+            truncation_reason=clause.truncation_reason,
+        )
+    except InvalidAnalysis as exc:
+        error = f"{exc.kind}: {exc}"
+    provenance = Provenance(
+        analyzer="offline",
+        model=OFFLINE_MODEL,
+        prompt_id=PROMPT_ID,
+        prompt_version=offline_prompt_version(),
+        stop_reason="offline",
+        latency_ms=(time.perf_counter() - started) * 1000,
+        generated_at=datetime.now(UTC),
+    )
+    return AnalysisResult(
+        clause_sha256=clause.clause_sha256,
+        status="valid" if analysis is not None else "failed",
+        analysis=analysis,
+        error=error,
+        provenance=provenance,
+        input_truncated=clause.truncated,
+    )
+
+
+class OfflineAnalyzer:
+    """The ``Analyzer`` that needs no network: knowledge base, rules and classifier."""
+
+    name = "offline"
+    model = OFFLINE_MODEL
+
+    def __init__(self) -> None:
+        load_classifier()
+        load_knowledge_base()
+
+    @property
+    def prompt_version(self) -> str:
+        return offline_prompt_version()
+
+    async def analyze(self, clause: ClauseInput) -> AnalysisResult:
+        return analyze_input(clause)
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,71 @@
+"""What the offline rules find in a clause: categories, the sentences behind them, KB matches.
+
+One pass per clause: the clause is cut into sentences (verbatim spans); each sentence is scored
+by the CLAUDETTE classifier and matched against the category rules and risk signals of the
+knowledge base; then the knowledge base says which regulations the sentences and categories
+engage. Every finding keeps the exact sentence that triggered it, so evidence quotes verify.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clauselens.analyzers.offline.classifier import ClauseClassifier, load_classifier
+from clauselens.analyzers.offline.normalise import sentences
+from clauselens.knowledge import CompiledKnowledgeBase, Engagement, load_knowledge_base
+from clauselens.schemas import load_taxonomy
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One category found in one sentence, by the classifier or by a rule."""
+
+    category: str
+    sentence: str
+    source: str  # "classifier" or "rule"
+    score: float
+
+
+@dataclass
+class Detection:
+    """Everything the offline rules found in one clause."""
+
+    sentences: list[str]
+    findings: list[Finding] = field(default_factory=list)
+    engagements: list[Engagement] = field(default_factory=list)
+    risk_sentences: list[str] = field(default_factory=list)
+    max_probability: float = 0.0
+
+    @property
+    def categories(self) -> list[str]:
+        """Categories in order of first finding, without repeats."""
+        return list(dict.fromkeys(f.category for f in self.findings))
+
+    def sentences_for(self, category: str) -> list[str]:
+        return list(dict.fromkeys(f.sentence for f in self.findings if f.category == category))
+
+
+def detect(
+    text: str,
+    classifier: ClauseClassifier | None = None,
+    kb: CompiledKnowledgeBase | None = None,
+) -> Detection:
+    """Run the classifier, category rules, risk signals and KB triggers over ``text``."""
+    classifier = classifier or load_classifier()
+    kb = kb or load_knowledge_base()
+    by_code = load_taxonomy().by_claudette_code()
+    result = Detection(sentences=sentences(text))
+    for sentence in result.sentences:
+        prediction = classifier.predict(sentence)
+        result.max_probability = max(result.max_probability, prediction.max_probability)
+        for code in prediction.labels:
+            category = by_code[code].code
+            prob = prediction.probabilities[code]
+            result.findings.append(Finding(category, sentence, "classifier", prob))
+        for category, patterns in kb.category_patterns.items():
+            if any(p.search(sentence) for p in patterns):
+                result.findings.append(Finding(category, sentence, "rule", 1.0))
+        if any(p.search(sentence) for p in kb.risk_patterns):
+            result.risk_sentences.append(sentence)
+    result.engagements = kb.engagements(result.sentences, result.categories)
+    return result

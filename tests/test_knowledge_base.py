@@ -1,0 +1,86 @@
+"""The shipped regulatory knowledge base: valid, every reference resolves, triggers behave."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clauselens.errors import ConfigError
+from clauselens.knowledge import (
+    knowledge_base_text,
+    load_knowledge_base,
+    parse_knowledge_base,
+    reference_errors,
+)
+from clauselens.schemas import load_taxonomy
+
+
+class TestShippedKnowledgeBase:
+    def test_every_reference_resolves(self) -> None:
+        """Agency ids, category codes, term-set names and regexes of the shipped file resolve."""
+        assert reference_errors(load_knowledge_base().kb) == []
+
+    def test_issue_instruments_are_present(self) -> None:
+        """The instruments the issue names are all in the knowledge base."""
+        ids = {r.id for r in load_knowledge_base().kb.regulations}
+        expected = {
+            "ftc_act_s5", "hipaa", "hbnr", "coppa", "glba", "ferpa", "ccpa_cpra", "bipa",
+            "state_auto_renewal", "faa", "gdpr", "eprivacy", "dsa", "dma", "eu_ai_act", "uctd",
+            "crd", "uk_osa", "uk_gdpr", "dmca_512",
+        }  # fmt: skip
+        assert expected <= ids
+
+    def test_every_regulation_has_an_agency_or_an_enforcement_note(self) -> None:
+        """No regulation is left without a statement of who enforces it."""
+        for reg in load_knowledge_base().kb.regulations:
+            assert reg.agencies or reg.enforcement_note, reg.id
+
+    def test_severity_table_only_names_taxonomy_codes(self) -> None:
+        """The severity rule table is keyed by taxonomy category codes."""
+        codes = load_taxonomy().codes
+        for row in load_knowledge_base().kb.severity_table:
+            assert set(row.categories) <= codes
+
+
+class TestValidationOnLoad:
+    def _mutated(self, change: str) -> str:
+        data = json.loads(knowledge_base_text())
+        if change == "agency":
+            data["regulations"][0]["agencies"].append("no_such_agency")
+        elif change == "category":
+            data["regulations"][0]["triggers"]["categories"].append("no_such_category")
+        elif change == "regex":
+            data["category_rules"][0]["patterns"].append("(unclosed")
+        elif change == "extra":
+            data["agencies"][0]["unexpected"] = True
+        return json.dumps(data)
+
+    @pytest.mark.parametrize("change", ["agency", "category", "regex", "extra"])
+    def test_a_broken_reference_is_a_config_error(self, change: str) -> None:
+        """An unknown agency, unknown category, bad regex or extra key fails on load."""
+        with pytest.raises(ConfigError):
+            parse_knowledge_base(self._mutated(change))
+
+
+class TestEngagement:
+    def test_health_terms_engage_hipaa_and_hbnr(self) -> None:
+        """A sentence about patients and diagnosis engages the health instruments."""
+        engaged = load_knowledge_base().engagements(
+            ["The service must not be used for medical diagnosis or patient care."], []
+        )
+        assert {"hipaa", "hbnr"} <= {e.regulation.id for e in engaged}
+
+    def test_categories_engage_without_terms(self) -> None:
+        """An arbitration category engages the Federal Arbitration Act and 93/13/EEC."""
+        engaged = load_knowledge_base().engagements(["Some sentence."], ["arbitration"])
+        assert {"faa", "uctd"} <= {e.regulation.id for e in engaged}
+
+    def test_requires_limits_engagement(self) -> None:
+        """PECR needs a UK mention as well as a cookie category."""
+        kb = load_knowledge_base()
+        assert "pecr" not in {
+            e.regulation.id for e in kb.engagements(["x"], ["tracking_and_cookies"])
+        }
+        uk = kb.engagements(["Users in the UK see a cookie banner."], ["tracking_and_cookies"])
+        assert "pecr" in {e.regulation.id for e in uk}

@@ -1,0 +1,86 @@
+"""The CLAUDETTE classifier: corpus-form normalisation, shipped weights, reproducible training."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from clauselens.analyzers.offline.classifier import load_classifier, load_classifier_from
+from clauselens.analyzers.offline.normalise import normalise_for_classifier, sentences
+from clauselens.analyzers.offline.train import main as train_main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "fixtures" / "offline" / "claudette_sample.jsonl"
+
+
+class TestNormalise:
+    @pytest.mark.parametrize(
+        ("raw", "corpus"),
+        [
+            (
+                'Please read these Terms of Service ("Agreement") carefully.',
+                "please read these terms of service -lrb- `` agreement '' -rrb- carefully .",
+            ),
+            (
+                "Your paid account will remain in effect until it's cancelled.",
+                "your paid account will remain in effect until it 's cancelled .",
+            ),
+            ("We don't monitor forums, e.g. chats.", "we do n't monitor forums , e.g. chats ."),
+            (
+                "Pay $100 or 15% of fees; see www.adr.org.",
+                "pay $ 100 or 15 % of fees ; see www.adr.org .",
+            ),
+            ("Laws of the U.S. apply [in part].", "laws of the u.s. apply -lsb- in part -rsb- ."),
+            ("**Bold** text with a [link](https://x.y).", "bold text with a link ."),
+            ("“Curly” quotes and third-party terms.", "`` curly '' quotes and third-party terms ."),
+        ],
+    )
+    def test_real_text_takes_the_corpus_form(self, raw: str, corpus: str) -> None:
+        """Real clause text is lower-cased and PTB-tokenised like the CLAUDETTE release."""
+        assert normalise_for_classifier(raw) == corpus
+
+    def test_sentences_are_verbatim_substrings(self) -> None:
+        """Sentence splitting returns exact substrings of the input."""
+        text = "First rule. Second rule, e.g. this one!\n\n* A list item\n* Another"
+        parts = sentences(text)
+        assert len(parts) == 4
+        assert all(p in text for p in parts)
+
+
+class TestShippedClassifier:
+    def test_loads_in_under_a_second(self) -> None:
+        """The JSON weights load and validate in under a second."""
+        load_classifier.cache_clear()
+        started = time.perf_counter()
+        load_classifier()
+        assert time.perf_counter() - started < 1.0
+
+    def test_obvious_termination_clause_is_flagged(self) -> None:
+        """A plain unilateral-termination sentence is classified TER."""
+        prediction = load_classifier().predict(
+            "We may terminate your account at any time, for any reason, without notice."
+        )
+        assert "TER" in prediction.labels
+
+    def test_neutral_sentence_is_not_flagged(self) -> None:
+        """A neutral sentence gets no category."""
+        assert load_classifier().predict("You can contact our support team by email.").labels == ()
+
+
+class TestTraining:
+    def test_same_corpus_gives_the_same_bytes(self, tmp_path: Path) -> None:
+        """Training twice on the same sample writes byte-identical weights."""
+        a, b = tmp_path / "a.json", tmp_path / "b.json"
+        assert train_main([str(SAMPLE), "--out", str(a)]) == 0
+        assert train_main([str(SAMPLE), "--out", str(b)]) == 0
+        assert a.read_bytes() == b.read_bytes()
+
+    def test_trained_weights_reload_and_classify(self, tmp_path: Path) -> None:
+        """Freshly trained weights load through the same validated path as the shipped ones."""
+        out = tmp_path / "w.json"
+        train_main([str(SAMPLE), "--out", str(out)])
+        classifier = load_classifier_from(out)
+        assert classifier.labels == ("A", "CH", "CR", "J", "LAW", "LTD", "TER", "USE")
+        assert classifier.weights.training["sentences"] == 9
