@@ -111,15 +111,21 @@ def _is_list_run(a: Style, b: Style) -> bool:
 
 
 def _implicit_headings(blocks: list[Block]) -> list[Style | None]:
-    """Backward pass: a candidate is a heading if body or a chain of implicit headings follows."""
+    """Backward pass: a candidate is a heading if body or a chain of implicit headings follows.
+
+    Adjacent numbered candidates of one style ("1. Apples", "2. Pears") are a list, not headings.
+    """
+    candidates = [implicit_style(block) for block in blocks]
     styles: list[Style | None] = [None] * len(blocks)
     for i in range(len(blocks) - 2, -1, -1):
-        style = implicit_style(blocks[i])
-        if style is None:
+        style = candidates[i]
+        if style is None or any(
+            other is not None and _is_list_run(style, other)
+            for other in (candidates[i - 1] if i else None, candidates[i + 1])
+        ):
             continue
         nxt, chained = blocks[i + 1], styles[i + 1]
-        body_next = nxt.kind in _BODY and chained is None
-        if body_next or (chained is not None and not _is_list_run(style, chained)):
+        if (nxt.kind in _BODY and chained is None) or chained is not None:
             styles[i] = style
     return styles
 

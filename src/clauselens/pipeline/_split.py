@@ -1,21 +1,20 @@
 """Splitting one section's own blocks into parts that fit the word bound, with local decisions.
 
-The parts must not move when an unrelated paragraph grows, so the cut points are chosen by
-content, not by running totals from the start of the section:
+The parts must not move when an unrelated paragraph changes, so cut points are content-defined
+(like chunking in rsync or restic), not running totals from the start of the section:
 
 1. Blocks form units: a heading with the block after it, a lead-in paragraph ending with ":"
    with the list or table after it, the items of one list.
-2. A cut falls before a unit that is an *anchor*: a thematic break, or a unit whose fingerprint
-   (CRC-32 of its first eight words, as a number in [0, 1)) is below ``size / target``, where
-   size is the unit's word count rounded down to a power of two and ``target = max_words / 2``
-   (so a run averages about ``target`` words). Whether a unit is an anchor depends only on that
-   unit's opening words and size bucket, so an edit elsewhere in a paragraph moves no cut, and
-   any edit moves at most the cuts next to the edited unit.
-3. A run between anchors that is still over ``max_words`` is packed greedily, unit by unit; a unit
-   over the bound is opened at its list items (a lead-in stays with the first item, a heading
-   with the block after it) and packed the same way. Greedy
-   packing starts again at every anchor, so its effect stays inside the run.
-4. A part with fewer than ``min_words`` words joins the part before it (the first part, which
+2. Each unit has a fingerprint: CRC-32 of its first eight words as a number in [0, 1) (a
+   thematic break has -1). An edit after a unit's opening words never changes its fingerprint.
+3. A run of units over ``max_words`` is cut before every unit whose fingerprint is below a
+   threshold, 1/16 first; a resulting run still over the bound is cut again with the threshold
+   doubled (1/8, 1/4, 1/2, then 1: every unit). So a cut depends only on the fingerprint of the
+   unit after it and on whether the run around it fits: growing a paragraph changes other parts
+   only when it pushes its own run over the bound.
+4. A single unit over the bound is opened at its list items (a lead-in stays with the first
+   item, a heading with the block after it) and cut the same way.
+5. A part with fewer than ``min_words`` words joins the part before it (the first part, which
    holds the heading, stays).
 
 A single block over ``max_words`` (a long paragraph, a table, a code block) is never cut.
@@ -33,6 +32,8 @@ Part = list[Block]
 
 #: How many opening words of a unit make its fingerprint (edits after them do not move cuts).
 FINGERPRINT_WORDS = 8
+#: Fingerprint thresholds for cutting a run that is over the bound, tried in turn.
+THRESHOLDS = (1 / 16, 1 / 8, 1 / 4, 1 / 2, 1.0)
 
 
 def words(blocks: Sequence[Block]) -> int:
@@ -51,33 +52,30 @@ def _units(blocks: Sequence[Block], min_glue: int) -> list[Part]:
     return units
 
 
-def _is_anchor(unit: Part, target: float) -> bool:
+def _fingerprint(unit: Part) -> float:
     first = unit[0]
     if first.kind is Kind.BREAK:
-        return True
+        return -1.0
     opening = " ".join(first.first_line.split()[:FINGERPRINT_WORDS])
-    fingerprint = zlib.crc32(opening.encode("utf-8")) / 2**32
-    size = 1 << (words(unit).bit_length() - 1) if words(unit) else 0
-    return fingerprint < size / target
+    return zlib.crc32(opening.encode("utf-8")) / 2**32
 
 
-def _pack(blocks: Sequence[Block], max_words: int, glue: int = LIST_GLUE) -> list[Part]:
-    """Greedy packing of units into parts of at most ``max_words`` (a unit over it is opened)."""
-    parts: list[Part] = []
-    size = 0
-    for unit in _units(blocks, glue):
-        pieces = [unit]
-        if words(unit) > max_words and glue < LEAD_IN_GLUE and len(unit) > 1:
-            pieces = _pack(unit, max_words, glue + 1)
-        for piece in pieces:
-            piece_words = words(piece)
-            if parts and size + piece_words <= max_words:
-                parts[-1].extend(piece)
-                size += piece_words
-            else:
-                parts.append(list(piece))
-                size = piece_words
-    return parts
+def _cut(units: list[Part], max_words: int, level: int, glue: int) -> list[Part]:
+    """Parts of ``units`` within ``max_words``, cut at fingerprints below THRESHOLDS[level]."""
+    if sum(words(u) for u in units) <= max_words:
+        return [[block for unit in units for block in unit]]
+    if len(units) == 1:
+        unit = units[0]
+        if glue < LEAD_IN_GLUE and len(unit) > 1:
+            return _cut(_units(unit, glue + 1), max_words, 0, glue + 1)
+        return [unit]
+    threshold = THRESHOLDS[min(level, len(THRESHOLDS) - 1)]
+    runs: list[list[Part]] = [[units[0]]]
+    for unit in units[1:]:
+        if _fingerprint(unit) < threshold:
+            runs.append([])
+        runs[-1].append(unit)
+    return [part for run in runs for part in _cut(run, max_words, level + 1, glue)]
 
 
 def _merge_small(parts: list[Part], settings: SegmentSettings) -> list[Part]:
@@ -93,13 +91,5 @@ def _merge_small(parts: list[Part], settings: SegmentSettings) -> list[Part]:
 
 def split_section(blocks: Sequence[Block], settings: SegmentSettings) -> list[Part]:
     """The parts of one section's own blocks (its heading first), each within the bounds."""
-    if words(blocks) <= settings.max_words:
-        return [list(blocks)]
-    target = settings.max_words / 2
-    runs: list[Part] = []
-    for index, unit in enumerate(_units(blocks, LIST_GLUE)):
-        if index == 0 or _is_anchor(unit, target):
-            runs.append([])
-        runs[-1].extend(unit)
-    parts = [part for run in runs for part in _pack(run, settings.max_words)]
+    parts = _cut(_units(blocks, LIST_GLUE), settings.max_words, 0, LIST_GLUE)
     return _merge_small(parts, settings)
