@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ingest",
     "segment",
     "documents",
+    "run",
+    "runs",
     "export",
     "schema",
 )

@@ -62,6 +62,11 @@ class IngestReport:
     def new_versions(self) -> list[int]:
         return [o.version_pk for o in self.outcomes if o.version_pk and o.outcome == "new_version"]
 
+    @property
+    def versions(self) -> list[int]:
+        """Every version the captures named (new, unchanged or already ingested)."""
+        return sorted({o.version_pk for o in self.outcomes if o.version_pk})
+
 
 class DocumentRow(BaseModel):
     document_id: str
@@ -165,14 +170,14 @@ def _record(
     digest = sha256_hex(raw)
     text_sha = sha256_hex(extracted.text.encode("utf-8"))
     seen = conn.execute(
-        sa.select(t.captures.c.id).where(
+        sa.select(t.captures.c.id, t.captures.c.version_pk).where(
             t.captures.c.document_pk == doc_pk,
             t.captures.c.content_sha256 == digest,
             t.captures.c.captured_at == meta.captured_at,
         )
     ).first()
     if seen is not None:
-        return CaptureOutcome(str(meta.path), "already_ingested", "", doc_id)
+        return CaptureOutcome(str(meta.path), "already_ingested", "", doc_id, seen.version_pk)
     _store_blob(conn, digest, raw)
     capture_pk = insert_pk(
         conn,

@@ -216,15 +216,15 @@ def _single(path: Path, options: Mapping[str, Any]) -> CaptureMeta:
 
 
 def _discover_dir(folder: Path, options: Mapping[str, Any]) -> Iterator[Entry]:
+    """A folder with a manifest holds the captures its manifest lists (other files, such as
+    licences and READMEs, are not captures); a folder without one holds every capture file in
+    it, with metadata inferred from each path."""
     manifests = [folder / n for n in MANIFEST_NAMES if (folder / n).is_file()]
-    listed: set[Path] = set()
     for manifest in manifests:
         for entry in read_manifest(manifest):
-            if isinstance(entry, CaptureMeta):
-                listed.add(entry.path.resolve())
             yield _with_options(entry, options)
+    if manifests:
+        return
     for path in sorted(folder.rglob("*")):
         if path.suffix.lower() in CAPTURE_SUFFIXES and path.is_file():
-            if path.resolve() in listed or path.name.lower() in ("readme.md", "license.md"):
-                continue
             yield _single(path, options)

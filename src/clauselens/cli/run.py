@@ -1,0 +1,196 @@
+"""``clauselens run PATH...``: the main job (ingest, segment, analyse, flag, store)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from clauselens.analyzers import CHOICES, resolve
+from clauselens.cli._common import handles_errors, state
+from clauselens.cli._progress import RunProgress
+from clauselens.cli.ingest import metadata_options
+from clauselens.errors import UsageError
+from clauselens.pipeline.estimate import DryRun
+from clauselens.pipeline.estimate import dry_run as estimate_run
+from clauselens.pipeline.run import Callbacks, RunOptions, RunSummary, run
+
+
+def _tokens_row(summary: RunSummary) -> str:
+    u = summary.usage
+    return (
+        f"input {u.input_tokens:,} · output {u.output_tokens:,} · "
+        f"cache write {u.cache_creation_input_tokens:,} · cache read {u.cache_read_input_tokens:,}"
+    )
+
+
+def print_summary(summary: RunSummary) -> None:
+    console = Console()
+    table = Table(title=f"run {summary.run_id}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    c = summary.counts
+    rows = [
+        ("status", summary.status),
+        ("analyzer", f"{summary.analyzer} · {summary.model} · prompt {summary.prompt_version}"),
+        (
+            "captures",
+            f"{c.get('captures', 0)} ({c.get('new_versions', 0)} new versions, "
+            f"{c.get('failed_captures', 0)} failed)",
+        ),
+        ("clauses seen", str(c.get("clauses_seen", 0))),
+        ("analysed", str(c.get("analysed", 0))),
+        ("reused", str(c.get("reused", 0))),
+        ("triaged out", str(c.get("triaged", 0))),
+        ("failed", str(c.get("failed", 0))),
+        ("flagged for review", str(c.get("flagged", 0))),
+        ("tokens", _tokens_row(summary)),
+        ("cost", f"${summary.cost_usd:,.4f}"),
+    ]
+    if summary.batch_ids:
+        rows.append(("batches", ", ".join(summary.batch_ids)))
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    for capture in summary.failed_captures:
+        click.echo(f"failed capture: {capture.path}: {capture.message}", err=True)
+    for failure in summary.failures:
+        click.echo(
+            f"failed clause {failure.clause_pk} ({failure.heading}): {failure.error[:300]}",
+            err=True,
+        )
+    if summary.fatal:
+        click.echo(f"error: the run stopped: {summary.fatal}", err=True)
+    if summary.status == "waiting":
+        click.echo(
+            f"batches submitted; collect with `clauselens run --resume {summary.run_id}`", err=True
+        )
+
+
+def print_dry_run(report: DryRun) -> None:
+    console = Console()
+    console.print(
+        f"dry run: {report.captures} capture(s), {report.clauses_seen} clauses, "
+        f"{report.calls} call(s) needed, {report.reused} reused (no model call made)"
+    )
+    table = Table(title="estimated tokens and cost (method: README, 'Estimating a run')")
+    for col in ("model", "mode", "calls", "input", "cache write", "cache read", "output", "cost"):
+        table.add_column(col, justify="right" if col not in ("model", "mode") else "left")
+    for e in report.estimates:
+        u = e.usage
+        table.add_row(
+            e.model,
+            e.mode,
+            f"{e.calls:,}",
+            f"{u.input_tokens:,}",
+            f"{u.cache_creation_input_tokens:,}",
+            f"{u.cache_read_input_tokens:,}",
+            f"{u.output_tokens:,}",
+            f"${e.cost_usd:,.2f}",
+        )
+    console.print(table)
+    for model in dict.fromkeys(e.model for e in report.estimates):
+        ratio = report.ratio(model)
+        if ratio:
+            console.print(f"{model}: naive / planned direct cost = {ratio:.1f}x")
+    for failed in report.failed_captures:
+        click.echo(f"unreadable capture: {failed}", err=True)
+
+
+@click.command("run")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--analyzer", type=click.Choice(CHOICES), default="auto", show_default=True)
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    help="Claude model (default claude-sonnet-5-5). With --dry-run, repeat to compare models.",
+)
+@click.option("--concurrency", type=click.IntRange(1, 512), help="Requests in flight (default 8).")
+@click.option("--rpm", type=click.IntRange(1), help="Requests-per-minute limit.")
+@click.option("--tpm", type=click.IntRange(1), help="Tokens-per-minute limit.")
+@click.option("--dry-run", is_flag=True, help="Estimate calls, tokens and cost; call nothing.")
+@click.option(
+    "--via",
+    type=click.Choice(["messages", "batches"]),
+    default="messages",
+    show_default=True,
+    help="Messages API, or the Message Batches API (50% cheaper).",
+)
+@click.option("--triage", is_flag=True, help="Send to Claude only what the offline triage keeps.")
+@click.option("--resume", "resume", metavar="RUN_ID", help="Collect a batches run's results.")
+@metadata_options
+@handles_errors
+def command(
+    paths: tuple[Path, ...],
+    analyzer: str,
+    models: tuple[str, ...],
+    concurrency: int | None,
+    rpm: int | None,
+    tpm: int | None,
+    dry_run: bool,
+    via: str,
+    triage: bool,
+    resume: str | None,
+    entity: str | None,
+    title: str | None,
+    terms_type: str | None,
+    captured_at: str | None,
+    source_url: str | None,
+    archive_url: str | None,
+) -> None:
+    """Run the main job over captures: files, folders and manifests.
+
+    Exit status: 0 when everything succeeded, 1 when some clauses or captures failed (they are
+    listed), 2 for usage errors.
+    """
+    st = state()
+    if resume:
+        from clauselens.pipeline.batches import resume_run
+
+        with RunProgress("collecting") as progress:
+            summary = resume_run(
+                st.engine, resume, st.settings, Callbacks(progress.on_start, progress.on_result)
+            )
+        print_summary(summary)
+        sys.exit(summary.exit_status)
+    if not paths:
+        raise UsageError("give at least one PATH (a file, folder or manifest), or --resume RUN_ID")
+    if dry_run:
+        chosen = list(models) or [st.settings.model]
+        print_dry_run(estimate_run(st.engine, list(paths), st.settings, chosen))
+        return
+    if len(models) > 1:
+        raise UsageError("--model can be repeated only with --dry-run")
+    options = RunOptions(
+        analyzer=analyzer,
+        model=models[0] if models else None,
+        concurrency=concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        via="batches" if via == "batches" else "messages",
+        triage=triage,
+    )
+    ingest_options = {
+        "entity": entity,
+        "title": title,
+        "terms_type": terms_type,
+        "captured_at": captured_at,
+        "source_url": source_url,
+        "archive_url": archive_url,
+    }
+    click.echo(resolve(analyzer)[1], err=True)
+    with RunProgress() as progress:
+        summary = run(
+            st.engine,
+            list(paths),
+            st.settings,
+            options,
+            Callbacks(progress.on_start, progress.on_result),
+            ingest_options=ingest_options,
+        )
+    print_summary(summary)
+    sys.exit(summary.exit_status)

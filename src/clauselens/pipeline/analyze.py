@@ -1,0 +1,157 @@
+"""Analyze: send work items to an analyzer concurrently and commit each result as it completes.
+
+At most ``concurrency`` requests are in flight, under the run's requests- and tokens-per-minute
+limits; the analyzer's shared ``Backoff`` makes a 429 pause every worker. Results are written by
+one writer thread, each in its own transaction, so the event loop never waits on the disk and a
+killed run loses nothing already finished. An authentication or permission error (401/403)
+stops the run: every other request would fail the same way. Any other refused request is a
+recorded failure of its clause, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from clauselens.analyzers.base import Analyzer
+from clauselens.errors import ApiError, ClauselensError
+from clauselens.pipeline.persist import save_result
+from clauselens.pipeline.ratelimit import RateLimiter
+from clauselens.pipeline.work import WorkItem
+from clauselens.schemas import AnalysisResult, Provenance, Usage
+
+log = logging.getLogger(__name__)
+
+FATAL_STATUS = (401, 403)
+CHARS_PER_TOKEN = 4
+
+
+@dataclass
+class Failure:
+    clause_pk: int
+    heading: str
+    error: str
+
+
+@dataclass
+class Outcome:
+    analysed: int = 0
+    triaged: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    fatal: ClauselensError | None = None
+
+    def add(self, item: WorkItem, result: AnalysisResult) -> None:
+        self.usage += result.provenance.usage
+        self.cost_usd += result.provenance.cost_usd
+        if result.status == "valid":
+            self.analysed += 1
+            self.triaged += int(result.triaged_out)
+        else:
+            heading = " > ".join(item.input.heading_path) or "(no heading)"
+            self.failures.append(Failure(item.clause_pk, heading, result.error or "failed"))
+
+
+OnResult = Callable[[WorkItem, AnalysisResult], None]
+
+
+def estimated_tokens(item: WorkItem, output_tokens: int) -> int:
+    """A request's size for the tokens-per-minute limit (prompt characters / 4 + output)."""
+    return len(item.input.prompt_text) // CHARS_PER_TOKEN + 1500 + output_tokens
+
+
+def failure_result(item: WorkItem, analyzer: Analyzer, error: ApiError) -> AnalysisResult:
+    """A refused request recorded as the clause's failed analysis."""
+    return AnalysisResult(
+        clause_sha256=item.input.clause_sha256,
+        status="failed",
+        analysis=None,
+        error=f"api_error: {error}",
+        provenance=Provenance(
+            analyzer="claude" if analyzer.name == "claude" else "offline",
+            model=analyzer.model,
+            prompt_id=analyzer.name,
+            prompt_version=analyzer.prompt_version,
+            request_id=error.request_id,
+            generated_at=datetime.now(UTC),
+        ),
+        input_truncated=item.input.truncated,
+    )
+
+
+class Executor:
+    """Runs one analyzer over many work items (see the module docstring)."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        analyzer: Analyzer,
+        *,
+        concurrency: int,
+        limiter: RateLimiter | None = None,
+        run_id: str | None = None,
+        output_tokens: int = 1000,
+        triage: Callable[[WorkItem], AnalysisResult | None] | None = None,
+        on_result: OnResult | None = None,
+    ) -> None:
+        self.engine = engine
+        self.analyzer = analyzer
+        self.concurrency = concurrency
+        self.limiter = limiter or RateLimiter(None, None)
+        self.run_id = run_id
+        self.output_tokens = output_tokens
+        self.triage = triage
+        self.on_result = on_result
+        self.outcome = Outcome()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clauselens-writer")
+
+    def _save(self, item: WorkItem, result: AnalysisResult) -> None:
+        with self.engine.begin() as conn:
+            save_result(conn, result, clause_pk=item.clause_pk, run_id=self.run_id)
+
+    async def _one(self, item: WorkItem) -> None:
+        result = self.triage(item) if self.triage else None
+        if result is None:
+            await self.limiter.acquire(estimated_tokens(item, self.output_tokens))
+            try:
+                result = await self.analyzer.analyze(item.input)
+            except ApiError as exc:
+                if exc.status_code in FATAL_STATUS:
+                    raise
+                result = failure_result(item, self.analyzer, exc)
+        await asyncio.get_running_loop().run_in_executor(self._writer, self._save, item, result)
+        self.outcome.add(item, result)
+        if self.on_result:
+            self.on_result(item, result)
+
+    async def _worker(self, queue: asyncio.Queue[WorkItem]) -> None:
+        while True:
+            try:
+                item = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            try:
+                await self._one(item)
+            except ApiError as exc:
+                self.outcome.fatal = exc
+                while not queue.empty():  # drain: nothing else can succeed
+                    queue.get_nowait()
+                return
+
+    async def run(self, items: Sequence[WorkItem]) -> Outcome:
+        queue: asyncio.Queue[WorkItem] = asyncio.Queue()
+        for item in items:
+            queue.put_nowait(item)
+        workers = min(self.concurrency, max(1, len(items)))
+        try:
+            await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
+        finally:
+            self._writer.shutdown(wait=True)
+        return self.outcome

@@ -1,0 +1,218 @@
+"""Dry-run estimates: how many calls a run would make, its tokens by kind and its cost.
+
+Nothing is written and no model is called. The captures are read and segmented in memory.
+
+Method (also in the README):
+- Tokens are estimated as characters / 4 of the rendered prompt blocks (system prompt with the
+  output schema, document-context block, clause block).
+- Calls: one per distinct clause text not already analysed in the store for the key
+  (clause_sha256, analyzer, model, prompt version), counting each text once across versions and
+  documents. Cosmetic edits are counted as new texts, so this is an upper bound for histories.
+- Caching, as the analyzer sends requests: the system block is written to the cache once and
+  read by every later request; each document's context block is written once per document and
+  read by its other clauses. A prefix under the model's minimum cacheable length is not cached.
+- Output: the mean output tokens of the store's valid analyses for the model when there are
+  any, else ``DEFAULT_OUTPUT_TOKENS``. Re-asks are not included.
+- Batches: the same tokens at the batch discount (cache hits in batches are best effort, so the
+  batch figure is a lower bound on cost).
+- Naive baseline: every clause of every capture sent, no reuse, no cache, no batches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from clauselens import prompts
+from clauselens.analyzers.base import cut_for_prompt
+from clauselens.config import Settings
+from clauselens.errors import CaptureError
+from clauselens.pipeline.manifest import CaptureMeta, discover
+from clauselens.pipeline.persist import valid_keys
+from clauselens.pipeline.segment import outline, segment
+from clauselens.pricing import cost_usd
+from clauselens.schemas import Clause, Usage
+from clauselens.store import tables as t
+
+CHARS_PER_TOKEN = 4
+DEFAULT_OUTPUT_TOKENS = 900
+MIN_CACHEABLE = {"claude-haiku-4-5": 4096}
+DEFAULT_MIN_CACHEABLE = 512
+
+
+def tokens(text: str) -> int:
+    return -(-len(text) // CHARS_PER_TOKEN)
+
+
+@dataclass(frozen=True)
+class _Doc:
+    entity: str
+    title: str
+    terms_type: str
+    clauses: tuple[Clause, ...]
+
+
+@dataclass
+class Estimate:
+    model: str
+    mode: str  # direct | batches | naive
+    calls: int
+    usage: Usage
+    cost_usd: float
+
+
+@dataclass
+class DryRun:
+    captures: int = 0
+    clauses_seen: int = 0
+    calls: int = 0
+    reused: int = 0
+    failed_captures: list[str] = field(default_factory=list)
+    estimates: list[Estimate] = field(default_factory=list)
+
+    def ratio(self, model: str) -> float | None:
+        """Naive cost over planned direct cost for ``model``."""
+        by_mode = {e.mode: e for e in self.estimates if e.model == model}
+        planned, naive = by_mode.get("direct"), by_mode.get("naive")
+        if not planned or not naive or planned.cost_usd == 0:
+            return None
+        return naive.cost_usd / planned.cost_usd
+
+
+def _read_docs(paths: list[Path], settings: Settings, report: DryRun) -> list[_Doc]:
+    from clauselens.pipeline.ingest import read_capture
+
+    metas: list[CaptureMeta] = []
+    for entry in discover(paths, {}):
+        if isinstance(entry, CaptureMeta):
+            metas.append(entry)
+        else:
+            report.failed_captures.append(str(entry))
+    docs = []
+    for meta in sorted(metas, key=lambda m: (m.entity, m.title, m.captured_at)):
+        try:
+            _, extracted = read_capture(meta.path, settings)
+        except CaptureError as exc:
+            report.failed_captures.append(str(exc))
+            continue
+        clauses = tuple(segment(extracted.text, settings.segment))
+        docs.append(_Doc(meta.entity, meta.title, meta.terms_type, clauses))
+    report.captures = len(docs)
+    return docs
+
+
+def _mean_output(conn: sa.Connection, model: str) -> int:
+    a = t.analyses.c
+    rows = conn.execute(
+        sa.select(a.provenance).where(a.model == model, a.status == "valid").limit(2000)
+    ).scalars()
+    outs = [int(p.get("usage", {}).get("output_tokens", 0)) for p in rows]
+    outs = [o for o in outs if o]
+    return round(sum(outs) / len(outs)) if outs else DEFAULT_OUTPUT_TOKENS
+
+
+def _plan(
+    docs: list[_Doc], done: set[str], settings: Settings
+) -> tuple[dict[int, list[Clause]], int]:
+    """Clauses to send per document index, each text once; and how many were reused."""
+    sent: set[str] = set(done)
+    plan: dict[int, list[Clause]] = defaultdict(list)
+    reused = 0
+    for i, doc in enumerate(docs):
+        for clause in doc.clauses:
+            if clause.clause_sha256 in sent:
+                reused += 1
+                continue
+            sent.add(clause.clause_sha256)
+            plan[i].append(clause)
+    return plan, reused
+
+
+def _clause_tokens(clause: Clause, settings: Settings) -> int:
+    text, reason = cut_for_prompt(clause.text, settings.segment.prompt_max_chars)
+    return tokens(prompts.render_clause(tuple(clause.heading_path), text, bool(reason), reason))
+
+
+def _doc_tokens(doc: _Doc) -> int:
+    return tokens(
+        prompts.render_document(doc.entity, doc.title, doc.terms_type, tuple(outline(doc.clauses)))
+    )
+
+
+def _system_tokens() -> int:
+    schema = json.dumps(prompts.output_schema("clause"))
+    return tokens(prompts.render_system()) + tokens(schema)
+
+
+def _planned_usage(
+    docs: list[_Doc], plan: dict[int, list[Clause]], model: str, out: int, settings: Settings
+) -> Usage:
+    minimum = MIN_CACHEABLE.get(model, DEFAULT_MIN_CACHEABLE)
+    system = _system_tokens()
+    usage = Usage()
+    system_cached = False
+    for i, clauses in plan.items():
+        doc_block = _doc_tokens(docs[i])
+        cacheable = system + doc_block >= minimum
+        for n, clause in enumerate(clauses):
+            clause_in = _clause_tokens(clause, settings)
+            if not cacheable:
+                usage += Usage(input_tokens=system + doc_block + clause_in, output_tokens=out)
+                continue
+            write = (0 if system_cached else system) + (doc_block if n == 0 else 0)
+            read = (system if system_cached else 0) + (doc_block if n else 0)
+            system_cached = True
+            usage += Usage(
+                input_tokens=clause_in,
+                cache_creation_input_tokens=write,
+                cache_read_input_tokens=read,
+                output_tokens=out,
+            )
+    return usage
+
+
+def _naive_usage(docs: list[_Doc], out: int, settings: Settings) -> tuple[int, Usage]:
+    system = _system_tokens()
+    calls, usage = 0, Usage()
+    for doc in docs:
+        doc_block = _doc_tokens(doc)
+        for clause in doc.clauses:
+            calls += 1
+            usage += Usage(
+                input_tokens=system + doc_block + _clause_tokens(clause, settings),
+                output_tokens=out,
+            )
+    return calls, usage
+
+
+def dry_run(
+    engine: sa.Engine,
+    paths: list[Path],
+    settings: Settings,
+    models: Iterable[str],
+    analyzer: str = "claude",
+) -> DryRun:
+    """Estimate a run over ``paths`` for each of ``models`` (see the module docstring)."""
+    report = DryRun()
+    docs = _read_docs(paths, settings, report)
+    report.clauses_seen = sum(len(d.clauses) for d in docs)
+    for model in models:
+        with engine.connect() as conn:
+            done = valid_keys(conn, analyzer, model, prompts.prompt_version())
+            out = _mean_output(conn, model)
+        plan, reused = _plan(docs, done, settings)
+        calls = sum(len(v) for v in plan.values())
+        report.calls, report.reused = calls, reused
+        usage = _planned_usage(docs, plan, model, out, settings)
+        naive_calls, naive = _naive_usage(docs, out, settings)
+        report.estimates += [
+            Estimate(model, "direct", calls, usage, cost_usd(model, usage)),
+            Estimate(model, "batches", calls, usage, cost_usd(model, usage, batch=True)),
+            Estimate(model, "naive", naive_calls, naive, cost_usd(model, naive)),
+        ]
+    return report

@@ -1,0 +1,225 @@
+"""Run: the main job. Ingest captures, find the clauses that need analysis, analyse them
+concurrently, flag, store, and record the run.
+
+``run`` is a library function: the CLI gives it paths, options and callbacks for progress, and
+formats the ``RunSummary`` it returns. The Message Batches mode lives in ``pipeline.batches``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import sqlalchemy as sa
+
+from clauselens import analyzers
+from clauselens.analyzers._retry import Backoff
+from clauselens.analyzers.base import Analyzer
+from clauselens.config import Settings
+from clauselens.errors import ClauselensError
+from clauselens.pipeline import runs
+from clauselens.pipeline.analyze import Executor, Failure, Outcome
+from clauselens.pipeline.ingest import CaptureOutcome, IngestReport, ingest
+from clauselens.pipeline.ratelimit import RateLimiter
+from clauselens.pipeline.work import AnalyzerKey, Work, WorkItem, pending_work
+from clauselens.schemas import AnalysisResult, Usage
+from clauselens.store import tables as t
+
+log = logging.getLogger(__name__)
+
+Via = Literal["messages", "batches"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    analyzer: str = "auto"
+    model: str | None = None
+    concurrency: int | None = None
+    rpm: int | None = None
+    tpm: int | None = None
+    via: Via = "messages"
+    triage: bool = False
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    analyzer: str
+    model: str
+    prompt_version: str
+    status: runs.RunStatus
+    analyzer_note: str
+    counts: dict[str, int]
+    usage: Usage
+    cost_usd: float
+    failures: list[Failure] = field(default_factory=list)
+    failed_captures: list[CaptureOutcome] = field(default_factory=list)
+    fatal: str | None = None
+    batch_ids: list[str] = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> int:
+        return 0 if self.status in ("succeeded", "waiting") else 1
+
+
+@dataclass
+class Callbacks:
+    on_start: Callable[[int], None] | None = None
+    on_result: Callable[[WorkItem, AnalysisResult], None] | None = None
+
+
+def effective_settings(settings: Settings, options: RunOptions) -> Settings:
+    update = {
+        k: v
+        for k, v in (
+            ("model", options.model),
+            ("concurrency", options.concurrency),
+            ("rpm", options.rpm),
+            ("tpm", options.tpm),
+        )
+        if v is not None
+    }
+    return settings.model_copy(update=update) if update else settings
+
+
+def _triage_hook(
+    analyzer: Analyzer, enabled: bool, threshold: float
+) -> Callable[[WorkItem], AnalysisResult | None] | None:
+    """With ``--triage`` on a Claude run: clauses the offline analyzer finds nothing in keep
+    their offline analysis (marked triaged out, with the reasons) and are not sent."""
+    if not enabled or analyzer.name != "claude":
+        return None
+    from clauselens.analyzers.offline import analyze_input, triage
+
+    def hook(item: WorkItem) -> AnalysisResult | None:
+        decision = triage(item.input, threshold)
+        if decision.send:
+            return None
+        result = analyze_input(item.input)
+        return result.model_copy(
+            update={"triaged_out": True, "triage_reason": "; ".join(decision.reasons)}
+        )
+
+    return hook
+
+
+def _flagged(engine: sa.Engine, run_id: str) -> int:
+    a, f = t.analyses, t.flags
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.select(sa.func.count(sa.distinct(f.c.analysis_pk)))
+                .join(a, a.c.id == f.c.analysis_pk)
+                .where(a.c.run_id == run_id)
+            ).scalar_one()
+        )
+
+
+def _counts(report: IngestReport, work: Work, outcome: Outcome, flagged: int) -> dict[str, int]:
+    return {
+        "captures": len(report.outcomes),
+        "new_versions": report.count("new_version"),
+        "clauses_seen": work.seen,
+        "to_analyse": len(work.items),
+        "analysed": outcome.analysed,
+        "reused": work.reused,
+        "failed": len(outcome.failures),
+        "flagged": flagged,
+        "triaged": outcome.triaged,
+        "failed_captures": len(report.failed),
+    }
+
+
+def _status(outcome: Outcome, report: IngestReport) -> runs.RunStatus:
+    if outcome.fatal is not None:
+        return "failed"
+    if outcome.failures or report.failed:
+        return "partial"
+    return "succeeded"
+
+
+async def _execute(
+    engine: sa.Engine,
+    analyzer: Analyzer,
+    items: list[WorkItem],
+    settings: Settings,
+    options: RunOptions,
+    run_id: str,
+    callbacks: Callbacks,
+) -> Outcome:
+    executor = Executor(
+        engine,
+        analyzer,
+        concurrency=settings.concurrency,
+        limiter=RateLimiter(settings.rpm, settings.tpm),
+        run_id=run_id,
+        triage=_triage_hook(analyzer, options.triage, settings.triage_threshold),
+        on_result=callbacks.on_result,
+    )
+    try:
+        return await executor.run(items)
+    finally:
+        await analyzer.aclose()
+
+
+def run(
+    engine: sa.Engine,
+    paths: list[Path],
+    settings: Settings,
+    options: RunOptions,
+    callbacks: Callbacks | None = None,
+    env: Mapping[str, str] | None = None,
+    ingest_options: Mapping[str, object] | None = None,
+) -> RunSummary:
+    """Take the captures under ``paths`` through every stage; see the module docstring."""
+    callbacks = callbacks or Callbacks()
+    settings = effective_settings(settings, options)
+    name, note = analyzers.resolve(options.analyzer, os.environ if env is None else env)
+    analyzer = analyzers.build(name, settings, Backoff())
+    report = ingest(engine, paths, settings, ingest_options)
+    key = AnalyzerKey(analyzer.name, analyzer.model, analyzer.prompt_version)
+    run_id = runs.start_run(
+        engine,
+        analyzer=key.analyzer,
+        model=key.model,
+        prompt_version=key.prompt_version,
+        via=options.via,
+        options={k: v for k, v in vars(options).items() if v is not None},
+        paths=[str(p) for p in paths],
+    )
+    with engine.connect() as conn:
+        work = pending_work(conn, report.versions, key, settings)
+    if options.via == "batches" and analyzer.name == "claude":
+        from clauselens.pipeline.batches import submit_run
+
+        return submit_run(engine, run_id, analyzer, work, report, settings, note)
+    if callbacks.on_start:
+        callbacks.on_start(len(work.items))
+    outcome = asyncio.run(
+        _execute(engine, analyzer, work.items, settings, options, run_id, callbacks)
+    )
+    status = _status(outcome, report)
+    counts = _counts(report, work, outcome, _flagged(engine, run_id))
+    runs.update_run(
+        engine, run_id, status=status, counts=counts, usage=outcome.usage, cost_usd=outcome.cost_usd
+    )
+    fatal = outcome.fatal
+    return RunSummary(
+        run_id=run_id,
+        analyzer=key.analyzer,
+        model=key.model,
+        prompt_version=key.prompt_version,
+        status=status,
+        analyzer_note=note,
+        counts=counts,
+        usage=outcome.usage,
+        cost_usd=outcome.cost_usd,
+        failures=outcome.failures,
+        failed_captures=report.failed,
+        fatal=str(fatal) if isinstance(fatal, ClauselensError) else None,
+    )

@@ -1,0 +1,138 @@
+"""Run records: what a batch run processed, with which analyzer, model and prompt, and how it
+ended. A run is inserted when it starts (status ``running``) and completed when it ends; a run
+whose process died shows as ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
+
+from clauselens.errors import NotFoundError
+from clauselens.schemas import Usage
+from clauselens.store import tables as t
+
+RunStatus = Literal["running", "succeeded", "partial", "failed", "waiting", "interrupted"]
+COUNT_NAMES = ("captures", "clauses_seen", "analysed", "reused", "failed", "flagged", "triaged")
+
+
+class RunRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    started_at: datetime
+    finished_at: datetime | None
+    analyzer: str
+    model: str
+    prompt_version: str
+    via: str
+    status: RunStatus
+    counts: dict[str, int]
+    usage: Usage
+    cost_usd: float
+    options: dict[str, Any]
+    paths: list[str]
+
+
+def new_run_id(now: datetime) -> str:
+    return f"run-{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+def start_run(
+    engine: sa.Engine,
+    *,
+    analyzer: str,
+    model: str,
+    prompt_version: str,
+    via: str,
+    options: dict[str, Any],
+    paths: list[str],
+) -> str:
+    now = datetime.now(UTC)
+    run_id = new_run_id(now)
+    owner = {"pid": os.getpid(), "host": socket.gethostname()}
+    with engine.begin() as conn:
+        conn.execute(
+            t.runs.insert().values(
+                id=run_id,
+                started_at=now,
+                analyzer=analyzer,
+                model=model,
+                prompt_version=prompt_version,
+                via=via,
+                status="running",
+                options={**options, "_owner": owner},
+                counts=dict.fromkeys(COUNT_NAMES, 0),
+                usage=Usage().model_dump(),
+                cost_usd=0.0,
+                paths=paths,
+            )
+        )
+    return run_id
+
+
+def update_run(
+    engine: sa.Engine,
+    run_id: str,
+    *,
+    status: RunStatus,
+    counts: dict[str, int],
+    usage: Usage,
+    cost_usd: float,
+    finished: bool = True,
+    extra_options: dict[str, Any] | None = None,
+) -> None:
+    values: dict[str, Any] = {
+        "status": status,
+        "counts": counts,
+        "usage": usage.model_dump(),
+        "cost_usd": round(cost_usd, 6),
+        "finished_at": datetime.now(UTC) if finished else None,
+    }
+    with engine.begin() as conn:
+        if extra_options:
+            current = conn.execute(
+                sa.select(t.runs.c.options).where(t.runs.c.id == run_id)
+            ).scalar_one()
+            values["options"] = {**current, **extra_options}
+        conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(**values))
+
+
+def _alive(owner: dict[str, Any]) -> bool:
+    if owner.get("host") != socket.gethostname():
+        return True  # cannot tell from here
+    try:
+        os.kill(int(owner.get("pid", 0)), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _record(row: sa.Row[Any]) -> RunRecord:
+    m = dict(row._mapping)
+    if m["status"] == "running" and not _alive(m["options"].get("_owner", {})):
+        m["status"] = "interrupted"
+    m["usage"] = Usage.model_validate(m["usage"])
+    return RunRecord.model_validate(m)
+
+
+def list_runs(engine: sa.Engine, limit: int | None = None) -> list[RunRecord]:
+    query = sa.select(t.runs).order_by(t.runs.c.started_at.desc())
+    if limit:
+        query = query.limit(limit)
+    with engine.connect() as conn:
+        return [_record(r) for r in conn.execute(query)]
+
+
+def get_run(engine: sa.Engine, run_id: str) -> RunRecord:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).first()
+    if row is None:
+        raise NotFoundError(f"no run {run_id!r}: see `clauselens runs`")
+    return _record(row)

@@ -1,0 +1,165 @@
+"""Which clauses a run must analyse, and what each analysis request carries.
+
+The analysis key is (clause_sha256, analyzer, model, prompt version). For each version a run
+touches, the clauses that need analysis are those of added and modified provisions (every
+clause of a document's first version); among them, a clause whose key already has a valid
+analysis is reused, within a document, across versions and across documents. The same text met
+twice in one run is sent once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt
+from clauselens.config import Settings
+from clauselens.pipeline.persist import valid_keys
+from clauselens.pipeline.segment import outline
+from clauselens.schemas import Clause
+from clauselens.store import tables as t
+
+
+@dataclass(frozen=True)
+class AnalyzerKey:
+    analyzer: str
+    model: str
+    prompt_version: str
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    clause_pk: int
+    version_pk: int
+    input: ClauseInput
+    also: tuple[int, ...] = ()  # other clauses with the same text in this run
+
+
+@dataclass
+class Work:
+    items: list[WorkItem] = field(default_factory=list)
+    seen: int = 0  # clauses in the versions touched
+    reused: int = 0  # clauses that need no call (valid analysis, or unchanged provision)
+
+
+def _clause_rows(conn: sa.Connection, version_pk: int) -> list[Any]:
+    c = t.clauses
+    return list(
+        conn.execute(
+            sa.select(
+                c.c.id,
+                c.c.idx,
+                c.c.heading_path,
+                c.c.text,
+                c.c.start,
+                c.c.end,
+                c.c.clause_sha256,
+                c.c.truncated,
+                c.c.truncation_reason,
+            )
+            .where(c.c.version_pk == version_pk)
+            .order_by(c.c.idx)
+        ).all()
+    )
+
+
+def _as_clause(row: Any) -> Clause:
+    m = row._mapping
+    return Clause(
+        index=m["idx"],
+        heading_path=list(m["heading_path"]),
+        text=m["text"],
+        start=m["start"],
+        end=m["end"],
+        clause_sha256=m["clause_sha256"],
+        truncated=m["truncated"],
+        truncation_reason=m["truncation_reason"],
+    )
+
+
+def document_context(
+    conn: sa.Connection, version_pk: int, clauses: Iterable[Clause]
+) -> DocumentContext:
+    d, v = t.documents, t.versions
+    doc = conn.execute(
+        sa.select(d.c.entity, d.c.title, d.c.terms_type, d.c.document_id)
+        .join(v, v.c.document_pk == d.c.id)
+        .where(v.c.id == version_pk)
+    ).one()
+    return DocumentContext(
+        entity=doc.entity,
+        title=doc.title,
+        terms_type=doc.terms_type,
+        outline=tuple(outline(clauses)),
+        document_id=doc.document_id,
+    )
+
+
+def clause_inputs(
+    conn: sa.Connection, version_pk: int, settings: Settings
+) -> list[tuple[int, ClauseInput]]:
+    """Every clause of a version as (clause_pk, analyzer input), in document order."""
+    rows = _clause_rows(conn, version_pk)
+    clauses = [_as_clause(r) for r in rows]
+    context = document_context(conn, version_pk, clauses)
+    out = []
+    for row, clause in zip(rows, clauses, strict=True):
+        prompt_text, reason = cut_for_prompt(clause.text, settings.segment.prompt_max_chars)
+        out.append(
+            (
+                int(row._mapping["id"]),
+                ClauseInput(
+                    clause_sha256=clause.clause_sha256,
+                    heading_path=tuple(clause.heading_path),
+                    text=clause.text,
+                    prompt_text=prompt_text,
+                    truncated=reason is not None,
+                    truncation_reason=reason,
+                    document=context,
+                    clause_pk=int(row._mapping["id"]),
+                ),
+            )
+        )
+    return out
+
+
+def clauses_needing_analysis(conn: sa.Connection, version_pk: int) -> list[int]:
+    """Clauses whose text the previous version did not have (interim: by hash)."""
+    from clauselens.pipeline.align import previous_version
+
+    c = t.clauses.c
+    prev = previous_version(conn, version_pk)
+    old: set[str] = set()
+    if prev is not None:
+        old = set(conn.execute(sa.select(c.clause_sha256).where(c.version_pk == prev)).scalars())
+    rows = conn.execute(sa.select(c.id, c.clause_sha256).where(c.version_pk == version_pk))
+    return [int(pk) for pk, sha in rows if sha not in old]
+
+
+def pending_work(
+    conn: sa.Connection, version_pks: Iterable[int], key: AnalyzerKey, settings: Settings
+) -> Work:
+    """The clauses of ``version_pks`` still to analyse for ``key``, each text once."""
+    done = valid_keys(conn, key.analyzer, key.model, key.prompt_version)
+    work = Work()
+    by_hash: dict[str, WorkItem] = {}
+    for version_pk in sorted(set(version_pks)):
+        needed = set(clauses_needing_analysis(conn, version_pk))
+        for clause_pk, clause in clause_inputs(conn, version_pk, settings):
+            work.seen += 1
+            if clause_pk not in needed or clause.clause_sha256 in done:
+                work.reused += 1
+                continue
+            first = by_hash.get(clause.clause_sha256)
+            if first is None:
+                by_hash[clause.clause_sha256] = WorkItem(clause_pk, version_pk, clause)
+            else:
+                work.reused += 1
+                by_hash[clause.clause_sha256] = WorkItem(
+                    first.clause_pk, first.version_pk, first.input, (*first.also, clause_pk)
+                )
+    work.items = list(by_hash.values())
+    return work
