@@ -1,22 +1,231 @@
 """Align: give each clause of a version its provision (the clause's identity across versions).
 
-The clauses of a version are aligned with those of the version before it (by ``captured_at``):
-an aligned clause inherits its provision; any other clause starts a new provision, whose
-``provision_id`` is derived from content (document id, clause hash, occurrence) so that the same
-captures give the same ids on every machine.
+The clauses of a version are aligned with those of the version before it (by ``captured_at``);
+an aligned clause inherits its provision, any other clause starts a new provision whose
+``provision_id`` is derived from content (document id, clause hash, occurrence), so the same
+captures give the same ids on every machine. ``align_clauses`` is the pure algorithm;
+``align_version`` applies it to the store and records the changes (``pipeline.changes``).
 
-This first form aligns exact ``clause_sha256`` matches only.
+The algorithm, in passes over the clauses not yet matched (each clause is matched at most once):
+
+1. Exact: equal ``clause_sha256``; the k-th old occurrence of a hash pairs with the k-th new one.
+2. Cosmetic: equal ``cosmetic_form`` (``pipeline.cosmetic``), paired the same way.
+3. Similar: score = 0.8 x text similarity + 0.2 x heading-path similarity (rapidfuzz ``ratio``
+   on cosmetic forms, 0-100). A pair is a candidate when score >= ``MATCH_THRESHOLD`` (60) and
+   text similarity >= ``TEXT_FLOOR`` (50); candidates are taken greedily, best score first, ties
+   broken by closeness of relative position, then by index (deterministic).
+4. Splits and merges: a clause still unmatched whose cosmetic form lies inside a clause of the
+   other version (rapidfuzz ``partial_ratio`` >= ``CONTAINED_THRESHOLD``, 90, and at least
+   ``CONTAINED_MIN_CHARS`` characters) is part of a split (new inside old) or a merge (old
+   inside new). If that other clause is itself unmatched the two are paired (the provision
+   carries over, class ``modified``); otherwise the part is ``added`` (split) or ``removed``
+   (merge) with ``relation`` naming it and the other clause recorded, so lineage is kept while
+   every provision stays one clause per version.
+
+Order: the longest increasing subsequence of old indices over the matched pairs (taken in new
+order) is "in place"; a matched pair outside it has moved relative to its neighbours. Classes:
+exact in place ``unchanged``; exact or cosmetic out of place ``moved``; cosmetic in place
+``cosmetic``; similar ``modified`` (``relation="moved"`` when also out of place).
 """
 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
+from rapidfuzz import fuzz, process
 
+from clauselens.pipeline import changes
+from clauselens.pipeline.changes import ChangeClass, Pair
+from clauselens.pipeline.cosmetic import cosmetic_form
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
+
+MATCH_THRESHOLD = 60.0
+TEXT_FLOOR = 50.0
+TEXT_WEIGHT = 0.8
+CONTAINED_THRESHOLD = 90.0
+CONTAINED_MIN_CHARS = 40
+
+
+@dataclass(frozen=True)
+class AlignItem:
+    """What alignment needs of a clause."""
+
+    heading_path: tuple[str, ...]
+    text: str
+    clause_sha256: str
+
+
+@dataclass
+class _Match:
+    old: int
+    kind: str  # exact | cosmetic | similar | split | merge
+    similarity: float
+
+
+def _pair_equal(
+    old: Sequence[Hashable],
+    new: Sequence[Hashable],
+    free_old: set[int],
+    matches: dict[int, _Match],
+    kind: str,
+) -> None:
+    waiting: dict[Hashable, list[int]] = defaultdict(list)
+    for i, key in enumerate(old):
+        if i in free_old:
+            waiting[key].append(i)
+    for j, key in enumerate(new):
+        if j not in matches and waiting.get(key):
+            i = waiting[key].pop(0)
+            free_old.discard(i)
+            matches[j] = _Match(i, kind, 100.0)
+
+
+def _similar(
+    old: Sequence[AlignItem],
+    new: Sequence[AlignItem],
+    free_old: set[int],
+    matches: dict[int, _Match],
+) -> None:
+    olds = sorted(free_old)
+    news = [j for j in range(len(new)) if j not in matches]
+    if not olds or not news:
+        return
+    text = process.cdist(
+        [cosmetic_form(new[j].text) for j in news],
+        [cosmetic_form(old[i].text) for i in olds],
+        scorer=fuzz.ratio,
+    )
+    heads = process.cdist(
+        [cosmetic_form(" / ".join(new[j].heading_path)) for j in news],
+        [cosmetic_form(" / ".join(old[i].heading_path)) for i in olds],
+        scorer=fuzz.ratio,
+    )
+    candidates = []
+    for a, j in enumerate(news):
+        for b, i in enumerate(olds):
+            sim = float(text[a][b])
+            score = TEXT_WEIGHT * sim + (1 - TEXT_WEIGHT) * float(heads[a][b])
+            if score >= MATCH_THRESHOLD and sim >= TEXT_FLOOR:
+                drift = abs(j / max(len(new), 1) - i / max(len(old), 1))
+                candidates.append((-score, drift, j, i, sim))
+    for _, _, j, i, sim in sorted(candidates):
+        if j not in matches and i in free_old:
+            free_old.discard(i)
+            matches[j] = _Match(i, "similar", sim)
+
+
+@lru_cache(maxsize=4096)
+def _words(form: str) -> frozenset[str]:
+    return frozenset(form.split())
+
+
+def _contained(part: str, whole: str) -> float:
+    part, whole = cosmetic_form(part), cosmetic_form(whole)
+    if len(part) < CONTAINED_MIN_CHARS or len(part) >= len(whole):
+        return 0.0
+    words = _words(part)
+    if len(words - _words(whole)) > 0.2 * len(words):  # cheap filter before partial_ratio
+        return 0.0
+    return float(fuzz.partial_ratio(part, whole, score_cutoff=CONTAINED_THRESHOLD))
+
+
+def _best_container(part: str, wholes: Sequence[AlignItem]) -> tuple[int, float] | None:
+    scored = [(_contained(part, w.text), -k) for k, w in enumerate(wholes)]
+    best = max(scored, default=(0.0, 0))
+    return (-best[1], best[0]) if best[0] >= CONTAINED_THRESHOLD else None
+
+
+def _in_place(matches: dict[int, _Match]) -> set[int]:
+    """New indices of the matched pairs on the longest increasing run of old indices."""
+    order = sorted(matches)
+    tails: list[int] = []  # old index ending the best run of each length
+    tail_at: list[int] = []  # position in ``order`` of that tail
+    back: list[int] = [-1] * len(order)
+    for pos, j in enumerate(order):
+        k = bisect_left(tails, matches[j].old)
+        if k == len(tails):
+            tails.append(matches[j].old)
+            tail_at.append(pos)
+        else:
+            tails[k] = matches[j].old
+            tail_at[k] = pos
+        back[pos] = tail_at[k - 1] if k else -1
+    keep: set[int] = set()
+    pos = tail_at[-1] if tail_at else -1
+    while pos >= 0:
+        keep.add(order[pos])
+        pos = back[pos]
+    return keep
+
+
+def _classify(m: _Match, in_place: bool) -> tuple[ChangeClass, str | None]:
+    table: dict[tuple[str, bool], tuple[ChangeClass, str | None]] = {
+        ("exact", True): (ChangeClass.UNCHANGED, None),
+        ("exact", False): (ChangeClass.MOVED, None),
+        ("cosmetic", True): (ChangeClass.COSMETIC, None),
+        ("cosmetic", False): (ChangeClass.MOVED, "cosmetic"),
+        ("similar", True): (ChangeClass.MODIFIED, None),
+        ("similar", False): (ChangeClass.MODIFIED, "moved"),
+        ("split", True): (ChangeClass.MODIFIED, "split"),
+        ("split", False): (ChangeClass.MODIFIED, "split"),
+        ("merge", True): (ChangeClass.MODIFIED, "merge"),
+        ("merge", False): (ChangeClass.MODIFIED, "merge"),
+    }
+    return table[(m.kind, in_place)]
+
+
+def align_clauses(old: Sequence[AlignItem], new: Sequence[AlignItem]) -> list[Pair]:
+    """Align two versions' clauses; every old and every new index appears in exactly one pair."""
+    matches: dict[int, _Match] = {}
+    free_old = set(range(len(old)))
+    _pair_equal(
+        [c.clause_sha256 for c in old], [c.clause_sha256 for c in new], free_old, matches, "exact"
+    )
+    _pair_equal(
+        [cosmetic_form(c.text) for c in old],
+        [cosmetic_form(c.text) for c in new],
+        free_old,
+        matches,
+        "cosmetic",
+    )
+    _similar(old, new, free_old, matches)
+    pairs: list[Pair] = []
+    for j in range(len(new)):  # splits: an unmatched new clause inside an old clause
+        if j in matches:
+            continue
+        found = _best_container(new[j].text, old)
+        if found is None:
+            pairs.append(Pair(None, j, ChangeClass.ADDED, None))
+        elif found[0] in free_old:
+            free_old.discard(found[0])
+            matches[j] = _Match(found[0], "split", found[1])
+        else:
+            pairs.append(Pair(found[0], j, ChangeClass.ADDED, found[1] / 100, "split", False))
+    for i in sorted(free_old):  # merges: an unmatched old clause inside a new clause
+        found = _best_container(old[i].text, new)
+        if found is None:
+            pairs.append(Pair(i, None, ChangeClass.REMOVED, None))
+        elif found[0] not in matches:
+            matches[found[0]] = _Match(i, "merge", found[1])
+            pairs = [p for p in pairs if p.new != found[0]]
+        else:
+            pairs.append(Pair(i, found[0], ChangeClass.REMOVED, found[1] / 100, "merge", False))
+    keep = _in_place(matches)
+    for j, m in matches.items():
+        change, relation = _classify(m, j in keep)
+        pairs.append(Pair(m.old, j, change, m.similarity / 100, relation, True))
+    return sorted(pairs, key=_pair_order)
+
+
+def _pair_order(p: Pair) -> tuple[int, int]:
+    return (p.new if p.new is not None else -1, p.old if p.old is not None else -1)
 
 
 def provision_id_for(document_id: str, clause_sha256: str, occurrence: int) -> str:
@@ -25,16 +234,24 @@ def provision_id_for(document_id: str, clause_sha256: str, occurrence: int) -> s
 
 
 def previous_version(conn: sa.Connection, version_pk: int) -> int | None:
+    return _neighbour(conn, version_pk, before=True)
+
+
+def next_version(conn: sa.Connection, version_pk: int) -> int | None:
+    return _neighbour(conn, version_pk, before=False)
+
+
+def _neighbour(conn: sa.Connection, version_pk: int, *, before: bool) -> int | None:
     v = t.versions
-    cur = conn.execute(sa.select(v.c.document_pk, v.c.captured_at).where(v.c.id == version_pk))
-    doc_pk, at = cur.one()
-    prev = conn.execute(
-        sa.select(v.c.id)
-        .where(v.c.document_pk == doc_pk, v.c.captured_at < at)
-        .order_by(v.c.captured_at.desc(), v.c.id.desc())
-        .limit(1)
+    doc_pk, at = conn.execute(
+        sa.select(v.c.document_pk, v.c.captured_at).where(v.c.id == version_pk)
+    ).one()
+    where = v.c.captured_at < at if before else v.c.captured_at > at
+    order = (v.c.captured_at.desc(), v.c.id.desc()) if before else (v.c.captured_at, v.c.id)
+    found = conn.execute(
+        sa.select(v.c.id).where(v.c.document_pk == doc_pk, where).order_by(*order).limit(1)
     ).scalar_one_or_none()
-    return int(prev) if prev is not None else None
+    return int(found) if found is not None else None
 
 
 def _new_provision(
@@ -48,16 +265,58 @@ def _new_provision(
         if taken is None:
             break
         occurrence += 1
-    return int(
-        insert_pk(
-            conn,
-            p.insert().values(provision_id=pid, document_pk=doc_pk, first_version_pk=version_pk),
-        )
+    return insert_pk(
+        conn, p.insert().values(provision_id=pid, document_pk=doc_pk, first_version_pk=version_pk)
     )
 
 
+@dataclass(frozen=True)
+class _Stored:
+    pk: int
+    item: AlignItem
+    provision_pk: int | None
+
+
+def _stored(conn: sa.Connection, version_pk: int) -> list[_Stored]:
+    c = t.clauses
+    rows = conn.execute(
+        sa.select(c.c.id, c.c.heading_path, c.c.text, c.c.clause_sha256, c.c.provision_pk)
+        .where(c.c.version_pk == version_pk)
+        .order_by(c.c.idx)
+    )
+    return [
+        _Stored(
+            int(r.id),
+            AlignItem(
+                tuple(str(h) for h in (r.heading_path if isinstance(r.heading_path, list) else [])),
+                r.text,
+                r.clause_sha256,
+            ),
+            int(r.provision_pk) if r.provision_pk is not None else None,
+        )
+        for r in rows
+    ]
+
+
 def align_version(conn: sa.Connection, version_pk: int) -> None:
-    """Assign a provision to every clause of ``version_pk`` (idempotent)."""
+    """Assign a provision to every clause of ``version_pk`` and record its changes.
+
+    Idempotent. When the assignment differs from what was stored (a late-arriving older
+    version), the next version is re-aligned in turn, and provisions left without clauses are
+    deleted.
+    """
+    touched: list[int] = []
+    current: int | None = version_pk
+    while current is not None:
+        touched.append(current)
+        if not _align_one(conn, current):
+            break
+        current = next_version(conn, current)
+    changes.drop_orphan_provisions(conn, touched)
+
+
+def _align_one(conn: sa.Connection, version_pk: int) -> bool:
+    """Align one version; True when any of its clauses changed provision."""
     v, c, d = t.versions, t.clauses, t.documents
     doc_pk, document_id = conn.execute(
         sa.select(v.c.document_pk, d.c.document_id)
@@ -65,23 +324,45 @@ def align_version(conn: sa.Connection, version_pk: int) -> None:
         .where(v.c.id == version_pk)
     ).one()
     prev = previous_version(conn, version_pk)
-    available: dict[str, list[int]] = defaultdict(list)
-    if prev is not None:
-        for sha, provision_pk in conn.execute(
-            sa.select(c.c.clause_sha256, c.c.provision_pk)
-            .where(c.c.version_pk == prev)
-            .order_by(c.c.idx)
-        ):
-            if provision_pk is not None:
-                available[sha].append(int(provision_pk))
-    clauses = conn.execute(
-        sa.select(c.c.id, c.c.clause_sha256).where(c.c.version_pk == version_pk).order_by(c.c.idx)
-    ).all()
-    for clause_pk, sha in clauses:
-        provision_pk = (
-            available[sha].pop(0)
-            if available.get(sha)
-            else _new_provision(conn, doc_pk, document_id, version_pk, sha)
+    old_rows = _stored(conn, prev) if prev is not None else []
+    new_rows = _stored(conn, version_pk)
+    pairs = align_clauses([r.item for r in old_rows], [r.item for r in new_rows])
+    moved_any = False
+    for pair in pairs:
+        if pair.new is None:
+            continue
+        row = new_rows[pair.new]
+        inherited = (
+            old_rows[pair.old].provision_pk if pair.old is not None and pair.carries else None
         )
-        conn.execute(c.update().where(c.c.id == clause_pk).values(provision_pk=provision_pk))
+        provision_pk = (
+            int(inherited)
+            if inherited is not None
+            else _reuse_or_new(conn, doc_pk, document_id, version_pk, row)
+        )
+        if row.provision_pk != provision_pk:
+            moved_any = True
+            conn.execute(c.update().where(c.c.id == row.pk).values(provision_pk=provision_pk))
+    changes.record_changes(
+        conn, doc_pk, prev, version_pk, pairs, [r.pk for r in old_rows], [r.pk for r in new_rows]
+    )
     conn.execute(v.update().where(v.c.id == version_pk).values(aligned=True))
+    return moved_any
+
+
+def _reuse_or_new(
+    conn: sa.Connection,
+    doc_pk: int,
+    document_id: str,
+    version_pk: int,
+    row: _Stored,
+) -> int:
+    """A clause that starts a provision keeps the one it started before (idempotence)."""
+    p = t.provisions
+    if row.provision_pk is not None:
+        first = conn.execute(
+            sa.select(p.c.first_version_pk).where(p.c.id == row.provision_pk)
+        ).scalar_one_or_none()
+        if first == version_pk:
+            return row.provision_pk
+    return _new_provision(conn, doc_pk, document_id, version_pk, row.item.clause_sha256)

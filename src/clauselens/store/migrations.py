@@ -63,6 +63,14 @@ def m0002_review_events_append_only(conn: sa.Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+@migration
+def m0003_changes_relation(conn: sa.Connection) -> None:
+    """``changes.relation``: how a change relates to another clause (split, merge, moved)."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("changes")}
+    if "relation" not in columns:
+        conn.exec_driver_sql("ALTER TABLE changes ADD COLUMN relation VARCHAR(16)")
+
+
 def apply_migrations(engine: sa.Engine) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     applied: list[str] = []

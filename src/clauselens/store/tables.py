@@ -209,6 +209,7 @@ changes = sa.Table(
     sa.Column("to_version_pk", sa.ForeignKey("versions.id"), nullable=False),
     sa.Column("provision_pk", sa.ForeignKey("provisions.id"), nullable=False),
     sa.Column("change_class", sa.String(16), nullable=False),
+    sa.Column("relation", sa.String(16)),  # split | merge | moved | cosmetic (pipeline.align)
     sa.Column("old_clause_pk", sa.ForeignKey("clauses.id")),
     sa.Column("new_clause_pk", sa.ForeignKey("clauses.id")),
     sa.Column("similarity", sa.Float),

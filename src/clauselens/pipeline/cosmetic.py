@@ -1,0 +1,65 @@
+"""Cosmetic form: the one definition of which edits between two versions are only cosmetic.
+
+A change is *cosmetic* when the old and the new text have the same ``cosmetic_form``. The form
+drops, in this order:
+
+1. Markdown link and image targets: ``[text](url "title")``, ``![alt](url)`` and reference links
+   ``[text][ref]`` become their text; reference definitions (``[ref]: url``) go entirely.
+2. Markdown emphasis and code markers: ``*`` and ``_`` and backticks (removed without a space,
+   so ``un*bold*ed`` and ``unbolded`` agree).
+3. Markup characters ``= | < > ~ ^ #``, then every Unicode punctuation character (category ``P``:
+   quotes, dashes, brackets, full stops, ...), each replaced by a space.
+4. Letter case (``casefold``) and Unicode compatibility forms (NFKC).
+5. Whitespace: every run becomes one space; both ends are stripped.
+
+Symbols other than the markup characters (``$ € % + §``) and every letter and digit are kept,
+so a changed amount, date, number or word is never cosmetic. The form is idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_REF_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+(?:[ \t]+\S.*)?$", re.MULTILINE)
+_BRACKETED = r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+_TARGET = r"\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+_INLINE_LINK = re.compile(r"!?" + _BRACKETED + _TARGET)
+_REFERENCE_LINK = re.compile(r"!?" + _BRACKETED + r"\[[^\[\]\n]*\]")
+_EMPHASIS = re.compile(r"[*_`]+")
+_MARKUP = re.compile(r"[=|<>~^#]")
+_WS = re.compile(r"\s+")
+
+
+def _strip_links(text: str) -> str:
+    previous = None
+    while previous != text:  # nested or adjacent links: repeat until nothing changes
+        previous = text
+        text = _INLINE_LINK.sub(r"\1", text)
+        text = _REFERENCE_LINK.sub(r"\1", text)
+    return text
+
+
+def _no_punctuation(text: str) -> str:
+    return "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def cosmetic_form(text: str) -> str:
+    """The text with links, emphasis, punctuation, case and whitespace differences removed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _REF_DEFINITION.sub(" ", text)
+    text = _strip_links(text)
+    text = _EMPHASIS.sub("", text)
+    text = _MARKUP.sub(" ", text)
+    text = _no_punctuation(text).casefold()
+    # casefold and NFKC can introduce new punctuation-free forms; normalise once more so the
+    # result is a fixed point of this function.
+    text = unicodedata.normalize("NFKC", text)
+    return _WS.sub(" ", text).strip()
+
+
+def is_cosmetic_change(old: str, new: str) -> bool:
+    """True when ``old`` and ``new`` differ at most cosmetically (see the module docstring)."""
+    return cosmetic_form(old) == cosmetic_form(new)
