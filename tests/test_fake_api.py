@@ -187,7 +187,9 @@ class TestSdkShapes:
     async def test_batch_lifecycle_and_shuffled_results(self, fake_api: FakeApi) -> None:
         """A batch is in progress for the configured polls, then ends; results come shuffled."""
         client = anthropic.AsyncAnthropic(base_url=fake_api.base_url, api_key="sk-ant-test")
-        requests = [{"custom_id": f"clause-{i}", "params": _valid()} for i in range(8)]
+        requests: list[dict[str, Any]] = [
+            {"custom_id": f"clause-{i}", "params": _valid()} for i in range(8)
+        ]
         requests[3]["params"] = _valid(temperature=0.1)
         batch = await client.messages.batches.create(requests=requests)  # type: ignore[arg-type]
         assert batch.processing_status == "in_progress"
@@ -210,7 +212,7 @@ class TestSdkShapes:
     async def test_cancel_ends_the_batch_with_canceled_results(self, fake_api: FakeApi) -> None:
         client = anthropic.AsyncAnthropic(base_url=fake_api.base_url, api_key="sk-ant-test")
         batch = await client.messages.batches.create(
-            requests=[{"custom_id": "a", "params": _valid()}]  # type: ignore[list-item]
+            requests=[{"custom_id": "a", "params": _valid()}]  # type: ignore[typeddict-item]
         )
         assert (await client.messages.batches.cancel(batch.id)).processing_status == "canceling"
         assert (await client.messages.batches.retrieve(batch.id)).request_counts.canceled == 1
