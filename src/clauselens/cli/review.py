@@ -1,0 +1,315 @@
+"""``clauselens review``: work the review queue from the terminal.
+
+``list`` the queue (most urgent flag first), ``show`` one analysis, ``approve``, ``edit``
+(``--set field=value`` with dotted paths, or ``--file patch.json``), ``reject`` (a note is
+required) and ``history``. The reviewer is ``--reviewer``, else ``CLAUSELENS_REVIEWER`` (or the
+config file), else the login name.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+import textwrap
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from clauselens.cli._common import echo_json, handles_errors, state
+from clauselens.errors import ReviewError, UsageError
+from clauselens.pipeline import review
+from clauselens.pipeline.review import REVIEW_STATUSES, QueueFilter, ReviewEvent
+
+P = ParamSpec("P")
+R = TypeVar("R")
+LEVELS = ("high", "medium", "low")
+_WIDTH = 100
+
+
+def shows_reasons(fn: Callable[P, R]) -> Callable[P, R]:
+    """Print a refused review action with every reason, one per line."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except ReviewError as exc:
+            click.echo(f"error: {exc}", err=True)
+            for reason in exc.reasons:
+                click.echo(f"  - {reason}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def resolve_reviewer(option: str | None) -> str:
+    """``--reviewer`` > ``CLAUSELENS_REVIEWER`` / config > the login name."""
+    return option or state().settings.reviewer or getpass.getuser()
+
+
+reviewer_option = click.option(
+    "--reviewer", help="Who is reviewing (default: CLAUSELENS_REVIEWER, else the login name)."
+)
+note_option = click.option("--note", help="Why: kept in the audit trail.")
+
+
+@click.group("review")
+def command() -> None:
+    """Review flagged analyses: list, show, approve, edit, reject, history."""
+
+
+@command.command("list")
+@click.option("--flag", help="Only analyses with this flag code.")
+@click.option("--entity", help="Only analyses of this entity's documents.")
+@click.option("--severity", type=click.Choice(LEVELS))
+@click.option(
+    "--status",
+    type=click.Choice([*REVIEW_STATUSES, "any"]),
+    default="pending",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_errors
+def list_command(
+    flag: str | None, entity: str | None, severity: str | None, status: str, as_json: bool
+) -> None:
+    """List the queue, most urgent flag first, then by severity."""
+    filters = QueueFilter(flag, entity, severity, None if status == "any" else status)
+    engine = state().engine
+    items = review.list_queue(engine, filters)
+    counts = review.flag_counts(engine, filters)
+    if as_json:
+        echo_json({"items": [_item_json(i) for i in items], "counts_by_flag": counts})
+        return
+    if not items:
+        click.echo("The queue is empty for these filters.")
+        return
+    click.echo(f"{'ID':>5}  {'STATUS':<8}  {'SEV':<6}  {'CONF':<6}  {'ENTITY':<14}  TITLE / FLAGS")
+    for item in items:
+        click.echo(
+            f"{item.analysis_pk:>5}  {item.review_status:<8}  {item.severity or '-':<6}  "
+            f"{item.confidence or '-':<6}  {_cut(item.entity or '-', 14):<14}  "
+            f"{_cut(item.title, 50)}"
+        )
+        if item.flags:
+            click.echo(f"{'':>46}flags: {', '.join(f.code for f in item.flags)}")
+    click.echo(f"\n{len(items)} analyses.  By flag: " + _counts_line(counts))
+
+
+@command.command("show")
+@click.argument("analysis_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_errors
+def show_command(analysis_id: int, as_json: bool) -> None:
+    """Show one analysis with its clause, flags, provenance and history."""
+    got = review.get_item(state().engine, analysis_id)
+    if as_json:
+        echo_json(
+            {
+                **_item_json(got.item),
+                "clause_text": got.clause_text,
+                "analysis": got.analysis,
+                "original": got.original,
+                "provenance": got.provenance,
+                "error": got.error,
+                "history": [e.model_dump(mode="json") for e in got.history],
+            }
+        )
+        return
+    item = got.item
+    click.echo(click.style(f"#{item.analysis_pk}  {item.title}", bold=True))
+    where = " › ".join(item.heading_path)
+    click.echo(f"{item.entity or '?'} / {item.document_title or '?'}  ·  {where}")
+    click.echo(
+        f"status {item.review_status}  ·  severity {item.severity or '-'}  ·  "
+        f"confidence {item.confidence or '-'}  ·  {item.analyzer} ({item.model})"
+    )
+    _section("Flags", [f"[{f.priority}] {f.code}: {f.reason}" for f in item.flags] or ["none"])
+    _section("Clause", [got.clause_text or "(no stored clause)"])
+    if got.analysis is not None:
+        _section("Analysis", _analysis_lines(got.analysis))
+    if got.error:
+        _section("Error", [got.error])
+    prov = got.provenance
+    _section(
+        "Provenance",
+        [
+            f"prompt {prov.get('prompt_id')} {prov.get('prompt_version')}  ·  "
+            f"stop {prov.get('stop_reason')}  ·  attempts {prov.get('attempts')}  ·  "
+            f"generated {prov.get('generated_at')}"
+        ],
+    )
+    _section("History", [_event_line(e) for e in got.history] or ["no review yet"])
+
+
+@command.command("approve")
+@click.argument("analysis_id", type=int)
+@note_option
+@reviewer_option
+@handles_errors
+@shows_reasons
+def approve_command(analysis_id: int, note: str | None, reviewer: str | None) -> None:
+    """Approve an analysis as it stands."""
+    event = review.approve(state().engine, analysis_id, resolve_reviewer(reviewer), note)
+    click.echo(f"#{analysis_id} approved by {event.reviewer}.")
+
+
+def _parse_value(raw: str) -> Any:
+    """JSON for lists, objects and null (``'["a", "b"]'``); any other value is a string."""
+    if raw.strip()[:1] in ("[", "{") or raw.strip() == "null":
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ReviewError("edit refused", [f"{raw[:60]!r} is not valid JSON: {exc}"]) from exc
+    return raw
+
+
+def _patch_from(sets: tuple[str, ...], file: Path | None) -> dict[str, Any]:
+    if bool(sets) == bool(file):
+        raise UsageError("give either --set field=value (repeatable) or --file patch.json")
+    if file is not None:
+        try:
+            patch = json.loads(file.read_text("utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise UsageError(f"cannot read the patch {file}: {exc}") from exc
+        if not isinstance(patch, dict):
+            raise UsageError(f"{file} must hold a JSON object of field paths to values")
+        return patch
+    patch = {}
+    for item in sets:
+        path, sep, value = item.partition("=")
+        if not sep or not path.strip():
+            raise UsageError(f"--set {item!r}: expected field=value")
+        patch[path.strip()] = _parse_value(value)
+    return patch
+
+
+@command.command("edit")
+@click.argument("analysis_id", type=int)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Set a field by dotted path; JSON for lists (repeatable).",
+)
+@click.option(
+    "--file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A JSON object of dotted paths to values.",
+)
+@note_option
+@reviewer_option
+@handles_errors
+@shows_reasons
+def edit_command(
+    analysis_id: int,
+    sets: tuple[str, ...],
+    file: Path | None,
+    note: str | None,
+    reviewer: str | None,
+) -> None:
+    """Edit an analysis; the result must pass the same checks as model output."""
+    patch = _patch_from(sets, file)
+    event = review.edit(state().engine, analysis_id, resolve_reviewer(reviewer), patch, note)
+    click.echo(f"#{analysis_id} edited by {event.reviewer}:")
+    for path, before, after in event.changes():
+        click.echo(f"  {path}: {_short(before)} → {_short(after)}")
+
+
+@command.command("reject")
+@click.argument("analysis_id", type=int)
+@click.option("--note", required=True, help="Why it is rejected (required).")
+@reviewer_option
+@handles_errors
+@shows_reasons
+def reject_command(analysis_id: int, note: str, reviewer: str | None) -> None:
+    """Reject an analysis, saying why."""
+    event = review.reject(state().engine, analysis_id, resolve_reviewer(reviewer), note)
+    click.echo(f"#{analysis_id} rejected by {event.reviewer}.")
+
+
+@command.command("history")
+@click.argument("analysis_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handles_errors
+def history_command(analysis_id: int, as_json: bool) -> None:
+    """The audit trail of one analysis, oldest first."""
+    events = review.history(state().engine, analysis_id)
+    if as_json:
+        echo_json([e.model_dump(mode="json") for e in events])
+        return
+    if not events:
+        click.echo(f"#{analysis_id} has not been reviewed yet.")
+    for event in events:
+        click.echo(_event_line(event))
+        for path, before, after in event.changes():
+            click.echo(f"      {path}: {_short(before)} → {_short(after)}")
+
+
+# --- formatting -----------------------------------------------------------------------------
+
+
+def _item_json(item: review.QueueItem) -> dict[str, Any]:
+    return {
+        "id": item.analysis_pk,
+        "title": item.title,
+        "entity": item.entity,
+        "document_title": item.document_title,
+        "heading_path": item.heading_path,
+        "analyzer": item.analyzer,
+        "model": item.model,
+        "status": item.status,
+        "severity": item.severity,
+        "confidence": item.confidence,
+        "review_status": item.review_status,
+        "reviewed_by": item.reviewed_by,
+        "flags": [{"code": f.code, "priority": f.priority, "reason": f.reason} for f in item.flags],
+    }
+
+
+def _event_line(event: ReviewEvent) -> str:
+    note = f"  “{event.note}”" if event.note else ""
+    return f"{event.at:%Y-%m-%d %H:%M:%S}Z  {event.action:<7}  {event.reviewer}{note}"
+
+
+def _analysis_lines(analysis: dict[str, Any], prefix: str = "") -> list[str]:
+    lines: list[str] = []
+    for key, value in analysis.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            lines += _analysis_lines(value, f"{name}.")
+        elif isinstance(value, list):
+            lines.append(f"{name}:" + ("" if value else " (none)"))
+            lines += [f"  - {_flat(v)}" for v in value]
+        else:
+            lines.append(f"{name}: {value if value is not None else '(null)'}")
+    return lines
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        return " | ".join(str(v) for v in value.values())
+    return str(value)
+
+
+def _section(title: str, lines: list[str]) -> None:
+    click.echo(click.style(f"\n{title}", bold=True))
+    for line in lines:
+        click.echo(textwrap.fill(line, _WIDTH, initial_indent="  ", subsequent_indent="    "))
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    return ", ".join(f"{code} {n}" for code, n in counts.items()) or "no flags"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short(value: Any) -> str:
+    return _cut(json.dumps(value, ensure_ascii=False), 80)

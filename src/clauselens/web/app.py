@@ -1,0 +1,102 @@
+"""The review web application: a Starlette app over the store, server-rendered with Jinja2.
+
+``create_app`` wires the routes (``routes.py``), the templates (autoescaped, from the package),
+the static files (CSS and JS shipped in the package: no external asset, works offline) and the
+security layers of ``csrf.py``. ``ServeConfig`` says who reviews and, when the server is reachable
+from other machines, the access token that must be presented before anything else.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from jinja2 import Environment, PackageLoader
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from clauselens.web.csrf import (
+    CSRFCookieMiddleware,
+    SecurityHeadersMiddleware,
+    TokenGateMiddleware,
+)
+from clauselens.web.routes import (
+    approve_action,
+    edit_action,
+    item_page,
+    login_page,
+    pretty,
+    queue_page,
+    reject_action,
+)
+
+STATIC = Path(__file__).parent / "static"
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """How the app serves.
+
+    ``token``: when set, every page needs it first (set it whenever the bind address is not
+    loopback). ``allowed_hosts``: the Host headers accepted (``None``: any); a loopback server
+    accepts only loopback names, so a DNS-rebinding page cannot talk to it.
+    """
+
+    reviewer: str
+    token: str | None = None
+    allowed_hosts: tuple[str, ...] | None = LOOPBACK_NAMES
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding to ``host`` keeps the server on this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("clauselens.web", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["pretty"] = pretty
+    return env
+
+
+def create_app(engine: sa.Engine, config: ServeConfig) -> Starlette:
+    """The review app over ``engine``."""
+    middleware = [Middleware(SecurityHeadersMiddleware)]
+    if config.allowed_hosts is not None:
+        middleware.append(
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts))
+        )
+    middleware.append(Middleware(CSRFCookieMiddleware))
+    if config.token:
+        middleware.append(Middleware(TokenGateMiddleware, token=config.token))
+    app = Starlette(
+        routes=[
+            Route("/", queue_page),
+            Route("/item/{pk:int}", item_page),
+            Route("/item/{pk:int}/approve", approve_action, methods=["POST"]),
+            Route("/item/{pk:int}/edit", edit_action, methods=["POST"]),
+            Route("/item/{pk:int}/reject", reject_action, methods=["POST"]),
+            Route("/login", login_page, methods=["GET", "POST"]),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ],
+        middleware=middleware,
+    )
+    app.state.engine = engine
+    app.state.config = config
+    app.state.templates = templates()
+    return app

@@ -1,0 +1,250 @@
+"""The review pages: the queue, one item, its three actions, and the login form.
+
+Every handler reads the store through ``pipeline.review`` and renders a template; every POST
+goes through ``csrf.checked_form`` first. After an action the analyst lands on the next pending
+item of the same filtered queue, so the queue can be cleared with the keyboard alone.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from clauselens.errors import NotFoundError, ReviewError
+from clauselens.pipeline import review
+from clauselens.pipeline.flag import load_flag_rules
+from clauselens.pipeline.review import REVIEW_STATUSES, QueueFilter
+from clauselens.web import forms
+from clauselens.web.csrf import (
+    AUTH_COOKIE,
+    CSRF_FIELD,
+    REVIEWER_COOKIE,
+    auth_value,
+    checked_form,
+    csrf_token,
+    safe_next,
+    token_matches,
+)
+
+DONE_MESSAGES = {"approved": "approved", "edited": "edited", "rejected": "rejected"}
+_MAX_REVIEWER = 80
+
+
+def pretty(value: Any) -> str:
+    """A JSON value as compact readable text (for provenance and history)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _filters(request: Request) -> QueueFilter:
+    q = request.query_params
+    severity = q.get("severity") if q.get("severity") in forms.LEVELS else None
+    status = q.get("status", "pending")
+    return QueueFilter(
+        flag=q.get("flag") or None,
+        entity=q.get("entity") or None,
+        severity=severity,
+        status=status if status in REVIEW_STATUSES else None,
+    )
+
+
+def _qs(filters: QueueFilter) -> str:
+    values = {
+        "flag": filters.flag or "",
+        "entity": filters.entity or "",
+        "severity": filters.severity or "",
+        "status": filters.status or "any",
+    }
+    return urlencode({k: v for k, v in values.items() if v})
+
+
+def _reviewer(request: Request) -> str:
+    config = request.app.state.config
+    chosen = request.cookies.get(REVIEWER_COOKIE, "").strip() if config.token else ""
+    return chosen[:_MAX_REVIEWER] or str(config.reviewer)
+
+
+def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    template = request.app.state.templates.get_template(name)
+    html = template.render(
+        csrf_field=CSRF_FIELD,
+        csrf_token=csrf_token(request),
+        reviewer=_reviewer(request),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+async def queue_page(request: Request) -> Response:
+    engine = request.app.state.engine
+    filters = _filters(request)
+    items = review.list_queue(engine, filters)
+    return _render(
+        request,
+        "queue.html",
+        {
+            "items": items,
+            "filters": filters,
+            "qs": _qs(filters),
+            "counts": review.flag_counts(engine, filters),
+            "flag_codes": [r.code for r in load_flag_rules().rules],
+            "entities": review.entities(engine),
+            "levels": forms.LEVELS,
+            "statuses": REVIEW_STATUSES,
+            "done": _done(request),
+        },
+    )
+
+
+def _done(request: Request) -> str | None:
+    """A fixed confirmation line after an action (nothing from the URL is shown as is)."""
+    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
+    raw_id = request.query_params.get("id", "")
+    return f"#{int(raw_id)} {done}." if done and raw_id.isdigit() else None
+
+
+def _neighbours(request: Request, pk: int, filters: QueueFilter) -> tuple[int | None, int | None]:
+    pks = [i.analysis_pk for i in review.list_queue(request.app.state.engine, filters)]
+    if pk not in pks:
+        return None, (pks[0] if pks else None)
+    at = pks.index(pk)
+    return (pks[at - 1] if at > 0 else None), (pks[at + 1] if at + 1 < len(pks) else None)
+
+
+def _item_response(
+    request: Request,
+    pk: int,
+    *,
+    errors: list[str] | None = None,
+    form: FormData | None = None,
+    open_panel: str | None = None,
+    status: int = 200,
+) -> Response:
+    engine = request.app.state.engine
+    try:
+        got = review.get_item(engine, pk)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    filters = _filters(request)
+    prev_pk, next_pk = _neighbours(request, pk, filters)
+    analysis = got.analysis or {}
+    values = forms.form_values(analysis)
+    if form is not None:
+        values.update({k: v for k, v in form.items() if isinstance(v, str) and k in values})
+    quotes = list(analysis.get("evidence_quotes") or [])
+    return _render(
+        request,
+        "item.html",
+        {
+            "got": got,
+            "item": got.item,
+            "clause_html": forms.highlight(got.clause_text or "", quotes),
+            "quotes_found": len(forms.quote_spans(got.clause_text or "", quotes)),
+            "fields": forms.FIELDS,
+            "analysis": analysis,
+            "get_path": forms.get_path,
+            "values": values,
+            "categories": forms.category_codes(),
+            "prev_pk": prev_pk,
+            "next_pk": next_pk,
+            "qs": _qs(filters),
+            "errors": errors or [],
+            "open_panel": open_panel,
+            "reject_note": (form.get("note") if form is not None else "") or "",
+            "done": _done(request),
+        },
+        status,
+    )
+
+
+async def item_page(request: Request) -> Response:
+    return _item_response(request, int(request.path_params["pk"]))
+
+
+def _after_action(request: Request, pk: int, done: str) -> Response:
+    filters = _filters(request)
+    following = review.next_pending(request.app.state.engine, filters, after=pk)
+    qs = _qs(filters) + f"&done={done}&id={pk}"
+    target = f"/item/{following}?{qs}" if following is not None else f"/?{qs}"
+    return RedirectResponse(target, status_code=303)
+
+
+def _refused(request: Request, pk: int, exc: ReviewError, form: FormData, panel: str) -> Response:
+    errors = [str(exc), *exc.reasons]
+    return _item_response(request, pk, errors=errors, form=form, open_panel=panel, status=422)
+
+
+def _note(form: FormData) -> str | None:
+    note = form.get("note")
+    return note if isinstance(note, str) else None
+
+
+async def approve_action(request: Request) -> Response:
+    form = await checked_form(request)
+    pk = int(request.path_params["pk"])
+    try:
+        review.approve(request.app.state.engine, pk, _reviewer(request), _note(form))
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except ReviewError as exc:
+        return _refused(request, pk, exc, form, "approve")
+    return _after_action(request, pk, "approved")
+
+
+async def edit_action(request: Request) -> Response:
+    form = await checked_form(request)
+    pk = int(request.path_params["pk"])
+    engine = request.app.state.engine
+    try:
+        current = review.get_item(engine, pk).analysis or {}
+        patch = forms.patch_from_form(current, form)
+        review.edit(engine, pk, _reviewer(request), patch, _note(form))
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except ReviewError as exc:
+        return _refused(request, pk, exc, form, "edit")
+    return _after_action(request, pk, "edited")
+
+
+async def reject_action(request: Request) -> Response:
+    form = await checked_form(request)
+    pk = int(request.path_params["pk"])
+    try:
+        review.reject(request.app.state.engine, pk, _reviewer(request), _note(form))
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except ReviewError as exc:
+        return _refused(request, pk, exc, form, "reject")
+    return _after_action(request, pk, "rejected")
+
+
+async def login_page(request: Request) -> Response:
+    config = request.app.state.config
+    target = safe_next(request.query_params.get("next"))
+    if config.token is None:
+        return RedirectResponse(target, status_code=303)
+    context: dict[str, Any] = {"next": target, "error": None}
+    if request.method == "POST":
+        form = await checked_form(request)
+        sent = form.get("token")
+        if isinstance(sent, str) and token_matches(sent.strip(), config.token):
+            response = RedirectResponse(target, status_code=303)
+            response.set_cookie(
+                AUTH_COOKIE, auth_value(config.token), httponly=True, samesite="strict"
+            )
+            name = form.get("reviewer")
+            if isinstance(name, str) and name.strip():
+                response.set_cookie(
+                    REVIEWER_COOKIE, name.strip()[:_MAX_REVIEWER], httponly=True, samesite="strict"
+                )
+            return response
+        context["error"] = "That token is not the one this server printed at start."
+        return _render(request, "login.html", context, status=403)
+    return _render(request, "login.html", context)

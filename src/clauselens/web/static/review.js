@@ -1,0 +1,91 @@
+// clauselens review: keyboard shortcuts. Served from /static (CSP script-src 'self').
+// Queue: j/k move the selection, Enter or o opens it, / focuses the filters.
+// Item: j next, k previous, a approve, e edit, r reject, u back to the queue,
+// Ctrl+Enter (or Cmd+Enter) submits the form being typed in, Esc leaves a field.
+(function () {
+  "use strict";
+
+  function typing(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+
+  function follow(id) {
+    var link = document.getElementById(id);
+    if (link && link.href) window.location.href = link.href;
+  }
+
+  function queueKeys() {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("#queue tbody tr"));
+    var at = 0;
+    function select(i) {
+      if (!rows.length) return;
+      at = Math.max(0, Math.min(rows.length - 1, i));
+      rows.forEach(function (r, n) { r.classList.toggle("selected", n === at); });
+      rows[at].scrollIntoView({ block: "nearest" });
+    }
+    select(0);
+    rows.forEach(function (row, n) {
+      row.addEventListener("click", function () { select(n); });
+    });
+    return {
+      j: function () { select(at + 1); },
+      k: function () { select(at - 1); },
+      o: function () { if (rows.length) window.location.href = rows[at].dataset.href; },
+      Enter: function () { if (rows.length) window.location.href = rows[at].dataset.href; },
+      "/": function () {
+        var first = document.querySelector(".filters select");
+        if (first) first.focus();
+      },
+    };
+  }
+
+  function itemKeys() {
+    return {
+      j: function () { follow("next-link"); },
+      k: function () { follow("prev-link"); },
+      u: function () { follow("queue-link"); },
+      a: function () {
+        var form = document.getElementById("approve-form");
+        var button = form && form.querySelector("button");
+        if (form && button && !button.disabled) form.requestSubmit();
+      },
+      e: function () {
+        var panel = document.getElementById("edit-panel");
+        if (!panel) return;
+        panel.open = true;
+        var first = panel.querySelector("input[type=text], select, textarea");
+        if (first) { first.focus(); panel.scrollIntoView({ block: "start" }); }
+      },
+      r: function () {
+        var note = document.getElementById("reject-note");
+        if (note) note.focus();
+      },
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var page = document.body.dataset.page;
+    var keys = page === "queue" ? queueKeys() : page === "item" ? itemKeys() : {};
+
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (typing(target)) {
+        if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && target.form) {
+          event.preventDefault();
+          target.form.requestSubmit();
+        } else if (event.key === "Escape") {
+          target.blur();
+        }
+        return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      var handler = keys[event.key];
+      if (handler) {
+        event.preventDefault();
+        handler();
+      }
+    });
+  });
+})();
