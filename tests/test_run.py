@@ -1,0 +1,185 @@
+"""The main job: offline by default, incremental, crash-safe, and robust to API faults."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from clauselens.cli import main
+from clauselens.config import Settings
+from clauselens.pipeline.run import RunOptions, run
+from clauselens.pipeline.runs import list_runs
+from clauselens.pipeline.validate import validate_analysis
+from clauselens.store import open_store
+from clauselens.store import tables as t
+from clauselens.testing.fake_api import FakeApi
+from tests.conftest import FAKE_API_KEY, FIXTURES
+
+AUP = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
+DEV_TERMS = FIXTURES / "ota" / "current" / "claude-ai" / "developer-terms.md"
+META = {"entity": "Claude.ai", "title": "Usage Policy"}
+
+
+def analyses(engine: sa.Engine) -> list[sa.Row[tuple[str, str, str]]]:
+    a = t.analyses.c
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(a.clause_sha256, a.analyzer, a.status)).all())
+
+
+def clause_texts(engine: sa.Engine) -> dict[str, tuple[str, bool]]:
+    c = t.clauses.c
+    with engine.connect() as conn:
+        return {
+            sha: (text, truncated)
+            for sha, text, truncated in conn.execute(
+                sa.select(c.clause_sha256, c.text, c.truncated)
+            )
+        }
+
+
+class TestOfflineMainJob:
+    def test_readme_main_job_stores_a_valid_analysis_for_every_clause(self, db_url: str) -> None:
+        result = CliRunner().invoke(main, ["--db", db_url, "run", str(FIXTURES / "ota")])
+        assert result.exit_code == 0, result.output
+        assert "analyzer: offline" in result.output
+        engine = open_store(db_url)
+        texts = clause_texts(engine)
+        a = t.analyses.c
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(a.clause_sha256, a.analysis, a.status)).all()
+        assert rows
+        assert set(texts) == {sha for sha, _, _ in rows}
+        for sha, data, status in rows:
+            assert status == "valid"
+            text, truncated = texts[sha]
+            analysis = validate_analysis(data, text, truncated)
+            assert analysis.confidence == "low"
+
+    def test_runs_lists_the_run_with_its_counts(self, db_url: str) -> None:
+        runner = CliRunner()
+        runner.invoke(main, ["--db", db_url, "run", str(AUP), "--entity", "A", "--title", "B"])
+        result = runner.invoke(main, ["--db", db_url, "runs", "--json"])
+        (record,) = json.loads(result.output)
+        assert record["status"] == "succeeded"
+        assert record["analyzer"] == "offline"
+        assert record["counts"]["analysed"] == record["counts"]["to_analyse"] > 0
+
+    def test_usage_error_exits_2(self, db_url: str) -> None:
+        result = CliRunner().invoke(main, ["--db", db_url, "run"])
+        assert result.exit_code == 2
+        assert "give at least one PATH" in result.output
+
+
+class TestIncremental:
+    def test_second_run_makes_no_request(
+        self, engine: sa.Engine, claude_settings: Settings, fake_api: FakeApi
+    ) -> None:
+        first = run(engine, [AUP], claude_settings, RunOptions(), ingest_options=META)
+        sent = len(fake_api.message_bodies())
+        assert first.analyzer == "claude"
+        assert sent == first.counts["analysed"] > 0
+        second = run(engine, [AUP], claude_settings, RunOptions(), ingest_options=META)
+        assert len(fake_api.message_bodies()) == sent
+        assert second.counts["analysed"] == 0
+        assert second.counts["reused"] == second.counts["clauses_seen"]
+
+    def test_same_text_in_another_document_is_not_sent_again(
+        self, engine: sa.Engine, claude_settings: Settings, fake_api: FakeApi
+    ) -> None:
+        run(engine, [AUP], claude_settings, RunOptions(), ingest_options=META)
+        sent = len(fake_api.message_bodies())
+        other = {"entity": "Mirror", "title": "Copy of the Usage Policy"}
+        summary = run(engine, [AUP], claude_settings, RunOptions(), ingest_options=other)
+        assert len(fake_api.message_bodies()) == sent
+        assert summary.counts["clauses_seen"] > 0
+        assert summary.counts["analysed"] == 0
+
+
+def _run_cli(db_url: str, base_url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "ANTHROPIC_API_KEY": FAKE_API_KEY,
+        "ANTHROPIC_BASE_URL": base_url,
+        "CLAUSELENS_DB": db_url,
+    }
+    cmd = [sys.executable, "-m", "clauselens", "run", str(DEV_TERMS), str(AUP)]
+    cmd += ["--analyzer", "claude", "--concurrency", "4"]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _count(db_url: str) -> int:
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(t.analyses)).scalar_one()
+            )
+    except sa.exc.OperationalError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+class TestCrashSafety:
+    def test_run_killed_and_restarted_ends_like_an_uninterrupted_run(self, tmp_path: Path) -> None:
+        with FakeApi(latency=0.05) as api:
+            whole = f"sqlite:///{tmp_path / 'whole.db'}"
+            assert _run_cli(whole, api.base_url).wait(timeout=300) == 0
+            expected = sorted(analyses(open_store(whole)))
+            killed = f"sqlite:///{tmp_path / 'killed.db'}"
+            stop_after = random.Random(os.getpid()).randint(1, len(expected) - 2)
+            proc = _run_cli(killed, api.base_url)
+            deadline = time.monotonic() + 120
+            while _count(killed) < stop_after and time.monotonic() < deadline:
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+            assert proc.returncode == -signal.SIGKILL
+            assert 0 < _count(killed) < len(expected)
+            assert _run_cli(killed, api.base_url).wait(timeout=300) == 0
+        assert sorted(analyses(open_store(killed))) == expected
+
+
+class TestFaults:
+    def test_with_30_percent_faults_every_clause_is_valid_or_a_flagged_failure(
+        self, engine: sa.Engine, claude_settings: Settings
+    ) -> None:
+        with FakeApi(fault_rate=0.3, seed=7) as api:
+            api.script("timeout", "ok", "timeout")
+            settings = claude_settings.model_copy(
+                update={"base_url": api.base_url, "request_timeout": 1.0, "max_attempts": 2}
+            )
+            summary = run(engine, [AUP], settings, RunOptions(concurrency=8), ingest_options=META)
+            requests = len(api.message_bodies())
+        rows = analyses(engine)
+        keys = [(sha, analyzer) for sha, analyzer, _ in rows]
+        assert len(keys) == len(set(keys))  # nothing stored twice
+        assert {sha for sha, _ in keys} == set(clause_texts(engine))
+        a, f = t.analyses.c, t.flags.c
+        with engine.connect() as conn:
+            failed = conn.execute(sa.select(a.id).where(a.status == "failed")).scalars().all()
+            flagged = set(
+                conn.execute(sa.select(f.analysis_pk).where(f.code == "failed")).scalars()
+            )
+        assert set(failed) <= flagged
+        assert summary.counts["failed"] == len(failed)
+        assert summary.exit_status == (1 if failed else 0)
+        assert requests > summary.counts["to_analyse"]  # faults made the client retry
+        (record,) = list_runs(engine)
+        assert record.counts["analysed"] + record.counts["failed"] == record.counts["to_analyse"]
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline tests must not pick up a key; Claude tests set one through ``api_key``."""
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
