@@ -6,6 +6,7 @@ schema-valid and quote the real clause text copied from ``fixtures/ota``.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,12 +47,18 @@ HOSTILE = (
 
 
 def add_document(engine: sa.Engine, entity: str, title: str, *, cut_off: str | None = None) -> int:
-    """A document with one version (looking cut off when ``cut_off`` gives a reason)."""
+    """A new version of the (entity, title) document, created when needed; returns its id.
+
+    The version looks cut off when ``cut_off`` gives a reason.
+    """
+    d = t.documents.c
     with engine.begin() as conn:
-        doc = insert_pk(
+        doc = conn.execute(
+            sa.select(d.id).where(d.entity == entity, d.title == title)
+        ).scalar_one_or_none() or insert_pk(
             conn,
             t.documents.insert().values(
-                document_id=f"d{abs(hash((entity, title))) % 10**12}",
+                document_id=hashlib.sha256(f"{entity}/{title}".encode()).hexdigest()[:16],
                 entity=entity,
                 title=title,
                 terms_type=title,
@@ -180,6 +187,10 @@ def seed_queue(engine: sa.Engine) -> dict[str, int]:
     plain = analysis_of(
         "must be brought exclusively in the state or federal courts located in Delaware",
         title="Delaware courts for non-arbitrable disputes",
+        summary="Disputes outside arbitration must be brought in Delaware courts.",
+        why_it_matters="Users far from Delaware face cost and travel to sue.",
+        consumer_impact="Consumers waive objections to forum and convenience.",
+        confidence_rationale="The clause is clear but its reach depends on Section 13.",
         categories=["jurisdiction"],
         confidence="low",
     )
@@ -187,6 +198,9 @@ def seed_queue(engine: sa.Engine) -> dict[str, int]:
         "<script>alert(1)</script>",
         title='"><img src=x onerror=alert(1)>',
         summary="<script>alert(1)</script> summary",
+        why_it_matters="Content can be removed and accounts suspended without notice.",
+        consumer_impact='Users may lose access "><img src=x onerror=alert(1)> abruptly.',
+        confidence_rationale="A short test clause with hostile markup.",
         categories=["content_removal"],
         confidence="low",
     )
