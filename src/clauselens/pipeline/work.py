@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt
 from clauselens.config import Settings
+from clauselens.pipeline.changes import clauses_needing_analysis
 from clauselens.pipeline.persist import valid_keys
 from clauselens.pipeline.segment import outline
 from clauselens.schemas import Clause
@@ -124,19 +125,6 @@ def clause_inputs(
             )
         )
     return out
-
-
-def clauses_needing_analysis(conn: sa.Connection, version_pk: int) -> list[int]:
-    """Clauses whose text the previous version did not have (interim: by hash)."""
-    from clauselens.pipeline.align import previous_version
-
-    c = t.clauses.c
-    prev = previous_version(conn, version_pk)
-    old: set[str] = set()
-    if prev is not None:
-        old = set(conn.execute(sa.select(c.clause_sha256).where(c.version_pk == prev)).scalars())
-    rows = conn.execute(sa.select(c.id, c.clause_sha256).where(c.version_pk == version_pk))
-    return [int(pk) for pk, sha in rows if sha not in old]
 
 
 def pending_work(
