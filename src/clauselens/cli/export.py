@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import BinaryIO
@@ -59,16 +60,20 @@ def command(
     dest: Path | BinaryIO = Path(out)
     if out == "-":
         dest = sys.stdout.buffer
-    stats = write_export(
-        state().engine,
-        fmt,
-        dest,
-        generated_at=generated_at,
-        entity=entity,
-        document=document,
-        status=status,
-        severity=severity,
-        since=since,
-        analyzer=analyzer,
-    )
+    try:
+        stats = write_export(
+            state().engine,
+            fmt,
+            dest,
+            generated_at=generated_at,
+            entity=entity,
+            document=document,
+            status=status,
+            severity=severity,
+            since=since,
+            analyzer=analyzer,
+        )
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     click.echo(stats.summary(), err=True)

@@ -49,6 +49,11 @@ def _agencies_answer(analysis: ClauseAnalysis) -> str:
     )
 
 
+_CHANGE_WORDS: dict[str, str] = {
+    "cosmetic": "changed in wording or formatting only",
+}
+
+
 def _changes_answer(changes: Sequence[RecentChange], first_tracked: datetime) -> str:
     if not changes:
         return (
@@ -59,7 +64,8 @@ def _changes_answer(changes: Sequence[RecentChange], first_tracked: datetime) ->
     severity = f", severity {latest.severity}" if latest.severity else ""
     impact = f": {latest.impact.rstrip('.')}." if latest.impact else "."
     more = f" {len(changes)} recent changes are recorded." if len(changes) > 1 else ""
-    return f"Yes. On {_day(latest.date)} it was {latest.change_class}{severity}{impact}{more}"
+    what = _CHANGE_WORDS.get(latest.change_class, latest.change_class)
+    return f"Yes. On {_day(latest.date)} it was {what}{severity}{impact}{more}"
 
 
 def faq(
@@ -106,7 +112,6 @@ def build_record(
 ) -> ExportRecord:
     """The export record of one provision (``clause``) shown with ``analysis_row``."""
     analysis = shown_analysis(analysis_row)
-    provenance = analysis_row.provenance or {}
     changes = recent_changes(change_rows, clause.provision_id)
     return ExportRecord(
         record_id=clause.provision_id,
@@ -141,7 +146,7 @@ def build_record(
             other_analyzers=other_analyzers,
             model=analysis_row.model,
             prompt_version=analysis_row.prompt_version,
-            analysis_schema_version=provenance.get("schema_version", SCHEMA_VERSION),
+            analysis_schema_version=analysis_row.schema_version or SCHEMA_VERSION,
             generated_at=analysis_row.generated_at,
             input_truncated=bool(analysis_row.input_truncated),
             truncation_reason=clause.truncation_reason,

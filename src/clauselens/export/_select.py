@@ -145,7 +145,7 @@ def _analyses(conn: sa.Connection, shas: list[str], analyzer: str | None) -> dic
         a.c.status,
         a.c.analysis,
         a.c.reviewed_analysis,
-        a.c.provenance,
+        a.c.provenance["schema_version"].as_string().label("schema_version"),
         a.c.input_truncated,
         a.c.review_status,
         a.c.reviewed_by,
