@@ -25,9 +25,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "run",
     "runs",
+    "analyze",
     "batches",
     "export",
     "schema",
+    "changes",
 )
 
 

@@ -218,8 +218,13 @@ def align_clauses(old: Sequence[AlignItem], new: Sequence[AlignItem]) -> list[Pa
         else:
             pairs.append(Pair(i, found[0], ChangeClass.REMOVED, found[1] / 100, "merge", False))
     keep = _in_place(matches)
+    split_from = {p.old for p in pairs if p.relation == "split"}
+    merged_into = {p.new for p in pairs if p.relation == "merge"}
     for j, m in matches.items():
         change, relation = _classify(m, j in keep)
+        if change is ChangeClass.MODIFIED and relation in (None, "moved"):
+            # the kept part of a split (or the clause others merged into) says so
+            relation = "split" if m.old in split_from else "merge" if j in merged_into else relation
         pairs.append(Pair(m.old, j, change, m.similarity / 100, relation, True))
     return sorted(pairs, key=_pair_order)
 
@@ -271,13 +276,13 @@ def _new_provision(
 
 
 @dataclass(frozen=True)
-class _Stored:
+class StoredClause:
     pk: int
     item: AlignItem
     provision_pk: int | None
 
 
-def _stored(conn: sa.Connection, version_pk: int) -> list[_Stored]:
+def stored_clauses(conn: sa.Connection, version_pk: int) -> list[StoredClause]:
     c = t.clauses
     rows = conn.execute(
         sa.select(c.c.id, c.c.heading_path, c.c.text, c.c.clause_sha256, c.c.provision_pk)
@@ -285,7 +290,7 @@ def _stored(conn: sa.Connection, version_pk: int) -> list[_Stored]:
         .order_by(c.c.idx)
     )
     return [
-        _Stored(
+        StoredClause(
             int(r.id),
             AlignItem(
                 tuple(str(h) for h in (r.heading_path if isinstance(r.heading_path, list) else [])),
@@ -324,8 +329,8 @@ def _align_one(conn: sa.Connection, version_pk: int) -> bool:
         .where(v.c.id == version_pk)
     ).one()
     prev = previous_version(conn, version_pk)
-    old_rows = _stored(conn, prev) if prev is not None else []
-    new_rows = _stored(conn, version_pk)
+    old_rows = stored_clauses(conn, prev) if prev is not None else []
+    new_rows = stored_clauses(conn, version_pk)
     pairs = align_clauses([r.item for r in old_rows], [r.item for r in new_rows])
     moved_any = False
     for pair in pairs:
@@ -355,7 +360,7 @@ def _reuse_or_new(
     doc_pk: int,
     document_id: str,
     version_pk: int,
-    row: _Stored,
+    row: StoredClause,
 ) -> int:
     """A clause that starts a provision keeps the one it started before (idempotence)."""
     p = t.provisions

@@ -104,6 +104,9 @@ _RELATION_NOTE = {
 }
 
 
+_KEPT = ("change_analysis", "change_provenance", "analyzer", "severity")
+
+
 def record_changes(
     conn: sa.Connection,
     document_pk: int,
@@ -116,11 +119,7 @@ def record_changes(
     """Replace the change rows of ``to_version_pk`` with those of ``pairs`` (idempotent)."""
     ch, c, v = t.changes, t.clauses, t.versions
     kept = {
-        (r.old_clause_pk, r.new_clause_pk, r.change_class): (
-            r.change_analysis,
-            r.analyzer,
-            r.severity,
-        )
+        (r.old_clause_pk, r.new_clause_pk, r.change_class): {k: r._mapping[k] for k in _KEPT}
         for r in conn.execute(sa.select(ch).where(ch.c.to_version_pk == to_version_pk))
     }
     conn.execute(ch.delete().where(ch.c.to_version_pk == to_version_pk))
@@ -138,9 +137,6 @@ def record_changes(
         old_pk = old_clause_pks[p.old] if p.old is not None else None
         new_pk = new_clause_pks[p.new] if p.new is not None else None
         owner = new_pk if p.change is not ChangeClass.REMOVED else old_pk
-        analysis, analyzer, severity = kept.get(
-            (old_pk, new_pk, p.change.value), (None, None, None)
-        )
         rows.append(
             {
                 "document_pk": document_pk,
@@ -152,10 +148,8 @@ def record_changes(
                 "old_clause_pk": old_pk,
                 "new_clause_pk": new_pk,
                 "similarity": p.similarity,
-                "change_analysis": analysis,
-                "analyzer": analyzer,
-                "severity": severity,
                 "at": at,
+                **kept.get((old_pk, new_pk, p.change.value), dict.fromkeys(_KEPT)),
             }
         )
     if rows:
@@ -298,7 +292,7 @@ def event_from_row(conn: sa.Connection, row: Any) -> ChangeEvent:
     )
 
 
-def _events_query() -> sa.Select[Any]:
+def events_query() -> sa.Select[Any]:
     ch, p = t.changes, t.provisions
     return sa.select(ch, p.c.provision_id).join(p, p.c.id == ch.c.provision_pk)
 
@@ -306,7 +300,7 @@ def _events_query() -> sa.Select[Any]:
 def version_changes(conn: sa.Connection, version_pk: int) -> list[ChangeEvent]:
     """Every stored change of ``version_pk`` (against its previous version), most severe first."""
     rows = conn.execute(
-        _events_query().where(t.changes.c.to_version_pk == version_pk).order_by(t.changes.c.id)
+        events_query().where(t.changes.c.to_version_pk == version_pk).order_by(t.changes.c.id)
     ).all()
     return sorted((event_from_row(conn, r) for r in rows), key=severity_order)
 
@@ -347,7 +341,7 @@ def recent_changes(
 ) -> list[ChangeEvent]:
     """The newest change events of a document or a provision, newest first."""
     ch = t.changes
-    query = _events_query()
+    query = events_query()
     if document_pk is not None:
         query = query.where(ch.c.document_pk == document_pk)
     if provision_pk is not None:
@@ -395,3 +389,33 @@ def document_change_summary(
         highest_severity=max(levels, key=lambda s: LEVEL_RANK[s]) if levels else None,
         recent=recent,
     )
+
+
+def provision_texts(conn: sa.Connection, change_pk: int) -> tuple[str, str]:
+    """Old and new text of a modified provision, for its change analysis.
+
+    After a split the new text is the kept clause followed by the parts split off it; after a
+    merge the old text is the kept clause followed by the clauses merged into it (each in
+    document order), so the analysis compares the whole wording and not just one part.
+    """
+    ch, c = t.changes, t.clauses
+    row = conn.execute(sa.select(ch).where(ch.c.id == change_pk)).one()
+    old_pks, new_pks = [row.old_clause_pk], [row.new_clause_pk]
+    if row.relation in ("split", "merge"):
+        side = ch.c.old_clause_pk if row.relation == "split" else ch.c.new_clause_pk
+        anchor = row.old_clause_pk if row.relation == "split" else row.new_clause_pk
+        others = conn.execute(
+            sa.select(ch.c.new_clause_pk if row.relation == "split" else ch.c.old_clause_pk).where(
+                ch.c.to_version_pk == row.to_version_pk,
+                ch.c.relation == row.relation,
+                ch.c.id != row.id,
+                side == anchor,
+            )
+        ).scalars()
+        (new_pks if row.relation == "split" else old_pks).extend(int(pk) for pk in others)
+
+    def joined(pks: list[int]) -> str:
+        rows = conn.execute(sa.select(c.c.text).where(c.c.id.in_(pks)).order_by(c.c.idx))
+        return "\n\n".join(rows.scalars())
+
+    return joined(old_pks), joined(new_pks)

@@ -10,7 +10,9 @@ drops, in this order:
 3. Markup characters ``= | < > ~ ^ #``, then every Unicode punctuation character (category ``P``:
    quotes, dashes, brackets, full stops, ...), each replaced by a space.
 4. Letter case (``casefold``) and Unicode compatibility forms (NFKC).
-5. Whitespace: every run becomes one space; both ends are stripped.
+5. Whitespace and invisible characters: Unicode format characters (category ``Cf``: word
+   joiner, zero-width space and joiner, soft hyphen, byte-order mark) are removed; every run of
+   whitespace becomes one space; both ends are stripped.
 
 Symbols other than the markup characters (``$ € % + §``) and every letter and digit are kept,
 so a changed amount, date, number or word is never cosmetic. The form is idempotent.
@@ -41,8 +43,15 @@ def _strip_links(text: str) -> str:
     return text
 
 
+_DROP = {"P": " ", "Cf": ""}  # punctuation → space; invisible format characters → nothing
+
+
 def _no_punctuation(text: str) -> str:
-    return "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        out.append(_DROP.get(category, _DROP.get(category[0], ch)))
+    return "".join(out)
 
 
 @lru_cache(maxsize=4096)

@@ -71,6 +71,14 @@ def m0003_changes_relation(conn: sa.Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE changes ADD COLUMN relation VARCHAR(16)")
 
 
+@migration
+def m0004_changes_provenance(conn: sa.Connection) -> None:
+    """``changes.change_provenance``: who produced the change analysis, with what and when."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("changes")}
+    if "change_provenance" not in columns:
+        conn.exec_driver_sql("ALTER TABLE changes ADD COLUMN change_provenance JSON")
+
+
 def apply_migrations(engine: sa.Engine) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     applied: list[str] = []

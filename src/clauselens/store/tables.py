@@ -214,6 +214,7 @@ changes = sa.Table(
     sa.Column("new_clause_pk", sa.ForeignKey("clauses.id")),
     sa.Column("similarity", sa.Float),
     sa.Column("change_analysis", sa.JSON),
+    sa.Column("change_provenance", sa.JSON),  # Provenance of change_analysis
     sa.Column("analyzer", sa.String(16)),
     sa.Column("severity", sa.String(8)),
     sa.Column("at", UTCDateTime(), nullable=False),
