@@ -25,7 +25,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "run",
     "runs",
-    "analyze",
     "batches",
     "export",
     "schema",
