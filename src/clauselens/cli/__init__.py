@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "run",
     "runs",
+    "analyze",
     "batches",
     "export",
     "schema",
