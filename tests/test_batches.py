@@ -1,0 +1,297 @@
+"""The Message Batches mode against the fake server: submit, collect in any order, re-ask,
+split, resume after an interruption, and the CLI path (``run --via batches`` / ``--resume``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from clauselens.cli import main
+from clauselens.config import Settings, load_settings
+from clauselens.pipeline import batches
+from clauselens.pipeline.run import Callbacks, RunOptions, RunSummary, run
+from clauselens.pipeline.work import WorkItem
+from clauselens.schemas import AnalysisResult
+from clauselens.store import open_store
+from clauselens.store import tables as t
+from clauselens.testing.fake_api import FakeApi
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+DEVELOPER_TERMS = FIXTURES / "ota/current/claude-ai/developer-terms.md"
+META = {"entity": "Claude.ai", "title": "Developer Terms", "terms_type": "Developer Terms"}
+KEY = "sk-ant-test-batches-0000"
+
+
+@pytest.fixture(scope="module")
+def _batch_server() -> Iterator[FakeApi]:
+    with FakeApi(batch_polls=2) as api:
+        yield api
+
+
+@pytest.fixture
+def api(_batch_server: FakeApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
+    """The fake server (batches stay in progress for two polls), reset, with key and URL set."""
+    _batch_server.reset()
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", _batch_server.base_url)
+    monkeypatch.setattr(batches, "POLL_INTERVAL", 0.01)
+    yield _batch_server
+    _batch_server.reset()
+
+
+@pytest.fixture
+def batch_settings(api: FakeApi, db_url: str) -> Settings:
+    return load_settings({"db_url": db_url})
+
+
+@pytest.fixture
+def store(batch_settings: Settings) -> Iterator[sa.Engine]:
+    engine = open_store(batch_settings.db_url)
+    yield engine
+    engine.dispose()
+
+
+def submit(engine: sa.Engine, settings: Settings) -> RunSummary:
+    options = RunOptions(analyzer="claude", via="batches")
+    return run(engine, [DEVELOPER_TERMS], settings, options, ingest_options=META)
+
+
+def analyses(engine: sa.Engine) -> list[Any]:
+    a = t.analyses.c
+    query = sa.select(a.clause_sha256, a.status, a.clause_pk, a.provenance).order_by(a.id)
+    with engine.connect() as conn:
+        return list(conn.execute(query))
+
+
+def clause_hashes(engine: sa.Engine) -> dict[int, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.select(t.clauses.c.id, t.clauses.c.clause_sha256)).all())
+
+
+def paths(api: FakeApi) -> list[str]:
+    return [f"{r.method} {r.path}" for r in api.requests]
+
+
+def created_ids(api: FakeApi) -> list[list[str]]:
+    """The custom ids of each ``POST /v1/messages/batches``, in submission order."""
+    bodies = [r.body for r in api.requests if r.path == "/v1/messages/batches"]
+    return [[q["custom_id"] for q in body["requests"]] for body in bodies]
+
+
+class TestCollect:
+    def test_results_out_of_order_map_back_to_their_clauses(
+        self, api: FakeApi, store: sa.Engine, batch_settings: Settings
+    ) -> None:
+        """Shuffled results each land on the clause their custom_id names, once, valid."""
+        summary = submit(store, batch_settings)
+        assert summary.status == "waiting"
+        assert len(summary.batch_ids) == 1
+        sent = created_ids(api)[0]
+
+        client = anthropic.Anthropic(api_key=KEY, base_url=api.base_url)
+        for _ in range(3):
+            client.messages.batches.retrieve(summary.batch_ids[0])
+        returned = [r.custom_id for r in client.messages.batches.results(summary.batch_ids[0])]
+        client.close()
+        assert sorted(returned) == sorted(sent)
+        assert returned != sent  # the fake really shuffles
+
+        done = batches.resume_run(store, summary.run_id, batch_settings)
+        assert done.status == "succeeded"
+        assert done.counts["analysed"] == len(sent)
+        rows = analyses(store)
+        hashes = clause_hashes(store)
+        assert len(rows) == len({r.clause_sha256 for r in rows}) == len(sent)
+        for row in rows:
+            assert row.status == "valid"
+            batch_id, cid = row.provenance["request_id"].split("/")
+            assert batch_id == summary.batch_ids[0]
+            assert cid == f"c{row.clause_pk}-{hashes[row.clause_pk][:12]}"
+            assert hashes[row.clause_pk] == row.clause_sha256
+        assert "POST /v1/messages" not in paths(api)
+
+    def test_batch_answers_are_costed_at_the_batch_discount(
+        self, api: FakeApi, store: sa.Engine, batch_settings: Settings
+    ) -> None:
+        """A stored batch answer's cost is half the Messages API price of its usage."""
+        from clauselens.pricing import cost_usd
+        from clauselens.schemas import Usage
+
+        summary = submit(store, batch_settings)
+        batches.resume_run(store, summary.run_id, batch_settings)
+        row = analyses(store)[0]
+        usage = Usage.model_validate(row.provenance["usage"])
+        full = cost_usd(summary.model, usage)
+        assert full > 0
+        assert row.provenance["cost_usd"] == pytest.approx(full / 2, rel=1e-6)
+
+    @pytest.mark.parametrize("fault", ["schema_invalid", "bad_quote", "refusal", "server_error"])
+    def test_a_failed_batch_request_is_redone_through_the_messages_api(
+        self, fault: str, api: FakeApi, store: sa.Engine, batch_settings: Settings
+    ) -> None:
+        """The batch attempt is kept first in failed_attempts; one Messages call redoes it."""
+        summary = submit(store, batch_settings)
+        api.script(fault)  # consumed by the first request when the batch ends
+        done = batches.resume_run(store, summary.run_id, batch_settings)
+        assert done.status == "succeeded"
+        assert paths(api).count("POST /v1/messages") == 1
+        redone = [r for r in analyses(store) if r.provenance["failed_attempts"]]
+        assert len(redone) == 1
+        provenance = redone[0].provenance
+        assert redone[0].status == "valid"
+        assert provenance["attempts"] == 2
+        kind = provenance["failed_attempts"][0]["kind"]
+        expected = {
+            "schema_invalid": "schema_invalid",
+            "bad_quote": "semantic_invalid",
+            "refusal": "refusal",
+            "server_error": "batch_errored",
+        }
+        assert kind == expected[fault]
+        assert all(r.status == "valid" for r in analyses(store))
+
+
+class TestSubmit:
+    def test_requests_are_split_when_the_per_batch_limit_is_lowered(
+        self, api: FakeApi, store: sa.Engine, batch_settings: Settings, monkeypatch: Any
+    ) -> None:
+        """Eight clauses at three requests a batch make three batches, all collected."""
+        monkeypatch.setattr(batches, "MAX_BATCH_REQUESTS", 3)
+        summary = submit(store, batch_settings)
+        assert [len(ids) for ids in created_ids(api)] == [3, 3, 2]
+        assert len(summary.batch_ids) == 3
+        done = batches.resume_run(store, summary.run_id, batch_settings)
+        assert done.status == "succeeded"
+        assert done.counts["analysed"] == 8
+        assert all(b.collected_at for b in batches.list_batches(store, summary.run_id))
+
+    def test_requests_are_split_by_json_size(
+        self, api: FakeApi, store: sa.Engine, batch_settings: Settings, monkeypatch: Any
+    ) -> None:
+        """No create body is over the byte limit; every request is sent exactly once."""
+        limit = 40_000
+        monkeypatch.setattr(batches, "MAX_BATCH_BYTES", limit)
+        submit(store, batch_settings)
+        bodies = [r.raw_body for r in api.requests if r.path == "/v1/messages/batches"]
+        assert len(bodies) > 1
+        assert all(len(body) <= limit for body in bodies)
+        ids = [cid for group in created_ids(api) for cid in group]
+        assert len(ids) == len(set(ids)) == 8
+
+    def test_custom_ids_match_the_api_pattern(
+        self, api: FakeApi, store: sa.Engine, batch_settings: Settings
+    ) -> None:
+        submit(store, batch_settings)
+        assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,64}", cid) for cid in created_ids(api)[0])
+
+    def test_a_rerun_with_nothing_new_submits_no_batch(
+        self, api: FakeApi, store: sa.Engine, batch_settings: Settings
+    ) -> None:
+        """Once collected, the same capture again needs no batch and no call."""
+        batches.resume_run(store, submit(store, batch_settings).run_id, batch_settings)
+        api.reset()
+        again = submit(store, batch_settings)
+        assert again.status == "succeeded"
+        assert again.batch_ids == []
+        assert api.requests == []
+
+
+class TestResume:
+    def test_an_interrupted_collection_resumes_without_duplicates(
+        self, api: FakeApi, store: sa.Engine, batch_settings: Settings
+    ) -> None:
+        """A collection stopped after three results and resumed stores each clause once."""
+        summary = submit(store, batch_settings)
+        seen: list[str] = []
+
+        def stop_after_three(item: WorkItem, result: AnalysisResult) -> None:
+            seen.append(result.clause_sha256)
+            if len(seen) == 3:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            batches.resume_run(
+                store, summary.run_id, batch_settings, Callbacks(on_result=stop_after_three)
+            )
+        assert batches.waiting_runs(store) == [summary.run_id]
+        first = list(seen)
+
+        def record(item: WorkItem, result: AnalysisResult) -> None:
+            seen.append(result.clause_sha256)
+
+        done = batches.resume_run(
+            store, summary.run_id, batch_settings, Callbacks(on_result=record)
+        )
+        assert done.status == "succeeded"
+        assert len(seen) == 8
+        assert len(set(seen)) == 8
+        assert set(first) <= {r.clause_sha256 for r in analyses(store)}
+        assert len(analyses(store)) == 8
+        assert done.counts["analysed"] == 8
+        assert batches.waiting_runs(store) == []
+
+    def test_collecting_a_finished_run_again_changes_nothing(
+        self, api: FakeApi, store: sa.Engine, batch_settings: Settings
+    ) -> None:
+        summary = submit(store, batch_settings)
+        first = batches.resume_run(store, summary.run_id, batch_settings)
+        calls = len(api.requests)
+        second = batches.resume_run(store, summary.run_id, batch_settings)
+        assert len(api.requests) == calls
+        assert (second.status, second.counts, second.cost_usd) == (
+            first.status,
+            first.counts,
+            pytest.approx(first.cost_usd),
+        )
+
+    def test_a_timeout_leaves_the_run_waiting(
+        self, api: FakeApi, store: sa.Engine, batch_settings: Settings
+    ) -> None:
+        """With a timeout shorter than the poll interval, the run is still waiting."""
+        summary = submit(store, batch_settings)
+        out = batches.resume_run(
+            store, summary.run_id, batch_settings, poll_interval=5.0, timeout=0.1
+        )
+        assert out.status == "waiting"
+        assert analyses(store) == []
+
+
+class TestCli:
+    def test_run_via_batches_then_resume(self, api: FakeApi, db_url: str) -> None:
+        """`run --via batches` leaves a waiting run; `run --resume` finishes it."""
+        runner = CliRunner()
+        meta = ["--entity", META["entity"], "--title", META["title"]]
+        args = ["--db", db_url, "run", "--analyzer", "claude", "--via", "batches"]
+        submitted = runner.invoke(main, [*args, str(DEVELOPER_TERMS), *meta])
+        assert submitted.exit_code == 0, submitted.output
+        match = re.search(r"--resume (run-\S+)`", submitted.output)
+        assert match, submitted.output
+        run_id = match.group(1)
+
+        listed = runner.invoke(main, ["--db", db_url, "batches", "list", "--json"])
+        assert listed.exit_code == 0
+        assert run_id in listed.output
+
+        resumed = runner.invoke(main, ["--db", db_url, "run", "--resume", run_id])
+        assert resumed.exit_code == 0, resumed.output
+        assert "succeeded" in resumed.output
+
+        nothing = runner.invoke(main, ["--db", db_url, "batches", "collect"])
+        assert nothing.exit_code == 0
+        assert "No run is waiting" in nothing.output
+
+    def test_batches_collect_finishes_every_waiting_run(self, api: FakeApi, db_url: str) -> None:
+        runner = CliRunner()
+        args = ["--db", db_url, "run", "--analyzer", "claude", "--via", "batches"]
+        meta = ["--entity", META["entity"], "--title", META["title"]]
+        assert runner.invoke(main, [*args, str(DEVELOPER_TERMS), *meta]).exit_code == 0
+        collected = runner.invoke(main, ["--db", db_url, "batches", "collect"])
+        assert collected.exit_code == 0, collected.output
+        assert "succeeded" in collected.output
