@@ -1,0 +1,202 @@
+"""The review page in headless Chromium (Debian's package) driven by Playwright.
+
+The server runs with uvicorn in a thread on a free 127.0.0.1 port over a temporary store. An
+analyst clears the queue with the keyboard: approve one item, edit another through the form,
+reject the last; the store and the audit trail are checked afterwards. A clause carrying script
+and img payloads must show as text, with no dialog ever opening.
+
+Skipped only when /usr/bin/chromium is absent and CI is not set; in CI it must run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import uvicorn
+
+from clauselens.pipeline import review
+from clauselens.web import ServeConfig, create_app
+from tests.test_review_store import seed_queue
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+if CHROMIUM.exists() or os.environ.get("CI"):
+    from playwright.sync_api import Browser, Page, sync_playwright
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def seeded(engine: sa.Engine) -> dict[str, int]:
+    return seed_queue(engine)
+
+
+@pytest.fixture
+def server(engine: sa.Engine, seeded: dict[str, int]) -> Iterator[str]:
+    """The review app on a free loopback port; yields its base URL."""
+    port = free_port()
+    app = create_app(engine, ServeConfig(reviewer="analyst-1"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        if time.monotonic() > deadline:  # pragma: no cover - a broken environment
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Seen:
+    """What the page did that it must not: open dialogs, throw errors."""
+
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def seen() -> Seen:
+    return Seen()
+
+
+@pytest.fixture
+def page(browser: Browser, seen: Seen) -> Iterator[Page]:
+    """A page that records every dialog (none may open) and every page error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.on("dialog", lambda d: (seen.dialogs.append(d.message), d.dismiss()))
+    pg.on("pageerror", lambda e: seen.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+class TestKeyboardReview:
+    def test_analyst_clears_the_queue_with_the_keyboard(
+        self, server: str, page: Page, seen: Seen, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """Enter opens, a approves, e + form edits, r + note rejects; the store agrees."""
+        page.goto(f"{server}/")
+        assert page.locator("#queue tbody tr").count() == 3
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/item/{seeded['unsure']}?**")
+
+        # a: approve, and land on the next pending item
+        page.keyboard.press("a")
+        page.wait_for_url(f"**/item/{seeded['plain']}?**")
+        assert "approved" in page.locator(".done").inner_text()
+        page.locator("mark").first.wait_for()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "review-item.png"))
+
+        # e: open the edit form (the title field gets focus), retitle, raise severity, submit
+        page.keyboard.press("e")
+        title = page.locator('input[name="f.title"]')
+        assert title.evaluate("el => el === document.activeElement")
+        page.keyboard.press("Control+a")
+        page.keyboard.type("Delaware venue for non-arbitrable disputes")
+        page.select_option('select[name="f.severity"]', "high")
+        page.locator('#edit-form input[name="note"]').fill("venue clause is more severe")
+        page.locator('input[name="f.title"]').focus()
+        page.keyboard.press("Control+Enter")
+        page.wait_for_url(f"**/item/{seeded['hostile']}?**")
+
+        # r: focus the note, type why, submit with Ctrl+Enter: the queue is clear
+        page.keyboard.press("r")
+        page.keyboard.type("test clause, not policy text")
+        page.keyboard.press("Control+Enter")
+        page.wait_for_url(f"{server}/?**")
+        assert "The queue is clear." in page.content()
+
+        approved = review.history(engine, seeded["unsure"])
+        assert [(e.action, e.reviewer) for e in approved] == [("approve", "analyst-1")]
+        [edited] = review.history(engine, seeded["plain"])
+        assert edited.action == "edit"
+        assert edited.note == "venue clause is more severe"
+        assert {p: (b, a) for p, b, a in edited.changes()} == {
+            "title": (
+                "Delaware courts for non-arbitrable disputes",
+                "Delaware venue for non-arbitrable disputes",
+            ),
+            "severity": ("medium", "high"),
+        }
+        item = review.get_item(engine, seeded["plain"])
+        assert (item.item.review_status, item.item.severity) == ("edited", "high")
+        assert item.original is not None
+        assert item.original["severity"] == "medium"
+        [rejected] = review.history(engine, seeded["hostile"])
+        assert (rejected.action, rejected.note) == ("reject", "test clause, not policy text")
+        assert seen.dialogs == []
+        assert seen.errors == []
+
+    def test_j_and_k_move_between_items(
+        self, server: str, page: Page, seeded: dict[str, int]
+    ) -> None:
+        """On an item, j goes to the next item of the queue and k back."""
+        page.goto(f"{server}/item/{seeded['unsure']}")
+        page.keyboard.press("j")
+        page.wait_for_url(f"**/item/{seeded['plain']}?**")
+        page.keyboard.press("k")
+        page.wait_for_url(f"**/item/{seeded['unsure']}?**")
+
+
+class TestHostileClause:
+    def test_no_script_runs_and_the_payload_shows_as_text(
+        self, server: str, page: Page, seen: Seen, seeded: dict[str, int]
+    ) -> None:
+        """Script and onerror payloads never run: no dialog, no injected element."""
+        page.goto(f"{server}/")
+        page.goto(f"{server}/item/{seeded['hostile']}")
+        page.locator("#edit-panel").evaluate("el => el.open = true")
+        clause = page.locator("#clause-text").inner_text()
+        assert "<script>alert(1)</script>" in clause
+        assert '"><img src=x onerror=alert(1)>' in clause
+        assert page.locator("h1").inner_text().endswith('"><img src=x onerror=alert(1)>')
+        assert page.locator("main img").count() == 0
+        assert page.locator("main script").count() == 0
+        page.wait_for_timeout(300)
+        assert seen.dialogs == []
+        page.evaluate("() => window.alert('control')")  # the listener does see dialogs
+        assert seen.dialogs == ["control"]

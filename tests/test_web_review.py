@@ -1,0 +1,314 @@
+"""The review web page through Starlette's TestClient: pages, actions, CSRF, escaping, token."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from clauselens.cli import main
+from clauselens.pipeline import review
+from clauselens.web import ServeConfig, create_app, is_loopback
+from clauselens.web.csrf import CSRF_COOKIE
+from clauselens.web.forms import form_values, highlight
+from tests.test_review_store import seed_queue
+
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def seeded(engine: sa.Engine) -> dict[str, int]:
+    return seed_queue(engine)
+
+
+@pytest.fixture
+def client(engine: sa.Engine, seeded: dict[str, int]) -> TestClient:
+    return TestClient(create_app(engine, ServeConfig(reviewer="ana")), base_url=BASE)
+
+
+def csrf(client: TestClient) -> str:
+    """Visit the queue (which sets the CSRF cookie) and return the token."""
+    client.get("/")
+    token = client.cookies.get(CSRF_COOKIE)
+    assert token
+    return token
+
+
+def post(client: TestClient, path: str, **data: Any) -> Any:
+    return client.post(path, data={"csrf_token": csrf(client), **data}, follow_redirects=False)
+
+
+class TestPages:
+    def test_queue_shows_items_and_counts_by_flag(
+        self, client: TestClient, seeded: dict[str, int]
+    ) -> None:
+        """The queue lists pending items and one count chip per flag."""
+        page = client.get("/")
+        assert page.status_code == 200
+        assert "Human review of high-risk outputs" in page.text
+        assert re.search(r"low_confidence <b>2</b>", page.text)
+        assert re.search(r"high_severity_unsure <b>1</b>", page.text)
+
+    def test_queue_filters_by_flag_and_entity(
+        self, client: TestClient, seeded: dict[str, int]
+    ) -> None:
+        """?flag= and ?entity= narrow the table."""
+        by_flag = client.get("/?flag=high_severity_unsure").text
+        assert "Human review of high-risk outputs" in by_flag
+        assert "Delaware courts" not in by_flag
+        by_entity = client.get("/?entity=Bluesky").text
+        assert "Delaware courts" in by_entity
+        assert "Human review of high-risk outputs" not in by_entity
+
+    def test_item_shows_clause_with_marked_quotes_flags_provenance(
+        self, client: TestClient, seeded: dict[str, int]
+    ) -> None:
+        """The item page marks the evidence quote in the clause and shows flag reasons."""
+        page = client.get(f"/item/{seeded['unsure']}").text
+        assert "<mark>a qualified professional in that field must review the content</mark>" in page
+        assert "severity high with only medium confidence" in page
+        assert "claude-sonnet-5-5" in page
+        assert 'name="f.institutional_analysis.governance_exposure.level"' in page
+
+    def test_unknown_item_is_404(self, client: TestClient) -> None:
+        """A missing id is a 404."""
+        assert client.get("/item/999").status_code == 404
+
+    def test_security_headers_are_set(self, client: TestClient) -> None:
+        """Every page carries a strict CSP and anti-framing headers."""
+        headers = client.get("/").headers
+        assert headers["content-security-policy"].startswith(
+            "default-src 'self'; script-src 'self'"
+        )
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+
+    def test_static_assets_are_served_from_the_package(self, client: TestClient) -> None:
+        """CSS and JS come from /static; no page refers to another host."""
+        assert client.get("/static/review.js").status_code == 200
+        assert client.get("/static/review.css").status_code == 200
+        assert not re.search(r"""(src|href)=["']https?://""", client.get("/").text)
+
+
+class TestActions:
+    def test_approve_goes_to_the_next_pending_item(
+        self, client: TestClient, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """Approving the first item records the event and redirects to the next pending."""
+        response = post(client, f"/item/{seeded['unsure']}/approve?status=pending", note="ok")
+        assert response.status_code == 303
+        assert re.match(r"/item/\d+\?status=pending&done=approved", response.headers["location"])
+        [event] = review.history(engine, seeded["unsure"])
+        assert (event.action, event.reviewer, event.note) == ("approve", "ana", "ok")
+
+    def test_edit_form_changes_only_what_changed(
+        self, client: TestClient, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """Submitting the form with one select changed stores a one-field edit."""
+        pk = seeded["plain"]
+        analysis = review.get_item(engine, pk).analysis
+        assert analysis is not None
+        form = {**form_values(analysis), "f.severity": "high"}
+        assert post(client, f"/item/{pk}/edit", **form).status_code == 303
+        [event] = review.history(engine, pk)
+        assert event.changes() == [("severity", "medium", "high")]
+
+    def test_invalid_edit_shows_the_reasons_and_stores_nothing(
+        self, client: TestClient, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """A quote not in the clause is refused with a 422 naming the problem."""
+        pk = seeded["plain"]
+        response = post(client, f"/item/{pk}/edit", **{"f.evidence_quotes": "made-up words"})
+        assert response.status_code == 422
+        assert "does not occur verbatim in the clause text" in response.text
+        assert review.history(engine, pk) == []
+
+    def test_reject_without_a_note_is_refused(
+        self, client: TestClient, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """The note is required server-side too."""
+        assert post(client, f"/item/{seeded['plain']}/reject", note=" ").status_code == 422
+        assert post(client, f"/item/{seeded['plain']}/reject", note="why").status_code == 303
+        assert review.get_item(engine, seeded["plain"]).item.review_status == "rejected"
+
+    def test_last_action_lands_on_the_queue(
+        self, client: TestClient, seeded: dict[str, int]
+    ) -> None:
+        """When nothing is pending, the analyst lands on the (empty) queue."""
+        for pk in seeded.values():
+            response = post(client, f"/item/{pk}/approve?status=pending")
+        assert response.headers["location"].startswith("/?status=pending&done=approved")
+        assert "The queue is clear." in client.get(response.headers["location"]).text
+
+
+class TestCsrf:
+    @pytest.mark.parametrize("action", ["approve", "edit", "reject"])
+    @pytest.mark.parametrize("token", [None, "forged"])
+    def test_post_without_the_session_token_is_403(
+        self,
+        client: TestClient,
+        engine: sa.Engine,
+        seeded: dict[str, int],
+        action: str,
+        token: str | None,
+    ) -> None:
+        """A missing or wrong CSRF field is refused and nothing changes."""
+        csrf(client)
+        data = {"note": "x", "f.severity": "high"}
+        if token:
+            data["csrf_token"] = token
+        response = client.post(f"/item/{seeded['plain']}/{action}", data=data)
+        assert response.status_code == 403
+        assert review.history(engine, seeded["plain"]) == []
+
+    def test_token_without_the_cookie_is_403(
+        self, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """A token copied into another session (no cookie) is refused."""
+        app = create_app(engine, ServeConfig(reviewer="ana"))
+        token = csrf(TestClient(app, base_url=BASE))
+        other = TestClient(app, base_url=BASE)
+        response = other.post(
+            f"/item/{seeded['plain']}/approve", data={"csrf_token": token}, follow_redirects=False
+        )
+        assert response.status_code == 403
+
+
+class TestEscaping:
+    def test_hostile_clause_and_analysis_show_as_text(
+        self, client: TestClient, seeded: dict[str, int]
+    ) -> None:
+        """Script and img payloads from the clause, heading, entity and analysis are escaped."""
+        page = client.get(f"/item/{seeded['hostile']}").text
+        assert "<script>alert(1)</script>" not in page
+        assert "<img src=x" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+        assert "Example &lt;b&gt;Corp&lt;/b&gt;" in page
+        queue = client.get("/").text
+        assert "<img src=x" not in queue
+        assert "<b>Corp</b>" not in queue
+
+    def test_highlight_escapes_before_marking(self) -> None:
+        """Quotes match across whitespace and curly quotes; everything else stays escaped."""
+        html = str(highlight('a <b>x</b>\n  "it’s" <i>', ['<b>x</b> "it\'s"']))
+        assert html == "a <mark>&lt;b&gt;x&lt;/b&gt;\n  &#34;it’s&#34;</mark> &lt;i&gt;"
+
+
+class TestToken:
+    @pytest.fixture
+    def gated(self, engine: sa.Engine, seeded: dict[str, int]) -> TestClient:
+        config = ServeConfig(reviewer="ana", token="s3cret-token", allowed_hosts=None)
+        return TestClient(create_app(engine, config), base_url="http://192.0.2.10:8000")
+
+    def test_pages_send_to_login_until_the_token_is_given(self, gated: TestClient) -> None:
+        """Without the access cookie a page redirects to the login form."""
+        response = gated.get("/", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login?next=%2F"
+
+    def test_changes_are_refused_without_the_token(
+        self, gated: TestClient, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """A POST with a valid CSRF token but no access cookie is 403."""
+        gated.get("/login")
+        token = gated.cookies.get(CSRF_COOKIE)
+        response = gated.post(f"/item/{seeded['plain']}/approve", data={"csrf_token": token})
+        assert response.status_code == 403
+        assert review.history(engine, seeded["plain"]) == []
+
+    def test_wrong_token_is_refused_right_one_lets_in(
+        self, gated: TestClient, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """Login checks the token; afterwards actions work and carry the given name."""
+        gated.get("/login")
+        token = gated.cookies.get(CSRF_COOKIE)
+        wrong = gated.post("/login", data={"csrf_token": token, "token": "guess"})
+        assert wrong.status_code == 403
+        right = gated.post(
+            "/login?next=/item/2",
+            data={"csrf_token": token, "token": "s3cret-token", "reviewer": "bo"},
+            follow_redirects=False,
+        )
+        assert right.status_code == 303
+        assert right.headers["location"] == "/item/2"
+        approved = gated.post(
+            f"/item/{seeded['plain']}/approve",
+            data={"csrf_token": token},
+            follow_redirects=False,
+        )
+        assert approved.status_code == 303
+        assert review.history(engine, seeded["plain"])[0].reviewer == "bo"
+
+    def test_login_never_redirects_off_site(self, gated: TestClient) -> None:
+        """``next`` pointing at another host falls back to the queue."""
+        gated.get("/login")
+        response = gated.post(
+            "/login?next=//evil.example/",
+            data={"csrf_token": gated.cookies.get(CSRF_COOKIE), "token": "s3cret-token"},
+            follow_redirects=False,
+        )
+        assert response.headers["location"] == "/"
+
+    def test_loopback_server_refuses_foreign_host_headers(
+        self, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """A DNS-rebinding page (Host: evil.example) cannot reach a loopback server."""
+        app = create_app(engine, ServeConfig(reviewer="ana"))
+        assert TestClient(app, base_url="http://evil.example").get("/").status_code == 400
+
+    @pytest.mark.parametrize(
+        ("host", "loopback"),
+        [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False),
+         ("192.168.1.5", False), ("example.org", False)],
+    )  # fmt: skip
+    def test_is_loopback(self, host: str, loopback: bool) -> None:
+        """Only loopback addresses skip the token."""
+        assert is_loopback(host) is loopback
+
+
+class TestServeCommand:
+    def run_serve(
+        self, db_url: str, monkeypatch: pytest.MonkeyPatch, *args: str
+    ) -> tuple[str, dict[str, Any]]:
+        seen: dict[str, Any] = {}
+
+        def fake_run(app: Any, **kwargs: Any) -> None:
+            seen.update(kwargs, config=app.state.config)
+
+        monkeypatch.setattr("uvicorn.run", fake_run)
+        result = CliRunner().invoke(main, ["--db", db_url, "serve", *args])
+        assert result.exit_code == 0, result.output
+        return result.output, seen
+
+    def test_default_binds_loopback_without_a_token(
+        self, db_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`clauselens serve` binds 127.0.0.1:8000 and asks for no token."""
+        output, seen = self.run_serve(db_url, monkeypatch, "--reviewer", "ana")
+        assert (seen["host"], seen["port"]) == ("127.0.0.1", 8000)
+        assert seen["config"].token is None
+        assert "http://127.0.0.1:8000/" in output
+
+    def test_other_hosts_get_a_printed_token(
+        self, db_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Binding 0.0.0.0 prints a fresh token and gates the app with it."""
+        monkeypatch.delenv("CLAUSELENS_SERVE_TOKEN", raising=False)
+        output, seen = self.run_serve(db_url, monkeypatch, "--host", "0.0.0.0")
+        token = seen["config"].token
+        assert token
+        assert token in output
+
+    def test_settings_token_is_used_and_not_printed(
+        self, db_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """CLAUSELENS_SERVE_TOKEN is the token; it is not echoed."""
+        monkeypatch.setenv("CLAUSELENS_SERVE_TOKEN", "from-env-token")
+        output, seen = self.run_serve(db_url, monkeypatch, "--host", "0.0.0.0")
+        assert seen["config"].token == "from-env-token"
+        assert "from-env-token" not in output
