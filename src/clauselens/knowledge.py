@@ -115,6 +115,11 @@ class KnowledgeBase(_Strict):
 
 
 def _compile(pattern: str, where: str, errors: list[str]) -> re.Pattern[str] | None:
+    if _UPPER_ESCAPE.search(pattern):
+        errors.append(
+            f"{where}: pattern {pattern!r} uses an upper-case escape (patterns are lowered)"
+        )
+        return None
     try:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
@@ -189,6 +194,54 @@ def parse_knowledge_base(raw: str) -> KnowledgeBase:
     return kb
 
 
+_UPPER_ESCAPE = re.compile(r"\\[ABDSWZ]")
+_WORD_START = re.compile(r"\w")
+
+
+class Matcher:
+    """Case-insensitive "does any pattern match" over text, fast.
+
+    Python's ``re`` scans much faster for a pattern that starts with a literal than for one
+    that starts with ``\\b`` or carries ``IGNORECASE``. So the text is lower-cased once, the
+    patterns are compiled lower-cased, and a leading ``\\b`` is checked by hand on each
+    candidate match (retrying one character later when it fails), which keeps the meaning.
+    """
+
+    def __init__(self, patterns: list[str]) -> None:
+        bounded = [p[2:].lower() for p in patterns if p.startswith("\\b")]
+        free = [p.lower() for p in patterns if not p.startswith("\\b")]
+        self._bounded = _union(bounded)
+        self._free = _union(free)
+
+    def __bool__(self) -> bool:
+        return self._bounded is not None or self._free is not None
+
+    def matches(self, lowered: str) -> bool:
+        """Whether any pattern matches ``lowered`` (text already passed through ``str.lower``)."""
+        if self._free is not None and self._free.search(lowered):
+            return True
+        if self._bounded is None:
+            return False
+        pos = 0
+        while (m := self._bounded.search(lowered, pos)) is not None:
+            # Every branch of this union starts with \b, and \b depends only on the position,
+            # so a failed boundary at m.start() rules out every branch there.
+            if _at_boundary(lowered, m.start()):
+                return True
+            pos = m.start() + 1
+        return False
+
+
+def _union(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def _at_boundary(text: str, i: int) -> bool:
+    before = i > 0 and bool(_WORD_START.match(text[i - 1]))
+    after = i < len(text) and bool(_WORD_START.match(text[i]))
+    return before != after
+
+
 @dataclass(frozen=True)
 class Engagement:
     """A regulation a clause engages, and the sentences (verbatim) that engaged it."""
@@ -204,36 +257,36 @@ class CompiledKnowledgeBase:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.sha256 = hashlib.sha256(kb.model_dump_json().encode("utf-8")).hexdigest()
-        self._sets = {
-            name: [re.compile(p, re.IGNORECASE) for p in ps] for name, ps in kb.term_sets.items()
+        self.category_matchers = {r.category: Matcher(r.patterns) for r in kb.category_rules}
+        self.risk_matcher = Matcher(kb.risk_signals)
+        self._triggers = {
+            reg.id: (
+                Matcher(self._terms(reg.triggers)),
+                Matcher(self._terms(reg.requires)) if reg.requires is not None else None,
+            )
+            for reg in kb.regulations
         }
-        self.category_patterns = {
-            r.category: [re.compile(p, re.IGNORECASE) for p in r.patterns]
-            for r in kb.category_rules
-        }
-        self.risk_patterns = [re.compile(p, re.IGNORECASE) for p in kb.risk_signals]
 
-    def _patterns(self, sel: TermSelector) -> list[re.Pattern[str]]:
-        out = [re.compile(p, re.IGNORECASE) for p in sel.terms]
+    def _terms(self, sel: TermSelector) -> list[str]:
+        out = list(sel.terms)
         for name in sel.term_sets:
-            out.extend(self._sets[name])
+            out.extend(self.kb.term_sets[name])
         return out
 
     def engagements(self, sentences: Iterable[str], categories: Iterable[str]) -> list[Engagement]:
         """Regulations engaged by a clause's sentences and its categories, in file order."""
         sents = list(sentences)
+        lowered = [s.lower() for s in sents]
         found = set(categories)
         out: list[Engagement] = []
         for reg in self.kb.regulations:
             cats = tuple(c for c in reg.triggers.categories if c in found)
-            patterns = self._patterns(reg.triggers)
-            hits = tuple(s for s in sents if any(p.search(s) for p in patterns))
+            matcher, needed = self._triggers[reg.id]
+            hits = tuple(s for s, low in zip(sents, lowered, strict=True) if matcher.matches(low))
             if not cats and not hits:
                 continue
-            if reg.requires is not None:
-                needed = self._patterns(reg.requires)
-                if not any(p.search(s) for s in sents for p in needed):
-                    continue
+            if needed is not None and not any(needed.matches(low) for low in lowered):
+                continue
             out.append(Engagement(regulation=reg, categories=cats, sentences=hits))
         return out
 

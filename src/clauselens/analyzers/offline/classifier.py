@@ -2,7 +2,8 @@
 
 ``data/offline_classifier.json`` holds a TF-IDF vocabulary (sorted), its idf values, one
 logistic-regression coefficient vector per category, intercepts and per-category decision
-thresholds. Scoring a sentence is a sparse dot product over the vocabulary dict: sub-linear term
+thresholds. Scoring a sentence is a sparse dot product (numpy, over the rows of the
+sentence's known features): sub-linear term
 frequency times idf, L2-normalised, exactly as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``
 computes it. Nothing executable is loaded.
 """
@@ -18,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from clauselens.analyzers.offline.features import features
@@ -37,8 +39,10 @@ class ClassifierWeights(BaseModel):
     format: str
     labels: list[str]
     vocabulary: list[str]
-    idf: list[float]
-    coef: list[list[float]]
+    # The two large arrays are checked as numpy arrays below (shape, numeric, finite): element
+    # by element Pydantic validation of ~200,000 floats would dominate the load time.
+    idf: list[Any]
+    coef: list[Any]
     intercept: list[float]
     thresholds: list[float]
     training: dict[str, Any]
@@ -48,10 +52,12 @@ class ClassifierWeights(BaseModel):
         if self.format != WEIGHTS_FORMAT:
             raise ValueError(f"format must be {WEIGHTS_FORMAT!r}, got {self.format!r}")
         n_labels, n_terms = len(self.labels), len(self.vocabulary)
-        if len(self.idf) != n_terms or len(self.coef) != n_terms:
-            raise ValueError("idf and coef must have one row per vocabulary term")
-        if any(len(row) != n_labels for row in self.coef):
-            raise ValueError("every coef row must have one value per label")
+        idf = np.asarray(self.idf, dtype=np.float64)
+        coef = np.asarray(self.coef, dtype=np.float64)
+        if idf.shape != (n_terms,) or coef.shape != (n_terms, n_labels):
+            raise ValueError("idf and coef must have one row per term, coef one column per label")
+        if not (np.isfinite(idf).all() and np.isfinite(coef).all()):
+            raise ValueError("idf and coef must be finite numbers")
         if len(self.intercept) != n_labels or len(self.thresholds) != n_labels:
             raise ValueError("intercept and thresholds must have one value per label")
         return self
@@ -76,9 +82,9 @@ class ClauseClassifier:
         self.weights = weights
         self.labels = tuple(weights.labels)
         self._index = {term: i for i, term in enumerate(weights.vocabulary)}
-        self._idf = weights.idf
-        self._coef = weights.coef
-        self._intercept = weights.intercept
+        self._idf = np.asarray(weights.idf, dtype=np.float64)
+        self._coef = np.asarray(weights.coef, dtype=np.float64).reshape(-1, len(self.labels))
+        self._intercept = np.asarray(weights.intercept, dtype=np.float64)
         self._thresholds = dict(zip(self.labels, weights.thresholds, strict=True))
 
     def threshold(self, label: str) -> float:
@@ -87,19 +93,13 @@ class ClauseClassifier:
     def decision(self, normalised: str) -> list[float]:
         """Raw decision values of a sentence already in corpus form."""
         counts = Counter(f for f in features(normalised) if f in self._index)
-        scores = list(self._intercept)
         if not counts:
-            return scores
-        weighted = [
-            (self._index[f], (1.0 + math.log(c)) * self._idf[self._index[f]])
-            for f, c in counts.items()
-        ]
-        norm = math.sqrt(sum(w * w for _, w in weighted))
-        for i, w in weighted:
-            row = self._coef[i]
-            for k, value in enumerate(row):
-                scores[k] += value * w / norm
-        return scores
+            return [float(v) for v in self._intercept]
+        rows = np.fromiter((self._index[f] for f in counts), dtype=np.intp, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        weighted = tf * self._idf[rows]
+        weighted /= np.sqrt(weighted @ weighted)
+        return [float(v) for v in self._intercept + weighted @ self._coef[rows]]
 
     def predict_normalised(self, normalised: str) -> Prediction:
         probs = {

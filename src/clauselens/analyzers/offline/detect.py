@@ -62,10 +62,11 @@ def detect(
             category = by_code[code].code
             prob = prediction.probabilities[code]
             result.findings.append(Finding(category, sentence, "classifier", prob))
-        for category, patterns in kb.category_patterns.items():
-            if any(p.search(sentence) for p in patterns):
+        lowered = sentence.lower()
+        for category, matcher in kb.category_matchers.items():
+            if matcher.matches(lowered):
                 result.findings.append(Finding(category, sentence, "rule", 1.0))
-        if any(p.search(sentence) for p in kb.risk_patterns):
+        if kb.risk_matcher.matches(lowered):
             result.risk_sentences.append(sentence)
     result.engagements = kb.engagements(result.sentences, result.categories)
     return result

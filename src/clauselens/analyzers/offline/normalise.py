@@ -48,6 +48,7 @@ _ABBREVIATIONS = frozenset(
         "al",
     ]
 )
+_ATOMS = frozenset(["``", "''", "--", "...", "'s", "n't", "'re", "'ll", "'ve", "'m", "'d"])
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|(?<!\w)_(?!\s))")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE)
@@ -56,8 +57,8 @@ _BULLET = re.compile(r"^\s*(?:[-+•●▪◦]|\d{1,3}[.)])\s+", re.MULTILINE)
 _CLITIC = re.compile(r"(?i)^(.+?)(n't|'s|'re|'ll|'ve|'m|'d)$")
 _ABBREV_DOTTED = re.compile(r"^(?:[a-z]\.){2,}$|^[a-z]\.$")
 _URLISH = re.compile(r"^(?:https?://|www\.)|@|^[\w-]+(?:\.[\w-]+)+/?$")
-_LEAD_PUNCT = re.compile(r"^([\"'`$#(\[{]|``)")
-_TRAIL_PUNCT = re.compile(r"([,;:!?%)\]}\"']|'')$")
+_LEAD_PUNCT = re.compile(r"^(``|[\"'`$#(\[{])")
+_TRAIL_PUNCT = re.compile(r"(''|[,;:!?%)\]}\"'])$")
 
 
 def _prepare(text: str) -> str:
@@ -79,6 +80,10 @@ def _split_token(token: str) -> list[str]:
     lead: list[str] = []
     trail: list[str] = []
     while token:
+        if token in _ATOMS:
+            lead.append(token)
+            token = ""
+            break
         if token in _BRACKETS:
             lead.append(token)
             token = ""
