@@ -111,7 +111,7 @@ def _computed_rows(conn: sa.Connection, from_pk: int, to_pk: int, at: datetime) 
     """Change rows for two versions that are not consecutive (aligned here, not stored)."""
     old, new = stored_clauses(conn, from_pk), stored_clauses(conn, to_pk)
     p = t.provisions
-    ids = dict(conn.execute(sa.select(p.c.id, p.c.provision_id)).tuples().all())
+    ids = {int(r[0]): str(r[1]) for r in conn.execute(sa.select(p.c.id, p.c.provision_id))}
     rows = []
     for pair in align_clauses([o.item for o in old], [n.item for n in new]):
         if pair.change is changes.ChangeClass.UNCHANGED:
@@ -194,7 +194,8 @@ def compare_versions(
     events = [changes.event_from_row(conn, r) for r in rows]
     pks = {pk for e in events for pk in (e.old_clause_pk, e.new_clause_pk) if pk is not None}
     c = t.clauses
-    texts = dict(conn.execute(sa.select(c.c.id, c.c.text).where(c.c.id.in_(pks))).tuples().all())
+    query = sa.select(c.c.id, c.c.text).where(c.c.id.in_(pks))
+    texts = {int(r[0]): str(r[1]) for r in conn.execute(query)}
     joined = {
         e.provision_id: _joined_texts(e, events, texts)
         for e in events

@@ -127,9 +127,8 @@ def record_changes(
         return
     at = conn.execute(sa.select(v.c.captured_at).where(v.c.id == to_version_pk)).scalar_one()
     pks = list(old_clause_pks) + list(new_clause_pks)
-    provision = dict(
-        conn.execute(sa.select(c.c.id, c.c.provision_pk).where(c.c.id.in_(pks))).tuples().all()
-    )
+    query = sa.select(c.c.id, c.c.provision_pk).where(c.c.id.in_(pks))
+    provision = {int(r[0]): r[1] for r in conn.execute(query)}
     rows = []
     for p in pairs:
         if p.change is ChangeClass.UNCHANGED:
@@ -137,6 +136,8 @@ def record_changes(
         old_pk = old_clause_pks[p.old] if p.old is not None else None
         new_pk = new_clause_pks[p.new] if p.new is not None else None
         owner = new_pk if p.change is not ChangeClass.REMOVED else old_pk
+        if owner is None:  # pragma: no cover - every pair has the clause it is recorded on
+            continue
         rows.append(
             {
                 "document_pk": document_pk,
@@ -363,15 +364,14 @@ def document_change_summary(
     versions = conn.execute(
         sa.select(sa.func.count()).where(v.c.document_pk == document_pk)
     ).scalar_one()
-    counts: dict[str, int] = dict(
-        conn.execute(
+    counts: dict[str, int] = {
+        str(r[0]): int(r[1])
+        for r in conn.execute(
             sa.select(ch.c.change_class, sa.func.count())
             .where(ch.c.document_pk == document_pk)
             .group_by(ch.c.change_class)
         )
-        .tuples()
-        .all()
-    )
+    }
     last = conn.execute(
         sa.select(sa.func.max(ch.c.at)).where(ch.c.document_pk == document_pk)
     ).scalar_one_or_none()

@@ -1,0 +1,192 @@
+"""Alignment of consecutive versions: the pure algorithm (exact, cosmetic, similar, moves,
+splits, merges) and its application to the store (provisions, idempotence, late versions)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clauselens.config import Settings
+from clauselens.pipeline.align import AlignItem, align_clauses, align_version
+from clauselens.pipeline.changes import ChangeClass, Pair
+from clauselens.pipeline.ingest import ingest
+from clauselens.store import open_store
+from clauselens.store import tables as t
+from clauselens.textnorm import clause_sha256
+from tests.conftest import FIXTURES
+
+CHATGPT = FIXTURES / "ota" / "history" / "chatgpt" / "terms-of-service"
+A = "Registration. You must be at least 13 years old to use the Services and provide accurate data."
+B = "Termination. We may suspend or terminate your access at any time if you breach these Terms."
+C = "Disputes. Any dispute will be resolved by the courts of Ireland, and you waive jury trials."
+D = "Content. You own your input and we assign to you all our right, title and interest in output."
+
+
+def item(text: str, *path: str) -> AlignItem:
+    return AlignItem(tuple(path), text, clause_sha256(text))
+
+
+def classes(pairs: list[Pair]) -> list[tuple[int | None, int | None, str, str | None]]:
+    return [(p.old, p.new, p.change.value, p.relation) for p in pairs]
+
+
+class TestAlignClauses:
+    def test_identical_versions_are_all_unchanged(self) -> None:
+        items = [item(A, "1"), item(B, "2"), item(C, "3")]
+        assert classes(align_clauses(items, items)) == [
+            (0, 0, "unchanged", None),
+            (1, 1, "unchanged", None),
+            (2, 2, "unchanged", None),
+        ]
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.sampled_from([A, B, C, D, "", "x"]), max_size=12))
+    def test_aligning_a_version_with_itself_yields_all_unchanged(self, texts: list[str]) -> None:
+        items = [item(x) for x in texts]
+        pairs = align_clauses(items, items)
+        assert [(p.old, p.new) for p in pairs] == [(i, i) for i in range(len(items))]
+        assert {p.change for p in pairs} <= {ChangeClass.UNCHANGED}
+
+    def test_duplicates_pair_in_order(self) -> None:
+        old = [item(A), item(B), item(A)]
+        new = [item(A), item(B), item(A), item(C)]
+        assert classes(align_clauses(old, new))[:3] == [
+            (0, 0, "unchanged", None),
+            (1, 1, "unchanged", None),
+            (2, 2, "unchanged", None),
+        ]
+
+    def test_moved_clause_is_the_one_off_the_longest_ordered_run(self) -> None:
+        old = [item(A), item(B), item(C), item(D)]
+        new = [item(B), item(C), item(D), item(A)]
+        assert classes(align_clauses(old, new))[-1] == (0, 3, "moved", None)
+        assert [p.change for p in align_clauses(old, new)].count(ChangeClass.MOVED) == 1
+
+    def test_cosmetic_edit_is_cosmetic_and_keeps_position(self) -> None:
+        old = [item(A), item(B)]
+        new = [item(A), item("**" + B.upper() + "**")]
+        assert classes(align_clauses(old, new))[1] == (1, 1, "cosmetic", None)
+
+    def test_edited_clause_is_modified(self) -> None:
+        edited = B.replace("may suspend", "may, at our sole discretion, suspend")
+        pairs = align_clauses([item(A), item(B)], [item(A), item(edited)])
+        assert classes(pairs)[1] == (1, 1, "modified", None)
+        assert pairs[1].similarity is not None
+        assert 0.8 < pairs[1].similarity < 1
+
+    def test_unrelated_clauses_are_added_and_removed(self) -> None:
+        pairs = align_clauses([item(A), item(B)], [item(A), item(D)])
+        assert set(classes(pairs)) == {
+            (0, 0, "unchanged", None),
+            (None, 1, "added", None),
+            (1, None, "removed", None),
+        }
+
+    def test_split_keeps_the_provision_on_the_closer_part_and_adds_the_other(self) -> None:
+        """One old clause → two new clauses: the first part carries the provision (modified,
+        relation split); the other part is a new provision (added, relation split, naming the
+        old clause)."""
+        pairs = align_clauses([item(A + "\n\n" + B, "Terms")], [item(A, "Terms"), item(B, "Terms")])
+        by_new = {p.new: p for p in pairs}
+        assert {(p.change, p.relation, p.carries) for p in pairs} == {
+            (ChangeClass.MODIFIED, "split", True),
+            (ChangeClass.ADDED, "split", False),
+        }
+        assert all(p.old == 0 for p in by_new.values())
+
+    def test_merge_keeps_one_provision_and_removes_the_other(self) -> None:
+        pairs = align_clauses([item(A, "T"), item(B, "T")], [item(A + "\n\n" + B, "T")])
+        assert {(p.old, p.new, p.change.value, p.relation) for p in pairs} == {
+            (0, 0, "modified", "merge"),
+            (1, 0, "removed", "merge"),
+        }
+
+    def test_result_is_deterministic(self) -> None:
+        old = [item(A), item(B), item(C), item(D)]
+        new = [item(D), item(C.replace("Ireland", "France")), item(A + " " + B)]
+        assert align_clauses(old, new) == align_clauses(list(old), list(new))
+
+
+def ingest_versions(engine: sa.Engine, settings: Settings, files: list[Path]) -> None:
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for i, path in enumerate(files):
+        options = {
+            "entity": "ChatGPT",
+            "title": "Terms of Service",
+            "terms_type": "Terms of Service",
+            "captured_at": start + timedelta(days=30 * i),
+        }
+        report = ingest(engine, [path], settings, options)
+        assert report.failed == []
+
+
+def store_state(engine: sa.Engine) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Clauses with their provision ids, and change rows, in a store-independent form."""
+    c, p, ch, v = t.clauses, t.provisions, t.changes, t.versions
+    with engine.connect() as conn:
+        clauses = conn.execute(
+            sa.select(v.c.captured_at, c.c.idx, p.c.provision_id)
+            .join(v, v.c.id == c.c.version_pk)
+            .join(p, p.c.id == c.c.provision_pk)
+            .order_by(v.c.captured_at, c.c.idx)
+        ).all()
+        rows = conn.execute(
+            sa.select(ch.c.at, p.c.provision_id, ch.c.change_class, ch.c.relation)
+            .join(p, p.c.id == ch.c.provision_pk)
+            .order_by(ch.c.at, p.c.provision_id, ch.c.change_class)
+        ).all()
+    return [tuple(r) for r in clauses], [tuple(r) for r in rows]
+
+
+class TestAlignVersion:
+    def test_provision_ids_are_the_same_in_two_fresh_stores(
+        self, tmp_path: Path, settings: Settings
+    ) -> None:
+        files = sorted(CHATGPT.glob("v*.md"))
+        states = []
+        for name in ("one", "two"):
+            engine = open_store(f"sqlite:///{tmp_path / name}.db")
+            ingest_versions(engine, settings, files)
+            states.append(store_state(engine))
+            engine.dispose()
+        assert states[0] == states[1]
+        assert states[0][1], "the history has changes"
+
+    def test_realigning_changes_nothing(self, engine: sa.Engine, settings: Settings) -> None:
+        ingest_versions(engine, settings, sorted(CHATGPT.glob("v*.md"))[:3])
+        before = store_state(engine)
+        with engine.begin() as conn:
+            for pk in conn.execute(sa.select(t.versions.c.id)).scalars():
+                align_version(conn, pk)
+        assert store_state(engine) == before
+
+    def test_a_late_older_version_gives_the_same_store_as_in_order(
+        self, tmp_path: Path, settings: Settings
+    ) -> None:
+        files = sorted(CHATGPT.glob("v*.md"))[:4]
+        in_order = open_store(f"sqlite:///{tmp_path / 'a'}.db")
+        ingest_versions(in_order, settings, files)
+        late = open_store(f"sqlite:///{tmp_path / 'b'}.db")
+        start = datetime(2025, 1, 1, tzinfo=UTC)
+        for i in (0, 2, 3, 1):  # version 2 arrives last
+            opts = {
+                "entity": "ChatGPT",
+                "title": "Terms of Service",
+                "terms_type": "Terms of Service",
+                "captured_at": start + timedelta(days=30 * i),
+            }
+            assert ingest(late, [files[i]], settings, opts).failed == []
+        assert store_state(late) == store_state(in_order)
+        with late.connect() as conn:
+            orphans = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(t.provisions)
+                .where(t.provisions.c.id.not_in(sa.select(t.clauses.c.provision_pk)))
+            ).scalar_one()
+        assert orphans == 0
+        json.dumps(store_state(late), default=str)  # plain data
