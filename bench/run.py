@@ -1,0 +1,249 @@
+"""Benchmark: the concurrent analysis pipeline against the fake Messages API (synthetic clauses).
+
+    python bench/run.py [--clauses 1000] [--latency 0.2] [--concurrency 8 32 64]
+                        [--baseline 100] [--repeat 1]
+
+What it measures. SYNTHETIC clauses (generated text, stored as one document in a temporary
+SQLite store) go through ``pipeline.analyze.Executor`` with ``ClaudeAnalyzer``: request
+building, the real Anthropic SDK over HTTP, validation (schema and semantics), one committed
+transaction per analysis by the writer thread, flagging. The fake server (``FakeApi``) answers
+every request after a fixed latency; it runs in this (parent) process, and each measurement in
+a fresh child process, so a row's peak memory is that run's own and the server does not share
+the pipeline's interpreter lock (as a remote API would not).
+
+Columns:
+- wall: seconds from building the analyzer to the last committed analysis;
+- ideal: clauses x latency / concurrency (no overhead at all);
+- efficiency: ideal / wall;
+- CPU/clause: the child process's CPU time (user + system, all threads) / clauses;
+- peak RSS: the child's maximum resident set size (interpreter and imports included).
+Overhead per clause: wall / clauses with the server's latency at 0 and concurrency 64: the time
+the pipeline (client and fake server together, each on its own core) needs per clause when the
+API costs nothing.
+
+Naive baseline: a sequential loop calling the sync client's ``messages.parse(...,
+output_format=ClauseAnalysis)`` once per clause, nothing stored, on ``--baseline`` clauses; its
+per-clause time is extrapolated to ``--clauses`` (said so in the table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+KEY = "sk-ant-bench-not-a-real-key"
+TEMPLATES = (
+    "We may suspend or terminate account {i} without notice if you breach these terms.",
+    "You must not share output {i} with third parties for training competing models.",
+    "Disputes about order {i} are resolved by binding arbitration under the laws of Delaware.",
+    "We retain personal data about session {i} for as long as your account is active.",
+    "Our liability for service {i} is limited to the fees you paid in the last twelve months.",
+)
+
+
+def synthetic_text(i: int) -> str:
+    """A SYNTHETIC clause of three sentences (not from any real policy)."""
+    parts = [TEMPLATES[(i + k) % len(TEMPLATES)].format(i=i) for k in range(3)]
+    return f"Synthetic clause {i}. " + " ".join(parts)
+
+
+def build_store(db_url: str, clauses: int) -> tuple[sa.Engine, int]:
+    """A store with one SYNTHETIC document version of ``clauses`` clauses."""
+    from clauselens.store import open_store
+    from clauselens.store import tables as t
+    from clauselens.textnorm import clause_sha256
+
+    engine = open_store(db_url)
+    now = datetime.now(UTC)
+    texts = [synthetic_text(i) for i in range(clauses)]
+    with engine.begin() as conn:
+        doc = conn.execute(
+            t.documents.insert().values(
+                document_id="synthetic-bench",
+                entity="Synthetic",
+                title="Synthetic Terms (bench)",
+                terms_type="Terms of Service",
+                first_tracked=now,
+                last_verified=now,
+            )
+        ).inserted_primary_key[0]
+        body = "\n\n".join(texts)
+        version = conn.execute(
+            t.versions.insert().values(
+                document_pk=doc,
+                capture_pk=0,
+                captured_at=now,
+                text=body,
+                text_sha256="0" * 64,
+                extractor="bench",
+            )
+        ).inserted_primary_key[0]
+        start = 0
+        rows = []
+        for i, text in enumerate(texts):
+            rows.append(
+                {
+                    "version_pk": version,
+                    "idx": i,
+                    "heading_path": [f"Section {i // 50 + 1}", f"Clause {i}"],
+                    "text": text,
+                    "start": start,
+                    "end": start + len(text),
+                    "clause_sha256": clause_sha256(text),
+                }
+            )
+            start += len(text) + 2
+        conn.execute(t.clauses.insert(), rows)
+    return engine, int(version)
+
+
+def work_items(engine: sa.Engine, version_pk: int, settings: Any) -> list[Any]:
+    from clauselens.pipeline.work import WorkItem, clause_inputs
+
+    with engine.connect() as conn:
+        return [WorkItem(pk, version_pk, c) for pk, c in clause_inputs(conn, version_pk, settings)]
+
+
+def child_pipeline(base_url: str, clauses: int, concurrency: int) -> dict[str, Any]:
+    """One measurement of Executor + ClaudeAnalyzer (runs in a child process)."""
+    from clauselens.analyzers._retry import Backoff
+    from clauselens.analyzers.claude import ClaudeAnalyzer
+    from clauselens.config import load_settings
+    from clauselens.pipeline.analyze import Executor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"db_url": f"sqlite:///{tmp}/bench.db", "base_url": base_url})
+        engine, version = build_store(settings.db_url, clauses)
+        items = work_items(engine, version, settings)
+
+        async def go() -> Any:
+            analyzer = ClaudeAnalyzer(settings, backoff=Backoff())
+            try:
+                return await Executor(engine, analyzer, concurrency=concurrency).run(items)
+            finally:
+                await analyzer.aclose()
+
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        outcome = asyncio.run(go())
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        engine.dispose()
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "analysed": outcome.analysed,
+        "failed": len(outcome.failures),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def child_baseline(base_url: str, clauses: int) -> dict[str, Any]:
+    """The naive loop: sync client, ``messages.parse`` one clause after another."""
+    import anthropic
+
+    from clauselens.analyzers.claude import build_request
+    from clauselens.config import load_settings
+    from clauselens.schemas import ClauseAnalysis
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"db_url": f"sqlite:///{tmp}/bench.db"})
+        engine, version = build_store(settings.db_url, clauses)
+        items = work_items(engine, version, settings)
+    client = anthropic.Anthropic(base_url=base_url, max_retries=0)
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    parsed = 0
+    for item in items:
+        params = build_request(item.input)
+        params.pop("output_config")
+        message = client.messages.parse(**params, output_format=ClauseAnalysis)
+        parsed += message.parsed_output is not None
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    client.close()
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "analysed": parsed,
+        "failed": clauses - parsed,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def measure(kind: str, base_url: str, clauses: int, concurrency: int = 1) -> dict[str, Any]:
+    """Run one measurement in a fresh child process and return its JSON."""
+    env = {**os.environ, "ANTHROPIC_API_KEY": KEY, "CLAUSELENS_HOME": tempfile.gettempdir()}
+    env.pop("CLAUSELENS_DB", None)
+    argv = [sys.executable, __file__, "--child", kind, base_url, str(clauses), str(concurrency)]
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"bench child failed:\n{out.stderr}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def row(label: str, m: dict[str, Any], clauses: int, ideal: float | None, note: str = "") -> str:
+    eff = f"{ideal / m['wall']:.2f}" if ideal else "-"
+    ideal_s = f"{ideal:.2f}" if ideal else "-"
+    cpu_ms = m["cpu"] / clauses * 1000
+    return (
+        f"| {label} | {clauses} | {m['wall']:.2f} | {ideal_s} | {eff} | {cpu_ms:.2f} | "
+        f"{m['rss_mb']:.0f} | {m['analysed']}/{m['failed']} | {note} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clauses", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds per reply")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64])
+    parser.add_argument("--baseline", type=int, default=100, help="clauses for the naive loop")
+    parser.add_argument("--repeat", type=int, default=1, help="measurements per row")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, base_url, clauses, concurrency = args.child
+        if kind == "baseline":
+            print(json.dumps(child_baseline(base_url, int(clauses))))
+        else:
+            print(json.dumps(child_pipeline(base_url, int(clauses), int(concurrency))))
+        return
+
+    from clauselens.testing.fake_api import FakeApi
+
+    n, lat = args.clauses, args.latency
+    print(f"SYNTHETIC clauses; fake API latency {lat * 1000:.0f} ms; {os.cpu_count()} CPUs")
+    print(
+        "| run | clauses | wall s | ideal s | efficiency | CPU ms/clause | peak RSS MB "
+        "| valid/failed | note |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    with FakeApi(latency=lat) as slow:
+        for concurrency in args.concurrency:
+            for _ in range(args.repeat):
+                m = measure("pipeline", slow.base_url, n, concurrency)
+                print(row(f"pipeline c={concurrency}", m, n, n * lat / concurrency), flush=True)
+                slow.reset()
+        b = measure("baseline", slow.base_url, args.baseline)
+        per = b["wall"] / args.baseline
+        note = f"{per * 1000:.0f} ms/clause; {n} clauses extrapolated: {per * n:.0f} s"
+        print(row("naive messages.parse loop", b, args.baseline, args.baseline * lat, note))
+    with FakeApi(latency=0.0) as fast:
+        for _ in range(args.repeat):
+            m = measure("pipeline", fast.base_url, n, 64)
+            note = f"overhead {m['wall'] / n * 1000:.2f} ms/clause (wall / clauses)"
+            print(row("pipeline c=64, latency 0", m, n, None, note), flush=True)
+            fast.reset()
+
+
+if __name__ == "__main__":
+    main()
