@@ -130,20 +130,48 @@ def _implicit_headings(blocks: list[Block]) -> list[Style | None]:
     return styles
 
 
-def classify(blocks: list[Block]) -> None:
-    """Set ``level`` and ``title`` on every heading block (Markdown and implicit), in place."""
-    styles = _implicit_headings(blocks)
+def _assign_levels(blocks: list[Block], styles: list[Style | None]) -> None:
     major = 0
     ranks: dict[str, int] = {}
     for block, style in zip(blocks, styles, strict=True):
+        block.level = None
         if block.kind is Kind.HEADING:
             major, ranks = block.md_level, {}
             block.level = (float(block.md_level), 0.0, 0.0)
-            block.title = clean_title(block.title)
         elif style is not None:
             rank = ranks.setdefault(style.family, len(ranks) + 1)
             block.level = (float(major + 1), float(rank), float(style.depth))
             block.title = style.title
+
+
+def _closed_at_once(blocks: list[Block], styles: list[Style | None]) -> list[int]:
+    """Implicit headings with no body whose next heading is above them (they head nothing)."""
+    return [
+        i
+        for i in range(len(blocks) - 1)
+        if styles[i] is not None
+        and (here := blocks[i].level) is not None
+        and (nxt := blocks[i + 1].level) is not None
+        and nxt < here
+    ]
+
+
+def classify(blocks: list[Block]) -> None:
+    """Set ``level`` and ``title`` on every heading block (Markdown and implicit), in place.
+
+    An implicit heading directly followed by a heading above it would head nothing: it stays
+    body text of the section it is in.
+    """
+    for block in blocks:
+        if block.kind is Kind.HEADING:
+            block.title = clean_title(block.title)
+    styles = _implicit_headings(blocks)
+    _assign_levels(blocks, styles)
+    dropped = _closed_at_once(blocks, styles)
+    if dropped:
+        for i in dropped:
+            styles[i] = None
+        _assign_levels(blocks, styles)
     _promote_parents(blocks)
 
 

@@ -16,7 +16,8 @@ This module owns the clause boundaries. The steps:
    Markdown heading.
 
 When a section's own blocks are split, every part keeps the heading path, and its last element
-gets " (part k)" (k from 1); a part-less section keeps its path unchanged. ``outline`` strips the
+gets " (part k)" (k from 1); an unsplit section keeps its path unchanged, and text before the
+first heading keeps the empty path. ``outline`` strips the
 part suffix. Spans cover every non-whitespace character exactly once, in order, and each clause
 starts and ends on non-whitespace. Bump ``SEGMENTER_VERSION`` whenever the output can change.
 """
@@ -112,7 +113,7 @@ def _opening(section: _Section, heading_only: bool, first: bool) -> str:
 
 
 def _part_path(path: list[str], k: int) -> list[str]:
-    return [*path[:-1], f"{path[-1]} (part {k})"] if path else [f"(part {k})"]
+    return [*path[:-1], f"{path[-1]} (part {k})"] if path else []
 
 
 def _emit(root: _Section, settings: SegmentSettings) -> Iterator[_Chunk]:
@@ -136,11 +137,12 @@ def _emit(root: _Section, settings: SegmentSettings) -> Iterator[_Chunk]:
 
 def _join_forward(chunks: list[_Chunk], settings: SegmentSettings) -> list[_Chunk]:
     """Body-less implicit headings and a short headless preamble join the chunk after them."""
+    first_headed = next((i for i, c in enumerate(chunks) if c.opening), len(chunks))
     out: list[_Chunk] = []
-    for chunk in reversed(chunks):
-        nxt = out[-1] if out else None
+    for index in range(len(chunks) - 1, -1, -1):
+        chunk, nxt = chunks[index], out[-1] if out else None
         bodyless = chunk.opening == "implicit"
-        short_preamble = chunk.opening == "" and chunk.words < settings.min_words
+        short_preamble = index < first_headed and chunk.words < settings.min_words
         room = nxt is not None and nxt.words + chunk.words <= settings.max_words
         if nxt is not None and nxt.opening != "md" and (bodyless or (short_preamble and room)):
             nxt.start, nxt.words = chunk.start, nxt.words + chunk.words

@@ -1,0 +1,172 @@
+"""Property tests of segmentation on generated Markdown (hypothesis).
+
+Documents mix headings of every style the segmenter knows, paragraphs, lists with lead-ins,
+pipe and HTML tables, thematic breaks, blank lines with stray spaces, and junk text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clauselens.config import SegmentSettings
+from clauselens.pipeline.segment import segment
+from clauselens.schemas import Clause
+
+SMALL = SegmentSettings(max_words=40, min_words=5)
+WORDS = st.sampled_from(["data", "user", "terms", "we", "may", "share", "your", "account", "law"])
+TITLE = st.lists(
+    st.sampled_from(["Privacy", "Use", "Data", "Rights", "Terms"]), min_size=1, max_size=4
+)
+
+
+def _title(words: list[str]) -> str:
+    return " ".join(words)
+
+
+HEADINGS = st.one_of(
+    st.builds(lambda n, t: "#" * n + " " + _title(t), st.integers(1, 6), TITLE),
+    st.builds(lambda t, c: f"{_title(t)}\n{c * 5}", TITLE, st.sampled_from("=-")),
+    st.builds(lambda t: f"**{_title(t)}**", TITLE),
+    st.builds(lambda t: f"__{_title(t)}__", TITLE),
+    st.builds(lambda n, t: f"{n}. {_title(t)}", st.integers(1, 9), TITLE),
+    st.builds(lambda a, b, t: f"{a}.{b} {_title(t)}", st.integers(1, 9), st.integers(1, 9), TITLE),
+    st.builds(
+        lambda k, n, t: f"{k} {n} {_title(t)}",
+        st.sampled_from(["Section", "Article"]),
+        st.integers(1, 9),
+        TITLE,
+    ),
+    st.builds(lambda c, t: f"({c}) {_title(t)}", st.sampled_from("abc"), TITLE),
+    st.builds(lambda c, t: f"{c}. {_title(t)}", st.sampled_from("ABC"), TITLE),
+    st.builds(_title, TITLE),
+)
+
+
+def _paragraph(words: list[str]) -> str:
+    return "Lorem " + " ".join(words) + "."
+
+
+PARAGRAPHS = st.builds(_paragraph, st.lists(WORDS, min_size=20, max_size=60))
+LISTS = st.builds(
+    lambda lead, items, marker: (
+        (lead + ":\n\n" if lead else "") + "\n".join(f"{marker} {' '.join(i)}" for i in items)
+    ),
+    st.sampled_from(["", "This includes"]),
+    st.lists(st.lists(WORDS, min_size=1, max_size=12), min_size=1, max_size=6),
+    st.sampled_from(["*", "-", "1."]),
+)
+TABLES = st.builds(
+    lambda rows: "| a | b |\n| --- | --- |\n" + "\n".join(f"| {' '.join(r)} | x |" for r in rows),
+    st.lists(st.lists(WORDS, min_size=1, max_size=8), min_size=1, max_size=5),
+)
+HTML_TABLES = st.builds(
+    lambda rows: (
+        "<table>\n" + "\n\n".join(f"<tr><td>{' '.join(r)}</td></tr>" for r in rows) + "\n</table>"
+    ),
+    st.lists(st.lists(WORDS, min_size=1, max_size=8), min_size=1, max_size=4),
+)
+BREAKS = st.sampled_from(["---", "- - -", "***", "* * *", "___"])
+JUNK = st.text(alphabet="#*-_|=:.()[] \t\u00a0\u2028\nabcXYZ1", max_size=30)
+SEPARATORS = st.sampled_from(["\n\n", "\n\n\n", "\n  \n", "\n\t\n\n", "\n"])
+
+WELL_FORMED = st.one_of(HEADINGS, PARAGRAPHS, LISTS, TABLES, HTML_TABLES, BREAKS)
+
+
+@st.composite
+def documents(draw: st.DrawFn, junk: bool = True) -> str:
+    kinds = st.one_of(WELL_FORMED, JUNK) if junk else WELL_FORMED
+    blocks = draw(st.lists(kinds, max_size=25))
+    seps = draw(st.lists(SEPARATORS, min_size=len(blocks), max_size=len(blocks)))
+    return "".join(b + s for b, s in zip(blocks, seps, strict=True))
+
+
+def assert_lossless(text: str, clauses: list[Clause]) -> None:
+    covered = 0
+    for clause in clauses:
+        assert clause.text == text[clause.start : clause.end] == clause.text.strip()
+        assert clause.text
+        assert clause.start >= covered
+        assert not text[covered : clause.start].strip()
+        covered = clause.end
+    assert not text[covered:].strip()
+
+
+@given(documents())
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_generated_documents_are_covered_losslessly_in_order(text: str) -> None:
+    assert_lossless(text, segment(text))
+
+
+@given(documents())
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+def test_generated_documents_are_covered_losslessly_under_a_small_bound(text: str) -> None:
+    assert_lossless(text, segment(text, SMALL))
+
+
+@given(st.text(max_size=300))
+def test_arbitrary_text_is_covered_losslessly(text: str) -> None:
+    assert_lossless(text, segment(text, SMALL))
+
+
+@given(documents())
+def test_segmentation_is_deterministic(text: str) -> None:
+    assert segment(text, SMALL) == segment(text, SMALL)
+
+
+@st.composite
+def edited(draw: st.DrawFn, replace: bool) -> tuple[str, str, int, int]:
+    """(before, after, edit start, edit end) with words changed inside one paragraph."""
+    text = draw(documents(junk=False))
+    paragraph = draw(PARAGRAPHS)
+    text = text + "\n\n" + paragraph + "\n\n" + draw(documents(junk=False))
+    at = text.index(paragraph)
+    words = [m.start() for m in re.finditer(r"\S+", paragraph)]
+    word = draw(st.integers(10, len(words) - 2))
+    begin = at + words[word]
+    end = begin + len(paragraph[words[word] :].split(" ", 1)[0])
+    new = draw(WORDS) if replace else " ".join(draw(st.lists(WORDS, min_size=1, max_size=30))) + " "
+    stop = end if replace else begin
+    return text, text[:begin] + new + text[stop:], begin, begin + len(new)
+
+
+def top(clause: Clause) -> list[str]:
+    """The top-level section a clause is in (its first heading, part suffix removed)."""
+    return [re.sub(r" \(part \d+\)$", "", t) for t in clause.heading_path[:1]]
+
+
+def changed_clauses(before: str, after: str, config: SegmentSettings) -> list[Clause]:
+    old = {c.clause_sha256 for c in segment(before, config)}
+    return [c for c in segment(after, config) if c.clause_sha256 not in old]
+
+
+@given(edited(replace=False))
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+def test_inserting_words_in_a_paragraph_changes_only_clauses_overlapping_the_edit(
+    case: tuple[str, str, int, int],
+) -> None:
+    before, after, lo, hi = case
+    assert all(
+        c.start < hi and lo < c.end for c in changed_clauses(before, after, SegmentSettings())
+    )
+
+
+@given(edited(replace=True))
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+def test_replacing_a_word_when_sections_split_changes_only_clauses_overlapping_it(
+    case: tuple[str, str, int, int],
+) -> None:
+    before, after, lo, hi = case
+    assert all(c.start < hi and lo < c.end for c in changed_clauses(before, after, SMALL))
+
+
+@given(edited(replace=False))
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+def test_inserting_words_when_sections_split_changes_nothing_outside_its_top_section(
+    case: tuple[str, str, int, int],
+) -> None:
+    before, after, lo, _ = case
+    holder = next(c for c in segment(after, SMALL) if c.start <= lo < c.end)
+    assert all(top(c) == top(holder) for c in changed_clauses(before, after, SMALL))
