@@ -300,7 +300,9 @@ def _flat(value: Any) -> str:
 def _section(title: str, lines: list[str]) -> None:
     click.echo(click.style(f"\n{title}", bold=True))
     for line in lines:
-        click.echo(textwrap.fill(line, _WIDTH, initial_indent="  ", subsequent_indent="    "))
+        for part in line.splitlines() or [""]:
+            wrapped = textwrap.fill(part, _WIDTH, initial_indent="  ", subsequent_indent="    ")
+            click.echo(wrapped.rstrip())
 
 
 def _counts_line(counts: dict[str, int]) -> str:

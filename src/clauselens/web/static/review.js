@@ -26,6 +26,9 @@
       rows[at].scrollIntoView({ block: "nearest" });
     }
     select(0);
+    document.querySelectorAll(".filters select").forEach(function (el) {
+      el.addEventListener("change", function () { el.form.requestSubmit(); });
+    });
     rows.forEach(function (row, n) {
       row.addEventListener("click", function () { select(n); });
     });
