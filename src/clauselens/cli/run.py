@@ -45,6 +45,7 @@ def print_summary(summary: RunSummary) -> None:
         ("analysed", str(c.get("analysed", 0))),
         ("reused", str(c.get("reused", 0))),
         ("triaged out", str(c.get("triaged", 0))),
+        ("change analyses", str(c.get("change_analyses", 0))),
         ("failed", str(c.get("failed", 0))),
         ("flagged for review", str(c.get("flagged", 0))),
         ("tokens", _tokens_row(summary)),

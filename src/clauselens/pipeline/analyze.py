@@ -43,6 +43,7 @@ class Failure:
 class Outcome:
     analysed: int = 0
     triaged: int = 0
+    changes_analysed: int = 0
     failures: list[Failure] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0

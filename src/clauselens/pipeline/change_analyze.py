@@ -41,7 +41,7 @@ from clauselens.pipeline import changes
 from clauselens.pipeline.cosmetic import cosmetic_form
 from clauselens.pipeline.validate import InvalidAnalysis, validate_change_analysis
 from clauselens.pipeline.work import document_context
-from clauselens.schemas import ChangeAnalysis, Clause, ClauseAnalysis, Provenance
+from clauselens.schemas import ChangeAnalysis, Clause, ClauseAnalysis, Provenance, Usage
 from clauselens.schemas.analysis import Level
 from clauselens.store import tables as t
 
@@ -231,6 +231,8 @@ class ChangeAnalysisReport:
     analysed: int = 0
     skipped: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)  # (change pk, error)
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -302,6 +304,8 @@ async def analyze_changes(
             result = await analyzer.analyze_change(
                 job.old_text, job.new_text, job.previous, document, job.heading_path
             )
+        report.usage += result.provenance.usage
+        report.cost_usd += result.provenance.cost_usd
         if result.analysis is None:
             report.failed.append((job.change_pk, result.error or "no analysis"))
             return

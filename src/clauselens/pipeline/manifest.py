@@ -86,6 +86,8 @@ def resolve_file(base: Path, file: str, where: str, line: int) -> Path:
     for folder in [base, *list(base.parents)[:3]]:
         if (folder / candidate).is_file():
             return folder / candidate
+    if (base / candidate.name).is_file():  # a manifest copied next to its files
+        return base / candidate.name
     raise ManifestError(where, line, f"file not found next to the manifest: {file}")
 
 

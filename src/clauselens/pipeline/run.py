@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import sqlalchemy as sa
 
@@ -24,6 +24,7 @@ from clauselens.config import Settings
 from clauselens.errors import ClauselensError, UsageError
 from clauselens.pipeline import runs
 from clauselens.pipeline.analyze import Executor, Failure, Outcome
+from clauselens.pipeline.change_analyze import ChangeAnalysisReport
 from clauselens.pipeline.ingest import CaptureOutcome, IngestReport, ingest
 from clauselens.pipeline.persist import valid_keys
 from clauselens.pipeline.ratelimit import RateLimiter
@@ -132,6 +133,7 @@ def _counts(report: IngestReport, work: Work, outcome: Outcome, flagged: int) ->
         "failed": len(outcome.failures),
         "flagged": flagged,
         "triaged": outcome.triaged,
+        "change_analyses": outcome.changes_analysed,
         "failed_captures": len(report.failed),
     }
 
@@ -144,6 +146,40 @@ def _status(outcome: Outcome, report: IngestReport) -> runs.RunStatus:
     return "succeeded"
 
 
+async def _analyse_changes(
+    engine: sa.Engine, analyzer: Analyzer, version_pks: list[int], settings: Settings
+) -> ChangeAnalysisReport:
+    """A change analysis for each modified provision of the versions, with the run's analyzer
+    (Claude's change prompt, or the offline estimate)."""
+    from clauselens.pipeline.change_analyze import (
+        ChangeAnalyzer,
+        OfflineChangeAnalyzer,
+        analyze_changes,
+        document_context_for,
+    )
+
+    change_analyzer: ChangeAnalyzer = (
+        cast(ChangeAnalyzer, analyzer) if analyzer.name == "claude" else OfflineChangeAnalyzer()
+    )
+    total = ChangeAnalysisReport()
+    for version_pk in version_pks:
+        with engine.connect() as conn:
+            document = document_context_for(conn, version_pk)
+        report = await analyze_changes(
+            engine,
+            change_analyzer,
+            version_pk,
+            document=document,
+            concurrency=settings.concurrency,
+        )
+        total.analysed += report.analysed
+        total.skipped += report.skipped
+        total.failed += report.failed
+        total.usage += report.usage
+        total.cost_usd += report.cost_usd
+    return total
+
+
 async def _execute(
     engine: sa.Engine,
     analyzer: Analyzer,
@@ -152,6 +188,7 @@ async def _execute(
     options: RunOptions,
     run_id: str,
     callbacks: Callbacks,
+    change_versions: list[int] | None = None,
 ) -> Outcome:
     executor = Executor(
         engine,
@@ -163,7 +200,17 @@ async def _execute(
         on_result=callbacks.on_result,
     )
     try:
-        return await executor.run(items)
+        outcome = await executor.run(items)
+        if change_versions and outcome.fatal is None:
+            changed = await _analyse_changes(engine, analyzer, change_versions, settings)
+            outcome.changes_analysed = changed.analysed
+            outcome.usage += changed.usage
+            outcome.cost_usd += changed.cost_usd
+            outcome.failures += [
+                Failure(change_pk, "(change analysis)", error)
+                for change_pk, error in changed.failed
+            ]
+        return outcome
     finally:
         await analyzer.aclose()
 
@@ -202,7 +249,9 @@ def run(
     if callbacks.on_start:
         callbacks.on_start(len(work.items))
     outcome = asyncio.run(
-        _execute(engine, analyzer, work.items, settings, options, run_id, callbacks)
+        _execute(
+            engine, analyzer, work.items, settings, options, run_id, callbacks, report.versions
+        )
     )
     status = _status(outcome, report)
     counts = _counts(report, work, outcome, _flagged(engine, run_id))
