@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from clauselens.analyzers.offline import analyze_clause, disagreement, triage
+from clauselens.analyzers.base import ClauseInput, DocumentContext
+from clauselens.analyzers.offline import analyze_clause, disagreement, triage, triaged_result
+from clauselens.textnorm import clause_sha256
+
+
+def _input(text: str) -> ClauseInput:
+    doc = DocumentContext(entity="Example", title="Terms", terms_type="Terms of Service")
+    return ClauseInput(
+        clause_sha256=clause_sha256(text),
+        heading_path=("Terms",),
+        text=text,
+        prompt_text=text,
+        truncated=False,
+        truncation_reason=None,
+        document=doc,
+    )
 
 
 class TestTriage:
@@ -23,6 +38,21 @@ class TestTriage:
         text = "We may change these terms at any time without notice."
         assert not triage(text, threshold=1.0).send
         assert triage("Contact", threshold=0.0).send
+
+
+class TestTriagedResult:
+    def test_kept_clause_gives_none(self) -> None:
+        """A clause triage sends to Claude gets no offline stand-in."""
+        assert triaged_result(_input("We may change these terms at any time.")) is None
+
+    def test_skipped_clause_keeps_its_offline_analysis_and_says_why(self) -> None:
+        """A skipped clause gets a valid offline result marked triaged out, with the reason."""
+        result = triaged_result(_input("Contact"))
+        assert result is not None
+        assert result.triaged_out
+        assert result.status == "valid"
+        assert result.provenance.analyzer == "offline"
+        assert "no category" in (result.triage_reason or "")
 
 
 class TestDisagreement:

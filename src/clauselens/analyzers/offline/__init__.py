@@ -1,8 +1,8 @@
 """The offline analyzer: knowledge base, rules and a CLAUDETTE classifier; no network.
 
-Public API: ``OfflineAnalyzer`` (the ``Analyzer``), ``analyze_clause`` / ``analyze_input``
-(sync), ``triage`` / ``TriageDecision``, ``disagreement``, ``normalise_for_classifier``,
-``load_classifier`` and ``offline_prompt_version``.
+Public API: ``OfflineAnalyzer`` (the ``Analyzer``); ``analyze_clause`` and ``analyze_input``
+(sync); ``triage``, ``TriageDecision`` and ``triaged_result``; ``disagreement``;
+``normalise_for_classifier``; ``load_classifier``; ``offline_prompt_version``.
 """
 
 from clauselens.analyzers.offline.analyzer import (
@@ -13,7 +13,12 @@ from clauselens.analyzers.offline.analyzer import (
 )
 from clauselens.analyzers.offline.classifier import load_classifier
 from clauselens.analyzers.offline.normalise import normalise_for_classifier
-from clauselens.analyzers.offline.triage import TriageDecision, disagreement, triage
+from clauselens.analyzers.offline.triage import (
+    TriageDecision,
+    disagreement,
+    triage,
+    triaged_result,
+)
 
 __all__ = [
     "OfflineAnalyzer",
@@ -25,4 +30,5 @@ __all__ = [
     "normalise_for_classifier",
     "offline_prompt_version",
     "triage",
+    "triaged_result",
 ]

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clauselens.analyzers.base import ClauseInput
+from clauselens.analyzers.offline.analyzer import analyze_input
 from clauselens.analyzers.offline.detect import Detection, detect
-from clauselens.schemas import LEVEL_RANK, ClauseAnalysis
+from clauselens.schemas import LEVEL_RANK, AnalysisResult, ClauseAnalysis
 
 DEFAULT_THRESHOLD = 0.15
 RULE_SCORE = 0.6
@@ -63,6 +64,23 @@ def triage(clause: ClauseInput | str, threshold: float = DEFAULT_THRESHOLD) -> T
     """Decide whether ``clause`` (an input or its text) should be sent to Claude."""
     text = clause if isinstance(clause, str) else clause.text
     return decide(detect(text), threshold)
+
+
+def triaged_result(
+    clause: ClauseInput, threshold: float = DEFAULT_THRESHOLD
+) -> AnalysisResult | None:
+    """None when the clause should go to Claude; else its offline result, marked triaged out.
+
+    The skipped clause keeps its offline analysis, and ``triage_reason`` says why it was kept
+    back, so a run stores something for every clause.
+    """
+    decision = triage(clause, threshold)
+    if decision.send:
+        return None
+    result = analyze_input(clause)
+    return result.model_copy(
+        update={"triaged_out": True, "triage_reason": "; ".join(decision.reasons)}
+    )
 
 
 def disagreement(offline: ClauseAnalysis, claude: ClauseAnalysis) -> list[str]:
