@@ -16,7 +16,10 @@ Columns:
 - ideal: clauses x latency / concurrency (no overhead at all);
 - efficiency: ideal / wall;
 - CPU/clause: the child process's CPU time (user + system, all threads) / clauses;
-- peak RSS: the child's maximum resident set size (interpreter and imports included).
+- run-queue wait: seconds the event-loop thread was ready to run but waiting for a CPU (Linux
+  schedstat): high values mean other processes had the cores, not that the pipeline was slow;
+- peak RSS: the child's maximum resident set size (interpreter and imports included);
+- machine after: load average and CPU pressure (share of time some task waited for a CPU).
 Overhead per clause: wall / clauses with the server's latency at 0 and concurrency 64: the time
 the pipeline (client and fake server together, each on its own core) needs per clause when the
 API costs nothing.
@@ -61,7 +64,7 @@ def synthetic_text(i: int) -> str:
 
 def build_store(db_url: str, clauses: int) -> tuple[sa.Engine, int]:
     """A store with one SYNTHETIC document version of ``clauses`` clauses."""
-    from clauselens.store import open_store
+    from clauselens.store import insert_pk, open_store
     from clauselens.store import tables as t
     from clauselens.textnorm import clause_sha256
 
@@ -69,7 +72,8 @@ def build_store(db_url: str, clauses: int) -> tuple[sa.Engine, int]:
     now = datetime.now(UTC)
     texts = [synthetic_text(i) for i in range(clauses)]
     with engine.begin() as conn:
-        doc = conn.execute(
+        doc = insert_pk(
+            conn,
             t.documents.insert().values(
                 document_id="synthetic-bench",
                 entity="Synthetic",
@@ -77,10 +81,11 @@ def build_store(db_url: str, clauses: int) -> tuple[sa.Engine, int]:
                 terms_type="Terms of Service",
                 first_tracked=now,
                 last_verified=now,
-            )
-        ).inserted_primary_key[0]
+            ),
+        )
         body = "\n\n".join(texts)
-        version = conn.execute(
+        version = insert_pk(
+            conn,
             t.versions.insert().values(
                 document_pk=doc,
                 capture_pk=0,
@@ -88,8 +93,8 @@ def build_store(db_url: str, clauses: int) -> tuple[sa.Engine, int]:
                 text=body,
                 text_sha256="0" * 64,
                 extractor="bench",
-            )
-        ).inserted_primary_key[0]
+            ),
+        )
         start = 0
         rows = []
         for i, text in enumerate(texts):
@@ -106,7 +111,26 @@ def build_store(db_url: str, clauses: int) -> tuple[sa.Engine, int]:
             )
             start += len(text) + 2
         conn.execute(t.clauses.insert(), rows)
-    return engine, int(version)
+    return engine, version
+
+
+def _schedstat() -> tuple[float, float]:
+    """This thread's (seconds on a CPU, seconds runnable but waiting for one), from Linux."""
+    try:
+        on_cpu, waiting, _ = Path("/proc/thread-self/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
+
+
+def machine_load() -> str:
+    """The load average and CPU pressure, to read a row's numbers against."""
+    load = os.getloadavg()[0]
+    try:
+        some = Path("/proc/pressure/cpu").read_text().split()[1].split("=")[1]
+    except (OSError, IndexError):
+        some = "?"
+    return f"load {load:.1f}, CPU pressure {some}%"
 
 
 def work_items(engine: sa.Engine, version_pk: int, settings: Any) -> list[Any]:
@@ -135,11 +159,13 @@ def child_pipeline(base_url: str, clauses: int, concurrency: int) -> dict[str, A
             finally:
                 await analyzer.aclose()
 
-        cpu0, t0 = time.process_time(), time.perf_counter()
+        cpu0, t0, (_, wait0) = time.process_time(), time.perf_counter(), _schedstat()
         outcome = asyncio.run(go())
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        runq = _schedstat()[1] - wait0
         engine.dispose()
     return {
+        "runq": runq,
         "wall": wall,
         "cpu": cpu,
         "analysed": outcome.analysed,
@@ -161,7 +187,7 @@ def child_baseline(base_url: str, clauses: int) -> dict[str, Any]:
         engine, version = build_store(settings.db_url, clauses)
         items = work_items(engine, version, settings)
     client = anthropic.Anthropic(base_url=base_url, max_retries=0)
-    cpu0, t0 = time.process_time(), time.perf_counter()
+    cpu0, t0, (_, wait0) = time.process_time(), time.perf_counter(), _schedstat()
     parsed = 0
     for item in items:
         params = build_request(item.input)
@@ -169,8 +195,10 @@ def child_baseline(base_url: str, clauses: int) -> dict[str, Any]:
         message = client.messages.parse(**params, output_format=ClauseAnalysis)
         parsed += message.parsed_output is not None
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    runq = _schedstat()[1] - wait0
     client.close()
     return {
+        "runq": runq,
         "wall": wall,
         "cpu": cpu,
         "analysed": parsed,
@@ -197,7 +225,8 @@ def row(label: str, m: dict[str, Any], clauses: int, ideal: float | None, note: 
     cpu_ms = m["cpu"] / clauses * 1000
     return (
         f"| {label} | {clauses} | {m['wall']:.2f} | {ideal_s} | {eff} | {cpu_ms:.2f} | "
-        f"{m['rss_mb']:.0f} | {m['analysed']}/{m['failed']} | {note} |"
+        f"{m['runq']:.2f} | {m['rss_mb']:.0f} | {m['analysed']}/{m['failed']} | "
+        f"{machine_load()} | {note} |"
     )
 
 
@@ -222,11 +251,12 @@ def main(argv: list[str] | None = None) -> None:
 
     n, lat = args.clauses, args.latency
     print(f"SYNTHETIC clauses; fake API latency {lat * 1000:.0f} ms; {os.cpu_count()} CPUs")
+    print(f"machine before: {machine_load()}")
     print(
-        "| run | clauses | wall s | ideal s | efficiency | CPU ms/clause | peak RSS MB "
-        "| valid/failed | note |"
+        "| run | clauses | wall s | ideal s | efficiency | CPU ms/clause | run-queue wait s "
+        "| peak RSS MB | valid/failed | machine after | note |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     with FakeApi(latency=lat) as slow:
         for concurrency in args.concurrency:
             for _ in range(args.repeat):
