@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from clauselens.pipeline import review
 from clauselens.web import ServeConfig, create_app
@@ -46,9 +47,6 @@ pytestmark = [
         reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
-
-if CHROMIUM.exists() or os.environ.get("CI"):
-    from playwright.sync_api import Browser, Page, sync_playwright
 
 
 def free_port() -> int:
