@@ -49,6 +49,8 @@ def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except ClauselensError as exc:
             click.echo(f"error: {exc}", err=True)
+            for reason in getattr(exc, "reasons", None) or []:
+                click.echo(f"  - {reason}", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper

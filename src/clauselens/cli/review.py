@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import getpass
 import json
-import sys
 import textwrap
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -28,22 +25,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 LEVELS = ("high", "medium", "low")
 _WIDTH = 100
-
-
-def shows_reasons(fn: Callable[P, R]) -> Callable[P, R]:
-    """Print a refused review action with every reason, one per line."""
-
-    @wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except ReviewError as exc:
-            click.echo(f"error: {exc}", err=True)
-            for reason in exc.reasons:
-                click.echo(f"  - {reason}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper
 
 
 def resolve_reviewer(option: str | None) -> str:
@@ -151,7 +132,6 @@ def show_command(analysis_id: int, as_json: bool) -> None:
 @note_option
 @reviewer_option
 @handles_errors
-@shows_reasons
 def approve_command(analysis_id: int, note: str | None, reviewer: str | None) -> None:
     """Approve an analysis as it stands."""
     event = review.approve(state().engine, analysis_id, resolve_reviewer(reviewer), note)
@@ -205,7 +185,6 @@ def _patch_from(sets: tuple[str, ...], file: Path | None) -> dict[str, Any]:
 @note_option
 @reviewer_option
 @handles_errors
-@shows_reasons
 def edit_command(
     analysis_id: int,
     sets: tuple[str, ...],
@@ -226,7 +205,6 @@ def edit_command(
 @click.option("--note", required=True, help="Why it is rejected (required).")
 @reviewer_option
 @handles_errors
-@shows_reasons
 def reject_command(analysis_id: int, note: str, reviewer: str | None) -> None:
     """Reject an analysis, saying why."""
     event = review.reject(state().engine, analysis_id, resolve_reviewer(reviewer), note)
