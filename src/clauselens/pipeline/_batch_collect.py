@@ -29,11 +29,11 @@ import sqlalchemy as sa
 from anthropic.types.messages import MessageBatchIndividualResponse
 
 from clauselens import prompts
-from clauselens.analyzers._retry import Backoff, call_with_retries
+from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
 from clauselens.analyzers.base import ClauseInput
 from clauselens.analyzers.claude import ClaudeAnalyzer, _text, _usage
 from clauselens.config import Settings
-from clauselens.errors import ApiError
+from clauselens.errors import ApiError, UsageError
 from clauselens.pipeline import runs
 from clauselens.pipeline._batch_finish import finish_run
 from clauselens.pipeline.analyze import Executor
@@ -303,15 +303,20 @@ def collect_run(
 ) -> RunSummary:
     """``batches.resume_run``'s body."""
     run = runs.get_run(engine, run_id)
+    if run.via != "batches":
+        raise UsageError(f"run {run_id} did not go through the Message Batches API")
     batches = _uncollected(engine, run_id)
-    if batches:
-        collector = _Collector(engine, run, settings, callbacks, new_client(settings))
-        if callbacks.on_start:
-            done = collector.done_keys()
-            pending = {e["clause_sha256"] for b in batches for e in b.requests.values()}
-            callbacks.on_start(len(pending - done))
-        try:
-            asyncio.run(_collect(collector, batches, interval, timeout))
-        except ApiError as exc:
-            return finish_run(engine, run_id, fatal=str(exc))
+    if not batches:
+        return finish_run(engine, run_id)
+    collector = _Collector(engine, run, settings, callbacks, new_client(settings))
+    if callbacks.on_start:
+        done = collector.done_keys()
+        pending = {e["clause_sha256"] for b in batches for e in b.requests.values()}
+        callbacks.on_start(len(pending - done))
+    try:
+        asyncio.run(_collect(collector, batches, interval, timeout))
+    except anthropic.APIStatusError as exc:  # retrieve/results refused (404: batch gone)
+        return finish_run(engine, run_id, fatal=str(api_error(exc)))
+    except (ApiError, anthropic.APIError) as exc:  # refused redo, or transient errors outlasted
+        return finish_run(engine, run_id, fatal=f"{exc} (collect again to retry)")
     return finish_run(engine, run_id)
