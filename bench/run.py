@@ -15,7 +15,9 @@ Columns:
 - wall: seconds from building the analyzer to the last committed analysis;
 - ideal: clauses x latency / concurrency (no overhead at all);
 - efficiency: ideal / wall;
-- CPU/clause: the child process's CPU time (user + system, all threads) / clauses;
+- CPU/clause: the child process's CPU time (user + system, all threads) / clauses; the note's
+  "CPU ceiling" is ideal / CPU seconds (capped at 1): the efficiency the pipeline could reach
+  with one core to itself (the interpreter lock keeps it to about one);
 - run-queue wait: seconds the event-loop thread was ready to run but waiting for a CPU (Linux
   schedstat): high values mean other processes had the cores, not that the pipeline was slow;
 - peak RSS: the child's maximum resident set size (interpreter and imports included);
@@ -123,6 +125,15 @@ def _schedstat() -> tuple[float, float]:
     return int(on_cpu) / 1e9, int(waiting) / 1e9
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (VmHWM: unlike ``ru_maxrss``, it is not carried
+    over from the parent across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def machine_load() -> str:
     """The load average and CPU pressure, to read a row's numbers against."""
     load = os.getloadavg()[0]
@@ -170,7 +181,7 @@ def child_pipeline(base_url: str, clauses: int, concurrency: int) -> dict[str, A
         "cpu": cpu,
         "analysed": outcome.analysed,
         "failed": len(outcome.failures),
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mb": peak_rss_mb(),
     }
 
 
@@ -203,7 +214,7 @@ def child_baseline(base_url: str, clauses: int) -> dict[str, Any]:
         "cpu": cpu,
         "analysed": parsed,
         "failed": clauses - parsed,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mb": peak_rss_mb(),
     }
 
 
@@ -223,6 +234,9 @@ def row(label: str, m: dict[str, Any], clauses: int, ideal: float | None, note: 
     eff = f"{ideal / m['wall']:.2f}" if ideal else "-"
     ideal_s = f"{ideal:.2f}" if ideal else "-"
     cpu_ms = m["cpu"] / clauses * 1000
+    if ideal and not note:
+        ceiling = min(1.0, ideal / m["cpu"])
+        note = f"CPU ceiling {ceiling:.2f} (ideal / CPU s: the best on one free core)"
     return (
         f"| {label} | {clauses} | {m['wall']:.2f} | {ideal_s} | {eff} | {cpu_ms:.2f} | "
         f"{m['runq']:.2f} | {m['rss_mb']:.0f} | {m['analysed']}/{m['failed']} | "
