@@ -1,4 +1,4 @@
-"""The CLAUDETTE unfair-term classifier at inference: shipped JSON weights, numpy-free scoring.
+"""The CLAUDETTE unfair-term classifier at inference: shipped JSON weights, numpy scoring.
 
 ``data/offline_classifier.json`` holds a TF-IDF vocabulary (sorted), its idf values, one
 logistic-regression coefficient vector per category, intercepts and per-category decision
