@@ -86,6 +86,8 @@ def implicit_style(block: Block) -> Style | None:
         return None
     if len(line) > 2 * MAX_HEADING_CHARS or "](" in line or line[0] in "[!<|>":
         return None
+    if block.kind is Kind.LIST_ITEM and not line[0].isdigit():
+        return None
     bold = _BOLD.fullmatch(line)
     inner = _ESCAPE.sub(r"\1", bold.group("inner") if bold else line).strip()
     family, depth, rest = _numbering(inner)
