@@ -1,9 +1,10 @@
-"""Triage in front of Claude and the offline/Claude disagreement helper."""
+"""Triage in front of Claude, and the disagreement between an offline and a Claude analysis."""
 
 from __future__ import annotations
 
 from clauselens.analyzers.base import ClauseInput, DocumentContext
-from clauselens.analyzers.offline import analyze_clause, disagreement, triage, triaged_result
+from clauselens.analyzers.offline import analyze_clause, triage, triaged_result
+from clauselens.pipeline.flag import disagreement
 from clauselens.textnorm import clause_sha256
 
 
@@ -59,11 +60,11 @@ class TestDisagreement:
     def test_same_analysis_agrees(self) -> None:
         """An analysis does not disagree with itself."""
         a = analyze_clause("We may terminate your account at any time for any reason.")
-        assert disagreement(a, a) == []
+        assert disagreement(a.model_dump(), a.model_dump()) == []
 
     def test_two_levels_apart_and_no_shared_category(self) -> None:
         """High vs low severity with disjoint categories gives two reasons."""
         high = analyze_clause("We may terminate your account at any time for any reason.")
         low = high.model_copy(update={"severity": "low", "categories": ["governing_contract"]})
-        reasons = disagreement(high, low)
+        reasons = disagreement(high.model_dump(), low.model_dump())
         assert len(reasons) == 2

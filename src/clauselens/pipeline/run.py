@@ -96,18 +96,9 @@ def _triage_hook(
     their offline analysis (marked triaged out, with the reasons) and are not sent."""
     if not enabled or analyzer.name != "claude":
         return None
-    from clauselens.analyzers.offline import analyze_input, triage
+    from clauselens.analyzers.offline import triaged_result
 
-    def hook(item: WorkItem) -> AnalysisResult | None:
-        decision = triage(item.input, threshold)
-        if decision.send:
-            return None
-        result = analyze_input(item.input)
-        return result.model_copy(
-            update={"triaged_out": True, "triage_reason": "; ".join(decision.reasons)}
-        )
-
-    return hook
+    return lambda item: triaged_result(item.input, threshold)
 
 
 def _flagged(engine: sa.Engine, run_id: str) -> int:

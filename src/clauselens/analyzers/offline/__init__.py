@@ -1,7 +1,7 @@
 """The offline analyzer: knowledge base, rules and a CLAUDETTE classifier; no network.
 
 Public API: ``OfflineAnalyzer`` (the ``Analyzer``); ``analyze_clause`` and ``analyze_input``
-(sync); ``triage``, ``TriageDecision`` and ``triaged_result``; ``disagreement``;
+(sync); ``triage``, ``TriageDecision`` and ``triaged_result``;
 ``normalise_for_classifier``; ``load_classifier``; ``offline_prompt_version``.
 """
 
@@ -15,7 +15,6 @@ from clauselens.analyzers.offline.classifier import load_classifier
 from clauselens.analyzers.offline.normalise import normalise_for_classifier
 from clauselens.analyzers.offline.triage import (
     TriageDecision,
-    disagreement,
     triage,
     triaged_result,
 )
@@ -25,7 +24,6 @@ __all__ = [
     "TriageDecision",
     "analyze_clause",
     "analyze_input",
-    "disagreement",
     "load_classifier",
     "normalise_for_classifier",
     "offline_prompt_version",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from clauselens.analyzers.base import ClauseInput
 from clauselens.analyzers.offline.analyzer import analyze_input
 from clauselens.analyzers.offline.detect import Detection, detect
-from clauselens.schemas import LEVEL_RANK, AnalysisResult, ClauseAnalysis
+from clauselens.schemas import AnalysisResult
 
 DEFAULT_THRESHOLD = 0.15
 RULE_SCORE = 0.6
@@ -81,20 +81,3 @@ def triaged_result(
     return result.model_copy(
         update={"triaged_out": True, "triage_reason": "; ".join(decision.reasons)}
     )
-
-
-def disagreement(offline: ClauseAnalysis, claude: ClauseAnalysis) -> list[str]:
-    """Reasons the two analyses disagree enough to flag (empty when they broadly agree)."""
-    reasons: list[str] = []
-    gap = abs(LEVEL_RANK[offline.severity] - LEVEL_RANK[claude.severity])
-    if gap >= 2:
-        reasons.append(
-            f"severity differs by two levels: offline {offline.severity}, claude {claude.severity}"
-        )
-    ours, theirs = set(offline.categories), set(claude.categories)
-    if (ours or theirs) and not ours & theirs:
-        reasons.append(
-            "no shared category: offline "
-            f"[{', '.join(sorted(ours)) or 'none'}], claude [{', '.join(sorted(theirs)) or 'none'}]"
-        )
-    return reasons
