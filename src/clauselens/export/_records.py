@@ -61,7 +61,7 @@ def _records_of(
     lookup: CrossPlatformLookup | None,
 ) -> Iterator[ExportRecord]:
     for clause in chunk.clauses:
-        candidates = chunk.analyses.get(clause.clause_sha256, [])
+        candidates = chunk.analyses.get(chunk.analysed_as[clause.id], [])
         row = choose(candidates)
         if row is None:
             stats.unanalysed += 1

@@ -4,7 +4,8 @@ Documents are few and read at once; a document's clauses are read by keyset pagi
 ``idx`` (``chunk_size`` at a time), each chunk with its analyses, flags and changes in three
 ``IN`` queries, so memory depends on the chunk size, not on the store's size.
 
-Which analysis a record shows: among the clause's analyses (by ``clause_sha256``, restricted to
+Which analysis a record shows: among the clause's analyses (by ``clause_sha256``, or by the hash
+of the clause a cosmetic or moved change carries the analysis over from; restricted to
 one analyzer with ``--analyzer``), a valid one before a failed one, ``claude`` before
 ``offline``, then the newest. The status filters apply to that choice afterwards; a rejected
 Claude analysis does not fall back to an offline one.
@@ -21,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.export._filters import ExportFilters
+from clauselens.pipeline.changes import analysis_origin
 from clauselens.store import tables as t
 
 ANALYZER_RANK: dict[str, int] = {"claude": 0, "offline": 1}
@@ -50,6 +52,7 @@ class Chunk:
 
     clauses: Sequence[Any]  # rows: id, idx, heading_path, text, clause_sha256, truncated, ...
     analyses: dict[str, list[Any]]  # clause_sha256 -> analysis rows
+    analysed_as: dict[int, str]  # clause pk -> the clause hash whose analyses apply to it
     flags: dict[int, list[Any]]  # analysis pk -> flag rows (priority, code order)
     changes: dict[int, list[Any]]  # provision pk -> change rows (newest first)
 
@@ -157,6 +160,25 @@ def _analyses(conn: sa.Connection, shas: list[str], analyzer: str | None) -> dic
     return _grouped(conn.execute(query), "clause_sha256")
 
 
+def _analysed_as(conn: sa.Connection, clauses: Sequence[Any]) -> dict[int, str]:
+    """Each clause's own hash, or, for a clause whose text has no analysis (a cosmetic or moved
+    change of an analysed one), the hash of the clause its analysis carries over from."""
+    a, c = t.analyses.c, t.clauses.c
+    shas = sorted({r.clause_sha256 for r in clauses})
+    analysed = set(
+        conn.execute(sa.select(a.clause_sha256).where(a.clause_sha256.in_(shas))).scalars()
+    )
+    out: dict[int, str] = {}
+    for row in clauses:
+        sha = row.clause_sha256
+        if sha not in analysed:
+            origin = analysis_origin(conn, int(row.id))
+            if origin != row.id:
+                sha = conn.execute(sa.select(c.clause_sha256).where(c.id == origin)).scalar_one()
+        out[int(row.id)] = sha
+    return out
+
+
 def chunks(
     conn: sa.Connection, head: DocumentHead, filters: ExportFilters, chunk_size: int
 ) -> Iterator[Chunk]:
@@ -168,7 +190,8 @@ def chunks(
         if not clauses:
             return
         after = clauses[-1].idx
-        analyses = _analyses(conn, sorted({r.clause_sha256 for r in clauses}), filters.analyzer)
+        analysed_as = _analysed_as(conn, clauses)
+        analyses = _analyses(conn, sorted(set(analysed_as.values())), filters.analyzer)
         analysis_pks = [row.id for rows in analyses.values() for row in rows]
         flags = _grouped(
             conn.execute(
@@ -192,7 +215,7 @@ def chunks(
             ),
             "provision_pk",
         )
-        yield Chunk(clauses, analyses, flags, changes)
+        yield Chunk(clauses, analyses, analysed_as, flags, changes)
 
 
 def choose(candidates: list[Any]) -> Any | None:
