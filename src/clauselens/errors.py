@@ -47,6 +47,20 @@ class ManifestError(ClauselensError):
         self.reason = reason
 
 
+class MissingDependencyError(ClauselensError):
+    """An optional dependency a format needs is not installed."""
+
+    exit_code = 2
+
+    def __init__(self, package: str, extra: str, what: str) -> None:
+        super().__init__(
+            f"{what} needs the optional package {package!r}, which is not installed: "
+            f"pip install 'clauselens[{extra}]'"
+        )
+        self.package = package
+        self.extra = extra
+
+
 class StoreError(ClauselensError):
     """The store cannot be opened, migrated or written. A run stops on it."""
 

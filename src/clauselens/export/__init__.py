@@ -19,14 +19,13 @@ from typing import IO, Any
 import pandas as pd
 import sqlalchemy as sa
 
-from clauselens.errors import UsageError
+from clauselens.errors import MissingDependencyError, UsageError
 from clauselens.export._filters import STATUS_FILTERS, ExportFilters, ExportStats, parse_time
 from clauselens.export._frame import COLUMN_NAMES, flatten, frame
 from clauselens.export._records import CrossPlatformLookup, iter_records
 from clauselens.export._writers import (
     FORMATS,
     WRITERS,
-    MissingDependencyError,
     atomic_file,
     require_pyarrow,
 )

@@ -19,27 +19,13 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Literal
 
-from clauselens.errors import ClauselensError
+from clauselens.errors import MissingDependencyError
 from clauselens.export._frame import flatten, frame
 from clauselens.schemas.export import EXPORT_SCHEMA_VERSION, ExportRecord
 
 Format = Literal["json", "jsonl", "csv", "parquet"]
 FORMATS: tuple[Format, ...] = ("json", "jsonl", "csv", "parquet")
 CSV_CHUNK = 2000
-
-
-class MissingDependencyError(ClauselensError):
-    """An optional dependency a format needs is not installed."""
-
-    exit_code = 2
-
-    def __init__(self, package: str, extra: str, what: str) -> None:
-        super().__init__(
-            f"{what} needs the optional package {package!r}, which is not installed: "
-            f"pip install 'clauselens[{extra}]'"
-        )
-        self.package = package
-        self.extra = extra
 
 
 def iso(moment: datetime) -> str:
