@@ -10,6 +10,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 import sqlalchemy as sa
+from rich.console import Console
 
 from clauselens.config import Settings
 from clauselens.errors import ClauselensError
@@ -62,3 +63,13 @@ def echo_json(value: Any) -> None:
 
 def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
+
+
+PIPE_WIDTH = 160
+
+
+def console() -> Console:
+    """Rich console on stdout; when stdout is not a terminal, wide enough that tables are not
+    cut (logs and pipes read whole lines)."""
+    out = Console()
+    return out if out.is_terminal else Console(width=PIPE_WIDTH)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from clauselens.cli._common import echo_json, handles_errors, state
+from clauselens.cli._common import console, echo_json, handles_errors, state
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.run import print_summary
 from clauselens.pipeline.batches import list_batches, resume_run, waiting_runs
@@ -46,7 +45,7 @@ def list_command(run_id: str | None, as_json: bool) -> None:
             f"{r.submitted_at:%Y-%m-%d %H:%M}",
             collected,
         )
-    Console().print(table)
+    console().print(table)
 
 
 @command.command("collect")

@@ -6,11 +6,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from clauselens.analyzers import CHOICES, resolve
-from clauselens.cli._common import handles_errors, state
+from clauselens.cli._common import console, handles_errors, state
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.errors import UsageError
@@ -28,7 +27,7 @@ def _tokens_row(summary: RunSummary) -> str:
 
 
 def print_summary(summary: RunSummary) -> None:
-    console = Console()
+    out = console()
     table = Table(title=f"run {summary.run_id}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -55,7 +54,7 @@ def print_summary(summary: RunSummary) -> None:
         rows.append(("batches", ", ".join(summary.batch_ids)))
     for name, value in rows:
         table.add_row(name, value)
-    console.print(table)
+    out.print(table)
     for capture in summary.failed_captures:
         click.echo(f"failed capture: {capture.path}: {capture.message}", err=True)
     for failure in summary.failures:
@@ -72,8 +71,8 @@ def print_summary(summary: RunSummary) -> None:
 
 
 def print_dry_run(report: DryRun) -> None:
-    console = Console()
-    console.print(
+    out = console()
+    out.print(
         f"dry run: {report.captures} capture(s), {report.clauses_seen} clauses, "
         f"{report.calls} call(s) needed, {report.reused} reused (no model call made)"
     )
@@ -92,11 +91,14 @@ def print_dry_run(report: DryRun) -> None:
             f"{u.output_tokens:,}",
             f"${e.cost_usd:,.2f}",
         )
-    console.print(table)
+    out.print(table)
     for model in dict.fromkeys(e.model for e in report.estimates):
-        ratio = report.ratio(model)
-        if ratio:
-            console.print(f"{model}: naive / planned direct cost = {ratio:.1f}x")
+        cost = {e.mode: e.cost_usd for e in report.estimates if e.model == model}
+        if cost.get("direct") and cost.get("batches"):
+            out.print(
+                f"{model}: naive / planned cost = {cost['naive'] / cost['direct']:.1f}x direct, "
+                f"{cost['naive'] / cost['batches']:.1f}x via batches"
+            )
     for failed in report.failed_captures:
         click.echo(f"unreadable capture: {failed}", err=True)
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from clauselens.cli._common import echo_json, handles_errors, state
+from clauselens.cli._common import console, echo_json, handles_errors, state
 from clauselens.pipeline.runs import list_runs
 
 
@@ -57,4 +56,4 @@ def command(as_json: bool, limit: int | None) -> None:
             f"{r.usage.total:,}",
             f"${r.cost_usd:,.4f}",
         )
-    Console().print(table)
+    console().print(table)

@@ -75,14 +75,6 @@ class DryRun:
     failed_captures: list[str] = field(default_factory=list)
     estimates: list[Estimate] = field(default_factory=list)
 
-    def ratio(self, model: str) -> float | None:
-        """Naive cost over planned direct cost for ``model``."""
-        by_mode = {e.mode: e for e in self.estimates if e.model == model}
-        planned, naive = by_mode.get("direct"), by_mode.get("naive")
-        if not planned or not naive or planned.cost_usd == 0:
-            return None
-        return naive.cost_usd / planned.cost_usd
-
 
 def _read_docs(paths: list[Path], settings: Settings, report: DryRun) -> list[_Doc]:
     from clauselens.pipeline.ingest import read_capture

@@ -1,0 +1,60 @@
+"""``--dry-run``: estimates from the prompts, with no model call and no store write."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from clauselens.cli import main
+from clauselens.config import Settings
+from clauselens.pipeline.estimate import dry_run
+from clauselens.pipeline.run import RunOptions, run
+from clauselens.store import tables as t
+from clauselens.testing.fake_api import FakeApi
+from tests.conftest import FIXTURES
+
+HISTORY = FIXTURES / "ota" / "history" / "chatgpt" / "terms-of-service"
+
+
+def rows(engine: sa.Engine) -> int:
+    with engine.connect() as conn:
+        return sum(
+            conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in t.metadata.sorted_tables
+        )
+
+
+def test_dry_run_calls_nothing_and_writes_nothing(
+    engine: sa.Engine, claude_settings: Settings, fake_api: FakeApi
+) -> None:
+    before = rows(engine)
+    report = dry_run(engine, [HISTORY], claude_settings, ["claude-sonnet-5-5"])
+    assert fake_api.requests == []
+    assert rows(engine) == before
+    assert report.captures == 5
+    by_mode = {e.mode: e for e in report.estimates}
+    assert by_mode["direct"].calls == report.calls < by_mode["naive"].calls == report.clauses_seen
+    assert by_mode["direct"].usage.cache_read_input_tokens > 0
+    assert by_mode["naive"].usage.cache_read_input_tokens == 0
+    assert by_mode["batches"].cost_usd < by_mode["direct"].cost_usd < by_mode["naive"].cost_usd
+
+
+def test_clauses_already_analysed_are_not_counted(
+    engine: sa.Engine, claude_settings: Settings, fake_api: FakeApi
+) -> None:
+    path = HISTORY / sorted(p.name for p in HISTORY.glob("v*.md"))[0]
+    meta = {"entity": "ChatGPT", "title": "Terms of Service"}
+    run(engine, [path], claude_settings, RunOptions(), ingest_options=meta)
+    report = dry_run(engine, [path], claude_settings, ["claude-sonnet-5-5"])
+    assert report.calls == 0
+    assert report.reused == report.clauses_seen
+
+
+def test_cli_prints_every_model_direct_batches_and_naive(db_url: str) -> None:
+    args = ["--db", db_url, "run", str(HISTORY), "--dry-run"]
+    args += ["--model", "claude-sonnet-5-5", "--model", "claude-haiku-5-5"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    for word in ("claude-sonnet-5-5", "claude-haiku-5-5", "direct", "batches", "naive"):
+        assert word in result.output
+    assert "naive / planned cost" in result.output
