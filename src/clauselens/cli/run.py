@@ -64,6 +64,12 @@ def print_summary(summary: RunSummary) -> None:
         )
     if summary.fatal:
         click.echo(f"error: the run stopped: {summary.fatal}", err=True)
+    if summary.counts.get("flagged"):
+        click.echo(
+            "next: `clauselens review list` or `clauselens serve` to review the flagged "
+            "analyses, `clauselens export` for records",
+            err=True,
+        )
     if summary.status == "waiting":
         click.echo(
             f"batches submitted; collect with `clauselens run --resume {summary.run_id}`", err=True
