@@ -30,6 +30,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "export",
     "schema",
     "changes",
+    "similar",
+    "unique",
 )
 
 

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse  # type: ignore[import-untyped]
+from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from clauselens.similarity._text import normalise_for_similarity

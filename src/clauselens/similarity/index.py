@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse  # type: ignore[import-untyped]
+from scipy import sparse
 
 from clauselens.similarity.calibration import DEFAULT_THRESHOLD
 from clauselens.similarity.categories import CategoryCodes

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse  # type: ignore[import-untyped]
+from scipy import sparse
 
 from clauselens.similarity.embedder import EMBEDDER_LOADERS, EmbedderState
 from clauselens.similarity.index import RefitPolicy, SimilarityIndex

@@ -79,6 +79,12 @@ def m0004_changes_provenance(conn: sa.Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE changes ADD COLUMN change_provenance JSON")
 
 
+@migration
+def m0005_similarity_cache(conn: sa.Connection) -> None:
+    """``similarity_cache``: the saved similarity index, so it travels with the store."""
+    tables.similarity_cache.create(conn, checkfirst=True)
+
+
 def apply_migrations(engine: sa.Engine) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     applied: list[str] = []

@@ -222,3 +222,16 @@ changes = sa.Table(
         "to_version_pk", "provision_pk", "change_class", name="uq_changes_version_provision"
     ),
 )
+
+similarity_cache = sa.Table(
+    "similarity_cache",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),  # "default": one index per store
+    sa.Column("format", sa.String(64), nullable=False),  # similarity.persist.FORMAT
+    sa.Column("embedder", sa.String(80), nullable=False),  # embedder name and version
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # store state it was refreshed at
+    sa.Column("items", sa.Integer, nullable=False),
+    sa.Column("meta", sa.Text, nullable=False),  # index.json (JSON, no pickle)
+    sa.Column("arrays", sa.LargeBinary, nullable=False),  # arrays.npz (allow_pickle=False)
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,229 @@
+"""Reading the provisions the similarity index covers from the store.
+
+A provision is *current* when it has a clause in the latest version of its document (latest by
+``captured_at``, then id, as export reads it); its current text is that clause's text. Its
+categories come from the analysis that stands for that clause: the clause's own analysis when
+its text was analysed, else the one ``changes.analysis_origin`` points to (a cosmetic or moved
+clause keeps the analysis of the clause it came from). Among the analyses of a text, a valid
+one that an analyst has not rejected, ``claude`` before ``offline``, newest first; an analyst's
+edit (``reviewed_analysis``) before the analyzer's output.
+
+``store_fingerprint`` summarises everything that can change those items in one cheap query, so
+a caller can tell that nothing changed without reading the clauses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from clauselens.pipeline.changes import analysis_origin
+from clauselens.similarity import Item
+from clauselens.store import tables as t
+
+ANALYZER_RANK: dict[str, int] = {"claude": 0, "offline": 1}
+EXCERPT_CHARS = 160
+
+
+@dataclass(frozen=True)
+class ProvisionRow:
+    """A current provision: its index ``item`` plus what a listing shows about it."""
+
+    item: Item
+    document_id: str
+    heading_path: tuple[str, ...]
+    clause_idx: int
+
+    @property
+    def record_id(self) -> str:
+        return self.item.key
+
+    @property
+    def excerpt(self) -> str:
+        return excerpt(self.item.text, self.heading_path[-1] if self.heading_path else "")
+
+
+_MARKUP = re.compile(r"^#{1,6}\s+|(?<=\s)#{1,6}\s+|[=\-_*]{3,}|\*\*", re.M)
+_ESCAPE = re.compile(r"\\(?=[^\w\s])")
+
+
+def excerpt(text: str, heading: str = "", limit: int = EXCERPT_CHARS) -> str:
+    """The text on one line without Markdown rules and emphasis or a leading ``heading`` (shown
+    beside it already), cut at a word near ``limit`` characters."""
+    flat = " ".join(_MARKUP.sub(" ", _ESCAPE.sub("", text)).split())
+    head = " ".join(_MARKUP.sub(" ", _ESCAPE.sub("", heading)).split())
+    if head and flat.startswith(head) and len(flat) > len(head):
+        flat = flat[len(head) :].lstrip(" :.-–")
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def latest_versions(conn: sa.Connection) -> dict[int, int]:
+    """document pk → the pk of its latest version."""
+    v = t.versions
+    latest: dict[int, int] = {}
+    for row in conn.execute(
+        sa.select(v.c.id, v.c.document_pk).order_by(
+            v.c.document_pk, v.c.captured_at.desc(), v.c.id.desc()
+        )
+    ):
+        latest.setdefault(int(row.document_pk), int(row.id))
+    return latest
+
+
+def _clause_rows(conn: sa.Connection, version_pks: Iterable[int]) -> list[Any]:
+    c, p, d = t.clauses, t.provisions, t.documents
+    query = (
+        sa.select(
+            c.c.id,
+            c.c.idx,
+            c.c.heading_path,
+            c.c.text,
+            c.c.clause_sha256,
+            p.c.provision_id,
+            d.c.entity,
+            d.c.title,
+            d.c.document_id,
+        )
+        .join(p, p.c.id == c.c.provision_pk)
+        .join(d, d.c.id == p.c.document_pk)
+        .where(c.c.version_pk.in_(list(version_pks)))
+        .order_by(d.c.entity, d.c.title, c.c.idx)
+    )
+    return list(conn.execute(query))
+
+
+def _categories_by_sha(conn: sa.Connection, shas: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """clause_sha256 → the categories of the analysis that stands for that text."""
+    a = t.analyses
+    wanted = sorted(set(shas))
+    best: dict[str, tuple[tuple[int, float], tuple[str, ...]]] = {}
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            sa.select(
+                a.c.clause_sha256,
+                a.c.analyzer,
+                a.c.analysis,
+                a.c.reviewed_analysis,
+                a.c.generated_at,
+            ).where(
+                a.c.clause_sha256.in_(wanted[start : start + 500]),
+                a.c.status == "valid",
+                a.c.review_status != "rejected",
+            )
+        )
+        for row in rows:
+            data = row.reviewed_analysis or row.analysis or {}
+            rank = (ANALYZER_RANK.get(row.analyzer, 9), -row.generated_at.timestamp())
+            held = best.get(row.clause_sha256)
+            if held is None or rank < held[0]:
+                codes = tuple(sorted({str(c) for c in data.get("categories") or []}))
+                best[row.clause_sha256] = (rank, codes)
+    return {sha: codes for sha, (_, codes) in best.items()}
+
+
+def _origin_shas(conn: sa.Connection, clause_pks: list[int]) -> dict[int, str]:
+    """clause pk → the text hash of the clause whose analysis stands for it."""
+    origins = {pk: analysis_origin(conn, pk) for pk in clause_pks}
+    c = t.clauses
+    query = sa.select(c.c.id, c.c.clause_sha256).where(c.c.id.in_(set(origins.values())))
+    shas = {int(pk): str(sha) for pk, sha in conn.execute(query).tuples()}
+    return {pk: shas[origin] for pk, origin in origins.items() if origin in shas}
+
+
+def current_rows(conn: sa.Connection) -> list[ProvisionRow]:
+    """Every current provision with its text, categories, heading path and document."""
+    rows = _clause_rows(conn, latest_versions(conn).values())
+    by_sha = _categories_by_sha(conn, (r.clause_sha256 for r in rows))
+    missing = [int(r.id) for r in rows if r.clause_sha256 not in by_sha]
+    origin_sha = _origin_shas(conn, missing) if missing else {}
+    extra = _categories_by_sha(conn, set(origin_sha.values())) if origin_sha else {}
+    out: list[ProvisionRow] = []
+    for r in rows:
+        codes = by_sha.get(r.clause_sha256)
+        if codes is None:
+            codes = extra.get(origin_sha.get(int(r.id), ""), ())
+        item = Item(r.provision_id, r.entity, r.title, r.text, codes)
+        out.append(ProvisionRow(item, r.document_id, tuple(r.heading_path or ()), int(r.idx)))
+    return out
+
+
+def provision_of_analysis(conn: sa.Connection, analysis_pk: int) -> str | None:
+    """The provision id of the clause an analysis was made for (None when it has none)."""
+    a, c, p = t.analyses, t.clauses, t.provisions
+    row = conn.execute(
+        sa.select(a.c.clause_pk, a.c.clause_sha256).where(a.c.id == analysis_pk)
+    ).first()
+    if row is None:
+        return None
+    where = c.c.id == row.clause_pk if row.clause_pk else c.c.clause_sha256 == row.clause_sha256
+    found = conn.execute(
+        sa.select(p.c.provision_id)
+        .join(c, c.c.provision_pk == p.c.id)
+        .where(where)
+        .order_by(c.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return str(found) if found is not None else None
+
+
+def store_fingerprint(conn: sa.Connection) -> str:
+    """A hash of counts and maxima that move whenever the current items can have changed."""
+    aggregates = [
+        sa.select(sa.func.count(), sa.func.max(t.documents.c.id)).select_from(t.documents),
+        sa.select(sa.func.count(), sa.func.max(t.versions.c.id)).select_from(t.versions),
+        sa.select(sa.func.count(), sa.func.max(t.provisions.c.id)).select_from(t.provisions),
+        sa.select(sa.func.count(), sa.func.max(t.clauses.c.id)).where(
+            t.clauses.c.provision_pk.is_not(None)
+        ),
+        sa.select(sa.func.count(), sa.func.max(t.analyses.c.id)).where(
+            t.analyses.c.status == "valid"
+        ),
+        # edits change categories and rejections change which analysis stands; approvals don't
+        sa.select(sa.func.count(), sa.func.max(t.review_events.c.id)).where(
+            t.review_events.c.action.in_(["edit", "reject"])
+        ),
+        sa.select(sa.func.count(), sa.func.max(t.changes.c.id)).select_from(t.changes),
+    ]
+    values: list[Any] = []
+    for q in aggregates:
+        values.extend(conn.execute(q).one())
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
+
+
+def describe_provisions(
+    conn: sa.Connection, provision_ids: Iterable[str]
+) -> dict[str, ProvisionRow]:
+    """provision id → the provision as its latest clause shows it (categories left empty)."""
+    c, p, d, v = t.clauses, t.provisions, t.documents, t.versions
+    query = (
+        sa.select(
+            p.c.provision_id,
+            c.c.idx,
+            c.c.heading_path,
+            c.c.text,
+            d.c.entity,
+            d.c.title,
+            d.c.document_id,
+        )
+        .join(c, c.c.provision_pk == p.c.id)
+        .join(v, v.c.id == c.c.version_pk)
+        .join(d, d.c.id == p.c.document_pk)
+        .where(p.c.provision_id.in_(sorted(set(provision_ids))))
+        .order_by(v.c.captured_at.desc(), v.c.id.desc())
+    )
+    out: dict[str, ProvisionRow] = {}
+    for r in conn.execute(query):
+        if r.provision_id not in out:
+            item = Item(r.provision_id, r.entity, r.title, r.text)
+            out[r.provision_id] = ProvisionRow(
+                item, r.document_id, tuple(r.heading_path or ()), int(r.idx)
+            )
+    return out
