@@ -329,3 +329,69 @@ class TestCli:
         collected = runner.invoke(main, ["--db", db_url, "batches", "collect"])
         assert collected.exit_code == 0, collected.output
         assert "succeeded" in collected.output
+
+
+# --- batches inside the main job: triage, clauses in flight, change analyses ---
+
+CHATGPT_HISTORY = FIXTURES / "ota" / "history" / "chatgpt" / "terms-of-service"
+PAIR = sorted(CHATGPT_HISTORY.glob("v*.md"))[:2]
+CHATGPT = {"entity": "ChatGPT", "title": "Terms of Service"}
+
+
+def batched(api: FakeApi) -> int:
+    """Requests sent inside batches so far."""
+    return sum(
+        len(r.body["requests"])
+        for r in api.requests
+        if r.method == "POST" and r.path.endswith("/messages/batches")
+    )
+
+
+def test_a_later_run_does_not_pay_for_clauses_in_flight(
+    store: sa.Engine, batch_settings: Settings, api: FakeApi
+) -> None:
+    waiting = run(
+        store, [DEVELOPER_TERMS], batch_settings, RunOptions(via="batches"), ingest_options=META
+    )
+    assert waiting.status == "waiting"
+    again = run(store, [DEVELOPER_TERMS], batch_settings, RunOptions(), ingest_options=META)
+    assert api.message_bodies() == []
+    assert again.counts["analysed"] == 0
+
+
+def test_triage_keeps_empty_clauses_out_of_the_batch(
+    store: sa.Engine, batch_settings: Settings, api: FakeApi
+) -> None:
+    options = RunOptions(via="batches", triage=True)
+    summary = run(store, [DEVELOPER_TERMS], batch_settings, options, ingest_options=META)
+    a = t.analyses.c
+    with store.connect() as conn:
+        triaged = set(conn.execute(sa.select(a.clause_sha256).where(a.triaged_out)).scalars())
+    sent = {
+        request["custom_id"].rsplit("-", 1)[1]
+        for r in api.requests
+        if r.method == "POST" and r.path.endswith("/messages/batches")
+        for request in r.body["requests"]
+    }
+    assert triaged
+    assert len(sent) == batched(api) == summary.counts["to_analyse"]
+    assert not {sha[:12] for sha in triaged} & sent
+
+
+def test_change_analyses_follow_the_collected_batches(
+    store: sa.Engine, batch_settings: Settings, api: FakeApi
+) -> None:
+    first = run(store, PAIR[:1], batch_settings, RunOptions(via="batches"), ingest_options=CHATGPT)
+    batches.resume_run(store, first.run_id, batch_settings, poll_interval=0.01)
+    second = run(store, PAIR[1:], batch_settings, RunOptions(via="batches"), ingest_options=CHATGPT)
+    done = batches.resume_run(store, second.run_id, batch_settings, poll_interval=0.01)
+    ch = t.changes.c
+    with store.connect() as conn:
+        modified = (
+            conn.execute(sa.select(ch.analyzer).where(ch.change_class == "modified"))
+            .scalars()
+            .all()
+        )
+    assert modified
+    assert set(modified) == {"claude"}
+    assert done.counts["change_analyses"] == len(modified)

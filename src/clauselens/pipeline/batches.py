@@ -232,7 +232,34 @@ def resume_run(
     from clauselens.pipeline._batch_collect import collect_run
 
     interval = POLL_INTERVAL if poll_interval is None else poll_interval
-    return collect_run(engine, run_id, settings, callbacks or Callbacks(), interval, timeout)
+    summary = collect_run(engine, run_id, settings, callbacks or Callbacks(), interval, timeout)
+    if summary.status not in ("succeeded", "partial"):
+        return summary
+    return _with_change_analyses(engine, summary, settings)
+
+
+def _with_change_analyses(engine: sa.Engine, summary: RunSummary, settings: Settings) -> RunSummary:
+    """Once every batch is in, analyse the modified provisions of the run's versions."""
+    from clauselens.pipeline.run import analyse_run_changes
+
+    outcome = analyse_run_changes(engine, summary.run_id, settings)
+    if not outcome.changes_analysed and not outcome.failures:
+        return summary
+    summary.usage += outcome.usage
+    summary.cost_usd += outcome.cost_usd
+    summary.failures += outcome.failures
+    summary.counts = {**summary.counts, "change_analyses": outcome.changes_analysed}
+    if outcome.failures and summary.status == "succeeded":
+        summary.status = "partial"
+    runs.update_run(
+        engine,
+        summary.run_id,
+        status=summary.status,
+        counts=summary.counts,
+        usage=summary.usage,
+        cost_usd=summary.cost_usd,
+    )
+    return summary
 
 
 def _record(row: Any) -> BatchRecord:

@@ -101,6 +101,45 @@ def _triage_hook(
     return lambda item: triaged_result(item.input, threshold)
 
 
+def _triage_before_batches(
+    engine: sa.Engine,
+    items: list[WorkItem],
+    hook: Callable[[WorkItem], AnalysisResult | None],
+    run_id: str,
+) -> list[WorkItem]:
+    """Store the offline analysis of the clauses triage keeps from Claude; return the rest."""
+    from clauselens.pipeline.persist import save_result
+
+    sent = []
+    for item in items:
+        result = hook(item)
+        if result is None:
+            sent.append(item)
+            continue
+        with engine.begin() as conn:
+            save_result(conn, result, clause_pk=item.clause_pk, run_id=run_id)
+    return sent
+
+
+def analyse_run_changes(engine: sa.Engine, run_id: str, settings: Settings) -> Outcome:
+    """Change analyses for a finished batches run's versions, through the Messages API."""
+    record = runs.get_run(engine, run_id)
+    versions = [int(v) for v in record.options.get("versions", [])]
+    analyzer = analyzers.build(record.analyzer, settings.model_copy(update={"model": record.model}))
+
+    async def go() -> ChangeAnalysisReport:
+        try:
+            return await _analyse_changes(engine, analyzer, versions, settings)
+        finally:
+            await analyzer.aclose()
+
+    changed = asyncio.run(go())
+    outcome = Outcome(changes_analysed=changed.analysed, usage=changed.usage)
+    outcome.cost_usd = changed.cost_usd
+    outcome.failures = [Failure(pk, "(change analysis)", error) for pk, error in changed.failed]
+    return outcome
+
+
 def _flagged(engine: sa.Engine, run_id: str) -> int:
     a, f = t.analyses, t.flags
     with engine.connect() as conn:
@@ -228,7 +267,10 @@ def run(
         model=key.model,
         prompt_version=key.prompt_version,
         via=options.via,
-        options={k: v for k, v in vars(options).items() if v is not None},
+        options={
+            **{k: v for k, v in vars(options).items() if v is not None},
+            "versions": report.versions,
+        },
         paths=[str(p) for p in paths],
     )
     with engine.connect() as conn:
@@ -236,6 +278,9 @@ def run(
     if options.via == "batches" and analyzer.name == "claude":
         from clauselens.pipeline.batches import submit_run
 
+        hook = _triage_hook(analyzer, options.triage, settings.triage_threshold)
+        if hook is not None:
+            work.items = _triage_before_batches(engine, work.items, hook, run_id)
         return submit_run(engine, run_id, analyzer, work, report, settings, note)
     if callbacks.on_start:
         callbacks.on_start(len(work.items))

@@ -127,11 +127,29 @@ def clause_inputs(
     return out
 
 
+def in_flight(conn: sa.Connection, key: AnalyzerKey) -> set[str]:
+    """Clause hashes sent in a Message Batch for this key that is not collected yet: a later
+    run does not pay for them again (the batch's collection stores their analyses)."""
+    b, r = t.batches.c, t.runs.c
+    rows = conn.execute(
+        sa.select(b.requests)
+        .join(t.runs, r.id == b.run_id)
+        .where(
+            b.collected_at.is_(None),
+            r.analyzer == key.analyzer,
+            r.model == key.model,
+            r.prompt_version == key.prompt_version,
+        )
+    ).scalars()
+    return {entry["clause_sha256"] for requests in rows for entry in requests.values()}
+
+
 def pending_work(
     conn: sa.Connection, version_pks: Iterable[int], key: AnalyzerKey, settings: Settings
 ) -> Work:
     """The clauses of ``version_pks`` still to analyse for ``key``, each text once."""
     done = valid_keys(conn, key.analyzer, key.model, key.prompt_version)
+    done |= in_flight(conn, key)
     work = Work()
     by_hash: dict[str, WorkItem] = {}
     for version_pk in sorted(set(version_pks)):
