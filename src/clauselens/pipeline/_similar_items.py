@@ -134,7 +134,7 @@ def _origin_shas(conn: sa.Connection, clause_pks: list[int]) -> dict[int, str]:
     origins = {pk: analysis_origin(conn, pk) for pk in clause_pks}
     c = t.clauses
     query = sa.select(c.c.id, c.c.clause_sha256).where(c.c.id.in_(set(origins.values())))
-    shas = {int(pk): str(sha) for pk, sha in conn.execute(query).tuples()}
+    shas = {int(pk): str(sha) for pk, sha in conn.execute(query)}
     return {pk: shas[origin] for pk, origin in origins.items() if origin in shas}
 
 

@@ -4,6 +4,10 @@
 the static files (CSS and JS shipped in the package: no external asset, works offline) and the
 security layers of ``csrf.py``. ``ServeConfig`` says who reviews and, when the server is reachable
 from other machines, the access token that must be presented before anything else.
+
+The similarity index behind the item page's "On other platforms" panel is held in memory
+(``pipeline.similar.IndexHolder``): loaded from the store on first use, refreshed when the
+store's fingerprint changes.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from clauselens.pipeline.similar import IndexHolder
 from clauselens.web.csrf import (
     CSRFCookieMiddleware,
     SecurityHeadersMiddleware,
@@ -99,4 +104,5 @@ def create_app(engine: sa.Engine, config: ServeConfig) -> Starlette:
     app.state.engine = engine
     app.state.config = config
     app.state.templates = templates()
+    app.state.similarity = IndexHolder(engine)
     return app

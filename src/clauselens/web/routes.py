@@ -2,7 +2,8 @@
 
 Every handler reads the store through ``pipeline.review`` and renders a template; every POST
 goes through ``csrf.checked_form`` first. After an action the analyst lands on the next pending
-item of the same filtered queue, so the queue can be cleared with the keyboard alone.
+item of the same filtered queue, so the queue can be cleared with the keyboard alone. The item
+page's "On other platforms" panel comes from ``pipeline.similar`` with the app's in-memory index.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from clauselens.errors import NotFoundError, ReviewError
+from clauselens.errors import ClauselensError, NotFoundError, ReviewError
 from clauselens.pipeline import review
 from clauselens.pipeline.flag import load_flag_rules
 from clauselens.pipeline.review import REVIEW_STATUSES, QueueFilter
+from clauselens.pipeline.similar import SimilarReport, similar_for_analysis
 from clauselens.web import forms
 from clauselens.web.csrf import (
     AUTH_COOKIE,
@@ -118,6 +120,23 @@ def _neighbours(request: Request, pk: int, filters: QueueFilter) -> tuple[int | 
     return (pks[at - 1] if at > 0 else None), (pks[at + 1] if at + 1 < len(pks) else None)
 
 
+NOT_CURRENT = (
+    "This clause is not in the latest version of its document, so it is not compared with "
+    "other platforms."
+)
+
+
+def _similar(request: Request, pk: int) -> tuple[SimilarReport | None, str]:
+    """The "On other platforms" panel: the report, or why there is none."""
+    engine = request.app.state.engine
+    try:
+        index = request.app.state.similarity.get()
+        report = similar_for_analysis(engine, index, pk)
+    except ClauselensError as exc:
+        return None, f"Not available: {exc}"
+    return report, "" if report is not None else NOT_CURRENT
+
+
 def _item_response(
     request: Request,
     pk: int,
@@ -139,6 +158,7 @@ def _item_response(
     if form is not None:
         values.update({k: v for k, v in form.items() if isinstance(v, str) and k in values})
     quotes = list(analysis.get("evidence_quotes") or [])
+    similar, similar_note = _similar(request, pk)
     return _render(
         request,
         "item.html",
@@ -159,6 +179,8 @@ def _item_response(
             "open_panel": open_panel,
             "reject_note": (form.get("note") if form is not None else "") or "",
             "done": _done(request),
+            "similar": similar,
+            "similar_note": similar_note,
         },
         status,
     )
