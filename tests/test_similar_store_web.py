@@ -99,4 +99,26 @@ class TestSimilarPanel:
         seeded = seed_queue(engine)
         page = client_for(engine).get(f"/item/{seeded['plain']}")
         assert page.status_code == 200
-        assert "is not in the latest version of its document" in page.text
+        assert "not the one that stands for a provision of the latest version" in page.text
+
+    def test_superseded_analysis_is_not_compared(self, store: sa.Engine) -> None:
+        """The analysis of a clause modified since gets the note; a cosmetic change keeps it."""
+        ch, a, c = t.changes, t.analyses, t.clauses
+        with store.connect() as conn:
+            latest_to = {
+                cls: conn.execute(
+                    sa.select(a.c.id)
+                    .join(c, c.c.id == ch.c.old_clause_pk)
+                    .join(a, a.c.clause_sha256 == c.c.clause_sha256)
+                    .where(ch.c.change_class == cls)
+                    .order_by(ch.c.to_version_pk.desc(), ch.c.id)
+                )
+                .scalars()
+                .first()
+                for cls in ("modified", "cosmetic")
+            }
+        client = client_for(store)
+        modified = client.get(f"/item/{latest_to['modified']}").text
+        assert "not the one that stands for a provision" in modified
+        cosmetic = client.get(f"/item/{latest_to['cosmetic']}").text
+        assert "other platforms</strong>" in cosmetic

@@ -34,7 +34,7 @@ def command(entity: str | None, as_json: bool) -> None:
         return
     console = Console(highlight=False)
     if not found:
-        console.print("No unique provision: every one has a similar provision on another platform.")
+        console.print("No unique provision found.")
         return
     if found[0].platforms_total == 0:
         warn("only one platform is indexed, so every provision is trivially unique")

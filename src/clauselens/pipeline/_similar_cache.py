@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from clauselens.similarity import SimilarityIndex, load_index, save_index
 from clauselens.similarity.persist import FORMAT
@@ -79,7 +80,11 @@ def save_cached(conn: sa.Connection, index: SimilarityIndex, fingerprint: str) -
     table = t.similarity_cache
     updated = conn.execute(table.update().where(table.c.name == CACHE_NAME).values(**values))
     if updated.rowcount == 0:
-        conn.execute(table.insert().values(name=CACHE_NAME, **values))
+        try:
+            with conn.begin_nested():
+                conn.execute(table.insert().values(name=CACHE_NAME, **values))
+        except IntegrityError:  # another process saved its first index meanwhile: replace it
+            conn.execute(table.update().where(table.c.name == CACHE_NAME).values(**values))
 
 
 def touch_fingerprint(conn: sa.Connection, fingerprint: str) -> None:

@@ -156,8 +156,12 @@ def current_rows(conn: sa.Connection) -> list[ProvisionRow]:
 
 
 def provision_of_analysis(conn: sa.Connection, analysis_pk: int) -> str | None:
-    """The provision id of the clause an analysis was made for (None when it has none)."""
-    a, c, p = t.analyses, t.clauses, t.provisions
+    """The current provision an analysis stands for, or None.
+
+    None when the analysis's clause has no provision, the provision is not in the latest
+    version of its document, or its current clause has another analysis (it was modified since).
+    """
+    a, c, p, v = t.analyses, t.clauses, t.provisions, t.versions
     row = conn.execute(
         sa.select(a.c.clause_pk, a.c.clause_sha256).where(a.c.id == analysis_pk)
     ).first()
@@ -165,13 +169,33 @@ def provision_of_analysis(conn: sa.Connection, analysis_pk: int) -> str | None:
         return None
     where = c.c.id == row.clause_pk if row.clause_pk else c.c.clause_sha256 == row.clause_sha256
     found = conn.execute(
-        sa.select(p.c.provision_id)
+        sa.select(p.c.id, p.c.provision_id, p.c.document_pk)
         .join(c, c.c.provision_pk == p.c.id)
         .where(where)
         .order_by(c.c.id.desc())
         .limit(1)
-    ).scalar_one_or_none()
-    return str(found) if found is not None else None
+    ).first()
+    if found is None:
+        return None
+    latest = conn.execute(
+        sa.select(v.c.id)
+        .where(v.c.document_pk == found.document_pk)
+        .order_by(v.c.captured_at.desc(), v.c.id.desc())
+        .limit(1)
+    ).scalar_one()
+    current = conn.execute(
+        sa.select(c.c.id, c.c.clause_sha256).where(
+            c.c.version_pk == latest, c.c.provision_pk == found.id
+        )
+    ).first()
+    if current is None:
+        return None
+    if current.clause_sha256 != row.clause_sha256:
+        origin = analysis_origin(conn, int(current.id))
+        sha = conn.execute(sa.select(c.c.clause_sha256).where(c.c.id == origin)).scalar()
+        if sha != row.clause_sha256:
+            return None
+    return str(found.provision_id)
 
 
 def store_fingerprint(conn: sa.Connection) -> str:

@@ -121,8 +121,9 @@ def _neighbours(request: Request, pk: int, filters: QueueFilter) -> tuple[int | 
 
 
 NOT_CURRENT = (
-    "This clause is not in the latest version of its document, so it is not compared with "
-    "other platforms."
+    "This analysis is not the one that stands for a provision of the latest version of its "
+    "document (the clause was removed or modified since), so it is not compared with other "
+    "platforms."
 )
 
 
