@@ -26,6 +26,7 @@ from clauselens.pipeline.similar import (
     CrossPlatform,
     cross_platform,
     cross_platform_all,
+    cross_platform_lookup,
     current_items,
     load_or_build,
     refresh_index,
@@ -274,6 +275,17 @@ class TestCrossPlatform:
         assert cross_platform(load_or_build(store), key) == every[key]
         again = CrossPlatform.model_validate_json(every[key].model_dump_json())
         assert again == every[key]
+
+    def test_export_lookup_gives_export_records_their_field(self, store: sa.Engine) -> None:
+        """cross_platform_lookup maps every current record id to the export schema's model."""
+        every = cross_platform_all(store)
+        lookup = cross_platform_lookup(store)
+        for key, cp in every.items():
+            got = lookup(key)
+            assert got is not None
+            assert got.similar_platforms == cp.similar_platforms
+            assert [s.record_id for s in got.similar] == [s.record_id for s in cp.similar]
+        assert lookup("CL-P-missing") is None
 
     def test_unknown_record_id_is_not_found(self, store: sa.Engine) -> None:
         """An id that is no current provision raises NotFoundError (a usage error)."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ from clauselens.pipeline._similar_items import (
     provision_of_analysis,
     store_fingerprint,
 )
+from clauselens.schemas import export as export_schema
 from clauselens.similarity import DEFAULT_THRESHOLD, Item, SimilarityIndex
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "UniqueProvision",
     "cross_platform",
     "cross_platform_all",
+    "cross_platform_lookup",
     "current_items",
     "load_or_build",
     "refresh_index",
@@ -285,6 +288,25 @@ def cross_platform_all(
     """provision id → its comparison, for every current provision (one refresh, then queries)."""
     scorer = _Scorer(load_or_build(engine), threshold)
     return {key: scorer.compare(key, top_k) for key in scorer.rows}
+
+
+def cross_platform_lookup(
+    engine: sa.Engine, top_k: int = 5, threshold: float = DEFAULT_THRESHOLD
+) -> Callable[[str], export_schema.CrossPlatform | None]:
+    """For ``export.write_export(cross_platform=...)``: record id → the export record's
+    ``cross_platform`` (None for a provision that is not current).
+
+    Computed for every current provision at once; fields the export schema does not (yet) carry
+    are left out, so the lookup keeps working while that schema catches up.
+    """
+    fields = set(export_schema.CrossPlatform.model_fields)
+    every = {
+        key: export_schema.CrossPlatform.model_validate(
+            {k: v for k, v in cp.model_dump().items() if k in fields}
+        )
+        for key, cp in cross_platform_all(engine, top_k, threshold).items()
+    }
+    return every.get
 
 
 def _detail(row: ProvisionRow) -> ProvisionDetail:
