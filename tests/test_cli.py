@@ -1,0 +1,31 @@
+"""The command group: every listed command loads, has its name, and answers --help."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from clauselens.cli import COMMANDS, main
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_listed_command_loads_under_its_name_and_has_help(name: str) -> None:
+    command = main.get_command(None, name)  # type: ignore[arg-type]
+    assert command is not None
+    assert command.name == name
+    result = CliRunner().invoke(main, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_group_help_lists_every_command_without_importing_them() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name, line in COMMANDS.items():
+        assert name in result.output
+        assert line.split()[0] in result.output
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["no-such-command"])
+    assert result.exit_code == 2
