@@ -305,7 +305,20 @@ class TestCitationAndFaq:
         assert "Federal Trade Commission (US)" in answers["Which agencies are involved?"]
         assert answers["Did it change recently?"].startswith("No change")
         assert record.recent_changes == []
-        assert record.cross_platform is None
+
+    def test_cross_platform_is_filled_unless_turned_off(self, store: Any) -> None:
+        """By default each record says how many other platforms have a similar provision."""
+        filled = list(iter_records(store["engine"]))
+        assert filled
+        for record in filled:
+            cross = record.cross_platform
+            assert cross is not None
+            assert cross.platforms_total >= 1
+            assert cross.similar_platforms == len({m.entity for m in cross.similar})
+            assert all(m.entity != record.entity for m in cross.similar)
+        assert all(
+            r.cross_platform is None for r in iter_records(store["engine"], cross_platform=False)
+        )
 
     def test_recent_changes_come_from_the_changes_table(self, store: Any) -> None:
         """A change row for the provision appears in recent_changes and in the FAQ."""

@@ -113,7 +113,7 @@ class TestTables:
 
     def test_parquet_round_trips_through_pandas(self, store: Any, tmp_path: Path) -> None:
         """Parquet read back equals to_dataframe, datetimes and all."""
-        pytest.importorskip("pyarrow")
+
         export_bytes(store["url"], tmp_path, "parquet", "out.parquet", "--status", "all")
         back = pd.read_parquet(tmp_path / "out.parquet")
         df = to_dataframe(store["url"], status="all")
@@ -125,7 +125,8 @@ class TestTables:
         assert {"analysis_severity", "review_status", "provenance_source_url"} <= set(df.columns)
         assert "analysis_institutional_analysis_governance_exposure_level" in df.columns
         assert str(df["provenance_generated_at"].dtype).startswith("datetime64")
-        assert df["cross_platform_similar_platforms"].isna().all()
+        assert df["cross_platform_similar_platforms"].notna().all()
+        assert df["cross_platform_method"].str.startswith("tfidf").all()
 
     def test_empty_dataframe_has_every_column(self, store: Any) -> None:
         """No records still gives the full column set."""

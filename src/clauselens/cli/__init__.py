@@ -1,8 +1,9 @@
 """The ``clauselens`` command: a thin layer over the library.
 
-Each command lives in a module of this package named for what it does; the group lists them from
-``COMMANDS`` and imports a module only when its command runs, so the CLI starts fast. A command parses arguments, calls one library function and formats
-the result; library errors become messages and exit codes in ``_common.handles_errors``.
+Each command lives in a module of this package named for what it does; the group lists them
+from ``COMMANDS`` and imports a module only when its command runs, so the CLI starts fast. A
+command parses arguments, calls one library function and formats the result; library errors
+become messages and exit codes in ``_common.handles_errors``.
 """
 
 from __future__ import annotations

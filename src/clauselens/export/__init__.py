@@ -56,12 +56,15 @@ __all__ = [
 def to_dataframe(
     engine_or_url: sa.Engine | str,
     filters: ExportFilters | None = None,
+    *,
+    cross_platform: CrossPlatformLookup | bool = True,
     **filter_values: Any,
 ) -> pd.DataFrame:
     """One row per record, nested fields flattened (``analysis_severity``, ``review_status``),
     lists as JSON arrays, datetimes as UTC timestamps. Every column is present even when empty.
     """
-    return frame(flatten(r) for r in iter_records(engine_or_url, filters, **filter_values))
+    records = iter_records(engine_or_url, filters, cross_platform=cross_platform, **filter_values)
+    return frame(flatten(r) for r in records)
 
 
 def write_export(
@@ -71,7 +74,7 @@ def write_export(
     filters: ExportFilters | None = None,
     *,
     generated_at: datetime | str | None = None,
-    cross_platform: CrossPlatformLookup | None = None,
+    cross_platform: CrossPlatformLookup | bool = True,
     **filter_values: Any,
 ) -> ExportStats:
     """Write the selected records as ``fmt`` to ``dest``; what was written and left out.

@@ -86,19 +86,31 @@ def _records_of(
         yield record
 
 
+def _lookup(engine: sa.Engine, wanted: CrossPlatformLookup | bool) -> CrossPlatformLookup | None:
+    if wanted is False:
+        return None
+    if wanted is True:
+        from clauselens.pipeline.similar import cross_platform_lookup
+
+        return cross_platform_lookup(engine)
+    return wanted
+
+
 def iter_records(
     engine_or_url: sa.Engine | str,
     filters: ExportFilters | None = None,
     *,
     stats: ExportStats | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    cross_platform: CrossPlatformLookup | None = None,
+    cross_platform: CrossPlatformLookup | bool = True,
     **filter_values: Any,
 ) -> Iterator[ExportRecord]:
     """Yield the export record of every selected provision without loading them all.
 
     Filters come as an ``ExportFilters`` or as keywords (``entity``, ``document``, ``status``,
     ``severity``, ``since``, ``analyzer``). Pass ``stats`` to learn what was left out and why.
+    ``cross_platform``: True (default) fills each record's ``cross_platform`` from the
+    similarity index (refreshed first); False leaves it null; or a lookup of your own.
     """
     if filters is None:
         filters = ExportFilters.of(**filter_values)
@@ -106,11 +118,12 @@ def iter_records(
         raise TypeError("give filters either as ExportFilters or as keywords, not both")
     stats = stats if stats is not None else ExportStats()
     engine = as_engine(engine_or_url)
+    lookup = _lookup(engine, cross_platform)
     try:
         with engine.connect() as conn, conn.begin():
             for head in document_heads(conn, filters):
                 for chunk in chunks(conn, head, filters, chunk_size):
-                    yield from _records_of(head, chunk, filters, stats, cross_platform)
+                    yield from _records_of(head, chunk, filters, stats, lookup)
     finally:
         if engine is not engine_or_url:  # opened here from a URL
             engine.dispose()

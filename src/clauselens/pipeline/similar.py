@@ -43,7 +43,7 @@ from clauselens.pipeline._similar_items import (
     provision_of_analysis,
     store_fingerprint,
 )
-from clauselens.schemas import export as export_schema
+from clauselens.schemas.export import CrossPlatform, SimilarProvision
 from clauselens.similarity import DEFAULT_THRESHOLD, Item, SimilarityIndex
 
 __all__ = [
@@ -69,25 +69,6 @@ __all__ = [
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SimilarProvision(_Model):
-    """A provision of another platform that scores at or above the threshold."""
-
-    record_id: str
-    entity: str
-    document: str
-    score: float
-
-
-class CrossPlatform(_Model):
-    """One provision compared with the other platforms (see the module docstring)."""
-
-    similar_platforms: int
-    platforms_total: int
-    threshold: float
-    method: str
-    similar: list[SimilarProvision]
 
 
 class ProvisionDetail(_Model):
@@ -292,21 +273,10 @@ def cross_platform_all(
 
 def cross_platform_lookup(
     engine: sa.Engine, top_k: int = 5, threshold: float = DEFAULT_THRESHOLD
-) -> Callable[[str], export_schema.CrossPlatform | None]:
-    """For ``export.write_export(cross_platform=...)``: record id → the export record's
-    ``cross_platform`` (None for a provision that is not current).
-
-    Computed for every current provision at once; fields the export schema does not (yet) carry
-    are left out, so the lookup keeps working while that schema catches up.
-    """
-    fields = set(export_schema.CrossPlatform.model_fields)
-    every = {
-        key: export_schema.CrossPlatform.model_validate(
-            {k: v for k, v in cp.model_dump().items() if k in fields}
-        )
-        for key, cp in cross_platform_all(engine, top_k, threshold).items()
-    }
-    return every.get
+) -> Callable[[str], CrossPlatform | None]:
+    """For ``export``: record id → the record's ``cross_platform`` (None for a provision that
+    is not current). Computed for every current provision at once."""
+    return cross_platform_all(engine, top_k, threshold).get
 
 
 def _detail(row: ProvisionRow) -> ProvisionDetail:

@@ -87,9 +87,15 @@ class SimilarProvision(_Strict):
 class CrossPlatform(_Strict):
     """How many other platforms have a similar provision (filled by the similarity stage)."""
 
-    similar_platforms: int
-    platforms_total: int
-    similar: list[SimilarProvision]
+    similar_platforms: int = Field(
+        description="Other platforms with a provision scoring at least `threshold`."
+    )
+    platforms_total: int = Field(description="Other platforms in the index.")
+    threshold: float = Field(description="The similarity score that counts as similar.")
+    method: str = Field(description="The similarity method and its version.")
+    similar: list[SimilarProvision] = Field(
+        description="The closest provisions of other platforms at or above the threshold."
+    )
 
 
 class FaqEntry(_Strict):
