@@ -312,10 +312,47 @@ def load_flag_rules(path: Path | None = None) -> FlagRules:
 # --- store ----------------------------------------------------------------------------------
 
 
-def _subject(conn: sa.Connection, analysis_pk: int) -> FlagSubject:
-    a, c, v = t.analyses.c, t.clauses.c, t.versions.c
-    row = conn.execute(sa.select(t.analyses).where(a.id == analysis_pk)).one()
-    clause_where = c.id == row.clause_pk if row.clause_pk else c.clause_sha256 == row.clause_sha256
+_ROW_COLUMNS = (
+    "id",
+    "status",
+    "analyzer",
+    "model",
+    "error",
+    "analysis",
+    "provenance",
+    "input_truncated",
+    "triaged_out",
+    "triage_reason",
+    "clause_pk",
+    "clause_sha256",
+)
+
+
+def _row(conn: sa.Connection, analysis_pk: int) -> dict[str, Any]:
+    a = t.analyses.c
+    row = conn.execute(
+        sa.select(*(a[name] for name in _ROW_COLUMNS)).where(a.id == analysis_pk)
+    ).one()
+    return dict(row._mapping)
+
+
+def _partners(conn: sa.Connection, row: dict[str, Any]) -> list[Any]:
+    """The other analyzers' analyses of the same clause text (id, analyzer, status, analysis)."""
+    a = t.analyses.c
+    return list(
+        conn.execute(
+            sa.select(a.id, a.analyzer, a.status, a.analysis).where(
+                a.clause_sha256 == row["clause_sha256"], a.analyzer != row["analyzer"]
+            )
+        )
+    )
+
+
+def _subject(conn: sa.Connection, row: dict[str, Any], partners: list[Any]) -> FlagSubject:
+    c, v = t.clauses.c, t.versions.c
+    clause_where = (
+        c.id == row["clause_pk"] if row["clause_pk"] else c.clause_sha256 == row["clause_sha256"]
+    )
     clause = conn.execute(
         sa.select(c.truncation_reason, v.looks_cut_off, v.cut_off_reason)
         .join(t.versions, v.id == c.version_pk)
@@ -326,32 +363,28 @@ def _subject(conn: sa.Connection, analysis_pk: int) -> FlagSubject:
     cut_off = None
     if clause is not None and clause.looks_cut_off:
         cut_off = clause.cut_off_reason or "no reason recorded"
-    partners = conn.execute(
-        sa.select(a.analyzer, a.analysis).where(
-            a.clause_sha256 == row.clause_sha256,
-            a.analyzer != row.analyzer,
-            a.status == "valid",
-        )
-    ).all()
     return FlagSubject(
-        analysis_pk=row.id,
-        status=row.status,
-        analyzer=row.analyzer,
-        model=row.model,
-        error=row.error,
-        analysis=row.analysis,
-        provenance=row.provenance or {},
-        input_truncated=bool(row.input_truncated),
+        analysis_pk=row["id"],
+        status=row["status"],
+        analyzer=row["analyzer"],
+        model=row["model"],
+        error=row["error"],
+        analysis=row["analysis"],
+        provenance=row["provenance"] or {},
+        input_truncated=bool(row["input_truncated"]),
         truncation_reason=clause.truncation_reason if clause is not None else None,
-        triaged_out=bool(row.triaged_out),
-        triage_reason=row.triage_reason,
+        triaged_out=bool(row["triaged_out"]),
+        triage_reason=row["triage_reason"],
         cut_off_reason=cut_off,
-        partners=[(p.analyzer, p.analysis) for p in partners if p.analysis],
+        partners=[(p.analyzer, p.analysis) for p in partners if p.status == "valid" and p.analysis],
     )
 
 
-def _store_flags(conn: sa.Connection, analysis_pk: int, flags: list[Flag]) -> None:
-    conn.execute(t.flags.delete().where(t.flags.c.analysis_pk == analysis_pk))
+def _store_flags(
+    conn: sa.Connection, analysis_pk: int, flags: list[Flag], *, replace: bool = True
+) -> None:
+    if replace:
+        conn.execute(t.flags.delete().where(t.flags.c.analysis_pk == analysis_pk))
     if flags:
         conn.execute(
             t.flags.insert(),
@@ -368,23 +401,28 @@ def _store_flags(conn: sa.Connection, analysis_pk: int, flags: list[Flag]) -> No
 
 
 def flag_analysis(
-    conn: sa.Connection, analysis_pk: int, rules: FlagRules | None = None
+    conn: sa.Connection,
+    analysis_pk: int,
+    rules: FlagRules | None = None,
+    *,
+    row: dict[str, Any] | None = None,
+    fresh: bool = False,
 ) -> list[Flag]:
-    """(Re)compute and store the flags of one analysis, and of its other-analyzer counterparts."""
+    """(Re)compute and store the flags of one analysis, and of its other-analyzer counterparts.
+
+    ``row``: the analysis's column values when the caller has them (saves reading it back);
+    ``fresh``: the analysis was just inserted, so it has no flags to replace yet.
+    """
     rules = rules or load_flag_rules()
-    subject = _subject(conn, analysis_pk)
-    flags = rules.evaluate(subject)
-    _store_flags(conn, analysis_pk, flags)
-    a = t.analyses.c
-    counterparts = conn.execute(
-        sa.select(a.id).where(
-            a.clause_sha256
-            == sa.select(a.clause_sha256).where(a.id == analysis_pk).scalar_subquery(),
-            a.analyzer != subject.analyzer,
+    row = {**row, "id": analysis_pk} if row is not None else _row(conn, analysis_pk)
+    partners = _partners(conn, row)
+    flags = rules.evaluate(_subject(conn, row, partners))
+    _store_flags(conn, analysis_pk, flags, replace=not fresh)
+    for partner in partners:
+        other = _row(conn, int(partner.id))
+        _store_flags(
+            conn, other["id"], rules.evaluate(_subject(conn, other, _partners(conn, other)))
         )
-    ).scalars()
-    for other_pk in list(counterparts):
-        _store_flags(conn, other_pk, rules.evaluate(_subject(conn, other_pk)))
     return flags
 
 
@@ -403,7 +441,8 @@ def recompute_flags(engine: sa.Engine, rules: FlagRules | None = None) -> Recomp
     with engine.begin() as conn:
         pks = list(conn.execute(sa.select(t.analyses.c.id).order_by(t.analyses.c.id)).scalars())
         for pk in pks:
-            flags = rules.evaluate(_subject(conn, pk))
+            row = _row(conn, pk)
+            flags = rules.evaluate(_subject(conn, row, _partners(conn, row)))
             _store_flags(conn, pk, flags)
             counts.update(f.code for f in flags)
     return RecomputeReport(len(pks), dict(sorted(counts.items())))

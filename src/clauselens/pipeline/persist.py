@@ -107,7 +107,7 @@ def save_result(
                 sa.select(a.c.id, a.c.status, a.c.provenance).where(key.where())
             ).one()
         else:
-            flag_analysis(conn, pk)
+            flag_analysis(conn, pk, row=values, fresh=True)
             return pk
     if existing.status == "valid":
         return int(existing.id)
