@@ -31,12 +31,7 @@ def command(
     analyzer: str,
     model: str | None,
     as_json: bool,
-    entity: str | None,
-    title: str | None,
-    terms_type: str | None,
-    captured_at: str | None,
-    source_url: str | None,
-    archive_url: str | None,
+    **metadata: str | None,
 ) -> None:
     """Analyse the clauses of one document and store the results.
 
@@ -47,14 +42,7 @@ def command(
     note = resolve(analyzer)[1]
     if not as_json:
         click.echo(note, err=True)
-    ingest_options = {
-        "entity": entity,
-        "title": title,
-        "terms_type": terms_type,
-        "captured_at": captured_at,
-        "source_url": source_url,
-        "archive_url": archive_url,
-    }
+    ingest_options = dict(metadata)
     with RunProgress() as progress:
         result = analyze_document(
             st.engine,

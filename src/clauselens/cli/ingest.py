@@ -46,27 +46,15 @@ def print_report(report: IngestReport) -> None:
 @handles_errors
 def command(
     paths: tuple[Path, ...],
-    entity: str | None,
-    title: str | None,
-    terms_type: str | None,
-    captured_at: str | None,
-    source_url: str | None,
-    archive_url: str | None,
     as_json: bool,
+    **metadata: str | None,
 ) -> None:
     """Ingest captures: files (Markdown, text, HTML, PDF), folders and manifests (JSONL/CSV).
 
     Exit status 1 when any capture failed (the others are stored).
     """
     st = state()
-    options = {
-        "entity": entity,
-        "title": title,
-        "terms_type": terms_type,
-        "captured_at": captured_at,
-        "source_url": source_url,
-        "archive_url": archive_url,
-    }
+    options = dict(metadata)
     report = ingest(st.engine, list(paths), st.settings, options)
     if as_json:
         echo_json([o.__dict__ for o in report.outcomes])

@@ -144,12 +144,7 @@ def command(
     via: str,
     triage: bool,
     resume: str | None,
-    entity: str | None,
-    title: str | None,
-    terms_type: str | None,
-    captured_at: str | None,
-    source_url: str | None,
-    archive_url: str | None,
+    **metadata: str | None,
 ) -> None:
     """Run the main job over captures: files, folders and manifests.
 
@@ -183,14 +178,7 @@ def command(
         via="batches" if via == "batches" else "messages",
         triage=triage,
     )
-    ingest_options = {
-        "entity": entity,
-        "title": title,
-        "terms_type": terms_type,
-        "captured_at": captured_at,
-        "source_url": source_url,
-        "archive_url": archive_url,
-    }
+    ingest_options = dict(metadata)
     click.echo(resolve(analyzer)[1], err=True)
     with RunProgress() as progress:
         summary = run(

@@ -10,12 +10,12 @@ twice in one run is sent once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
 
-from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt
+from clauselens.analyzers.base import ClauseInput, DocumentContext, clause_input
 from clauselens.config import Settings
 from clauselens.pipeline.changes import clauses_needing_analysis
 from clauselens.pipeline.persist import valid_keys
@@ -106,25 +106,12 @@ def clause_inputs(
     rows = _clause_rows(conn, version_pk)
     clauses = [_as_clause(r) for r in rows]
     context = document_context(conn, version_pk, clauses)
-    out = []
-    for row, clause in zip(rows, clauses, strict=True):
-        prompt_text, reason = cut_for_prompt(clause.text, settings.segment.prompt_max_chars)
-        out.append(
-            (
-                int(row._mapping["id"]),
-                ClauseInput(
-                    clause_sha256=clause.clause_sha256,
-                    heading_path=tuple(clause.heading_path),
-                    text=clause.text,
-                    prompt_text=prompt_text,
-                    truncated=reason is not None,
-                    truncation_reason=reason,
-                    document=context,
-                    clause_pk=int(row._mapping["id"]),
-                ),
-            )
-        )
-    return out
+    max_chars = settings.segment.prompt_max_chars
+    return [
+        (int(row._mapping["id"]), replace(clause_input(clause, context, max_chars), clause_pk=pk))
+        for row, clause in zip(rows, clauses, strict=True)
+        for pk in (int(row._mapping["id"]),)
+    ]
 
 
 def in_flight(conn: sa.Connection, key: AnalyzerKey) -> set[str]:
