@@ -167,6 +167,15 @@ class TestHighRiskUseCaseRequirements:
         assert "Federal Trade Commission" in names
         assert analysis.title == "High-Risk Use Case Requirements"
 
+    def test_body_sentences_come_before_the_heading_line_as_evidence(self) -> None:
+        """The heading names the section; the sentences under it are the evidence."""
+        text = high_risk_section()
+        assert text.startswith("**High-Risk Use Case Requirements**")
+        quotes = analyze_clause(text, ("Usage Policy",)).evidence_quotes
+        assert quotes
+        assert not quotes[0].startswith("**High-Risk Use Case Requirements**")
+        assert any("qualified professional" in q for q in quotes)
+
     def test_engagement_comes_from_knowledge_base_triggers(self) -> None:
         """The health and consumer engagements are explained by KB term triggers in the text."""
         kb = load_knowledge_base()

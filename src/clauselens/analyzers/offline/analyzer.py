@@ -27,7 +27,7 @@ from clauselens.pipeline.validate import InvalidAnalysis, validate_analysis
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 
 PROMPT_ID = "offline"
-RULES_CODE_VERSION = "1"
+RULES_CODE_VERSION = "2"  # 2: body sentences before heading lines as evidence
 
 
 @cache

@@ -55,10 +55,20 @@ def _shorten(sentence: str, limit: int) -> str:
     return sentence[: cut if cut > limit // 2 else limit].rstrip()
 
 
+_HEADING_LINE = re.compile(r"^\s*(#{1,6}\s|(\*\*|__)[^*_]+(\*\*|__)\s*$)|\n\s*[-=]{3,}\s*$")
+
+
+def _is_heading(sentence: str) -> bool:
+    """A heading line says what the section is about, not what it provides: weak evidence."""
+    return bool(_HEADING_LINE.search(sentence))
+
+
 def evidence_quotes(detection: Detection, clause_text: str) -> list[str]:
-    """The sentences behind findings and KB triggers: verbatim, deduplicated, checked."""
+    """The sentences behind findings and KB triggers: verbatim, deduplicated, checked; body
+    sentences before heading lines."""
     ordered = [f.sentence for f in detection.findings]
     ordered += [s for e in detection.engagements for s in e.sentences]
+    ordered.sort(key=_is_heading)
     quotes: list[str] = []
     for sentence in dict.fromkeys(ordered):
         quote = _shorten(sentence, MAX_QUOTE_CHARS)
