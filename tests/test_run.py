@@ -20,6 +20,7 @@ from clauselens.config import Settings
 from clauselens.pipeline.changes import analysis_origin
 from clauselens.pipeline.run import RunOptions, run
 from clauselens.pipeline.runs import list_runs
+from clauselens.pipeline.segment import heading_only
 from clauselens.pipeline.validate import validate_analysis
 from clauselens.store import open_store
 from clauselens.store import tables as t
@@ -38,6 +39,7 @@ def analyses(engine: sa.Engine) -> list[sa.Row[tuple[str, str, str]]]:
 
 
 def clause_texts(engine: sa.Engine) -> dict[str, tuple[str, bool]]:
+    """Every clause that has something to analyse (not only heading lines), by hash."""
     c = t.clauses.c
     with engine.connect() as conn:
         return {
@@ -45,6 +47,7 @@ def clause_texts(engine: sa.Engine) -> dict[str, tuple[str, bool]]:
             for sha, text, truncated in conn.execute(
                 sa.select(c.clause_sha256, c.text, c.truncated)
             )
+            if not heading_only(text)
         }
 
 
@@ -55,7 +58,9 @@ def covered_by_an_analysis(engine: sa.Engine) -> set[str]:
     with engine.connect() as conn:
         analysed = set(conn.execute(sa.select(a.clause_sha256)).scalars())
         covered = set()
-        for pk, sha in conn.execute(sa.select(c.id, c.clause_sha256)).all():
+        for pk, sha, text in conn.execute(sa.select(c.id, c.clause_sha256, c.text)).all():
+            if heading_only(text):
+                continue
             origin = analysis_origin(conn, pk)
             origin_sha = conn.execute(sa.select(c.clause_sha256).where(c.id == origin)).scalar()
             if origin_sha in analysed:
@@ -80,6 +85,22 @@ class TestOfflineMainJob:
             text, truncated = texts[sha]
             analysis = validate_analysis(data, text, truncated)
             assert analysis.confidence == "low"
+
+    def test_heading_only_clauses_are_not_analysed(
+        self, engine: sa.Engine, settings: Settings
+    ) -> None:
+        summary = run(engine, [FIXTURES / "ota"], settings, RunOptions(analyzer="offline"))
+        c, a = t.clauses.c, t.analyses.c
+        with engine.connect() as conn:
+            headings = {
+                sha
+                for sha, text in conn.execute(sa.select(c.clause_sha256, c.text))
+                if heading_only(text)
+            }
+            analysed = set(conn.execute(sa.select(a.clause_sha256)).scalars())
+        assert headings
+        assert not headings & analysed
+        assert summary.counts["headings"] > 0
 
     def test_runs_lists_the_run_with_its_counts(self, db_url: str) -> None:
         runner = CliRunner()

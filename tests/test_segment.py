@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from clauselens.config import SegmentSettings
-from clauselens.pipeline.segment import SEGMENTER_VERSION, outline, segment
+from clauselens.pipeline.segment import SEGMENTER_VERSION, heading_only, outline, segment
 from clauselens.schemas import Clause
 from clauselens.textnorm import clause_sha256
 
@@ -257,3 +259,31 @@ class TestSpeed:
         clauses = segment(text)
         assert len(clauses) == 1
         assert time.perf_counter() - began < 10
+
+
+class TestHeadingOnly:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "## Termination",
+            "Community Guidelines\n====================",
+            "**4\\. Using the Platform**\n--------------------------",
+            "[](#)\n-----",
+            "#### Effective: September 29, 2025",
+            "### Privacy controls\n\n#### Your choices",
+        ],
+    )
+    def test_heading_lines_alone_are_heading_only(self, text: str) -> None:
+        assert heading_only(text)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "## Terms\n\nWe may terminate your account at any time.",
+            "Updated: April 29, 2025",
+            "**Disclosure:** If model outputs are presented directly to consumers, say so.",
+            "You agree to arbitrate all disputes.",
+        ],
+    )
+    def test_a_clause_with_body_text_is_not(self, text: str) -> None:
+        assert not heading_only(text)

@@ -43,6 +43,7 @@ def print_summary(summary: RunSummary) -> None:
         ("clauses seen", str(c.get("clauses_seen", 0))),
         ("analysed", str(c.get("analysed", 0))),
         ("reused", str(c.get("reused", 0))),
+        ("heading-only (not analysed)", str(c.get("headings", 0))),
         ("triaged out", str(c.get("triaged", 0))),
         ("change analyses", str(c.get("change_analyses", 0))),
         ("failed", str(c.get("failed", 0))),

@@ -103,6 +103,7 @@ class ExportStats:
     exported: int = 0
     failed: int = 0  # provisions whose only analyses failed
     unanalysed: int = 0  # provisions with no analysis yet
+    headings: int = 0  # provisions that are only heading lines (never analysed)
     rejected: int = 0  # left out because the analysis shown was rejected
     filtered: int = 0  # left out by the status, severity or since filters
     by_status: dict[str, int] = field(default_factory=dict)
@@ -110,6 +111,7 @@ class ExportStats:
     def summary(self) -> str:
         return (
             f"exported {self.exported} record(s); left out: {self.failed} failed analysis(es), "
-            f"{self.unanalysed} provision(s) without an analysis, {self.rejected} rejected, "
+            f"{self.unanalysed} provision(s) without an analysis, {self.headings} heading-only, "
+            f"{self.rejected} rejected, "
             f"{self.filtered} by filters"
         )

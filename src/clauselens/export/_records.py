@@ -16,6 +16,7 @@ from clauselens.config import normalise_db_url
 from clauselens.export._build import build_record, shown_analysis
 from clauselens.export._filters import ExportFilters, ExportStats
 from clauselens.export._select import Chunk, DocumentHead, choose, chunks, document_heads
+from clauselens.pipeline.segment import heading_only
 from clauselens.schemas.export import CrossPlatform, ExportRecord
 from clauselens.store import open_store
 
@@ -64,7 +65,10 @@ def _records_of(
         candidates = chunk.analyses.get(chunk.analysed_as[clause.id], [])
         row = choose(candidates)
         if row is None:
-            stats.unanalysed += 1
+            if heading_only(clause.text):
+                stats.headings += 1
+            else:
+                stats.unanalysed += 1
             continue
         if row.status != "valid":
             stats.failed += 1

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.pipeline.changes import analysis_origin
+from clauselens.pipeline.segment import heading_only
 from clauselens.similarity import Item
 from clauselens.store import tables as t
 
@@ -140,7 +141,9 @@ def _origin_shas(conn: sa.Connection, clause_pks: list[int]) -> dict[int, str]:
 
 def current_rows(conn: sa.Connection) -> list[ProvisionRow]:
     """Every current provision with its text, categories, heading path and document."""
-    rows = _clause_rows(conn, latest_versions(conn).values())
+    rows = [
+        r for r in _clause_rows(conn, latest_versions(conn).values()) if not heading_only(r.text)
+    ]
     by_sha = _categories_by_sha(conn, (r.clause_sha256 for r in rows))
     missing = [int(r.id) for r in rows if r.clause_sha256 not in by_sha]
     origin_sha = _origin_shas(conn, missing) if missing else {}

@@ -30,6 +30,7 @@ from clauselens.pipeline.run import (
     execute_items,
     finish,
 )
+from clauselens.pipeline.segment import heading_only
 from clauselens.pipeline.work import AnalyzerKey, Work, WorkItem, clause_inputs
 from clauselens.store import tables as t
 
@@ -119,6 +120,9 @@ def analyze_document(
     work = Work(seen=len(inputs))
     seen_hashes: set[str] = set()
     for pk, clause in inputs:
+        if heading_only(clause.text):
+            work.headings += 1
+            continue
         if clause.clause_sha256 in done or clause.clause_sha256 in seen_hashes:
             work.reused += 1
             continue

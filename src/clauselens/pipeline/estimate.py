@@ -5,7 +5,8 @@ Nothing is written and no model is called. The captures are read and segmented i
 Method (also in the README):
 - Tokens are estimated as characters / 4 of the rendered prompt blocks (system prompt with the
   output schema, document-context block, clause block).
-- Calls: one per distinct clause text not already analysed in the store for the key
+- Calls: one per distinct clause text (clauses that are only heading lines are never sent) not
+  already analysed in the store for the key
   (clause_sha256, analyzer, model, prompt version), counting each text once across versions and
   documents. Cosmetic edits are counted as new texts, so this is an upper bound for histories.
 - Caching, as the analyzer sends requests: the system block is written to the cache once and
@@ -34,7 +35,7 @@ from clauselens.config import Settings
 from clauselens.errors import CaptureError
 from clauselens.pipeline.manifest import CaptureMeta, discover
 from clauselens.pipeline.persist import valid_keys
-from clauselens.pipeline.segment import outline, segment
+from clauselens.pipeline.segment import heading_only, outline, segment
 from clauselens.pricing import cost_usd
 from clauselens.schemas import Clause, Usage
 from clauselens.store import tables as t
@@ -117,6 +118,8 @@ def _plan(
     reused = 0
     for i, doc in enumerate(docs):
         for clause in doc.clauses:
+            if heading_only(clause.text):
+                continue
             if clause.clause_sha256 in sent:
                 reused += 1
                 continue

@@ -158,6 +158,7 @@ def _counts(report: IngestReport, work: Work, outcome: Outcome, flagged: int) ->
         "to_analyse": len(work.items),
         "analysed": outcome.analysed,
         "reused": work.reused,
+        "headings": work.headings,
         "failed": len(outcome.failures),
         "flagged": flagged,
         "triaged": outcome.triaged,

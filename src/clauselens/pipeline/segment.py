@@ -196,3 +196,33 @@ def outline(clauses: Iterable[Clause]) -> list[str]:
 
 def _strip_part(title: str) -> str:
     return _PART_SUFFIX.sub("", title)
+
+
+_HEADING_ONLY_LINE = re.compile(
+    r"""^\s*(
+        \#{1,6}(\s.*)?            # ATX heading (or an empty one)
+      | [=\-]{2,}                 # setext underline
+      | (\*\*|__)[^*_]+(\*\*|__):? # a bold line
+      | \[[^\]]*\]\([^)]*\)       # a bare link or anchor
+      | \[\]\(\#[^)]*\)(\*\*|__)?[^\n]*?(\*\*|__)?  # an anchor followed by a bold title
+    )\s*$""",
+    re.VERBOSE,
+)
+
+
+_UNDERLINE = re.compile(r"^\s*[=\-]{2,}\s*$")
+_SETEXT_TITLE_WORDS = 20
+
+
+def heading_only(text: str) -> bool:
+    """Whether a clause is nothing but heading lines (a heading whose section starts with a
+    sub-heading): it names a section and provides nothing to analyse."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        underlined = i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1])
+        if _HEADING_ONLY_LINE.match(line):
+            continue
+        if underlined and len(line.split()) <= _SETEXT_TITLE_WORDS:
+            continue
+        return False
+    return bool(lines)

@@ -19,7 +19,7 @@ from clauselens.analyzers.base import ClauseInput, DocumentContext, clause_input
 from clauselens.config import Settings
 from clauselens.pipeline.changes import clauses_needing_analysis
 from clauselens.pipeline.persist import valid_keys
-from clauselens.pipeline.segment import outline
+from clauselens.pipeline.segment import heading_only, outline
 from clauselens.schemas import Clause
 from clauselens.store import tables as t
 
@@ -44,6 +44,7 @@ class Work:
     items: list[WorkItem] = field(default_factory=list)
     seen: int = 0  # clauses in the versions touched
     reused: int = 0  # clauses that need no call (valid analysis, or unchanged provision)
+    headings: int = 0  # clauses that are only heading lines: nothing to analyse
 
 
 def _clause_rows(conn: sa.Connection, version_pk: int) -> list[Any]:
@@ -143,6 +144,9 @@ def pending_work(
         needed = set(clauses_needing_analysis(conn, version_pk))
         for clause_pk, clause in clause_inputs(conn, version_pk, settings):
             work.seen += 1
+            if heading_only(clause.text):
+                work.headings += 1
+                continue
             if clause_pk not in needed or clause.clause_sha256 in done:
                 work.reused += 1
                 continue
