@@ -1,6 +1,6 @@
 """Read what an export needs from the store, document by document and chunk by chunk.
 
-Documents are few and read at once; a document's clauses are read by keyset pagination on
+Documents are streamed in order; a document's clauses are read by keyset pagination on
 ``idx`` (``chunk_size`` at a time), each chunk with its analyses, flags and changes in three
 ``IN`` queries, so memory depends on the chunk size, not on the store's size.
 
@@ -64,49 +64,42 @@ def _matches(doc: Any, filters: ExportFilters) -> bool:
     return not wanted or doc.document_id == wanted or doc.title.casefold() == wanted.casefold()
 
 
-def document_heads(conn: sa.Connection, filters: ExportFilters) -> list[DocumentHead]:
-    """The selected documents with their latest version, ordered by entity, title, id."""
+def document_heads(conn: sa.Connection, filters: ExportFilters) -> Iterator[DocumentHead]:
+    """The selected documents with their latest version, ordered by entity, title, id.
+
+    Streamed: documents come in SQL order, each with one query for its latest version and that
+    version's capture, so memory does not grow with the number of documents.
+    """
     d, v, c = t.documents, t.versions, t.captures
-    docs = [doc for doc in conn.execute(sa.select(d)) if _matches(doc, filters)]
-    latest: dict[int, Any] = {}
-    for row in conn.execute(
-        sa.select(v.c.id, v.c.document_pk, v.c.captured_at, v.c.capture_pk)
-        .where(v.c.document_pk.in_([doc.id for doc in docs]))
-        .order_by(v.c.document_pk, v.c.captured_at.desc(), v.c.id.desc())
-    ):
-        latest.setdefault(row.document_pk, row)
-    capture_pks = [row.capture_pk for row in latest.values()]
-    captures = {
-        row.id: row
-        for row in conn.execute(
-            sa.select(c.c.id, c.c.content_sha256, c.c.source_url, c.c.archive_url).where(
-                c.c.id.in_(capture_pks)
-            )
-        )
-    }
-    heads = []
-    for doc in docs:
-        version = latest.get(doc.id)
+    ordered = sa.select(d).order_by(
+        sa.func.lower(d.c.entity), sa.func.lower(d.c.title), d.c.document_id
+    )
+    latest = (
+        sa.select(v.c.id, v.c.captured_at, c.c.content_sha256, c.c.source_url, c.c.archive_url)
+        .join(c, c.c.id == v.c.capture_pk)
+        .where(v.c.document_pk == sa.bindparam("document_pk"))
+        .order_by(v.c.captured_at.desc(), v.c.id.desc())
+        .limit(1)
+    )
+    for doc in conn.execute(ordered):
+        if not _matches(doc, filters):
+            continue
+        version = conn.execute(latest, {"document_pk": doc.id}).first()
         if version is None:
             continue
-        capture = captures[version.capture_pk]
-        heads.append(
-            DocumentHead(
-                document_id=doc.document_id,
-                entity=doc.entity,
-                title=doc.title,
-                terms_type=doc.terms_type,
-                first_tracked=doc.first_tracked,
-                last_verified=doc.last_verified,
-                version_pk=version.id,
-                captured_at=version.captured_at,
-                content_sha256=capture.content_sha256,
-                source_url=capture.source_url,
-                archive_url=capture.archive_url,
-            )
+        yield DocumentHead(
+            document_id=doc.document_id,
+            entity=doc.entity,
+            title=doc.title,
+            terms_type=doc.terms_type,
+            first_tracked=doc.first_tracked,
+            last_verified=doc.last_verified,
+            version_pk=version.id,
+            captured_at=version.captured_at,
+            content_sha256=version.content_sha256,
+            source_url=version.source_url,
+            archive_url=version.archive_url,
         )
-    heads.sort(key=lambda h: (h.entity.casefold(), h.title.casefold(), h.document_id))
-    return heads
 
 
 def _grouped(rows: Any, key: str) -> dict[Any, list[Any]]:
