@@ -7,6 +7,7 @@ shorter than the version before it. Each rule gives a reason an analyst can chec
 from __future__ import annotations
 
 import re
+import unicodedata
 
 SHRINK_RATIO = 0.5
 _ELLIPSIS = re.compile(r"(\.\.\.|…)\s*$")
@@ -16,9 +17,15 @@ _CLEAN_END = re.compile(r"""([.!?:;)\]"'”’*_|>`}\-–—]|\d|https?://\S+|\w
 _SHORT_LINE_WORDS = 12
 
 
+def _visible(text: str) -> str:
+    """Drop invisible format characters (zero-width joiners, word joiners) that pages leave
+    after the last sentence."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def looks_cut_off(text: str, previous: str | None = None) -> tuple[bool, str | None]:
     """``(True, reason)`` when the capture looks truncated, else ``(False, None)``."""
-    body = text.rstrip()
+    body = _visible(text).rstrip()
     if _ELLIPSIS.search(body):
         return True, "the capture ends with an ellipsis"
     last_line = body.rsplit("\n", 1)[-1].strip()
