@@ -28,7 +28,8 @@ def test_a_long_last_sentence_without_its_end_is_cut_off() -> None:
     )
     cut, reason = looks_cut_off(text)
     assert cut
-    assert reason is not None and "mid-sentence" in reason
+    assert reason is not None
+    assert "mid-sentence" in reason
 
 
 def test_an_ellipsis_at_the_end_is_cut_off() -> None:
@@ -38,4 +39,5 @@ def test_an_ellipsis_at_the_end_is_cut_off() -> None:
 def test_far_shorter_than_the_previous_version_is_cut_off() -> None:
     cut, reason = looks_cut_off(COMPLETE, previous=COMPLETE * 5)
     assert cut
-    assert reason is not None and "previous version" in reason
+    assert reason is not None
+    assert "previous version" in reason
