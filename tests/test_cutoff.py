@@ -23,8 +23,9 @@ def test_complete_endings_are_not_cut_off(ending: str) -> None:
 
 
 def test_a_long_last_sentence_without_its_end_is_cut_off() -> None:
-    text = (
-        COMPLETE + "Where required, we will get your consent before sending you direct marketing\n"
+    text = COMPLETE + (
+        "We may send you electronic communications related to our services. Where required, "
+        "we will get your consent before sending you direct marketing\n"
     )
     cut, reason = looks_cut_off(text)
     assert cut
