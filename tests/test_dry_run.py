@@ -58,3 +58,15 @@ def test_cli_prints_every_model_direct_batches_and_naive(db_url: str) -> None:
     for word in ("claude-sonnet-5-5", "claude-haiku-5-5", "direct", "batches", "naive"):
         assert word in result.output
     assert "naive / planned cost" in result.output
+
+
+def test_estimated_calls_equal_what_a_run_then_analyses(
+    engine: sa.Engine, settings: Settings
+) -> None:
+    """The estimate aligns versions as a run does: cosmetic and moved provisions are not
+    counted, and neither are clauses that are only heading lines."""
+    fixtures = FIXTURES / "ota"
+    report = dry_run(engine, [fixtures], settings, ["claude-sonnet-5-5"])
+    summary = run(engine, [fixtures], settings, RunOptions(analyzer="offline"))
+    assert report.calls == summary.counts["to_analyse"] == summary.counts["analysed"]
+    assert report.calls < report.clauses_seen

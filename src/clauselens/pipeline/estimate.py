@@ -5,10 +5,11 @@ Nothing is written and no model is called. The captures are read and segmented i
 Method (also in the README):
 - Tokens are estimated as characters / 4 of the rendered prompt blocks (system prompt with the
   output schema, document-context block, clause block).
-- Calls: one per distinct clause text (clauses that are only heading lines are never sent) not
-  already analysed in the store for the key
-  (clause_sha256, analyzer, model, prompt version), counting each text once across versions and
-  documents. Cosmetic edits are counted as new texts, so this is an upper bound for histories.
+- Calls: the clauses a run would analyse: every clause of a document's first version, then
+  those of added and modified provisions (captures of one document are aligned in capture
+  order, the first with the store's latest version, as ``pipeline.align`` does), except clauses
+  that are only heading lines; each text once, and none already analysed for the key
+  (clause_sha256, analyzer, model, prompt version).
 - Caching, as the analyzer sends requests: the system block is written to the cache once and
   read by every later request; each document's context block is written once per document and
   read by its other clauses. A prefix under the model's minimum cacheable length is not cached.
@@ -33,6 +34,9 @@ from clauselens import prompts
 from clauselens.analyzers.base import cut_for_prompt
 from clauselens.config import Settings
 from clauselens.errors import CaptureError
+from clauselens.pipeline.align import AlignItem, align_clauses
+from clauselens.pipeline.changes import NEEDS_ANALYSIS
+from clauselens.pipeline.ingest import document_id_for
 from clauselens.pipeline.manifest import CaptureMeta, discover
 from clauselens.pipeline.persist import valid_keys
 from clauselens.pipeline.segment import heading_only, outline, segment
@@ -109,18 +113,57 @@ def _mean_output(conn: sa.Connection, model: str) -> int:
     return round(sum(outs) / len(outs)) if outs else DEFAULT_OUTPUT_TOKENS
 
 
+def _items(clauses: tuple[Clause, ...] | list[Clause]) -> list[AlignItem]:
+    return [AlignItem(tuple(c.heading_path), c.text, c.clause_sha256) for c in clauses]
+
+
+def _stored_latest(conn: sa.Connection, doc: _Doc) -> list[AlignItem]:
+    """The clauses of the document's latest stored version (empty when it is not tracked)."""
+    d, v, c = t.documents.c, t.versions.c, t.clauses.c
+    version = conn.execute(
+        sa.select(v.id)
+        .join(t.documents, d.id == v.document_pk)
+        .where(d.document_id == document_id_for(doc.entity, doc.title))
+        .order_by(v.captured_at.desc(), v.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if version is None:
+        return []
+    rows = conn.execute(
+        sa.select(c.heading_path, c.text, c.clause_sha256)
+        .where(c.version_pk == version)
+        .order_by(c.idx)
+    )
+    return [AlignItem(tuple(r.heading_path), r.text, r.clause_sha256) for r in rows]
+
+
+def _needing(previous: list[AlignItem], doc: _Doc) -> set[int]:
+    """Indices of the clauses a run would analyse: all for a first version, else those of added
+    and modified provisions (the same alignment as ``pipeline.align``)."""
+    if not previous:
+        return set(range(len(doc.clauses)))
+    pairs = align_clauses(previous, _items(doc.clauses))
+    return {p.new for p in pairs if p.new is not None and p.change in NEEDS_ANALYSIS}
+
+
 def _plan(
-    docs: list[_Doc], done: set[str], settings: Settings
+    conn: sa.Connection, docs: list[_Doc], done: set[str]
 ) -> tuple[dict[int, list[Clause]], int]:
     """Clauses to send per document index, each text once; and how many were reused."""
     sent: set[str] = set(done)
     plan: dict[int, list[Clause]] = defaultdict(list)
     reused = 0
+    previous: list[AlignItem] = []
     for i, doc in enumerate(docs):
-        for clause in doc.clauses:
+        first = i == 0 or (docs[i - 1].entity, docs[i - 1].title) != (doc.entity, doc.title)
+        if first:
+            previous = _stored_latest(conn, doc)
+        needing = _needing(previous, doc)
+        previous = _items(doc.clauses)
+        for n, clause in enumerate(doc.clauses):
             if heading_only(clause.text):
                 continue
-            if clause.clause_sha256 in sent:
+            if n not in needing or clause.clause_sha256 in sent:
                 reused += 1
                 continue
             sent.add(clause.clause_sha256)
@@ -200,7 +243,7 @@ def dry_run(
         with engine.connect() as conn:
             done = valid_keys(conn, analyzer, model, prompts.prompt_version())
             out = _mean_output(conn, model)
-        plan, reused = _plan(docs, done, settings)
+            plan, reused = _plan(conn, docs, done)
         calls = sum(len(v) for v in plan.values())
         report.calls, report.reused = calls, reused
         usage = _planned_usage(docs, plan, model, out, settings)
