@@ -48,7 +48,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-KEY = "sk-ant-bench-not-a-real-key"
+KEY = "fake-key-bench-not-a-real-key"
 TEMPLATES = (
     "We may suspend or terminate account {i} without notice if you breach these terms.",
     "You must not share output {i} with third parties for training competing models.",

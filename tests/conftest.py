@@ -62,7 +62,7 @@ from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prom
 from clauselens.testing.fake_api import FakeApi  # noqa: E402
 from clauselens.textnorm import clause_sha256  # noqa: E402
 
-FAKE_API_KEY = "sk-ant-test-SECRET-clauselens-7f3e9a1b"
+FAKE_API_KEY = "fake-key-SECRET-clauselens-7f3e9a1b"  # not a real key; searched for in leak tests
 
 
 @pytest.fixture(scope="session")
