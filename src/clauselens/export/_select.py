@@ -23,9 +23,9 @@ import sqlalchemy as sa
 
 from clauselens.export._filters import ExportFilters
 from clauselens.pipeline.changes import analysis_origin
+from clauselens.pipeline.persist import ANALYZER_RANK
 from clauselens.store import tables as t
 
-ANALYZER_RANK: dict[str, int] = {"claude": 0, "offline": 1}
 RECENT_CHANGES = 5
 
 

@@ -23,11 +23,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.pipeline.changes import analysis_origin
+from clauselens.pipeline.persist import ANALYZER_RANK
 from clauselens.pipeline.segment import heading_only
 from clauselens.similarity import Item
 from clauselens.store import tables as t
 
-ANALYZER_RANK: dict[str, int] = {"claude": 0, "offline": 1}
 EXCERPT_CHARS = 160
 
 

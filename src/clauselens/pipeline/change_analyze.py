@@ -39,6 +39,7 @@ from clauselens.analyzers.offline.classifier import load_classifier
 from clauselens.analyzers.offline.normalise import sentences
 from clauselens.pipeline import changes
 from clauselens.pipeline.cosmetic import cosmetic_form
+from clauselens.pipeline.persist import ANALYZER_RANK
 from clauselens.pipeline.validate import InvalidAnalysis, validate_change_analysis
 from clauselens.pipeline.work import document_context
 from clauselens.schemas import ChangeAnalysis, Clause, ClauseAnalysis, Provenance, Usage
@@ -50,7 +51,6 @@ OFFLINE_CHANGE_RULES_VERSION = "change-offline-1"
 MAX_QUOTES = 3
 SIZEABLE_WORDS = 20  # a change this many words long, and over a third of the clause, is medium
 MAX_SPELLED_EDITS = 3
-_ANALYZER_RANK = {"offline": 0, "claude": 1}
 
 CATEGORY_LABELS = {
     "A": "arbitration",
@@ -269,9 +269,13 @@ def _jobs(
         .order_by(ch.c.id)
     ).all()
     jobs, skipped = [], 0
-    rank = _ANALYZER_RANK.get(analyzer, 0)
+    rank = ANALYZER_RANK.get(analyzer, len(ANALYZER_RANK))
     for pk, done_by, old_pk, path in rows:
-        if done_by is not None and not redo and _ANALYZER_RANK.get(done_by, 0) >= rank:
+        if (
+            done_by is not None
+            and not redo
+            and ANALYZER_RANK.get(done_by, len(ANALYZER_RANK)) <= rank
+        ):
             skipped += 1
             continue
         old_text, new_text = changes.provision_texts(conn, int(pk))

@@ -18,6 +18,9 @@ from clauselens.schemas import AnalysisResult, ClauseAnalysis
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 
+# Which analyzer's analysis stands when a clause has several: lower is preferred.
+ANALYZER_RANK: dict[str, int] = {"claude": 0, "offline": 1}
+
 
 @dataclass(frozen=True)
 class AnalysisKey:
