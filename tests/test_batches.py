@@ -3,6 +3,7 @@ split, resume after an interruption, and the CLI path (``run --via batches`` / `
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,6 +157,14 @@ class TestCollect:
         }
         assert kind == expected[fault]
         assert all(r.status == "valid" for r in analyses(store))
+        (redo,) = api.message_bodies()
+        if kind.endswith("_invalid"):  # a re-ask: the batch's own answer, then its errors
+            assert redo["messages"][-2]["role"] == "assistant"
+            assert redo["messages"][-2]["content"] == provenance["failed_attempts"][0]["raw_output"]
+            assert "fix" in json.dumps(redo["messages"][-1]).lower()
+        else:  # nothing to re-ask about: the request is sent afresh
+            assert redo["messages"][-1]["role"] == "user"
+            assert len(redo["messages"]) == 1
 
     def test_a_canceled_batch_is_redone_through_the_messages_api(
         self, api: FakeApi, store: sa.Engine, batch_settings: Settings

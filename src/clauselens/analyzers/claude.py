@@ -151,6 +151,14 @@ class _Outcome(Generic[T]):
         self.error = f"{kind}: {message}"
 
 
+def _reask_messages(answer: str, errors: list[str]) -> list[dict[str, Any]]:
+    """The model's own answer, then the validation errors to fix."""
+    return [
+        {"role": "assistant", "content": answer},
+        {"role": "user", "content": prompts.render_reask(errors)},
+    ]
+
+
 class ClaudeAnalyzer:
     """The ``claude`` analyzer (implements ``analyzers.base.Analyzer``).
 
@@ -185,11 +193,17 @@ class ClaudeAnalyzer:
         """The params this analyzer sends for ``clause`` (reused by the Message Batches mode)."""
         return build_request(clause, model=self.model, max_tokens=self._settings.max_tokens)
 
-    async def analyze(self, clause: ClauseInput) -> AnalysisResult:
+    async def analyze(
+        self, clause: ClauseInput, *, reask: tuple[str, list[str]] | None = None
+    ) -> AnalysisResult:
+        """Analyse ``clause``. ``reask``: an earlier answer (from a Message Batch, say) and its
+        validation errors; the first request then re-asks with them, and that answer counts as
+        one of ``max_attempts``."""
         started = time.monotonic()
         outcome = await self._run(
             self.build_request(clause),
             lambda text: validate_analysis(text, clause.text, clause.truncated),
+            reask,
         )
         if outcome.value is None:
             log.warning("analysis failed for clause %s: %s", clause.clause_sha256, outcome.error)
@@ -262,13 +276,23 @@ class ClaudeAnalyzer:
         except anthropic.APIStatusError as exc:
             raise api_error(exc) from exc
 
-    async def _run(self, params: dict[str, Any], validate: Callable[[str], T]) -> _Outcome[T]:
+    async def _run(
+        self,
+        params: dict[str, Any],
+        validate: Callable[[str], T],
+        reask: tuple[str, list[str]] | None = None,
+    ) -> _Outcome[T]:
         """The bounded re-ask loop (see the module docstring)."""
         outcome: _Outcome[T] = _Outcome()
         messages: list[dict[str, Any]] = list(params["messages"])
         max_tokens = params["max_tokens"]
         stop_retries_left = set(_STOP_RETRY)
         answers = 0
+        if reask is not None:
+            answer, errors = reask
+            messages += _reask_messages(answer, errors)
+            outcome.reasked = True
+            answers = 1
         while True:
             outcome.calls += 1
             try:
@@ -295,16 +319,12 @@ class ClaudeAnalyzer:
             answers += 1
             try:
                 outcome.value = validate(text)
-            except InvalidAnalysis as exc:
-                outcome.fail(exc.kind, "; ".join(exc.errors), usage, text)
+            except InvalidAnalysis as invalid:
+                outcome.fail(invalid.kind, "; ".join(invalid.errors), usage, text)
                 if answers >= self._settings.max_attempts:
                     return outcome
                 outcome.reasked = True
-                messages = [
-                    *messages,
-                    {"role": "assistant", "content": text},
-                    {"role": "user", "content": prompts.render_reask(exc.errors)},
-                ]
+                messages = messages + _reask_messages(text, invalid.errors)
                 continue
             outcome.error = None
             return outcome

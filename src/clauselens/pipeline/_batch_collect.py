@@ -94,8 +94,10 @@ class _AfterBatch:
         return self._inner.prompt_version
 
     async def analyze(self, clause: ClauseInput) -> AnalysisResult:
-        result = await self._inner.analyze(clause)
         first = self._attempts.get(clause.clause_sha256)
+        invalid = first is not None and first.kind.endswith("_invalid") and first.raw_output
+        reask = (first.raw_output or "", [first.message]) if first is not None and invalid else None
+        result = await self._inner.analyze(clause, reask=reask)
         if first is None:
             return result
         p = result.provenance
