@@ -88,6 +88,17 @@ class TestTransientErrors:
 
 
 class TestRefusedRequests:
+    async def test_a_400_after_a_reask_carries_what_the_clause_had_cost(
+        self, analyzer: ClaudeAnalyzer, fake_api: FakeApi, high_risk_clause: ClauseInput
+    ) -> None:
+        """Tokens spent on an invalid first answer are not lost when the re-ask is refused."""
+        fake_api.script("schema_invalid", Reply(kind="error", status=400, message="too long"))
+        with pytest.raises(ApiError) as caught:
+            await analyzer.analyze(high_risk_clause)
+        assert len(fake_api.message_bodies()) == 2
+        assert caught.value.usage["input_tokens"] > 0
+        assert caught.value.usage["output_tokens"] > 0
+
     async def test_400_is_not_retried_and_reported_clearly(
         self, analyzer: ClaudeAnalyzer, fake_api: FakeApi, high_risk_clause: ClauseInput
     ) -> None:

@@ -115,6 +115,7 @@ class ApiError(ClauselensError):
         super().__init__(message)
         self.status_code = status_code
         self.request_id = request_id
+        self.usage: dict[str, int] = {}  # tokens already spent on the clause when it was refused
 
 
 class ReviewError(UsageError):

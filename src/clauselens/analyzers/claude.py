@@ -33,6 +33,7 @@ from clauselens import prompts
 from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
 from clauselens.analyzers.base import ClauseInput, DocumentContext
 from clauselens.config import DEFAULT_MODEL, Settings
+from clauselens.errors import ApiError
 from clauselens.pipeline.validate import (
     InvalidAnalysis,
     validate_analysis,
@@ -303,6 +304,9 @@ class ClaudeAnalyzer:
                 kind = "api_error" if isinstance(exc, anthropic.APIStatusError) else "transport"
                 outcome.fail(kind, f"gave up after transient errors: {exc}", Usage(), None)
                 return outcome
+            except ApiError as refused:  # not retried; what earlier attempts cost goes with it
+                refused.usage = outcome.usage.model_dump()
+                raise
             usage, text = _usage(message), _text(message)
             outcome.usage += usage
             outcome.request_id = message._request_id or outcome.request_id

@@ -24,6 +24,7 @@ from clauselens.errors import ApiError, ClauselensError
 from clauselens.pipeline.persist import save_result
 from clauselens.pipeline.ratelimit import RateLimiter
 from clauselens.pipeline.work import WorkItem
+from clauselens.pricing import cost_usd
 from clauselens.schemas import AnalysisResult, Provenance, Usage
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ def estimated_tokens(item: WorkItem, output_tokens: int) -> int:
 
 
 def failure_result(item: WorkItem, analyzer: Analyzer, error: ApiError) -> AnalysisResult:
-    """A refused request recorded as the clause's failed analysis."""
+    """A refused request recorded as the clause's failed analysis, with what it had cost."""
+    usage = Usage.model_validate(error.usage)
     return AnalysisResult(
         clause_sha256=item.input.clause_sha256,
         status="failed",
@@ -81,6 +83,8 @@ def failure_result(item: WorkItem, analyzer: Analyzer, error: ApiError) -> Analy
             prompt_id=analyzer.name,
             prompt_version=analyzer.prompt_version,
             request_id=error.request_id,
+            usage=usage,
+            cost_usd=cost_usd(analyzer.model, usage),
             generated_at=datetime.now(UTC),
         ),
         input_truncated=item.input.truncated,
