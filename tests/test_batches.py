@@ -404,3 +404,22 @@ def test_change_analyses_follow_the_collected_batches(
     assert modified
     assert set(modified) == {"claude"}
     assert done.counts["change_analyses"] == len(modified)
+
+
+def test_a_forgotten_batch_finishes_its_run_and_its_clauses_go_out_again(
+    store: sa.Engine, batch_settings: Settings, api: FakeApi
+) -> None:
+    waiting = run(
+        store, [DEVELOPER_TERMS], batch_settings, RunOptions(via="batches"), ingest_options=META
+    )
+    (batch_id,) = waiting.batch_ids
+    done = batches.forget_batch(store, batch_id)
+    assert done.status == "partial"  # its clauses were never analysed
+    assert batches.waiting_runs(store) == []
+    again = run(store, [DEVELOPER_TERMS], batch_settings, RunOptions(), ingest_options=META)
+    assert again.counts["analysed"] == waiting.counts["to_analyse"]
+    result = CliRunner().invoke(
+        main, ["--db", batch_settings.db_url, "batches", "forget", batch_id]
+    )
+    assert result.exit_code == 2
+    assert "already collected" in result.output

@@ -10,13 +10,13 @@ from rich.table import Table
 from clauselens.cli._common import console, echo_json, handles_errors, state
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.run import print_summary
-from clauselens.pipeline.batches import list_batches, resume_run, waiting_runs
+from clauselens.pipeline.batches import forget_batch, list_batches, resume_run, waiting_runs
 from clauselens.pipeline.run import Callbacks
 
 
 @click.group("batches")
 def command() -> None:
-    """Message Batches runs (`clauselens run --via batches`): list and collect."""
+    """Message Batches runs (`clauselens run --via batches`): list, collect, forget."""
 
 
 @command.command("list")
@@ -87,3 +87,13 @@ def collect_command(run_id: str | None, poll_interval: float | None, timeout: fl
         print_summary(summary)
         worst = max(worst, summary.exit_status)
     sys.exit(worst)
+
+
+@command.command("forget")
+@click.argument("batch_id")
+@handles_errors
+def forget_command(batch_id: str) -> None:
+    """Give up on BATCH_ID (its results expired): its run finishes with what it has, and its
+    clauses without an analysis are sent again by the next run."""
+    summary = forget_batch(state().engine, batch_id)
+    print_summary(summary)

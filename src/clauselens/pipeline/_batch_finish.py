@@ -35,7 +35,7 @@ def finish_run(engine: sa.Engine, run_id: str, fatal: str | None = None) -> RunS
     """Update the run record from the store and return its summary.
 
     Status: ``waiting`` while a batch is uncollected, ``failed`` on a fatal error, ``partial``
-    when a clause or capture failed, else ``succeeded``."""
+    when a clause or capture failed or a batch was forgotten, else ``succeeded``."""
     run = runs.get_run(engine, run_id)
     a, c = t.analyses, t.clauses
     query = (
@@ -57,6 +57,10 @@ def finish_run(engine: sa.Engine, run_id: str, fatal: str | None = None) -> RunS
             failures.append(Failure(int(row.clause_pk or 0), heading, row.error or "failed"))
         flagged = _flagged(conn, run_id)
         waiting = _uncollected(conn, run_id) > 0
+        b = t.batches.c
+        forgotten = conn.execute(
+            sa.select(sa.func.count()).where(b.run_id == run_id, b.status == "forgotten")
+        ).scalar_one()
     counts = {
         **run.counts,
         "analysed": analysed,
@@ -69,7 +73,7 @@ def finish_run(engine: sa.Engine, run_id: str, fatal: str | None = None) -> RunS
         status = "failed"
     elif waiting:
         status = "waiting"
-    elif failures or counts.get("failed_captures", 0):
+    elif failures or forgotten or counts.get("failed_captures", 0):
         status = "partial"
     else:
         status = "succeeded"

@@ -30,7 +30,7 @@ from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
 from clauselens.analyzers.base import Analyzer
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
-from clauselens.errors import ApiError, ClauselensError
+from clauselens.errors import ApiError, ClauselensError, NotFoundError, UsageError
 from clauselens.pipeline import runs
 from clauselens.pipeline.ingest import IngestReport
 from clauselens.pipeline.run import Callbacks, RunSummary
@@ -297,3 +297,25 @@ def waiting_runs(engine: sa.Engine) -> list[str]:
     )
     with engine.connect() as conn:
         return list(conn.execute(query).scalars())
+
+
+def forget_batch(engine: sa.Engine, batch_id: str) -> RunSummary:
+    """Give up on a batch whose results can no longer be had (the API keeps them 29 days): it
+    is marked collected as ``forgotten`` and its run finished with what it has. Its clauses
+    without a valid analysis are sent again by the next run."""
+    from clauselens.pipeline._batch_finish import finish_run
+
+    b = t.batches.c
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(b.run_id, b.collected_at).where(b.batch_id == batch_id))
+        found = row.first()
+        if found is None:
+            raise NotFoundError(f"no batch {batch_id!r}: see `clauselens batches list`")
+        if found.collected_at is not None:
+            raise UsageError(f"batch {batch_id} is already collected")
+        conn.execute(
+            t.batches.update()
+            .where(b.batch_id == batch_id)
+            .values(status="forgotten", collected_at=datetime.now(UTC))
+        )
+    return finish_run(engine, str(found.run_id))
