@@ -29,3 +29,16 @@ def test_group_help_lists_every_command_without_importing_them() -> None:
 def test_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["no-such-command"])
     assert result.exit_code == 2
+
+
+def test_the_package_exposes_its_public_api() -> None:
+    import clauselens
+
+    for name in clauselens.__all__:
+        assert getattr(clauselens, name) is not None
+
+
+def test_every_public_name_is_loaded_from_the_module_that_owns_it() -> None:
+    import clauselens
+
+    assert set(clauselens.__all__) == {"__version__", *clauselens._PUBLIC}
