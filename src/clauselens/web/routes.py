@@ -9,9 +9,11 @@ page's "On other platforms" panel comes from ``pipeline.similar`` with the app's
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -209,43 +211,50 @@ def _note(form: FormData) -> str | None:
     return note if isinstance(note, str) else None
 
 
-async def approve_action(request: Request) -> Response:
+def _approve(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> None:
+    review.approve(engine, pk, reviewer, _note(form))
+
+
+def _edit(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> None:
+    current = review.get_item(engine, pk).analysis or {}
+    review.edit(engine, pk, reviewer, forms.patch_from_form(current, form), _note(form))
+
+
+def _reject(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> None:
+    review.reject(engine, pk, reviewer, _note(form))
+
+
+_ACTIONS: dict[str, tuple[Callable[[sa.Engine, int, str, FormData], None], str]] = {
+    "approve": (_approve, "approved"),
+    "edit": (_edit, "edited"),
+    "reject": (_reject, "rejected"),
+}
+
+
+async def _act(request: Request, action: str) -> Response:
+    """One review action from a form: done, refused with its reasons, or 404."""
     form = await checked_form(request)
     pk = int(request.path_params["pk"])
+    do, done = _ACTIONS[action]
     try:
-        review.approve(request.app.state.engine, pk, _reviewer(request), _note(form))
+        do(request.app.state.engine, pk, _reviewer(request), form)
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
     except ReviewError as exc:
-        return _refused(request, pk, exc, form, "approve")
-    return _after_action(request, pk, "approved")
+        return _refused(request, pk, exc, form, action)
+    return _after_action(request, pk, done)
+
+
+async def approve_action(request: Request) -> Response:
+    return await _act(request, "approve")
 
 
 async def edit_action(request: Request) -> Response:
-    form = await checked_form(request)
-    pk = int(request.path_params["pk"])
-    engine = request.app.state.engine
-    try:
-        current = review.get_item(engine, pk).analysis or {}
-        patch = forms.patch_from_form(current, form)
-        review.edit(engine, pk, _reviewer(request), patch, _note(form))
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except ReviewError as exc:
-        return _refused(request, pk, exc, form, "edit")
-    return _after_action(request, pk, "edited")
+    return await _act(request, "edit")
 
 
 async def reject_action(request: Request) -> Response:
-    form = await checked_form(request)
-    pk = int(request.path_params["pk"])
-    try:
-        review.reject(request.app.state.engine, pk, _reviewer(request), _note(form))
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except ReviewError as exc:
-        return _refused(request, pk, exc, form, "reject")
-    return _after_action(request, pk, "rejected")
+    return await _act(request, "reject")
 
 
 async def login_page(request: Request) -> Response:
