@@ -108,7 +108,8 @@ async def create(request: Request) -> Response:
     return JSONResponse(_view(state, batch), headers={"request-id": rid})
 
 
-async def retrieve(request: Request) -> Response:
+async def _batch_of(request: Request) -> tuple[FakeState, str, dict[str, Any]] | Response:
+    """Record the request, check its credentials and find its batch (or the error reply)."""
     state: FakeState = request.app.state.fake
     await record(state, request)
     rid = state.next_id("req")
@@ -118,6 +119,14 @@ async def retrieve(request: Request) -> Response:
     batch = state.batches.get(request.path_params["batch_id"])
     if batch is None:
         return _not_found(request.path_params["batch_id"], rid)
+    return state, rid, batch
+
+
+async def retrieve(request: Request) -> Response:
+    found = await _batch_of(request)
+    if isinstance(found, Response):
+        return found
+    state, rid, batch = found
     if batch["status"] != "ended":
         batch["polls"] += 1
         if batch["status"] == "canceling" or batch["polls"] > state.batch_polls:
@@ -126,15 +135,10 @@ async def retrieve(request: Request) -> Response:
 
 
 async def results(request: Request) -> Response:
-    state: FakeState = request.app.state.fake
-    await record(state, request)
-    rid = state.next_id("req")
-    problem = check_auth(request.headers)
-    if problem:
-        return problem_response(problem, rid)
-    batch = state.batches.get(request.path_params["batch_id"])
-    if batch is None:
-        return _not_found(request.path_params["batch_id"], rid)
+    found = await _batch_of(request)
+    if isinstance(found, Response):
+        return found
+    _, rid, batch = found
     if batch["status"] != "ended":
         message = "batch is still processing; results are available once it has ended"
         return problem_response(ApiProblem(400, "invalid_request_error", message), rid)
@@ -143,15 +147,10 @@ async def results(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    state: FakeState = request.app.state.fake
-    await record(state, request)
-    rid = state.next_id("req")
-    problem = check_auth(request.headers)
-    if problem:
-        return problem_response(problem, rid)
-    batch = state.batches.get(request.path_params["batch_id"])
-    if batch is None:
-        return _not_found(request.path_params["batch_id"], rid)
+    found = await _batch_of(request)
+    if isinstance(found, Response):
+        return found
+    state, rid, batch = found
     if batch["status"] == "in_progress":
         batch.update(status="canceling", cancel_initiated_at=datetime.now(UTC))
     return JSONResponse(_view(state, batch), headers={"request-id": rid})
