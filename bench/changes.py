@@ -37,9 +37,9 @@ from clauselens.pipeline import changes
 from clauselens.pipeline.change_analyze import (
     OfflineChangeAnalyzer,
     analyze_changes,
-    document_context_for,
 )
 from clauselens.pipeline.ingest import ingest
+from clauselens.pipeline.work import document_context_for
 from clauselens.store import open_store
 from clauselens.store import tables as t
 

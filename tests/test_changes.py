@@ -21,11 +21,11 @@ from clauselens.pipeline import changes
 from clauselens.pipeline.change_analyze import (
     OfflineChangeAnalyzer,
     analyze_changes,
-    document_context_for,
 )
 from clauselens.pipeline.change_compare import compare_versions
 from clauselens.pipeline.ingest import ingest
 from clauselens.pipeline.validate import validate_change_analysis
+from clauselens.pipeline.work import document_context_for
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi
 from tests.conftest import FIXTURES

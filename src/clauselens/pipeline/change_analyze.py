@@ -41,8 +41,7 @@ from clauselens.pipeline import changes
 from clauselens.pipeline.cosmetic import cosmetic_form
 from clauselens.pipeline.persist import ANALYZER_RANK
 from clauselens.pipeline.validate import InvalidAnalysis, validate_change_analysis
-from clauselens.pipeline.work import document_context
-from clauselens.schemas import ChangeAnalysis, Clause, ClauseAnalysis, Provenance, Usage
+from clauselens.schemas import ChangeAnalysis, ClauseAnalysis, Provenance, Usage
 from clauselens.schemas.analysis import Level
 from clauselens.store import tables as t
 
@@ -328,23 +327,6 @@ async def analyze_changes(
 
     await asyncio.gather(*(one(job) for job in jobs))
     return report
-
-
-def document_context_for(conn: sa.Connection, version_pk: int) -> DocumentContext:
-    """The document-context block of a version (entity, title, terms type, outline)."""
-    c = t.clauses
-    clauses = [
-        Clause(
-            index=r.idx,
-            heading_path=list(r.heading_path or []),
-            text=r.text,
-            start=r.start,
-            end=r.end,
-            clause_sha256=r.clause_sha256,
-        )
-        for r in conn.execute(sa.select(c).where(c.c.version_pk == version_pk).order_by(c.c.idx))
-    ]
-    return document_context(conn, version_pk, clauses)
 
 
 def event_payload(event: changes.ChangeEvent) -> dict[str, Any]:

@@ -184,8 +184,8 @@ async def _analyse_changes(
         ChangeAnalyzer,
         OfflineChangeAnalyzer,
         analyze_changes,
-        document_context_for,
     )
+    from clauselens.pipeline.work import document_context_for
 
     change_analyzer: ChangeAnalyzer = (
         cast(ChangeAnalyzer, analyzer) if analyzer.name == "claude" else OfflineChangeAnalyzer()

@@ -100,6 +100,12 @@ def document_context(
     )
 
 
+def document_context_for(conn: sa.Connection, version_pk: int) -> DocumentContext:
+    """The document-context block of a version (entity, title, terms type, outline)."""
+    clauses = [_as_clause(r) for r in _clause_rows(conn, version_pk)]
+    return document_context(conn, version_pk, clauses)
+
+
 def clause_inputs(
     conn: sa.Connection, version_pk: int, settings: Settings
 ) -> list[tuple[int, ClauseInput]]:
