@@ -33,13 +33,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.config import load_settings
-from clauselens.pipeline import changes
-from clauselens.pipeline.change_analyze import (
+from clauselens.pipeline.analyze.work import document_context_for
+from clauselens.pipeline.ingest.captures import ingest
+from clauselens.pipeline.versions import changes
+from clauselens.pipeline.versions.change_analysis import (
     OfflineChangeAnalyzer,
     analyze_changes,
 )
-from clauselens.pipeline.ingest import ingest
-from clauselens.pipeline.work import document_context_for
 from clauselens.store import open_store
 from clauselens.store import tables as t
 

@@ -42,8 +42,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.export import EXPORT_SCHEMA_VERSION, iter_records, write_export
-from clauselens.pipeline.align import provision_id_for
-from clauselens.pipeline.ingest import document_id_for
+from clauselens.pipeline.ingest.captures import document_id_for
+from clauselens.pipeline.versions.align import provision_id_for
 from clauselens.store import open_store
 from clauselens.store import tables as t
 

@@ -31,9 +31,9 @@ from sklearn.svm import LinearSVC
 from clauselens.analyzers.offline import analyze_clause
 from clauselens.analyzers.offline.classifier import CLAUDETTE_CODES, load_classifier
 from clauselens.analyzers.offline.detect import detect
+from clauselens.analyzers.offline.knowledge import load_knowledge_base
 from clauselens.analyzers.offline.triage import decide
 from clauselens.config import Settings
-from clauselens.knowledge import load_knowledge_base
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,7 +92,7 @@ def share(label: str, part: int, whole: int) -> None:
 def corpus_clauses(ota: Path) -> list[tuple[tuple[str, ...], str]]:
     out: list[tuple[tuple[str, ...], str]] = []
     try:
-        from clauselens.pipeline.segment import segment
+        from clauselens.pipeline.segment.clauses import segment
     except ImportError:
         segment = None  # type: ignore[assignment]
         print("(segmenter not importable: splitting corpus files on blank lines)")

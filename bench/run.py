@@ -145,7 +145,7 @@ def machine_load() -> str:
 
 
 def work_items(engine: sa.Engine, version_pk: int, settings: Any) -> list[Any]:
-    from clauselens.pipeline.work import WorkItem, clause_inputs
+    from clauselens.pipeline.analyze.work import WorkItem, clause_inputs
 
     with engine.connect() as conn:
         return [WorkItem(pk, version_pk, c) for pk, c in clause_inputs(conn, version_pk, settings)]
@@ -156,7 +156,7 @@ def child_pipeline(base_url: str, clauses: int, concurrency: int) -> dict[str, A
     from clauselens.analyzers._retry import Backoff
     from clauselens.analyzers.claude import ClaudeAnalyzer
     from clauselens.config import load_settings
-    from clauselens.pipeline.analyze import Executor
+    from clauselens.pipeline.analyze.executor import Executor
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings({"db_url": f"sqlite:///{tmp}/bench.db", "base_url": base_url})

@@ -1,4 +1,4 @@
-"""Benchmark of ``clauselens.pipeline.segment`` over the corpus, beside pySBD sentence splitting.
+"""Benchmark of segmentation (``pipeline.segment``) over the corpus, beside pySBD sentences.
 
 Usage: python bench/segment.py [OTA_DIR]   (default: ../shared/corpus/ota next to the repo)
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import pysbd
 
-from clauselens.pipeline.segment import segment
+from clauselens.pipeline.segment.clauses import segment
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OTA = ROOT.parent / "shared" / "corpus" / "ota"

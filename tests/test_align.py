@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clauselens.config import Settings
-from clauselens.pipeline.align import AlignItem, align_clauses, align_version
-from clauselens.pipeline.changes import ChangeClass, Pair
-from clauselens.pipeline.ingest import ingest
+from clauselens.pipeline.ingest.captures import ingest
+from clauselens.pipeline.versions.align import AlignItem, align_clauses, align_version
+from clauselens.pipeline.versions.changes import ChangeClass, Pair
 from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.textnorm import clause_sha256

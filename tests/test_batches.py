@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.config import Settings, load_settings
-from clauselens.pipeline import batches
-from clauselens.pipeline.run import Callbacks, RunOptions, RunSummary, run
-from clauselens.pipeline.work import WorkItem
+from clauselens.pipeline.analyze.work import WorkItem
+from clauselens.pipeline.runs import batches
+from clauselens.pipeline.runs.run import Callbacks, RunOptions, RunSummary, run
 from clauselens.schemas import AnalysisResult
 from clauselens.store import open_store
 from clauselens.store import tables as t

@@ -17,15 +17,15 @@ from click.testing import CliRunner
 from clauselens.analyzers.claude import ChangeResult, ClaudeAnalyzer
 from clauselens.cli import main
 from clauselens.config import Settings
-from clauselens.pipeline import changes
-from clauselens.pipeline.change_analyze import (
+from clauselens.pipeline.analyze.work import document_context_for
+from clauselens.pipeline.ingest.captures import ingest
+from clauselens.pipeline.versions import changes
+from clauselens.pipeline.versions.change_analysis import (
     OfflineChangeAnalyzer,
     analyze_changes,
 )
-from clauselens.pipeline.change_compare import compare_versions
-from clauselens.pipeline.ingest import ingest
-from clauselens.pipeline.validate import validate_change_analysis
-from clauselens.pipeline.work import document_context_for
+from clauselens.pipeline.versions.compare import compare_versions
+from clauselens.schemas.validate import validate_change_analysis
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi
 from tests.conftest import FIXTURES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clauselens.pipeline.cutoff import looks_cut_off
+from clauselens.pipeline.ingest.cutoff import looks_cut_off
 
 COMPLETE = "# Terms\n\nWe may change these terms. We will tell you when we do.\n"
 

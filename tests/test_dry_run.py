@@ -7,8 +7,8 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.config import Settings
-from clauselens.pipeline.estimate import dry_run
-from clauselens.pipeline.run import RunOptions, run
+from clauselens.pipeline.runs.estimate import dry_run
+from clauselens.pipeline.runs.run import RunOptions, run
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi
 from tests.conftest import FIXTURES

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from clauselens.config import load_settings
 from clauselens.errors import UsageError
 from clauselens.export import ExportStats, export_json_schema, iter_records
-from clauselens.pipeline.ingest import ingest
-from clauselens.pipeline.persist import save_result
-from clauselens.pipeline.validate import validate_analysis
+from clauselens.pipeline.analyze.persist import save_result
+from clauselens.pipeline.ingest.captures import ingest
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
+from clauselens.schemas.validate import validate_analysis
 from clauselens.store import open_store
 from clauselens.store import tables as t
 

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from clauselens.config import Settings
 from clauselens.export import ExportStats, iter_records
-from clauselens.pipeline.run import RunOptions, run
-from clauselens.pipeline.segment import heading_only
+from clauselens.pipeline.runs.run import RunOptions, run
+from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.store import tables as t
 from tests.conftest import FIXTURES
 

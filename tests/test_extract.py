@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clauselens.errors import CaptureError
-from clauselens.pipeline.extract import detect_format, extract
+from clauselens.pipeline.ingest.extract import detect_format, extract
 
 HTML = b"""<!DOCTYPE html><html><head><title>T</title><style>body{color:red}</style>
 <script>var tracking = "do not keep me";</script></head>

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.errors import ConfigError
-from clauselens.pipeline.flag import load_flag_rules, parse_flag_rules, recompute_flags
+from clauselens.review.flags import load_flag_rules, parse_flag_rules, recompute_flags
 from clauselens.schemas import AttemptRecord, ClauseAnalysis
 from clauselens.store import tables as t
 from tests.test_review_store import ARBITRATION, add_clause, add_document, analysis_of, store

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.config import Settings, load_settings
-from clauselens.pipeline.ingest import document_id_for, ingest, list_documents
+from clauselens.pipeline.ingest.captures import document_id_for, ingest, list_documents
 from clauselens.store import open_store
 from clauselens.store import tables as t
 from tests.conftest import FIXTURES

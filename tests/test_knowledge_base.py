@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from clauselens.errors import ConfigError
-from clauselens.knowledge import (
+from clauselens.analyzers.offline.knowledge import (
     knowledge_base_text,
     load_knowledge_base,
     parse_knowledge_base,
     reference_errors,
 )
+from clauselens.errors import ConfigError
 from clauselens.schemas import load_taxonomy
 
 

@@ -15,8 +15,8 @@ from clauselens.analyzers.offline import (
     analyze_input,
     offline_prompt_version,
 )
-from clauselens.knowledge import load_knowledge_base
-from clauselens.pipeline.validate import quote_in_text, validate_analysis
+from clauselens.analyzers.offline.knowledge import load_knowledge_base
+from clauselens.schemas.validate import quote_in_text, validate_analysis
 from clauselens.textnorm import clause_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +63,7 @@ def fixture_clauses() -> list[tuple[tuple[str, ...], str]]:
     for path in sorted(OTA.glob("*/*.md")):
         text = path.read_text("utf-8")
         try:
-            from clauselens.pipeline.segment import segment
+            from clauselens.pipeline.segment.clauses import segment
 
             out += [(tuple(c.heading_path), c.text) for c in segment(text)]
         except ImportError:  # pragma: no cover - before the segmenter lands

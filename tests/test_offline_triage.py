@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clauselens.analyzers.base import ClauseInput, DocumentContext
 from clauselens.analyzers.offline import analyze_clause, triage, triaged_result
-from clauselens.pipeline.flag import disagreement
+from clauselens.review.flags import disagreement
 from clauselens.textnorm import clause_sha256
 
 

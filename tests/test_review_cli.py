@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy.exc import DBAPIError
 
 from clauselens.cli import main
-from clauselens.pipeline import review
+from clauselens.review import decisions as review
 from clauselens.store import tables as t
 from tests.test_review_store import seed_queue
 

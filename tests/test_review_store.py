@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from clauselens.errors import NotFoundError, ReviewError
-from clauselens.pipeline import review
-from clauselens.pipeline.persist import save_result
+from clauselens.pipeline.analyze.persist import save_result
+from clauselens.review import decisions as review
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.store import insert_pk
 from clauselens.store import tables as t

@@ -17,11 +17,11 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.config import Settings
-from clauselens.pipeline.changes import analysis_origin
-from clauselens.pipeline.run import RunOptions, run
-from clauselens.pipeline.runs import list_runs
-from clauselens.pipeline.segment import heading_only
-from clauselens.pipeline.validate import validate_analysis
+from clauselens.pipeline.runs.records import list_runs
+from clauselens.pipeline.runs.run import RunOptions, run
+from clauselens.pipeline.segment.clauses import heading_only
+from clauselens.pipeline.versions.changes import analysis_origin
+from clauselens.schemas.validate import validate_analysis
 from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi

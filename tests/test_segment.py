@@ -1,4 +1,4 @@
-"""Unit tests of ``clauselens.pipeline.segment`` on small inline and real snippets."""
+"""Unit tests of ``clauselens.pipeline.segment.clauses`` on small inline and real snippets."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import pytest
 
 from clauselens.config import SegmentSettings
-from clauselens.pipeline.segment import SEGMENTER_VERSION, heading_only, outline, segment
+from clauselens.pipeline.segment.clauses import SEGMENTER_VERSION, heading_only, outline, segment
 from clauselens.schemas import Clause
 from clauselens.textnorm import clause_sha256
 

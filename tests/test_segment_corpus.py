@@ -18,7 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from clauselens.config import SegmentSettings
-from clauselens.pipeline.segment import segment
+from clauselens.pipeline.segment.clauses import segment
 from clauselens.schemas import Clause
 
 pytestmark = pytest.mark.corpus

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clauselens.config import SegmentSettings
-from clauselens.pipeline.segment import segment
+from clauselens.pipeline.segment.clauses import segment
 from clauselens.schemas import Clause
 
 SMALL = SegmentSettings(max_words=40, min_words=5)

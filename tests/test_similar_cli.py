@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from clauselens.cli import main
-from clauselens.pipeline.similar import cross_platform_all, unique_provisions
+from clauselens.similarity.provisions import cross_platform_all, unique_provisions
 from tests.test_similar_store import ran_db, store
 
 __all__ = ["ran_db", "store"]  # fixtures used here

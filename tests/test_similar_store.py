@@ -19,11 +19,12 @@ import sqlalchemy as sa
 
 from clauselens.config import load_settings
 from clauselens.errors import NotFoundError
-from clauselens.pipeline import review
-from clauselens.pipeline.changes import analysis_origin
-from clauselens.pipeline.run import RunOptions, run
-from clauselens.pipeline.segment import heading_only
-from clauselens.pipeline.similar import (
+from clauselens.pipeline.runs.run import RunOptions, run
+from clauselens.pipeline.segment.clauses import heading_only
+from clauselens.pipeline.versions.changes import analysis_origin
+from clauselens.review import decisions as review
+from clauselens.similarity import DEFAULT_THRESHOLD, SimilarityIndex
+from clauselens.similarity.provisions import (
     CrossPlatform,
     cross_platform,
     cross_platform_all,
@@ -34,7 +35,6 @@ from clauselens.pipeline.similar import (
     similar_provisions,
     unique_provisions,
 )
-from clauselens.similarity import DEFAULT_THRESHOLD, SimilarityIndex
 from clauselens.store import open_store
 from clauselens.store import tables as t
 
@@ -217,7 +217,7 @@ class TestRefresh:
         refresh_index(store)
         script = (
             "import json, sys; from clauselens.store import open_store; "
-            "from clauselens.pipeline.similar import refresh_index; "
+            "from clauselens.similarity.provisions import refresh_index; "
             "r = refresh_index(open_store(sys.argv[1])); "
             "print(json.dumps([r.rebuilt, r.added, r.removed, r.items]))"
         )

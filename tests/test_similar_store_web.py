@@ -7,7 +7,7 @@ import html
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from clauselens.pipeline.similar import cross_platform_all, load_or_build
+from clauselens.similarity.provisions import cross_platform_all, load_or_build
 from clauselens.store import tables as t
 from clauselens.web import ServeConfig, create_app
 from tests.test_review_store import seed_queue

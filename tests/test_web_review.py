@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from clauselens.cli import main
-from clauselens.pipeline import review
+from clauselens.review import decisions as review
 from clauselens.web import ServeConfig, create_app, is_loopback
 from clauselens.web.csrf import CSRF_COOKIE
 from clauselens.web.forms import form_values, highlight

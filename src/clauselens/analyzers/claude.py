@@ -34,11 +34,6 @@ from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
 from clauselens.analyzers.base import ClauseInput, DocumentContext
 from clauselens.config import DEFAULT_MODEL, Settings
 from clauselens.errors import ApiError
-from clauselens.pipeline.validate import (
-    InvalidAnalysis,
-    validate_analysis,
-    validate_change_analysis,
-)
 from clauselens.pricing import cost_usd
 from clauselens.schemas import (
     AnalysisResult,
@@ -47,6 +42,11 @@ from clauselens.schemas import (
     ClauseAnalysis,
     Provenance,
     Usage,
+)
+from clauselens.schemas.validate import (
+    InvalidAnalysis,
+    validate_analysis,
+    validate_change_analysis,
 )
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from clauselens.pipeline.work import WorkItem
+from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.schemas import AnalysisResult
 
 LOG_EVERY_SECONDS = 10.0

@@ -12,8 +12,8 @@ from clauselens.cli._common import echo_json, handles_errors, state
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.cli.run import print_summary
-from clauselens.pipeline.document_analysis import analyze_document
-from clauselens.pipeline.run import Callbacks, RunOptions
+from clauselens.pipeline.analyze.document import analyze_document
+from clauselens.pipeline.runs.run import Callbacks, RunOptions
 from clauselens.store import tables as t
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from clauselens.cli._common import echo_json, handles_errors, state
-from clauselens.pipeline.ingest import list_documents
+from clauselens.pipeline.ingest.captures import list_documents
 
 
 @click.command("documents")

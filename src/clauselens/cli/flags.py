@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from clauselens.cli._common import echo_json, handles_errors, state
-from clauselens.pipeline.flag import load_flag_rules, recompute_flags
+from clauselens.review.flags import load_flag_rules, recompute_flags
 
 rules_option = click.option(
     "--rules",

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from clauselens.cli._common import echo_json, handles_errors, state
-from clauselens.pipeline.ingest import IngestReport, ingest
+from clauselens.pipeline.ingest.captures import IngestReport, ingest
 
 
 def metadata_options(fn: click.decorators.FC) -> click.decorators.FC:

@@ -18,8 +18,8 @@ import click
 
 from clauselens.cli._common import echo_json, handles_errors, state
 from clauselens.errors import ReviewError, UsageError
-from clauselens.pipeline import review
-from clauselens.pipeline.review import REVIEW_STATUSES, QueueFilter, ReviewEvent
+from clauselens.review import decisions as review
+from clauselens.review.decisions import REVIEW_STATUSES, QueueFilter, ReviewEvent
 
 P = ParamSpec("P")
 R = TypeVar("R")

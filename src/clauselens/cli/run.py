@@ -13,9 +13,9 @@ from clauselens.cli._common import console, handles_errors, state
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.errors import UsageError
-from clauselens.pipeline.estimate import DryRun
-from clauselens.pipeline.estimate import dry_run as estimate_run
-from clauselens.pipeline.run import Callbacks, RunOptions, RunSummary, run
+from clauselens.pipeline.runs.estimate import DryRun
+from clauselens.pipeline.runs.estimate import dry_run as estimate_run
+from clauselens.pipeline.runs.run import Callbacks, RunOptions, RunSummary, run
 
 
 def _tokens_row(summary: RunSummary) -> str:
@@ -154,7 +154,7 @@ def command(
     """
     st = state()
     if resume:
-        from clauselens.pipeline.batches import resume_run
+        from clauselens.pipeline.runs.batches import resume_run
 
         with RunProgress("collecting") as progress:
             summary = resume_run(

@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from clauselens.cli._common import console, echo_json, handles_errors, state
-from clauselens.pipeline.runs import list_runs
+from clauselens.pipeline.runs.records import list_runs
 
 
 @click.command("runs")

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from clauselens.cli._common import echo_json, handles_errors, state
-from clauselens.pipeline.ingest import read_capture
-from clauselens.pipeline.segment import segment
+from clauselens.pipeline.ingest.captures import read_capture
+from clauselens.pipeline.segment.clauses import segment
 
 
 @click.command("segment")

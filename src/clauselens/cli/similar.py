@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from clauselens.cli._common import echo_json, handles_errors, state
-from clauselens.pipeline.similar import SimilarReport, similar_provisions
+from clauselens.similarity.provisions import SimilarReport, similar_provisions
 
 HEADING_SEP = " › "
 

@@ -13,8 +13,8 @@ from rich.padding import Padding
 from rich.text import Text
 
 from clauselens.cli._common import echo_json, handles_errors, state, warn
-from clauselens.pipeline.similar import unique_provisions
 from clauselens.similarity import DEFAULT_THRESHOLD
+from clauselens.similarity.provisions import unique_provisions
 
 HEADING_SEP = " › "
 

@@ -16,7 +16,7 @@ from clauselens.config import normalise_db_url
 from clauselens.export._build import build_record, shown_analysis
 from clauselens.export._filters import ExportFilters, ExportStats
 from clauselens.export._select import Chunk, DocumentHead, choose, chunks, document_heads
-from clauselens.pipeline.segment import heading_only
+from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.schemas.export import CrossPlatform, ExportRecord
 from clauselens.store import open_store
 
@@ -94,7 +94,7 @@ def _lookup(engine: sa.Engine, wanted: CrossPlatformLookup | bool) -> CrossPlatf
     if wanted is False:
         return None
     if wanted is True:
-        from clauselens.pipeline.similar import cross_platform_lookup
+        from clauselens.similarity.provisions import cross_platform_lookup
 
         return cross_platform_lookup(engine)
     return wanted

@@ -22,8 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.export._filters import ExportFilters
-from clauselens.pipeline.changes import analysis_origin
-from clauselens.pipeline.persist import ANALYZER_RANK
+from clauselens.pipeline.analyze.persist import ANALYZER_RANK
+from clauselens.pipeline.versions.changes import analysis_origin
 from clauselens.store import tables as t
 
 RECENT_CHANGES = 5

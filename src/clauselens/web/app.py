@@ -24,7 +24,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from clauselens.pipeline.similar import IndexHolder
+from clauselens.similarity.provisions import IndexHolder
 from clauselens.web.csrf import (
     CSRFCookieMiddleware,
     SecurityHeadersMiddleware,

@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from clauselens.errors import ClauselensError, NotFoundError, ReviewError
-from clauselens.pipeline import review
-from clauselens.pipeline.flag import load_flag_rules
-from clauselens.pipeline.review import REVIEW_STATUSES, QueueFilter
-from clauselens.pipeline.similar import SimilarReport, similar_for_analysis
+from clauselens.review import decisions as review
+from clauselens.review.decisions import REVIEW_STATUSES, QueueFilter
+from clauselens.review.flags import load_flag_rules
+from clauselens.similarity.provisions import SimilarReport, similar_for_analysis
 from clauselens.web import forms
 from clauselens.web.csrf import (
     AUTH_COOKIE,

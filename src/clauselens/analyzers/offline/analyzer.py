@@ -22,9 +22,9 @@ from clauselens.analyzers.base import OFFLINE_MODEL, ClauseInput
 from clauselens.analyzers.offline.classifier import load_classifier, weights_text
 from clauselens.analyzers.offline.compose import compose
 from clauselens.analyzers.offline.detect import detect
-from clauselens.knowledge import knowledge_base_text, load_knowledge_base
-from clauselens.pipeline.validate import InvalidAnalysis, validate_analysis
+from clauselens.analyzers.offline.knowledge import knowledge_base_text, load_knowledge_base
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
+from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 
 PROMPT_ID = "offline"
 RULES_CODE_VERSION = "2"  # 2: body sentences before heading lines as evidence

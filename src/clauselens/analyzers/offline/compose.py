@@ -12,8 +12,7 @@ import re
 from collections.abc import Sequence
 
 from clauselens.analyzers.offline.detect import Detection
-from clauselens.knowledge import CompiledKnowledgeBase
-from clauselens.pipeline.validate import quote_in_text
+from clauselens.analyzers.offline.knowledge import CompiledKnowledgeBase
 from clauselens.schemas import (
     LEVEL_RANK,
     Agency,
@@ -24,6 +23,7 @@ from clauselens.schemas import (
     load_taxonomy,
 )
 from clauselens.schemas.analysis import Level
+from clauselens.schemas.validate import quote_in_text
 
 MAX_QUOTES = 8
 MAX_QUOTE_CHARS = 400

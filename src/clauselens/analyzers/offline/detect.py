@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from clauselens.analyzers.offline.classifier import ClauseClassifier, load_classifier
+from clauselens.analyzers.offline.knowledge import (
+    CompiledKnowledgeBase,
+    Engagement,
+    load_knowledge_base,
+)
 from clauselens.analyzers.offline.normalise import sentences
-from clauselens.knowledge import CompiledKnowledgeBase, Engagement, load_knowledge_base
 from clauselens.schemas import load_taxonomy
 
 

@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Sequence
 
 from clauselens.config import SegmentSettings
-from clauselens.pipeline._blocks import LEAD_IN_GLUE, LIST_GLUE, Block, Kind
+from clauselens.pipeline.segment._blocks import LEAD_IN_GLUE, LIST_GLUE, Block, Kind
 
 Part = list[Block]
 

@@ -218,7 +218,7 @@ def analysis_origin(conn: sa.Connection, clause_pk: int) -> int:
 
 def _same_provision_before(conn: sa.Connection, clause_pk: int) -> int | None:
     """The clause of the same provision in the previous version, when the provision was there."""
-    from clauselens.pipeline.align import previous_version  # align imports this module
+    from clauselens.pipeline.versions.align import previous_version  # align imports this module
 
     c = t.clauses
     version_pk, provision_pk = conn.execute(

@@ -29,9 +29,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from clauselens.config import SegmentSettings
-from clauselens.pipeline._blocks import Block, Kind, scan
-from clauselens.pipeline._headings import classify
-from clauselens.pipeline._split import split_section, words
+from clauselens.pipeline.segment._blocks import Block, Kind, scan
+from clauselens.pipeline.segment._headings import classify
+from clauselens.pipeline.segment._split import split_section, words
 from clauselens.schemas import Clause
 from clauselens.textnorm import clause_sha256
 

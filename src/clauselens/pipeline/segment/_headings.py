@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from clauselens.pipeline._blocks import Block, Kind
+from clauselens.pipeline.segment._blocks import Block, Kind
 
 Level = tuple[float, float, float]
 

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from clauselens.pipeline.flag import flag_analysis
+from clauselens.review.flags import flag_analysis
 from clauselens.schemas import AnalysisResult, ClauseAnalysis
 from clauselens.store import insert_pk
 from clauselens.store import tables as t

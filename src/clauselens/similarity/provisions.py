@@ -34,17 +34,17 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 
 from clauselens.errors import NotFoundError
-from clauselens.pipeline._similar_cache import load_cached, method_of, save_cached
-from clauselens.pipeline._similar_cache import touch_fingerprint as _touch
-from clauselens.pipeline._similar_items import (
+from clauselens.schemas.export import CrossPlatform, SimilarProvision
+from clauselens.similarity import DEFAULT_THRESHOLD, Item, SimilarityIndex
+from clauselens.similarity._cache import load_cached, method_of, save_cached
+from clauselens.similarity._cache import touch_fingerprint as _touch
+from clauselens.similarity._items import (
     ProvisionRow,
     current_rows,
     describe_provisions,
     provision_of_analysis,
     store_fingerprint,
 )
-from clauselens.schemas.export import CrossPlatform, SimilarProvision
-from clauselens.similarity import DEFAULT_THRESHOLD, Item, SimilarityIndex
 
 __all__ = [
     "CrossPlatform",

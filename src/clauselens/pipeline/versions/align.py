@@ -40,9 +40,9 @@ from functools import lru_cache
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
-from clauselens.pipeline import changes
-from clauselens.pipeline.changes import ChangeClass, Pair
-from clauselens.pipeline.cosmetic import cosmetic_form
+from clauselens.pipeline.versions import changes
+from clauselens.pipeline.versions.changes import ChangeClass, Pair
+from clauselens.pipeline.versions.cosmetic import cosmetic_form
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from clauselens.errors import NotFoundError, UsageError
-from clauselens.pipeline import changes
-from clauselens.pipeline.align import align_clauses, stored_clauses
-from clauselens.pipeline.change_analyze import offline_change_analysis
+from clauselens.pipeline.versions import changes
+from clauselens.pipeline.versions.align import align_clauses, stored_clauses
+from clauselens.pipeline.versions.change_analysis import offline_change_analysis
 from clauselens.store import tables as t
 
 

@@ -37,12 +37,12 @@ from clauselens.analyzers.base import OFFLINE_MODEL, DocumentContext
 from clauselens.analyzers.claude import ChangeResult
 from clauselens.analyzers.offline.classifier import load_classifier
 from clauselens.analyzers.offline.normalise import sentences
-from clauselens.pipeline import changes
-from clauselens.pipeline.cosmetic import cosmetic_form
-from clauselens.pipeline.persist import ANALYZER_RANK
-from clauselens.pipeline.validate import InvalidAnalysis, validate_change_analysis
+from clauselens.pipeline.analyze.persist import ANALYZER_RANK
+from clauselens.pipeline.versions import changes
+from clauselens.pipeline.versions.cosmetic import cosmetic_form
 from clauselens.schemas import ChangeAnalysis, ClauseAnalysis, Provenance, Usage
 from clauselens.schemas.analysis import Level
+from clauselens.schemas.validate import InvalidAnalysis, validate_change_analysis
 from clauselens.store import tables as t
 
 OFFLINE_CHANGE_PROMPT_ID = "change-offline"

@@ -28,9 +28,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 
 from clauselens.errors import NotFoundError, ReviewError
-from clauselens.pipeline.flag import Flag
-from clauselens.pipeline.validate import InvalidAnalysis, validate_analysis
+from clauselens.review.flags import Flag
 from clauselens.schemas import LEVEL_RANK
+from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 

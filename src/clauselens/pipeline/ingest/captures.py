@@ -24,11 +24,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from clauselens.config import Settings
 from clauselens.errors import CaptureError, ClauselensError, ManifestError, StoreError
-from clauselens.pipeline import align
-from clauselens.pipeline.cutoff import looks_cut_off
-from clauselens.pipeline.extract import Extracted, extract
-from clauselens.pipeline.manifest import CaptureMeta, discover
-from clauselens.pipeline.segment import SEGMENTER_VERSION, segment
+from clauselens.pipeline.ingest.cutoff import looks_cut_off
+from clauselens.pipeline.ingest.extract import Extracted, extract
+from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
+from clauselens.pipeline.segment.clauses import SEGMENTER_VERSION, segment
+from clauselens.pipeline.versions import align
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 from clauselens.textnorm import sha256_hex

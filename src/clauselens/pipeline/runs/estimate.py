@@ -34,12 +34,12 @@ from clauselens import prompts
 from clauselens.analyzers.base import cut_for_prompt
 from clauselens.config import Settings
 from clauselens.errors import CaptureError
-from clauselens.pipeline.align import AlignItem, align_clauses
-from clauselens.pipeline.changes import NEEDS_ANALYSIS
-from clauselens.pipeline.ingest import document_id_for
-from clauselens.pipeline.manifest import CaptureMeta, discover
-from clauselens.pipeline.persist import valid_keys
-from clauselens.pipeline.segment import heading_only, outline, segment
+from clauselens.pipeline.analyze.persist import valid_keys
+from clauselens.pipeline.ingest.captures import document_id_for
+from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
+from clauselens.pipeline.segment.clauses import heading_only, outline, segment
+from clauselens.pipeline.versions.align import AlignItem, align_clauses
+from clauselens.pipeline.versions.changes import NEEDS_ANALYSIS
 from clauselens.pricing import cost_usd
 from clauselens.schemas import Clause, Usage
 from clauselens.store import tables as t
@@ -82,7 +82,7 @@ class DryRun:
 
 
 def _read_docs(paths: list[Path], settings: Settings, report: DryRun) -> list[_Doc]:
-    from clauselens.pipeline.ingest import read_capture
+    from clauselens.pipeline.ingest.captures import read_capture
 
     metas: list[CaptureMeta] = []
     for entry in discover(paths, {}):

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import ClauseInput, DocumentContext, clause_input
 from clauselens.config import Settings
-from clauselens.pipeline.changes import clauses_needing_analysis
-from clauselens.pipeline.persist import valid_keys
-from clauselens.pipeline.segment import heading_only, outline
+from clauselens.pipeline.analyze.persist import valid_keys
+from clauselens.pipeline.segment.clauses import heading_only, outline
+from clauselens.pipeline.versions.changes import clauses_needing_analysis
 from clauselens.schemas import Clause
 from clauselens.store import tables as t
 

@@ -31,10 +31,10 @@ from clauselens.analyzers.base import Analyzer
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
 from clauselens.errors import ApiError, ClauselensError, NotFoundError, UsageError
-from clauselens.pipeline import runs
-from clauselens.pipeline.ingest import IngestReport
-from clauselens.pipeline.run import Callbacks, RunSummary
-from clauselens.pipeline.work import Work, WorkItem
+from clauselens.pipeline.analyze.work import Work, WorkItem
+from clauselens.pipeline.ingest.captures import IngestReport
+from clauselens.pipeline.runs import records as runs
+from clauselens.pipeline.runs.run import Callbacks, RunSummary
 from clauselens.schemas import Usage
 from clauselens.store import tables as t
 
@@ -229,7 +229,7 @@ def resume_run(
     (``POLL_INTERVAL``) until they end, store every result, redo the failures through the
     Messages API and finish the run. With ``timeout`` (seconds), stop polling after it and
     leave the run ``waiting``. Safe to call again, from any process: what is stored is kept."""
-    from clauselens.pipeline._batch_collect import collect_run
+    from clauselens.pipeline.runs._batch_collect import collect_run
 
     interval = POLL_INTERVAL if poll_interval is None else poll_interval
     summary = collect_run(engine, run_id, settings, callbacks or Callbacks(), interval, timeout)
@@ -240,7 +240,7 @@ def resume_run(
 
 def _with_change_analyses(engine: sa.Engine, summary: RunSummary, settings: Settings) -> RunSummary:
     """Once every batch is in, analyse the modified provisions of the run's versions."""
-    from clauselens.pipeline.run import analyse_run_changes
+    from clauselens.pipeline.runs.run import analyse_run_changes
 
     outcome = analyse_run_changes(engine, summary.run_id, settings)
     if not outcome.changes_analysed and not outcome.failures:
@@ -303,7 +303,7 @@ def forget_batch(engine: sa.Engine, batch_id: str) -> RunSummary:
     """Give up on a batch whose results can no longer be had (the API keeps them 29 days): it
     is marked collected as ``forgotten`` and its run finished with what it has. Its clauses
     without a valid analysis are sent again by the next run."""
-    from clauselens.pipeline._batch_finish import finish_run
+    from clauselens.pipeline.runs._batch_finish import finish_run
 
     b = t.batches.c
     with engine.begin() as conn:

@@ -22,9 +22,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clauselens.pipeline.changes import analysis_origin
-from clauselens.pipeline.persist import ANALYZER_RANK
-from clauselens.pipeline.segment import heading_only
+from clauselens.pipeline.analyze.persist import ANALYZER_RANK
+from clauselens.pipeline.segment.clauses import heading_only
+from clauselens.pipeline.versions.changes import analysis_origin
 from clauselens.similarity import Item
 from clauselens.store import tables as t
 

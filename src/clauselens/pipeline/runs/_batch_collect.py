@@ -34,17 +34,17 @@ from clauselens.analyzers.base import ClauseInput
 from clauselens.analyzers.claude import ClaudeAnalyzer, _text, _usage
 from clauselens.config import Settings
 from clauselens.errors import ApiError, UsageError
-from clauselens.pipeline import runs
-from clauselens.pipeline._batch_finish import finish_run
-from clauselens.pipeline.analyze import Executor
-from clauselens.pipeline.batches import new_client
-from clauselens.pipeline.persist import save_result, valid_keys
-from clauselens.pipeline.ratelimit import RateLimiter
-from clauselens.pipeline.run import Callbacks, RunSummary
-from clauselens.pipeline.validate import InvalidAnalysis, validate_analysis
-from clauselens.pipeline.work import WorkItem, clause_inputs
+from clauselens.pipeline.analyze.executor import Executor
+from clauselens.pipeline.analyze.persist import save_result, valid_keys
+from clauselens.pipeline.analyze.work import WorkItem, clause_inputs
+from clauselens.pipeline.runs import records as runs
+from clauselens.pipeline.runs._batch_finish import finish_run
+from clauselens.pipeline.runs.batches import new_client
+from clauselens.pipeline.runs.ratelimit import RateLimiter
+from clauselens.pipeline.runs.run import Callbacks, RunSummary
 from clauselens.pricing import cost_usd
 from clauselens.schemas import AnalysisResult, AttemptRecord, Provenance
+from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import tables as t
 
 log = logging.getLogger(__name__)

@@ -21,12 +21,12 @@ from clauselens import analyzers
 from clauselens.analyzers._retry import Backoff
 from clauselens.analyzers.base import Analyzer
 from clauselens.config import Settings
-from clauselens.pipeline import runs
-from clauselens.pipeline.analyze import Executor, Failure, Outcome
-from clauselens.pipeline.change_analyze import ChangeAnalysisReport
-from clauselens.pipeline.ingest import CaptureOutcome, IngestReport, ingest
-from clauselens.pipeline.ratelimit import RateLimiter
-from clauselens.pipeline.work import AnalyzerKey, Work, WorkItem, pending_work
+from clauselens.pipeline.analyze.executor import Executor, Failure, Outcome
+from clauselens.pipeline.analyze.work import AnalyzerKey, Work, WorkItem, pending_work
+from clauselens.pipeline.ingest.captures import CaptureOutcome, IngestReport, ingest
+from clauselens.pipeline.runs import records as runs
+from clauselens.pipeline.runs.ratelimit import RateLimiter
+from clauselens.pipeline.versions.change_analysis import ChangeAnalysisReport
 from clauselens.schemas import AnalysisResult, Usage
 from clauselens.store import tables as t
 
@@ -106,7 +106,7 @@ def _triage_before_batches(
     run_id: str,
 ) -> list[WorkItem]:
     """Store the offline analysis of the clauses triage keeps from Claude; return the rest."""
-    from clauselens.pipeline.persist import save_result
+    from clauselens.pipeline.analyze.persist import save_result
 
     sent = []
     for item in items:
@@ -180,12 +180,12 @@ async def _analyse_changes(
 ) -> ChangeAnalysisReport:
     """A change analysis for each modified provision of the versions, with the run's analyzer
     (Claude's change prompt, or the offline estimate)."""
-    from clauselens.pipeline.change_analyze import (
+    from clauselens.pipeline.analyze.work import document_context_for
+    from clauselens.pipeline.versions.change_analysis import (
         ChangeAnalyzer,
         OfflineChangeAnalyzer,
         analyze_changes,
     )
-    from clauselens.pipeline.work import document_context_for
 
     change_analyzer: ChangeAnalyzer = (
         cast(ChangeAnalyzer, analyzer) if analyzer.name == "claude" else OfflineChangeAnalyzer()
@@ -306,7 +306,7 @@ def run(
     with engine.connect() as conn:
         work = pending_work(conn, report.versions, key, settings)
     if options.via == "batches" and analyzer.name == "claude":
-        from clauselens.pipeline.batches import submit_run
+        from clauselens.pipeline.runs.batches import submit_run
 
         hook = _triage_hook(analyzer, options.triage, settings.triage_threshold)
         if hook is not None:

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import Analyzer
 from clauselens.errors import ApiError, ClauselensError
-from clauselens.pipeline.persist import save_result
-from clauselens.pipeline.ratelimit import RateLimiter
-from clauselens.pipeline.work import WorkItem
+from clauselens.pipeline.analyze.persist import save_result
+from clauselens.pipeline.analyze.work import WorkItem
+from clauselens.pipeline.runs.ratelimit import RateLimiter
 from clauselens.pricing import cost_usd
 from clauselens.schemas import AnalysisResult, Provenance, Usage
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from clauselens.pipeline import runs
-from clauselens.pipeline.analyze import Failure
-from clauselens.pipeline.run import RunSummary
+from clauselens.pipeline.analyze.executor import Failure
+from clauselens.pipeline.runs import records as runs
+from clauselens.pipeline.runs.run import RunSummary
 from clauselens.schemas import Usage
 from clauselens.store import tables as t
 

@@ -19,10 +19,11 @@ from clauselens import analyzers
 from clauselens.analyzers._retry import Backoff
 from clauselens.config import Settings
 from clauselens.errors import ClauselensError, UsageError
-from clauselens.pipeline import runs
-from clauselens.pipeline.ingest import IngestReport, ingest
-from clauselens.pipeline.persist import AnalysisKey, valid_keys
-from clauselens.pipeline.run import (
+from clauselens.pipeline.analyze.persist import AnalysisKey, valid_keys
+from clauselens.pipeline.analyze.work import AnalyzerKey, Work, WorkItem, clause_inputs
+from clauselens.pipeline.ingest.captures import IngestReport, ingest
+from clauselens.pipeline.runs import records as runs
+from clauselens.pipeline.runs.run import (
     Callbacks,
     RunOptions,
     RunSummary,
@@ -30,8 +31,7 @@ from clauselens.pipeline.run import (
     execute_items,
     finish,
 )
-from clauselens.pipeline.segment import heading_only
-from clauselens.pipeline.work import AnalyzerKey, Work, WorkItem, clause_inputs
+from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.store import tables as t
 
 
@@ -61,7 +61,7 @@ def _target_version(
     engine: sa.Engine, ref: str, settings: Settings, ingest_options: Mapping[str, object] | None
 ) -> tuple[int, str, IngestReport]:
     """A path is ingested first; anything else names a stored document (its latest version)."""
-    from clauselens.pipeline.change_compare import find_document
+    from clauselens.pipeline.versions.compare import find_document
 
     report = IngestReport()
     path = Path(ref)
