@@ -20,6 +20,7 @@ from clauselens.config import Settings
 from clauselens.errors import NotFoundError, UsageError
 from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.ingest.captures import ingest
+from clauselens.pipeline.versions import changes
 from clauselens.review import decisions as review
 from clauselens.schemas import AnalysisResult, Provenance
 from clauselens.schemas.rows import Document, Version
@@ -346,3 +347,22 @@ class TestStandingAnalysis:
             sql_order = list(in_sql)
         assert [r.id for r in sorted(rows, key=queries.standing_key)] == sql_order
         assert sql_order[0] == edited
+
+
+class TestChangesUseTheStandingAnalysis:
+    def test_an_edit_of_severity_changes_how_changes_ranks_a_provision(
+        self, engine: sa.Engine, settings: Settings, tmp_path: Path, dev_terms: list[Any]
+    ) -> None:
+        """Two sections removed: the one an analyst raised from low to high ranks first."""
+        raised, other = dev_terms[3], dev_terms[5]
+        pk = analyse(engine, raised, "claude", severity="low")
+        analyse(engine, other, "claude", severity="medium")
+        review.edit(engine, pk, "ana", {"severity": "high"})
+        text = without(DEV_TERMS.read_text("utf-8"), raised, other)
+        [version] = ingest_text(engine, settings, tmp_path, text, DAY_1 + timedelta(days=1))
+        with engine.connect() as conn:
+            events = changes.version_changes(conn, version)
+        assert [(e.change_class, e.old_clause_pk, e.severity) for e in events] == [
+            ("removed", raised.id, "high"),
+            ("removed", other.id, "medium"),
+        ]

@@ -6,9 +6,10 @@ Documents are streamed in order; a document's clauses are read by keyset paginat
 
 Which analysis a record shows: among the clause's analyses (by ``clause_sha256``, or by the hash
 of the clause a cosmetic or moved change carries the analysis over from; restricted to
-one analyzer with ``--analyzer``), a valid one before a failed one, ``claude`` before
-``offline``, then the newest. The status filters apply to that choice afterwards; a rejected
-Claude analysis does not fall back to an offline one.
+one analyzer with ``--analyzer``), a valid one before a failed one, then the one that stands
+by ``store.queries.standing_key`` (an analyst's edit, then ``claude`` before ``offline``, then
+the newest). The status filters apply to that choice afterwards; a rejected Claude analysis
+does not fall back to an offline one.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.export._filters import ExportFilters
-from clauselens.pipeline.analyze.persist import ANALYZER_RANK
 from clauselens.pipeline.versions.changes import analysis_origin
 from clauselens.store import tables as t
+from clauselens.store.queries import standing_key
 
 RECENT_CHANGES = 5
 
@@ -212,15 +213,7 @@ def chunks(
 
 
 def choose(candidates: list[Any]) -> Any | None:
-    """The analysis a record shows: valid before failed, claude before offline, newest."""
+    """The analysis a record shows: valid before failed, then the one that stands."""
     if not candidates:
         return None
-    return min(
-        candidates,
-        key=lambda r: (
-            r.status != "valid",
-            ANALYZER_RANK.get(r.analyzer, len(ANALYZER_RANK)),
-            -r.generated_at.timestamp(),
-            -r.id,
-        ),
-    )
+    return min(candidates, key=lambda r: (r.status != "valid", standing_key(r)))

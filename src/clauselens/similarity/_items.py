@@ -4,9 +4,8 @@ A provision is *current* when it has a clause in the latest version of its docum
 ``captured_at``, then id, as export reads it); its current text is that clause's text. Its
 categories come from the analysis that stands for that clause: the clause's own analysis when
 its text was analysed, else the one ``changes.analysis_origin`` points to (a cosmetic or moved
-clause keeps the analysis of the clause it came from). Among the analyses of a text, a valid
-one that an analyst has not rejected, ``claude`` before ``offline``, newest first; an analyst's
-edit (``reviewed_analysis``) before the analyzer's output.
+clause keeps the analysis of the clause it came from), as ``store.queries.standing_analyses``
+chooses it (an analyst's edit, else claude, else offline; the newest).
 
 ``store_fingerprint`` summarises everything that can change those items in one cheap query, so
 a caller can tell that nothing changed without reading the clauses.
@@ -22,11 +21,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clauselens.pipeline.analyze.persist import ANALYZER_RANK
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.pipeline.versions.changes import analysis_origin
 from clauselens.similarity import Item
 from clauselens.store import tables as t
+from clauselens.store.queries import standing_analyses
 
 EXCERPT_CHARS = 160
 
@@ -103,31 +102,10 @@ def _clause_rows(conn: sa.Connection, version_pks: Iterable[int]) -> list[Any]:
 
 def _categories_by_sha(conn: sa.Connection, shas: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """clause_sha256 → the categories of the analysis that stands for that text."""
-    a = t.analyses
-    wanted = sorted(set(shas))
-    best: dict[str, tuple[tuple[int, float], tuple[str, ...]]] = {}
-    for start in range(0, len(wanted), 500):
-        rows = conn.execute(
-            sa.select(
-                a.c.clause_sha256,
-                a.c.analyzer,
-                a.c.analysis,
-                a.c.reviewed_analysis,
-                a.c.generated_at,
-            ).where(
-                a.c.clause_sha256.in_(wanted[start : start + 500]),
-                a.c.status == "valid",
-                a.c.review_status != "rejected",
-            )
-        )
-        for row in rows:
-            data = row.reviewed_analysis or row.analysis or {}
-            rank = (ANALYZER_RANK.get(row.analyzer, 9), -row.generated_at.timestamp())
-            held = best.get(row.clause_sha256)
-            if held is None or rank < held[0]:
-                codes = tuple(sorted({str(c) for c in data.get("categories") or []}))
-                best[row.clause_sha256] = (rank, codes)
-    return {sha: codes for sha, (_, codes) in best.items()}
+    return {
+        sha: tuple(sorted({str(c) for c in (found.data or {}).get("categories") or []}))
+        for sha, found in standing_analyses(conn, shas).items()
+    }
 
 
 def _origin_shas(conn: sa.Connection, clause_pks: list[int]) -> dict[int, str]:
