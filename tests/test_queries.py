@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from clauselens.config import Settings
 from clauselens.errors import NotFoundError, UsageError
+from clauselens.export import iter_records
 from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.versions import changes
@@ -245,6 +246,19 @@ class TestDocuments:
         with pytest.raises(ValidationError):
             Document.model_validate({**doc.model_dump(), "extra": 1})
 
+    def test_provisions_by_id_finds_the_known_ones(
+        self, engine: sa.Engine, dev_terms: list[Any]
+    ) -> None:
+        """Provisions come back by their public id; an unknown id is left out."""
+        with engine.connect() as conn:
+            ids = conn.execute(
+                sa.select(t.provisions.c.provision_id).order_by(t.provisions.c.id)
+            ).scalars()
+            wanted = list(ids)[:2]
+            found = queries.provisions_by_id(conn, [*wanted, "CL-P-unknown"])
+        assert sorted(found) == sorted(wanted)
+        assert {p.first_version_pk for p in found.values()} == {dev_terms[0].version_pk}
+
 
 class TestStandingAnalysis:
     def test_an_analysts_edit_stands_with_its_severity(
@@ -349,7 +363,7 @@ class TestStandingAnalysis:
         assert sql_order[0] == edited
 
 
-class TestChangesUseTheStandingAnalysis:
+class TestStagesUseTheStandingAnalysis:
     def test_an_edit_of_severity_changes_how_changes_ranks_a_provision(
         self, engine: sa.Engine, settings: Settings, tmp_path: Path, dev_terms: list[Any]
     ) -> None:
@@ -366,3 +380,16 @@ class TestChangesUseTheStandingAnalysis:
             ("removed", raised.id, "high"),
             ("removed", other.id, "medium"),
         ]
+
+    def test_export_shows_an_edited_offline_analysis_over_an_unedited_claude_one(
+        self, engine: sa.Engine, dev_terms: list[Any]
+    ) -> None:
+        """The record of a provision shows the analysis that stands, an analyst's edit first."""
+        clause = dev_terms[3]
+        analyse(engine, clause, "claude", severity="low")
+        offline = analyse(engine, clause, "offline", severity="low")
+        review.edit(engine, offline, "ana", {"severity": "high"})
+        records = list(iter_records(engine, cross_platform=False))
+        [record] = [r for r in records if r.clause_index == clause.idx]
+        assert (record.provenance.analyzer, record.severity) == ("offline", "high")
+        assert record.review.edited
