@@ -28,8 +28,8 @@ from clauselens.schemas.rows import Document, Version
 from clauselens.schemas.validate import validate_analysis
 from clauselens.store import queries
 from clauselens.store import tables as t
-from tests.conftest import FIXTURES
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DEV_TERMS = FIXTURES / "ota/current/claude-ai/developer-terms.md"
 MANIFEST = FIXTURES / "ota/manifest.jsonl"
 DAY_1 = datetime(2026, 1, 1, tzinfo=UTC)
