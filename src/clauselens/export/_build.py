@@ -19,11 +19,12 @@ from clauselens.schemas.export import (
     RecentChange,
 )
 from clauselens.schemas.stored import SCHEMA_VERSION, AnalyzerName
+from clauselens.store.queries import standing_data
 
 
 def shown_analysis(row: Any) -> ClauseAnalysis:
     """The analysis as it stands: an analyst's edit when there is one, else the original."""
-    return ClauseAnalysis.model_validate(row.reviewed_analysis or row.analysis)
+    return ClauseAnalysis.model_validate(standing_data(row))
 
 
 def _day(moment: datetime) -> str:

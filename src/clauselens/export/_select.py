@@ -6,9 +6,10 @@ Documents are streamed in order; a document's clauses are read by keyset paginat
 
 Which analysis a record shows: among the clause's analyses (by ``clause_sha256``, or by the hash
 of the clause a cosmetic or moved change carries the analysis over from; restricted to
-one analyzer with ``--analyzer``), a valid one before a failed one, ``claude`` before
-``offline``, then the newest. The status filters apply to that choice afterwards; a rejected
-Claude analysis does not fall back to an offline one.
+one analyzer with ``--analyzer``), a valid one before a failed one, then the one that stands
+by ``store.queries.standing_key`` (an analyst's edit, then ``claude`` before ``offline``, then
+the newest). The status filters apply to that choice afterwards; a rejected Claude analysis
+does not fall back to an offline one.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.export._filters import ExportFilters
-from clauselens.pipeline.analyze.persist import ANALYZER_RANK
 from clauselens.pipeline.versions.changes import analysis_origin
 from clauselens.store import tables as t
+from clauselens.store.queries import latest_versions, standing_key
 
 RECENT_CHANGES = 5
 
@@ -67,25 +68,27 @@ def _matches(doc: Any, filters: ExportFilters) -> bool:
 def document_heads(conn: sa.Connection, filters: ExportFilters) -> Iterator[DocumentHead]:
     """The selected documents with their latest version, ordered by entity, title, id.
 
-    Streamed: documents come in SQL order, each with one query for its latest version and that
-    version's capture, so memory does not grow with the number of documents.
+    Streamed: one query joins each document with its latest version (``latest_versions``) and
+    that version's capture, so memory does not grow with the number of documents.
     """
     d, v, c = t.documents, t.versions, t.captures
-    ordered = sa.select(d).order_by(
-        sa.func.lower(d.c.entity), sa.func.lower(d.c.title), d.c.document_id
-    )
-    latest = (
-        sa.select(v.c.id, v.c.captured_at, c.c.content_sha256, c.c.source_url, c.c.archive_url)
+    latest = latest_versions()
+    query = (
+        sa.select(
+            d,
+            v.c.id.label("version_pk"),
+            v.c.captured_at,
+            c.c.content_sha256,
+            c.c.source_url,
+            c.c.archive_url,
+        )
+        .join(latest, latest.c.document_pk == d.c.id)
+        .join(v, v.c.id == latest.c.version_pk)
         .join(c, c.c.id == v.c.capture_pk)
-        .where(v.c.document_pk == sa.bindparam("document_pk"))
-        .order_by(v.c.captured_at.desc(), v.c.id.desc())
-        .limit(1)
+        .order_by(sa.func.lower(d.c.entity), sa.func.lower(d.c.title), d.c.document_id)
     )
-    for doc in conn.execute(ordered):
+    for doc in conn.execute(query):
         if not _matches(doc, filters):
-            continue
-        version = conn.execute(latest, {"document_pk": doc.id}).first()
-        if version is None:
             continue
         yield DocumentHead(
             document_id=doc.document_id,
@@ -94,11 +97,11 @@ def document_heads(conn: sa.Connection, filters: ExportFilters) -> Iterator[Docu
             terms_type=doc.terms_type,
             first_tracked=doc.first_tracked,
             last_verified=doc.last_verified,
-            version_pk=version.id,
-            captured_at=version.captured_at,
-            content_sha256=version.content_sha256,
-            source_url=version.source_url,
-            archive_url=version.archive_url,
+            version_pk=doc.version_pk,
+            captured_at=doc.captured_at,
+            content_sha256=doc.content_sha256,
+            source_url=doc.source_url,
+            archive_url=doc.archive_url,
         )
 
 
@@ -212,15 +215,7 @@ def chunks(
 
 
 def choose(candidates: list[Any]) -> Any | None:
-    """The analysis a record shows: valid before failed, claude before offline, newest."""
+    """The analysis a record shows: valid before failed, then the one that stands."""
     if not candidates:
         return None
-    return min(
-        candidates,
-        key=lambda r: (
-            r.status != "valid",
-            ANALYZER_RANK.get(r.analyzer, len(ANALYZER_RANK)),
-            -r.generated_at.timestamp(),
-            -r.id,
-        ),
-    )
+    return min(candidates, key=lambda r: (r.status != "valid", standing_key(r)))

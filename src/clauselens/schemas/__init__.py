@@ -10,6 +10,7 @@ from clauselens.schemas.analysis import (
     JurisdictionFlag,
 )
 from clauselens.schemas.clause import Clause
+from clauselens.schemas.rows import Capture, Document, Provision, StandingAnalysis, Version
 from clauselens.schemas.stored import (
     SCHEMA_VERSION,
     AnalysisResult,
@@ -25,15 +26,20 @@ __all__ = [
     "Agency",
     "AnalysisResult",
     "AttemptRecord",
+    "Capture",
     "Category",
     "ChangeAnalysis",
     "Clause",
     "ClauseAnalysis",
+    "Document",
     "GovernanceExposure",
     "InstitutionalAnalysis",
     "JurisdictionFlag",
     "Provenance",
+    "Provision",
+    "StandingAnalysis",
     "Taxonomy",
     "Usage",
+    "Version",
     "load_taxonomy",
 ]

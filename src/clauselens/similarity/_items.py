@@ -1,12 +1,11 @@
 """Reading the provisions the similarity index covers from the store.
 
-A provision is *current* when it has a clause in the latest version of its document (latest by
-``captured_at``, then id, as export reads it); its current text is that clause's text. Its
+A provision is *current* when it has a clause in the latest version of its document
+(``store.queries.latest_versions``); its current text is that clause's text. Its
 categories come from the analysis that stands for that clause: the clause's own analysis when
 its text was analysed, else the one ``changes.analysis_origin`` points to (a cosmetic or moved
-clause keeps the analysis of the clause it came from). Among the analyses of a text, a valid
-one that an analyst has not rejected, ``claude`` before ``offline``, newest first; an analyst's
-edit (``reviewed_analysis``) before the analyzer's output.
+clause keeps the analysis of the clause it came from), as ``store.queries.standing_analyses``
+chooses it (an analyst's edit, else claude, else offline; the newest).
 
 ``store_fingerprint`` summarises everything that can change those items in one cheap query, so
 a caller can tell that nothing changed without reading the clauses.
@@ -22,11 +21,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clauselens.pipeline.analyze.persist import ANALYZER_RANK
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.pipeline.versions.changes import analysis_origin
 from clauselens.similarity import Item
 from clauselens.store import tables as t
+from clauselens.store.queries import (
+    latest_version,
+    latest_versions,
+    newest_first,
+    standing_analyses,
+)
 
 EXCERPT_CHARS = 160
 
@@ -66,21 +70,10 @@ def excerpt(text: str, heading: str = "", limit: int = EXCERPT_CHARS) -> str:
     return cut + " …"
 
 
-def latest_versions(conn: sa.Connection) -> dict[int, int]:
-    """document pk → the pk of its latest version."""
-    v = t.versions
-    latest: dict[int, int] = {}
-    for row in conn.execute(
-        sa.select(v.c.id, v.c.document_pk).order_by(
-            v.c.document_pk, v.c.captured_at.desc(), v.c.id.desc()
-        )
-    ):
-        latest.setdefault(int(row.document_pk), int(row.id))
-    return latest
-
-
-def _clause_rows(conn: sa.Connection, version_pks: Iterable[int]) -> list[Any]:
+def _current_clause_rows(conn: sa.Connection) -> list[Any]:
+    """The clauses (with a provision) of every document's latest version."""
     c, p, d = t.clauses, t.provisions, t.documents
+    latest = latest_versions()
     query = (
         sa.select(
             c.c.id,
@@ -95,7 +88,7 @@ def _clause_rows(conn: sa.Connection, version_pks: Iterable[int]) -> list[Any]:
         )
         .join(p, p.c.id == c.c.provision_pk)
         .join(d, d.c.id == p.c.document_pk)
-        .where(c.c.version_pk.in_(list(version_pks)))
+        .join(latest, latest.c.version_pk == c.c.version_pk)
         .order_by(d.c.entity, d.c.title, c.c.idx)
     )
     return list(conn.execute(query))
@@ -103,31 +96,10 @@ def _clause_rows(conn: sa.Connection, version_pks: Iterable[int]) -> list[Any]:
 
 def _categories_by_sha(conn: sa.Connection, shas: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """clause_sha256 → the categories of the analysis that stands for that text."""
-    a = t.analyses
-    wanted = sorted(set(shas))
-    best: dict[str, tuple[tuple[int, float], tuple[str, ...]]] = {}
-    for start in range(0, len(wanted), 500):
-        rows = conn.execute(
-            sa.select(
-                a.c.clause_sha256,
-                a.c.analyzer,
-                a.c.analysis,
-                a.c.reviewed_analysis,
-                a.c.generated_at,
-            ).where(
-                a.c.clause_sha256.in_(wanted[start : start + 500]),
-                a.c.status == "valid",
-                a.c.review_status != "rejected",
-            )
-        )
-        for row in rows:
-            data = row.reviewed_analysis or row.analysis or {}
-            rank = (ANALYZER_RANK.get(row.analyzer, 9), -row.generated_at.timestamp())
-            held = best.get(row.clause_sha256)
-            if held is None or rank < held[0]:
-                codes = tuple(sorted({str(c) for c in data.get("categories") or []}))
-                best[row.clause_sha256] = (rank, codes)
-    return {sha: codes for sha, (_, codes) in best.items()}
+    return {
+        sha: tuple(sorted({str(c) for c in (found.data or {}).get("categories") or []}))
+        for sha, found in standing_analyses(conn, shas).items()
+    }
 
 
 def _origin_shas(conn: sa.Connection, clause_pks: list[int]) -> dict[int, str]:
@@ -141,9 +113,7 @@ def _origin_shas(conn: sa.Connection, clause_pks: list[int]) -> dict[int, str]:
 
 def current_rows(conn: sa.Connection) -> list[ProvisionRow]:
     """Every current provision with its text, categories, heading path and document."""
-    rows = [
-        r for r in _clause_rows(conn, latest_versions(conn).values()) if not heading_only(r.text)
-    ]
+    rows = [r for r in _current_clause_rows(conn) if not heading_only(r.text)]
     by_sha = _categories_by_sha(conn, (r.clause_sha256 for r in rows))
     missing = [int(r.id) for r in rows if r.clause_sha256 not in by_sha]
     origin_sha = _origin_shas(conn, missing) if missing else {}
@@ -164,7 +134,7 @@ def provision_of_analysis(conn: sa.Connection, analysis_pk: int) -> str | None:
     None when the analysis's clause has no provision, the provision is not in the latest
     version of its document, or its current clause has another analysis (it was modified since).
     """
-    a, c, p, v = t.analyses, t.clauses, t.provisions, t.versions
+    a, c, p = t.analyses, t.clauses, t.provisions
     row = conn.execute(
         sa.select(a.c.clause_pk, a.c.clause_sha256).where(a.c.id == analysis_pk)
     ).first()
@@ -180,15 +150,12 @@ def provision_of_analysis(conn: sa.Connection, analysis_pk: int) -> str | None:
     ).first()
     if found is None:
         return None
-    latest = conn.execute(
-        sa.select(v.c.id)
-        .where(v.c.document_pk == found.document_pk)
-        .order_by(v.c.captured_at.desc(), v.c.id.desc())
-        .limit(1)
-    ).scalar_one()
+    latest = latest_version(conn, int(found.document_pk))
+    if latest is None:  # pragma: no cover - a provision's document has a version
+        return None
     current = conn.execute(
         sa.select(c.c.id, c.c.clause_sha256).where(
-            c.c.version_pk == latest, c.c.provision_pk == found.id
+            c.c.version_pk == latest.pk, c.c.provision_pk == found.id
         )
     ).first()
     if current is None:
@@ -244,7 +211,7 @@ def describe_provisions(
         .join(v, v.c.id == c.c.version_pk)
         .join(d, d.c.id == p.c.document_pk)
         .where(p.c.provision_id.in_(sorted(set(provision_ids))))
-        .order_by(v.c.captured_at.desc(), v.c.id.desc())
+        .order_by(*newest_first())
     )
     out: dict[str, ProvisionRow] = {}
     for r in conn.execute(query):

@@ -33,6 +33,12 @@ from clauselens.pipeline.runs.run import (
 )
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.store import tables as t
+from clauselens.store.queries import (
+    document_by_pk,
+    find_document,
+    latest_version,
+    version_by_pk,
+)
 
 
 @dataclass
@@ -46,23 +52,16 @@ class DocumentAnalysis:
 
 
 def _latest_version(conn: sa.Connection, document_pk: int) -> int:
-    v = t.versions.c
-    return int(
-        conn.execute(
-            sa.select(v.id)
-            .where(v.document_pk == document_pk)
-            .order_by(v.captured_at.desc(), v.id.desc())
-            .limit(1)
-        ).scalar_one()
-    )
+    latest = latest_version(conn, document_pk)
+    if latest is None:
+        raise UsageError(f"{document_by_pk(conn, document_pk).document_id} has no version yet")
+    return latest.pk
 
 
 def _target_version(
     engine: sa.Engine, ref: str, settings: Settings, ingest_options: Mapping[str, object] | None
 ) -> tuple[int, str, IngestReport]:
     """A path is ingested first; anything else names a stored document (its latest version)."""
-    from clauselens.pipeline.versions.compare import find_document
-
     report = IngestReport()
     path = Path(ref)
     if path.exists():
@@ -70,19 +69,13 @@ def _target_version(
         if report.failed or not report.versions:
             reason = report.failed[0].message if report.failed else "no capture found"
             raise ClauselensError(f"{ref}: {reason}")
-        version_pk = report.versions[-1]
         with engine.connect() as conn:
-            doc_pk = conn.execute(
-                sa.select(t.versions.c.document_pk).where(t.versions.c.id == version_pk)
-            ).scalar_one()
-            version_pk = _latest_version(conn, int(doc_pk))
-            document_id = conn.execute(
-                sa.select(t.documents.c.document_id).where(t.documents.c.id == doc_pk)
-            ).scalar_one()
-        return version_pk, str(document_id), report
+            doc_pk = version_by_pk(conn, report.versions[-1]).document_pk
+            document = document_by_pk(conn, doc_pk)
+            return _latest_version(conn, doc_pk), document.document_id, report
     with engine.connect() as conn:
         doc = find_document(conn, ref)
-        return _latest_version(conn, int(doc.id)), str(doc.document_id), report
+        return _latest_version(conn, doc.pk), doc.document_id, report
 
 
 def analyze_document(

@@ -17,9 +17,7 @@ from clauselens.review.flags import flag_analysis
 from clauselens.schemas import AnalysisResult, ClauseAnalysis
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
-
-# Which analyzer's analysis stands when a clause has several: lower is preferred.
-ANALYZER_RANK: dict[str, int] = {"claude": 0, "offline": 1}
+from clauselens.store.queries import standing_data
 
 
 @dataclass(frozen=True)
@@ -129,5 +127,5 @@ def load_analysis(conn: sa.Connection, analysis_pk: int) -> ClauseAnalysis | Non
             t.analyses.c.id == analysis_pk
         )
     ).one()
-    data = row.reviewed_analysis or row.analysis
+    data = standing_data(row)
     return ClauseAnalysis.model_validate(data) if data else None

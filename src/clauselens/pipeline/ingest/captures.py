@@ -29,8 +29,18 @@ from clauselens.pipeline.ingest.extract import Extracted, extract
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
 from clauselens.pipeline.segment.clauses import SEGMENTER_VERSION, segment
 from clauselens.pipeline.versions import align
+from clauselens.schemas.rows import Version
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
+from clauselens.store.queries import (
+    all_documents,
+    document_by_id,
+    first_version_after,
+    latest_capture,
+    latest_version,
+    version_in_force,
+    version_text,
+)
 from clauselens.textnorm import sha256_hex
 
 log = logging.getLogger(__name__)
@@ -140,21 +150,21 @@ def ingest_one(engine: sa.Engine, meta: CaptureMeta, settings: Settings) -> Capt
 
 def _document(conn: sa.Connection, meta: CaptureMeta) -> tuple[int, str]:
     doc_id = document_id_for(meta.entity, meta.title)
-    row = conn.execute(sa.select(t.documents.c.id).where(t.documents.c.document_id == doc_id))
-    pk = row.scalar_one_or_none()
-    if pk is None:
-        pk = insert_pk(
-            conn,
-            t.documents.insert().values(
-                document_id=doc_id,
-                entity=meta.entity,
-                title=meta.title,
-                terms_type=meta.terms_type,
-                first_tracked=meta.captured_at,
-                last_verified=meta.captured_at,
-            ),
-        )
-    return int(pk), doc_id
+    known = document_by_id(conn, doc_id)
+    if known is not None:
+        return known.pk, doc_id
+    pk = insert_pk(
+        conn,
+        t.documents.insert().values(
+            document_id=doc_id,
+            entity=meta.entity,
+            title=meta.title,
+            terms_type=meta.terms_type,
+            first_tracked=meta.captured_at,
+            last_verified=meta.captured_at,
+        ),
+    )
+    return pk, doc_id
 
 
 def _store_blob(conn: sa.Connection, digest: str, raw: bytes) -> None:
@@ -205,24 +215,6 @@ def _record(
     return CaptureOutcome(str(meta.path), outcome, "", doc_id, version_pk)
 
 
-def _neighbours(conn: sa.Connection, doc_pk: int, at: datetime) -> tuple[Any, Any]:
-    v = t.versions
-    cols = (v.c.id, v.c.text_sha256, v.c.captured_at, v.c.text)
-    before = conn.execute(
-        sa.select(*cols)
-        .where(v.c.document_pk == doc_pk, v.c.captured_at <= at)
-        .order_by(v.c.captured_at.desc(), v.c.id.desc())
-        .limit(1)
-    ).first()
-    after = conn.execute(
-        sa.select(*cols)
-        .where(v.c.document_pk == doc_pk, v.c.captured_at > at)
-        .order_by(v.c.captured_at, v.c.id)
-        .limit(1)
-    ).first()
-    return before, after
-
-
 def _place_version(
     conn: sa.Connection,
     doc_pk: int,
@@ -232,18 +224,20 @@ def _place_version(
     text_sha: str,
     settings: Settings,
 ) -> tuple[int, bool]:
-    before, after = _neighbours(conn, doc_pk, meta.captured_at)
+    before: Version | None = version_in_force(conn, doc_pk, meta.captured_at)
+    after: Version | None = first_version_after(conn, doc_pk, meta.captured_at)
     if before is not None and before.text_sha256 == text_sha:
-        return int(before.id), False
+        return before.pk, False
     if after is not None and after.text_sha256 == text_sha:
         # The same text was already known from a later capture: it was in force earlier.
         conn.execute(
             t.versions.update()
-            .where(t.versions.c.id == after.id)
+            .where(t.versions.c.id == after.pk)
             .values(captured_at=meta.captured_at, capture_pk=capture_pk)
         )
-        return int(after.id), False
-    cut, reason = looks_cut_off(extracted.text, before.text if before is not None else None)
+        return after.pk, False
+    previous_text = version_text(conn, before.pk) if before is not None else None
+    cut, reason = looks_cut_off(extracted.text, previous_text)
     version_pk = int(
         insert_pk(
             conn,
@@ -264,7 +258,7 @@ def _place_version(
     _store_clauses(conn, version_pk, extracted.text, settings)
     align.align_version(conn, version_pk)
     if after is not None:  # a version arrived late: the next one must be re-aligned to it
-        align.align_version(conn, int(after.id))
+        align.align_version(conn, after.pk)
     return version_pk, True
 
 
@@ -290,19 +284,13 @@ def _store_clauses(conn: sa.Connection, version_pk: int, text: str, settings: Se
 def _refresh_dates(conn: sa.Connection, doc_pk: int) -> None:
     """first_tracked: the earliest capture; last_verified: the latest capture of the latest
     version (the last time a capture confirmed the text now in force)."""
-    c, v = t.captures, t.versions
+    c = t.captures
     first = conn.execute(sa.select(sa.func.min(c.c.captured_at)).where(c.c.document_pk == doc_pk))
-    latest_version = (
-        sa.select(v.c.id)
-        .where(v.c.document_pk == doc_pk)
-        .order_by(v.c.captured_at.desc(), v.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    last = conn.execute(
-        sa.select(sa.func.max(c.c.captured_at)).where(c.c.version_pk == latest_version)
-    )
-    first_at, last_at = first.scalar_one(), last.scalar_one()
+    first_at, last_at = first.scalar_one(), None
+    latest = latest_version(conn, doc_pk)
+    if latest is not None:
+        last = sa.select(sa.func.max(c.c.captured_at)).where(c.c.version_pk == latest.pk)
+        last_at = conn.execute(last).scalar_one()
     conn.execute(
         t.documents.update()
         .where(t.documents.c.id == doc_pk)
@@ -312,23 +300,19 @@ def _refresh_dates(conn: sa.Connection, doc_pk: int) -> None:
 
 def list_documents(engine: sa.Engine) -> list[DocumentRow]:
     """Every tracked document with its counts, dates and latest content hash."""
-    d, v, c = t.documents, t.versions, t.captures
+    v, c = t.versions, t.captures
     with engine.connect() as conn:
-        docs = conn.execute(sa.select(d).order_by(d.c.entity, d.c.title)).all()
         out = []
-        for doc in docs:
+        for doc in all_documents(conn):
             n_versions = conn.execute(
-                sa.select(sa.func.count()).where(v.c.document_pk == doc.id)
+                sa.select(sa.func.count()).where(v.c.document_pk == doc.pk)
             ).scalar_one()
             n_captures = conn.execute(
-                sa.select(sa.func.count()).where(c.c.document_pk == doc.id)
+                sa.select(sa.func.count()).where(c.c.document_pk == doc.pk)
             ).scalar_one()
-            latest = conn.execute(
-                sa.select(c.c.content_sha256)
-                .where(c.c.document_pk == doc.id)
-                .order_by(c.c.captured_at.desc(), c.c.id.desc())
-                .limit(1)
-            ).scalar_one()
+            latest = latest_capture(conn, doc.pk)
+            if latest is None:  # pragma: no cover - a document is created with its capture
+                continue
             out.append(
                 DocumentRow(
                     document_id=doc.document_id,
@@ -339,7 +323,7 @@ def list_documents(engine: sa.Engine) -> list[DocumentRow]:
                     captures=n_captures,
                     first_tracked=doc.first_tracked,
                     last_verified=doc.last_verified,
-                    latest_content_sha256=latest,
+                    latest_content_sha256=latest.content_sha256,
                 )
             )
     return out

@@ -43,6 +43,7 @@ from clauselens.pipeline.versions.changes import NEEDS_ANALYSIS
 from clauselens.pricing import cost_usd
 from clauselens.schemas import Clause, Usage
 from clauselens.store import tables as t
+from clauselens.store.queries import document_by_id, latest_version
 
 CHARS_PER_TOKEN = 4
 DEFAULT_OUTPUT_TOKENS = 900
@@ -119,19 +120,14 @@ def _items(clauses: tuple[Clause, ...] | list[Clause]) -> list[AlignItem]:
 
 def _stored_latest(conn: sa.Connection, doc: _Doc) -> list[AlignItem]:
     """The clauses of the document's latest stored version (empty when it is not tracked)."""
-    d, v, c = t.documents.c, t.versions.c, t.clauses.c
-    version = conn.execute(
-        sa.select(v.id)
-        .join(t.documents, d.id == v.document_pk)
-        .where(d.document_id == document_id_for(doc.entity, doc.title))
-        .order_by(v.captured_at.desc(), v.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    c = t.clauses.c
+    document = document_by_id(conn, document_id_for(doc.entity, doc.title))
+    version = latest_version(conn, document.pk) if document is not None else None
     if version is None:
         return []
     rows = conn.execute(
         sa.select(c.heading_path, c.text, c.clause_sha256)
-        .where(c.version_pk == version)
+        .where(c.version_pk == version.pk)
         .order_by(c.idx)
     )
     return [AlignItem(tuple(r.heading_path), r.text, r.clause_sha256) for r in rows]

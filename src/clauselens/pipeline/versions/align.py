@@ -45,6 +45,7 @@ from clauselens.pipeline.versions.changes import ChangeClass, Pair
 from clauselens.pipeline.versions.cosmetic import cosmetic_form
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
+from clauselens.store.queries import next_version, previous_version
 
 MATCH_THRESHOLD = 60.0
 TEXT_FLOOR = 50.0
@@ -238,27 +239,6 @@ def provision_id_for(document_id: str, clause_sha256: str, occurrence: int) -> s
     return "CL-P-" + hashlib.sha256(key).hexdigest()[:10]
 
 
-def previous_version(conn: sa.Connection, version_pk: int) -> int | None:
-    return _neighbour(conn, version_pk, before=True)
-
-
-def next_version(conn: sa.Connection, version_pk: int) -> int | None:
-    return _neighbour(conn, version_pk, before=False)
-
-
-def _neighbour(conn: sa.Connection, version_pk: int, *, before: bool) -> int | None:
-    v = t.versions
-    doc_pk, at = conn.execute(
-        sa.select(v.c.document_pk, v.c.captured_at).where(v.c.id == version_pk)
-    ).one()
-    where = v.c.captured_at < at if before else v.c.captured_at > at
-    order = (v.c.captured_at.desc(), v.c.id.desc()) if before else (v.c.captured_at, v.c.id)
-    found = conn.execute(
-        sa.select(v.c.id).where(v.c.document_pk == doc_pk, where).order_by(*order).limit(1)
-    ).scalar_one_or_none()
-    return int(found) if found is not None else None
-
-
 def _new_provision(
     conn: sa.Connection, doc_pk: int, document_id: str, version_pk: int, clause_sha: str
 ) -> int:
@@ -316,7 +296,8 @@ def align_version(conn: sa.Connection, version_pk: int) -> None:
         touched.append(current)
         if not _align_one(conn, current):
             break
-        current = next_version(conn, current)
+        following = next_version(conn, current)
+        current = following.pk if following is not None else None
     changes.drop_orphan_provisions(conn, touched)
 
 
@@ -328,7 +309,8 @@ def _align_one(conn: sa.Connection, version_pk: int) -> bool:
         .join(d, d.c.id == v.c.document_pk)
         .where(v.c.id == version_pk)
     ).one()
-    prev = previous_version(conn, version_pk)
+    previous = previous_version(conn, version_pk)
+    prev = previous.pk if previous is not None else None
     old_rows = stored_clauses(conn, prev) if prev is not None else []
     new_rows = stored_clauses(conn, version_pk)
     pairs = align_clauses([r.item for r in old_rows], [r.item for r in new_rows])

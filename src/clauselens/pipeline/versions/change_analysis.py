@@ -37,13 +37,13 @@ from clauselens.analyzers.base import OFFLINE_MODEL, DocumentContext
 from clauselens.analyzers.claude import ChangeResult
 from clauselens.analyzers.offline.classifier import load_classifier
 from clauselens.analyzers.offline.normalise import sentences
-from clauselens.pipeline.analyze.persist import ANALYZER_RANK
 from clauselens.pipeline.versions import changes
 from clauselens.pipeline.versions.cosmetic import cosmetic_form
 from clauselens.schemas import ChangeAnalysis, ClauseAnalysis, Provenance, Usage
 from clauselens.schemas.analysis import Level
 from clauselens.schemas.validate import InvalidAnalysis, validate_change_analysis
 from clauselens.store import tables as t
+from clauselens.store.queries import analyzer_rank, standing_analysis
 
 OFFLINE_CHANGE_PROMPT_ID = "change-offline"
 OFFLINE_CHANGE_RULES_VERSION = "change-offline-1"
@@ -244,17 +244,12 @@ class _Job:
 
 
 def previous_analysis(conn: sa.Connection, clause_pk: int) -> ClauseAnalysis | None:
-    """The analysis standing for a clause (an analyst's edit first, claude before offline)."""
-    a, c = t.analyses, t.clauses
-    sha = sa.select(c.c.clause_sha256).where(c.c.id == changes.analysis_origin(conn, clause_pk))
-    row = conn.execute(
-        sa.select(a.c.analysis, a.c.reviewed_analysis)
-        .where(a.c.clause_sha256 == sha.scalar_subquery(), a.c.status == "valid")
-        .order_by((a.c.analyzer == "claude").desc(), a.c.generated_at.desc())
-        .limit(1)
-    ).first()
-    data = (row.reviewed_analysis or row.analysis) if row is not None else None
-    return ClauseAnalysis.model_validate(data) if isinstance(data, dict) else None
+    """The analysis standing for a clause, as it stands (``store.queries.standing_analysis``)."""
+    c = t.clauses.c
+    origin = changes.analysis_origin(conn, clause_pk)
+    sha = conn.execute(sa.select(c.clause_sha256).where(c.id == origin)).scalar_one()
+    found = standing_analysis(conn, sha)
+    return found.analysis() if found is not None else None
 
 
 def _jobs(
@@ -268,13 +263,9 @@ def _jobs(
         .order_by(ch.c.id)
     ).all()
     jobs, skipped = [], 0
-    rank = ANALYZER_RANK.get(analyzer, len(ANALYZER_RANK))
+    rank = analyzer_rank(analyzer)
     for pk, done_by, old_pk, path in rows:
-        if (
-            done_by is not None
-            and not redo
-            and ANALYZER_RANK.get(done_by, len(ANALYZER_RANK)) <= rank
-        ):
+        if done_by is not None and not redo and analyzer_rank(done_by) <= rank:
             skipped += 1
             continue
         old_text, new_text = changes.provision_texts(conn, int(pk))

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from clauselens.schemas.analysis import LEVEL_RANK, Level
 from clauselens.store import tables as t
+from clauselens.store.queries import previous_version, standing_analysis
 
 
 class ChangeClass(StrEnum):
@@ -168,14 +169,7 @@ def drop_orphan_provisions(conn: sa.Connection, version_pks: Sequence[int]) -> N
 
 
 def _has_previous(conn: sa.Connection, version_pk: int) -> bool:
-    v = t.versions
-    doc_pk, at = conn.execute(
-        sa.select(v.c.document_pk, v.c.captured_at).where(v.c.id == version_pk)
-    ).one()
-    earlier = conn.execute(
-        sa.select(v.c.id).where(v.c.document_pk == doc_pk, v.c.captured_at < at).limit(1)
-    ).first()
-    return earlier is not None
+    return previous_version(conn, version_pk) is not None
 
 
 def clauses_needing_analysis(conn: sa.Connection, version_pk: int) -> list[int]:
@@ -218,8 +212,6 @@ def analysis_origin(conn: sa.Connection, clause_pk: int) -> int:
 
 def _same_provision_before(conn: sa.Connection, clause_pk: int) -> int | None:
     """The clause of the same provision in the previous version, when the provision was there."""
-    from clauselens.pipeline.versions.align import previous_version  # align imports this module
-
     c = t.clauses
     version_pk, provision_pk = conn.execute(
         sa.select(c.c.version_pk, c.c.provision_pk).where(c.c.id == clause_pk)
@@ -228,7 +220,7 @@ def _same_provision_before(conn: sa.Connection, clause_pk: int) -> int | None:
     if prev is None or provision_pk is None:
         return None
     found = conn.execute(
-        sa.select(c.c.id).where(c.c.version_pk == prev, c.c.provision_pk == provision_pk)
+        sa.select(c.c.id).where(c.c.version_pk == prev.pk, c.c.provision_pk == provision_pk)
     ).scalar_one_or_none()
     return int(found) if found is not None else None
 
@@ -249,18 +241,14 @@ def change_counts(conn: sa.Connection, version_pk: int) -> dict[str, int]:
 
 
 def _clause_severity(conn: sa.Connection, clause_pk: int | None) -> Level | None:
-    """The severity of the analysis standing for a clause (claude preferred), if any."""
+    """The severity of the analysis standing for a clause (an analyst's edit included), if any."""
     if clause_pk is None:
         return None
-    a, c = t.analyses, t.clauses
-    sha = sa.select(c.c.clause_sha256).where(c.c.id == analysis_origin(conn, clause_pk))
-    found = conn.execute(
-        sa.select(a.c.severity)
-        .where(a.c.clause_sha256 == sha.scalar_subquery(), a.c.status == "valid")
-        .order_by((a.c.analyzer == "claude").desc(), a.c.generated_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return found if found in LEVEL_RANK else None
+    c = t.clauses.c
+    origin = analysis_origin(conn, clause_pk)
+    sha = conn.execute(sa.select(c.clause_sha256).where(c.id == origin)).scalar_one()
+    found = standing_analysis(conn, sha)
+    return found.severity if found is not None else None
 
 
 def event_from_row(conn: sa.Connection, row: Any) -> ChangeEvent:

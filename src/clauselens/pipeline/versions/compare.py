@@ -25,6 +25,7 @@ from clauselens.pipeline.versions import changes
 from clauselens.pipeline.versions.align import align_clauses, stored_clauses
 from clauselens.pipeline.versions.change_analysis import offline_change_analysis
 from clauselens.store import tables as t
+from clauselens.store.queries import find_document, versions_of
 
 
 class VersionInfo(BaseModel):
@@ -47,30 +48,6 @@ class Comparison(BaseModel):
     texts: dict[int, str]  # clause pk -> text, for the diff of each event
     joined: dict[str, tuple[str, str]] = {}  # provision id -> whole old/new text (split, merge)
     estimated: int  # modified provisions given an offline estimate here (not stored)
-
-
-def find_document(conn: sa.Connection, query: str) -> Any:
-    """A document by id ("CL-D-..."), "Entity/Title", or a unique substring of either."""
-    d = t.documents
-    docs = conn.execute(sa.select(d).order_by(d.c.entity, d.c.title)).all()
-    wanted = query.strip().casefold()
-    tests = (
-        lambda r: r.document_id.casefold() == wanted,
-        lambda r: f"{r.entity}/{r.title}".casefold() == wanted,
-        lambda r: (
-            wanted in r.document_id.casefold()
-            or wanted in f"{r.entity}/{r.title}".casefold()
-            or wanted in f"{r.entity} {r.title}".casefold()
-        ),
-    )
-    for test in tests:
-        found = [r for r in docs if test(r)]
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            names = ", ".join(f"{r.entity}/{r.title} ({r.document_id})" for r in found[:8])
-            raise UsageError(f"{query!r} names several documents: {names}")
-    raise NotFoundError(f"no document matches {query!r}: see `clauselens documents`")
 
 
 def _pick_version(spec: str, versions: Sequence[VersionInfo]) -> VersionInfo:
@@ -164,16 +141,9 @@ def compare_versions(
     computed here and not stored (``estimated`` counts them).
     """
     doc = find_document(conn, document)
-    v = t.versions
     versions = [
-        VersionInfo(number=i + 1, version_pk=int(r.id), captured_at=r.captured_at)
-        for i, r in enumerate(
-            conn.execute(
-                sa.select(v.c.id, v.c.captured_at)
-                .where(v.c.document_pk == doc.id)
-                .order_by(v.c.captured_at, v.c.id)
-            )
-        )
+        VersionInfo(number=i + 1, version_pk=v.pk, captured_at=v.captured_at)
+        for i, v in enumerate(versions_of(conn, doc.pk))
     ]
     if len(versions) < 2:
         raise UsageError(
