@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from clauselens.review.flags import flag_analysis
-from clauselens.schemas import AnalysisResult, ClauseAnalysis
+from clauselens.schemas import AnalysisResult
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 
@@ -120,14 +120,3 @@ def save_result(
     conn.execute(a.update().where(a.c.id == existing.id).values(**values))
     flag_analysis(conn, int(existing.id))
     return int(existing.id)
-
-
-def load_analysis(conn: sa.Connection, analysis_pk: int) -> ClauseAnalysis | None:
-    """The analysis as it stands: an analyst's edit when there is one, else the original."""
-    row = conn.execute(
-        sa.select(t.analyses.c.analysis, t.analyses.c.reviewed_analysis).where(
-            t.analyses.c.id == analysis_pk
-        )
-    ).one()
-    data = row.reviewed_analysis or row.analysis
-    return ClauseAnalysis.model_validate(data) if data else None

@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -327,8 +327,3 @@ async def analyze_changes(
 
     await asyncio.gather(*(one(job) for job in jobs))
     return report
-
-
-def event_payload(event: changes.ChangeEvent) -> dict[str, Any]:
-    """A change event as JSON-ready data."""
-    return event.model_dump(mode="json")
