@@ -9,7 +9,9 @@ from clauselens.schemas.analysis import (
     InstitutionalAnalysis,
     JurisdictionFlag,
 )
+from clauselens.schemas.changes import ChangeClass, ChangeEvent, DocumentChangeSummary
 from clauselens.schemas.clause import Clause
+from clauselens.schemas.runs import RunRecord, RunStatus
 from clauselens.schemas.stored import (
     SCHEMA_VERSION,
     AnalysisResult,
@@ -27,12 +29,17 @@ __all__ = [
     "AttemptRecord",
     "Category",
     "ChangeAnalysis",
+    "ChangeClass",
+    "ChangeEvent",
     "Clause",
     "ClauseAnalysis",
+    "DocumentChangeSummary",
     "GovernanceExposure",
     "InstitutionalAnalysis",
     "JurisdictionFlag",
     "Provenance",
+    "RunRecord",
+    "RunStatus",
     "Taxonomy",
     "Usage",
     "load_taxonomy",

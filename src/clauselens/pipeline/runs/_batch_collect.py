@@ -44,6 +44,7 @@ from clauselens.pipeline.runs.ratelimit import RateLimiter
 from clauselens.pipeline.runs.run import Callbacks, RunSummary
 from clauselens.pricing import cost_usd
 from clauselens.schemas import AnalysisResult, AttemptRecord, Provenance
+from clauselens.schemas.runs import RunRecord
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import tables as t
 
@@ -118,7 +119,7 @@ class _AfterBatch:
 
 
 def _judge(
-    line: MessageBatchIndividualResponse, item: WorkItem, run: runs.RunRecord, batch_id: str
+    line: MessageBatchIndividualResponse, item: WorkItem, run: RunRecord, batch_id: str
 ) -> AnalysisResult | AttemptRecord:
     """A valid analysis from the batch answer, or the failed attempt to redo."""
     outcome = line.result
@@ -168,7 +169,7 @@ class _Collector:
     def __init__(
         self,
         engine: sa.Engine,
-        run: runs.RunRecord,
+        run: RunRecord,
         settings: Settings,
         callbacks: Callbacks,
         client: anthropic.AsyncAnthropic,

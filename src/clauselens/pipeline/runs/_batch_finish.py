@@ -12,6 +12,7 @@ from clauselens.pipeline.analyze.executor import Failure
 from clauselens.pipeline.runs import records as runs
 from clauselens.pipeline.runs.run import RunSummary
 from clauselens.schemas import Usage
+from clauselens.schemas.runs import RunStatus
 from clauselens.store import tables as t
 
 
@@ -68,7 +69,7 @@ def finish_run(engine: sa.Engine, run_id: str, fatal: str | None = None) -> RunS
         "flagged": flagged,
         "triaged": 0,
     }
-    status: runs.RunStatus
+    status: RunStatus
     if fatal is not None:
         status = "failed"
     elif waiting:

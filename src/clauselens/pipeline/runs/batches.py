@@ -36,6 +36,7 @@ from clauselens.pipeline.ingest.captures import IngestReport
 from clauselens.pipeline.runs import records as runs
 from clauselens.pipeline.runs.run import Callbacks, RunSummary
 from clauselens.schemas import Usage
+from clauselens.schemas.runs import RunStatus
 from clauselens.store import tables as t
 
 log = logging.getLogger(__name__)
@@ -188,7 +189,7 @@ def submit_run(
         "batches": len(batch_ids),
         "submitted": submitted,
     }
-    status: runs.RunStatus = "waiting" if batch_ids else "failed"
+    status: RunStatus = "waiting" if batch_ids else "failed"
     if not work.items:
         status = "partial" if report.failed else "succeeded"
     runs.update_run(

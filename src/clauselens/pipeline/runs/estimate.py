@@ -39,9 +39,9 @@ from clauselens.pipeline.ingest.captures import document_id_for
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
 from clauselens.pipeline.segment.clauses import heading_only, outline, segment
 from clauselens.pipeline.versions.align import AlignItem, align_clauses
-from clauselens.pipeline.versions.changes import NEEDS_ANALYSIS
 from clauselens.pricing import cost_usd
 from clauselens.schemas import Clause, Usage
+from clauselens.schemas.changes import NEEDS_ANALYSIS
 from clauselens.store import tables as t
 
 CHARS_PER_TOKEN = 4

@@ -9,35 +9,15 @@ import os
 import secrets
 import socket
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
 
 from clauselens.errors import NotFoundError
-from clauselens.schemas import Usage
+from clauselens.schemas import RunRecord, RunStatus, Usage
 from clauselens.store import tables as t
 
-RunStatus = Literal["running", "succeeded", "partial", "failed", "waiting", "interrupted"]
 COUNT_NAMES = ("captures", "clauses_seen", "analysed", "reused", "failed", "flagged", "triaged")
-
-
-class RunRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    started_at: datetime
-    finished_at: datetime | None
-    analyzer: str
-    model: str
-    prompt_version: str
-    via: str
-    status: RunStatus
-    counts: dict[str, int]
-    usage: Usage
-    cost_usd: float
-    options: dict[str, Any]
-    paths: list[str]
 
 
 def new_run_id(now: datetime) -> str:

@@ -28,6 +28,7 @@ from clauselens.pipeline.runs import records as runs
 from clauselens.pipeline.runs.ratelimit import RateLimiter
 from clauselens.pipeline.versions.change_analysis import ChangeAnalysisReport
 from clauselens.schemas import AnalysisResult, Usage
+from clauselens.schemas.runs import RunStatus
 from clauselens.store import tables as t
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class RunSummary:
     analyzer: str
     model: str
     prompt_version: str
-    status: runs.RunStatus
+    status: RunStatus
     analyzer_note: str
     counts: dict[str, int]
     usage: Usage
@@ -167,7 +168,7 @@ def _counts(report: IngestReport, work: Work, outcome: Outcome, flagged: int) ->
     }
 
 
-def _status(outcome: Outcome, report: IngestReport) -> runs.RunStatus:
+def _status(outcome: Outcome, report: IngestReport) -> RunStatus:
     if outcome.fatal is not None:
         return "failed"
     if outcome.failures or report.failed:

@@ -41,8 +41,9 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
 from clauselens.pipeline.versions import changes
-from clauselens.pipeline.versions.changes import ChangeClass, Pair
+from clauselens.pipeline.versions.changes import Pair
 from clauselens.pipeline.versions.cosmetic import cosmetic_form
+from clauselens.schemas.changes import ChangeClass
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 

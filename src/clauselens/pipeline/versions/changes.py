@@ -20,28 +20,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 
 from clauselens.schemas.analysis import LEVEL_RANK, Level
+from clauselens.schemas.changes import (
+    KEEPS_ANALYSIS,
+    NEEDS_ANALYSIS,
+    ChangeClass,
+    ChangeEvent,
+    DocumentChangeSummary,
+)
 from clauselens.store import tables as t
-
-
-class ChangeClass(StrEnum):
-    ADDED = "added"
-    REMOVED = "removed"
-    MODIFIED = "modified"
-    MOVED = "moved"
-    COSMETIC = "cosmetic"
-    UNCHANGED = "unchanged"  # implicit: never stored
-
-
-NEEDS_ANALYSIS = (ChangeClass.ADDED, ChangeClass.MODIFIED)
-KEEPS_ANALYSIS = (ChangeClass.MOVED, ChangeClass.COSMETIC)
 
 
 @dataclass(frozen=True)
@@ -59,34 +50,6 @@ class Pair:
     similarity: float | None
     relation: str | None = None
     carries: bool = True
-
-
-class ChangeEvent(BaseModel):
-    """One change of one provision, as the CLI and export show it."""
-
-    date: datetime
-    provision_id: str
-    change_class: ChangeClass
-    relation: str | None
-    severity: Level | None
-    impact: str
-    heading_path: list[str]
-    similarity: float | None
-    analyzer: str | None
-    change_analysis: dict[str, Any] | None
-    old_clause_pk: int | None
-    new_clause_pk: int | None
-
-
-class DocumentChangeSummary(BaseModel):
-    """Change activity of one document over all its versions."""
-
-    document_id: str
-    versions: int
-    last_change: datetime | None
-    counts: dict[str, int]
-    highest_severity: Level | None
-    recent: list[ChangeEvent]
 
 
 _IMPACT_WITHOUT_ANALYSIS: dict[ChangeClass, str] = {
