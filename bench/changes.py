@@ -11,7 +11,7 @@ consecutive pair the table gives the change classes of the new version's provisi
 clause count, and the model calls a run would make, counted by actually running the selection
 with counting stub analyzers (they count and answer offline; no network):
 
-- clause calls: one per clause of ``changes.clauses_needing_analysis`` (added + modified);
+- clause calls: one per clause of ``pending.clauses_needing_analysis`` (added + modified);
 - change calls: ``change_analyze.analyze_changes`` with a counting change analyzer (modified).
 
 Baselines in the same run: ``all``, every clause of the new version analysed again (no change
@@ -42,6 +42,7 @@ from clauselens.pipeline.versions.change_analysis import (
 )
 from clauselens.store import open_store
 from clauselens.store import tables as t
+from clauselens.store.queries import pending
 
 CLASSES = ("added", "removed", "modified", "moved", "cosmetic", "unchanged")
 
@@ -103,7 +104,7 @@ def run_document(name: str, rows: list[dict[str, Any]], workdir: Path) -> list[l
         clause_counter, change_counter = CountingClauseAnalyzer(), CountingChangeAnalyzer()
         with engine.connect() as conn:
             counts = changes.change_counts(conn, new)
-            for clause_pk in changes.clauses_needing_analysis(conn, new):
+            for clause_pk in pending.clauses_needing_analysis(conn, new):
                 clause_counter.analyze(clause_pk)
             clauses = conn.execute(
                 sa.select(sa.func.count()).where(t.clauses.c.version_pk == new)

@@ -27,6 +27,7 @@ from clauselens.pipeline.versions.change_analysis import (
 from clauselens.pipeline.versions.compare import compare_versions
 from clauselens.schemas.validate import validate_change_analysis
 from clauselens.store import tables as t
+from clauselens.store.queries import pending
 from clauselens.testing.fake_api import FakeApi
 from tests.conftest import FIXTURES
 
@@ -109,8 +110,8 @@ class TestRealPairs:
         assert found
         assert {e.change_class for e in found} == {changes.ChangeClass.COSMETIC}
         with engine.connect() as conn:
-            assert changes.clauses_needing_analysis(conn, second) == []
-            assert len(changes.clauses_needing_analysis(conn, first)) > 50
+            assert pending.clauses_needing_analysis(conn, second) == []
+            assert len(pending.clauses_needing_analysis(conn, first)) > 50
         counter = CountingChangeAnalyzer()
         assert analyse(engine, counter, second).analysed == 0
         assert counter.calls == 0
@@ -143,7 +144,7 @@ class TestRealPairs:
                 sa.select(t.clauses.c.text).where(t.clauses.c.id == modified[0].new_clause_pk)
             ).scalar_one()
             assert "November 2024" in text
-            assert changes.clauses_needing_analysis(conn, second) == [modified[0].new_clause_pk]
+            assert pending.clauses_needing_analysis(conn, second) == [modified[0].new_clause_pk]
         assert {e.change_class for e in found} - {changes.ChangeClass.MODIFIED} == {
             changes.ChangeClass.COSMETIC
         }
@@ -179,7 +180,7 @@ class TestMovedAndEdited:
         with engine.connect() as conn:
             query = sa.select(c.c.id, p.c.provision_id).join(p, p.c.id == c.c.provision_pk)
             ids = {int(r[0]): str(r[1]) for r in conn.execute(query)}
-            needing = changes.clauses_needing_analysis(conn, second)
+            needing = pending.clauses_needing_analysis(conn, second)
         assert ids[moved.old_clause_pk or 0] == ids[moved.new_clause_pk or 0] == moved.provision_id
         assert modified.heading_path[-1] == "Termination and suspension"
         assert needing == [modified.new_clause_pk]

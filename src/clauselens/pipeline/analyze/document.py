@@ -19,8 +19,8 @@ from clauselens import analyzers
 from clauselens.analyzers._retry import Backoff
 from clauselens.config import Settings
 from clauselens.errors import ClauselensError, UsageError
-from clauselens.pipeline.analyze.persist import AnalysisKey, valid_keys
-from clauselens.pipeline.analyze.work import AnalyzerKey, Work, WorkItem, clause_inputs
+from clauselens.pipeline.analyze.persist import AnalysisKey
+from clauselens.pipeline.analyze.work import Work, WorkItem, clause_inputs
 from clauselens.pipeline.ingest.captures import IngestReport, ingest
 from clauselens.pipeline.runs import records as runs
 from clauselens.pipeline.runs.run import (
@@ -33,6 +33,7 @@ from clauselens.pipeline.runs.run import (
 )
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.store import tables as t
+from clauselens.store.queries.pending import AnalyzerKey, Verdict, done_keys, verdict
 
 
 @dataclass
@@ -116,18 +117,24 @@ def analyze_document(
         if not inputs:
             raise UsageError(f"the document has no clause {clause_index}")
     with engine.connect() as conn:
-        done = valid_keys(conn, key.analyzer, key.model, key.prompt_version)
+        done = done_keys(conn, key)
     work = Work(seen=len(inputs))
-    seen_hashes: set[str] = set()
+    planned: set[str] = set()
     for pk, clause in inputs:
-        if heading_only(clause.text):
+        found = verdict(
+            clause.clause_sha256,
+            heading=heading_only(clause.text),
+            needed=True,  # asked for by name: every clause of the version
+            done=done,
+            planned=planned,
+        )
+        if found is Verdict.HEADING:
             work.headings += 1
-            continue
-        if clause.clause_sha256 in done or clause.clause_sha256 in seen_hashes:
+        elif found is Verdict.SEND:
+            planned.add(clause.clause_sha256)
+            work.items.append(WorkItem(pk, version_pk, clause))
+        else:
             work.reused += 1
-            continue
-        seen_hashes.add(clause.clause_sha256)
-        work.items.append(WorkItem(pk, version_pk, clause))
     run_id = runs.start_run(
         engine,
         analyzer=key.analyzer,

@@ -44,20 +44,6 @@ def key_of(result: AnalysisResult) -> AnalysisKey:
     return AnalysisKey(result.clause_sha256, p.analyzer, p.model, p.prompt_version)
 
 
-def valid_keys(conn: sa.Connection, analyzer: str, model: str, prompt_version: str) -> set[str]:
-    """The clause hashes that already have a valid analysis for this analyzer/model/prompt."""
-    a = t.analyses.c
-    rows = conn.execute(
-        sa.select(a.clause_sha256).where(
-            a.analyzer == analyzer,
-            a.model == model,
-            a.prompt_version == prompt_version,
-            a.status == "valid",
-        )
-    )
-    return set(rows.scalars())
-
-
 def _row_values(
     result: AnalysisResult, clause_pk: int | None, run_id: str | None
 ) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from clauselens.analyzers.claude import ClaudeAnalyzer, _text, _usage
 from clauselens.config import Settings
 from clauselens.errors import ApiError, UsageError
 from clauselens.pipeline.analyze.executor import Executor
-from clauselens.pipeline.analyze.persist import save_result, valid_keys
+from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.analyze.work import WorkItem, clause_inputs
 from clauselens.pipeline.runs import records as runs
 from clauselens.pipeline.runs._batch_finish import finish_run
@@ -47,6 +47,7 @@ from clauselens.schemas import AnalysisResult, AttemptRecord, Provenance
 from clauselens.schemas.runs import RunRecord
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import tables as t
+from clauselens.store.queries.pending import AnalyzerKey, valid_keys
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ class _Collector:
 
     def done_keys(self) -> set[str]:
         with self.engine.connect() as conn:
-            return valid_keys(conn, "claude", self.run.model, self.run.prompt_version)
+            return valid_keys(conn, AnalyzerKey("claude", self.run.model, self.run.prompt_version))
 
     def _save(self, item: WorkItem, result: AnalysisResult) -> None:
         with self.engine.begin() as conn:

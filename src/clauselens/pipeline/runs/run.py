@@ -22,7 +22,7 @@ from clauselens.analyzers._retry import Backoff
 from clauselens.analyzers.base import Analyzer
 from clauselens.config import Settings
 from clauselens.pipeline.analyze.executor import Executor, Failure, Outcome
-from clauselens.pipeline.analyze.work import AnalyzerKey, Work, WorkItem, pending_work
+from clauselens.pipeline.analyze.work import Work, WorkItem, pending_work
 from clauselens.pipeline.ingest.captures import CaptureOutcome, IngestReport, ingest
 from clauselens.pipeline.runs import records as runs
 from clauselens.pipeline.runs.ratelimit import RateLimiter
@@ -30,6 +30,7 @@ from clauselens.pipeline.versions.change_analysis import ChangeAnalysisReport
 from clauselens.schemas import AnalysisResult, Usage
 from clauselens.schemas.runs import RunStatus
 from clauselens.store import tables as t
+from clauselens.store.queries.pending import AnalyzerKey
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,6 @@ A re-alignment replaces a version's rows and keeps the change analyses of the pa
 
 Queries for the rest of the pipeline:
 
-- ``clauses_needing_analysis``: the clauses a batch run must analyse (all clauses of a first
-  version; afterwards only ``added`` and ``modified`` ones).
 - ``analysis_origin``: the clause whose analysis stands for a clause (a cosmetic or moved clause
   keeps the analysis of the clause it came from).
 - ``change_counts``, ``recent_changes``, ``document_change_summary``: activity for the CLI and
@@ -27,12 +25,12 @@ import sqlalchemy as sa
 from clauselens.schemas.analysis import LEVEL_RANK, Level
 from clauselens.schemas.changes import (
     KEEPS_ANALYSIS,
-    NEEDS_ANALYSIS,
     ChangeClass,
     ChangeEvent,
     DocumentChangeSummary,
 )
 from clauselens.store import tables as t
+from clauselens.store.queries.pending import has_previous_version
 
 
 @dataclass(frozen=True)
@@ -130,31 +128,6 @@ def drop_orphan_provisions(conn: sa.Connection, version_pks: Sequence[int]) -> N
     conn.execute(p.delete().where(p.c.first_version_pk.in_(version_pks), p.c.id.not_in(used)))
 
 
-def _has_previous(conn: sa.Connection, version_pk: int) -> bool:
-    v = t.versions
-    doc_pk, at = conn.execute(
-        sa.select(v.c.document_pk, v.c.captured_at).where(v.c.id == version_pk)
-    ).one()
-    earlier = conn.execute(
-        sa.select(v.c.id).where(v.c.document_pk == doc_pk, v.c.captured_at < at).limit(1)
-    ).first()
-    return earlier is not None
-
-
-def clauses_needing_analysis(conn: sa.Connection, version_pk: int) -> list[int]:
-    """Clause pks of ``version_pk`` to analyse: all for a first version, else added + modified."""
-    c, ch = t.clauses, t.changes
-    if not _has_previous(conn, version_pk):
-        query = sa.select(c.c.id).where(c.c.version_pk == version_pk)
-    else:
-        query = sa.select(ch.c.new_clause_pk).where(
-            ch.c.to_version_pk == version_pk,
-            ch.c.change_class.in_([k.value for k in NEEDS_ANALYSIS]),
-            ch.c.new_clause_pk.is_not(None),
-        )
-    return sorted(int(pk) for pk in conn.execute(query).scalars())
-
-
 def analysis_origin(conn: sa.Connection, clause_pk: int) -> int:
     """The clause whose analysis applies to ``clause_pk``.
 
@@ -207,7 +180,9 @@ def change_counts(conn: sa.Connection, version_pk: int) -> dict[str, int]:
     ).scalar_one()
     with_row = sum(n for k, n in counts.items() if k != ChangeClass.REMOVED.value)
     out = {k.value: counts.get(k.value, 0) for k in ChangeClass}
-    out[ChangeClass.UNCHANGED.value] = clauses - with_row if _has_previous(conn, version_pk) else 0
+    out[ChangeClass.UNCHANGED.value] = (
+        clauses - with_row if has_previous_version(conn, version_pk) else 0
+    )
     return out
 
 
