@@ -14,16 +14,15 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from clauselens.analyzers.claude import ChangeResult, ClaudeAnalyzer
+from clauselens.analyzers.base import ChangeResult
+from clauselens.analyzers.claude import ClaudeAnalyzer
+from clauselens.analyzers.offline import OfflineAnalyzer
 from clauselens.cli import main
 from clauselens.config import Settings
 from clauselens.pipeline.analyze.work import document_context_for
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.versions import changes
-from clauselens.pipeline.versions.change_analysis import (
-    OfflineChangeAnalyzer,
-    analyze_changes,
-)
+from clauselens.pipeline.versions.change_analysis import analyze_changes
 from clauselens.pipeline.versions.compare import compare_versions
 from clauselens.schemas.validate import validate_change_analysis
 from clauselens.store import tables as t
@@ -77,10 +76,11 @@ def ingest_texts(engine: sa.Engine, settings: Settings, tmp: Path, texts: list[s
     return pks
 
 
-class CountingChangeAnalyzer(OfflineChangeAnalyzer):
+class CountingChangeAnalyzer(OfflineAnalyzer):
     """The offline change analyzer, counting its calls (a stand-in for model calls)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls = 0
 
     async def analyze_change(self, *args: Any, **kwargs: Any) -> ChangeResult:
@@ -236,7 +236,7 @@ class TestMovedAndEdited:
         assert modified.change_analysis is not None
         validate_change_analysis(modified.change_analysis, old_text, new_text)
         # offline never overwrites claude
-        assert analyse(engine, OfflineChangeAnalyzer(), second).analysed == 0
+        assert analyse(engine, OfflineAnalyzer(), second).analysed == 0
 
 
 class TestActivityAndCli:

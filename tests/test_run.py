@@ -30,6 +30,7 @@ from tests.conftest import FAKE_API_KEY, FIXTURES
 AUP = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
 DEV_TERMS = FIXTURES / "ota" / "current" / "claude-ai" / "developer-terms.md"
 META = {"entity": "Claude.ai", "title": "Usage Policy"}
+HISTORY = FIXTURES / "ota" / "history" / "chatgpt" / "terms-of-service"
 
 
 def analyses(engine: sa.Engine) -> list[sa.Row[tuple[str, str, str]]]:
@@ -110,6 +111,28 @@ class TestOfflineMainJob:
         assert record["status"] == "succeeded"
         assert record["analyzer"] == "offline"
         assert record["counts"]["analysed"] == record["counts"]["to_analyse"] > 0
+
+    def test_an_offline_run_never_imports_the_anthropic_sdk(self, db_url: str) -> None:
+        """A run over a document's history (clauses and change analyses) loads no SDK."""
+        script = (
+            "import sys\n"
+            "from clauselens.cli import main\n"
+            "try:\n"
+            f"    main(['--db', {db_url!r}, 'run', {str(HISTORY)!r}], standalone_mode=False)\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print('anthropic' in sys.modules)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == "False"
+        ch = t.changes.c
+        engine = open_store(db_url)
+        with engine.connect() as conn:
+            analysed = conn.execute(sa.select(ch.analyzer).where(ch.analyzer.is_not(None)))
+            assert set(analysed.scalars()) == {"offline"}
 
     def test_usage_error_exits_2(self, db_url: str) -> None:
         result = CliRunner().invoke(main, ["--db", db_url, "run"])

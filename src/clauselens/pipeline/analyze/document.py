@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from clauselens import analyzers
-from clauselens.analyzers._retry import Backoff
+from clauselens.analyzers.backoff import Backoff
 from clauselens.config import Settings
 from clauselens.errors import ClauselensError, UsageError
 from clauselens.pipeline.analyze.persist import AnalysisKey

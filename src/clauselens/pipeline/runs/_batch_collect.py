@@ -29,8 +29,9 @@ import sqlalchemy as sa
 from anthropic.types.messages import MessageBatchIndividualResponse
 
 from clauselens import prompts
-from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
-from clauselens.analyzers.base import ClauseInput
+from clauselens.analyzers._retry import api_error, call_with_retries
+from clauselens.analyzers.backoff import Backoff
+from clauselens.analyzers.base import ChangeResult, ClauseInput, DocumentContext
 from clauselens.analyzers.claude import ClaudeAnalyzer, _text, _usage
 from clauselens.config import Settings
 from clauselens.errors import ApiError, UsageError
@@ -43,7 +44,7 @@ from clauselens.pipeline.runs.batches import new_client
 from clauselens.pipeline.runs.ratelimit import RateLimiter
 from clauselens.pipeline.runs.run import Callbacks, RunSummary
 from clauselens.pricing import cost_usd
-from clauselens.schemas import AnalysisResult, AttemptRecord, Provenance
+from clauselens.schemas import AnalysisResult, AttemptRecord, ClauseAnalysis, Provenance
 from clauselens.schemas.runs import RunRecord
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import tables as t
@@ -114,6 +115,18 @@ class _AfterBatch:
             }
         )
         return result.model_copy(update={"provenance": provenance})
+
+    async def analyze_change(
+        self,
+        old_text: str,
+        new_text: str,
+        previous: ClauseAnalysis | None,
+        document: DocumentContext,
+        heading_path: tuple[str, ...] = (),
+    ) -> ChangeResult:
+        return await self._inner.analyze_change(
+            old_text, new_text, previous, document, heading_path
+        )
 
     async def aclose(self) -> None:
         """The caller closes the inner analyzer's client."""

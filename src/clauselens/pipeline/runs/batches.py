@@ -26,7 +26,8 @@ import sqlalchemy as sa
 from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 from anthropic.types.messages.batch_create_params import Request
 
-from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
+from clauselens.analyzers._retry import api_error, call_with_retries
+from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.base import Analyzer
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings

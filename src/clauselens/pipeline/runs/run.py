@@ -13,12 +13,12 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 import sqlalchemy as sa
 
 from clauselens import analyzers
-from clauselens.analyzers._retry import Backoff
+from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.base import Analyzer
 from clauselens.config import Settings
 from clauselens.pipeline.analyze.executor import Executor, Failure, Outcome
@@ -183,22 +183,15 @@ async def _analyse_changes(
     """A change analysis for each modified provision of the versions, with the run's analyzer
     (Claude's change prompt, or the offline estimate)."""
     from clauselens.pipeline.analyze.work import document_context_for
-    from clauselens.pipeline.versions.change_analysis import (
-        ChangeAnalyzer,
-        OfflineChangeAnalyzer,
-        analyze_changes,
-    )
+    from clauselens.pipeline.versions.change_analysis import analyze_changes
 
-    change_analyzer: ChangeAnalyzer = (
-        cast(ChangeAnalyzer, analyzer) if analyzer.name == "claude" else OfflineChangeAnalyzer()
-    )
     total = ChangeAnalysisReport()
     for version_pk in version_pks:
         with engine.connect() as conn:
             document = document_context_for(conn, version_pk)
         report = await analyze_changes(
             engine,
-            change_analyzer,
+            analyzer,
             version_pk,
             document=document,
             concurrency=settings.concurrency,

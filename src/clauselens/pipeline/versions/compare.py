@@ -20,10 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from clauselens.analyzers.offline.change import offline_change_analysis
 from clauselens.errors import NotFoundError, UsageError
 from clauselens.pipeline.versions import changes
 from clauselens.pipeline.versions.align import align_clauses, stored_clauses
-from clauselens.pipeline.versions.change_analysis import offline_change_analysis
 from clauselens.schemas.changes import ChangeClass, ChangeEvent
 from clauselens.store import tables as t
 
