@@ -383,7 +383,9 @@ def test_triage_keeps_empty_clauses_out_of_the_batch(
         for request in r.body["requests"]
     }
     assert triaged
-    assert len(sent) == batched(api) == summary.counts["to_analyse"]
+    assert len(sent) == batched(api) == summary.counts["submitted"]
+    assert summary.counts["triaged"] == len(triaged)
+    assert summary.counts["to_analyse"] == len(sent) + len(triaged)
     assert not {sha[:12] for sha in triaged} & sent
 
 

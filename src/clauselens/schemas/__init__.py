@@ -11,7 +11,7 @@ from clauselens.schemas.analysis import (
 )
 from clauselens.schemas.changes import ChangeClass, ChangeEvent, DocumentChangeSummary
 from clauselens.schemas.clause import Clause
-from clauselens.schemas.runs import RunRecord, RunStatus
+from clauselens.schemas.runs import Failure, RunRecord, RunStatus
 from clauselens.schemas.stored import (
     SCHEMA_VERSION,
     AnalysisResult,
@@ -34,6 +34,7 @@ __all__ = [
     "Clause",
     "ClauseAnalysis",
     "DocumentChangeSummary",
+    "Failure",
     "GovernanceExposure",
     "InstitutionalAnalysis",
     "JurisdictionFlag",

@@ -3,6 +3,7 @@ ended (``pipeline.runs.records`` stores and reads it)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -11,6 +12,15 @@ from pydantic import BaseModel, ConfigDict
 from clauselens.schemas.usage import Usage
 
 RunStatus = Literal["running", "succeeded", "partial", "failed", "waiting", "interrupted"]
+
+
+@dataclass
+class Failure:
+    """A clause (or a change, heading ``(change analysis)``) a run could not analyse."""
+
+    clause_pk: int
+    heading: str
+    error: str
 
 
 class RunRecord(BaseModel):

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -23,21 +24,13 @@ from clauselens.analyzers.base import Analyzer
 from clauselens.errors import ApiError, ClauselensError
 from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.analyze.work import WorkItem
-from clauselens.pipeline.runs.ratelimit import RateLimiter
 from clauselens.pricing import cost_usd
-from clauselens.schemas import AnalysisResult, Provenance, Usage
+from clauselens.schemas import AnalysisResult, Failure, Provenance, Usage
 
 log = logging.getLogger(__name__)
 
 FATAL_STATUS = (401, 403)
 CHARS_PER_TOKEN = 4
-
-
-@dataclass
-class Failure:
-    clause_pk: int
-    heading: str
-    error: str
 
 
 @dataclass
@@ -62,6 +55,18 @@ class Outcome:
 
 
 OnResult = Callable[[WorkItem, AnalysisResult], None]
+
+
+class Limiter(Protocol):
+    """Waits until one more request of ``tokens`` fits the run's limits
+    (``pipeline.runs.ratelimit.RateLimiter``)."""
+
+    async def acquire(self, tokens: int) -> None: ...
+
+
+class _NoLimit:
+    async def acquire(self, tokens: int) -> None:
+        return None
 
 
 def estimated_tokens(item: WorkItem, output_tokens: int) -> int:
@@ -100,7 +105,7 @@ class Executor:
         analyzer: Analyzer,
         *,
         concurrency: int,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         run_id: str | None = None,
         output_tokens: int = 1000,
         triage: Callable[[WorkItem], AnalysisResult | None] | None = None,
@@ -109,7 +114,7 @@ class Executor:
         self.engine = engine
         self.analyzer = analyzer
         self.concurrency = concurrency
-        self.limiter = limiter or RateLimiter(None, None)
+        self.limiter: Limiter = limiter or _NoLimit()
         self.run_id = run_id
         self.output_tokens = output_tokens
         self.triage = triage

@@ -1,36 +1,37 @@
 """Analyse one document: ``clauselens analyze PATH_OR_DOCUMENT [--clause N]``.
 
 The clauses of a document's latest version (or one of them) go to the analyzer one at a time
-and are stored, with a run record like any run. A path is ingested first; anything else names a
+and are stored, with a run record like any run (the messages transport, one request at a time,
+ending in ``summary.finish``). A path is ingested first; anything else names a
 stored document. Clauses with a valid analysis for the key are not sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from clauselens import analyzers
-from clauselens.analyzers.backoff import Backoff
+from clauselens.analyzers.base import ClauseInput
 from clauselens.config import Settings
 from clauselens.errors import ClauselensError, UsageError
 from clauselens.pipeline.analyze.persist import AnalysisKey
 from clauselens.pipeline.analyze.work import Work, WorkItem, clause_inputs
 from clauselens.pipeline.ingest.captures import IngestReport, ingest
-from clauselens.pipeline.runs import records as runs
-from clauselens.pipeline.runs.run import (
-    Callbacks,
+from clauselens.pipeline.runs import messages
+from clauselens.pipeline.runs._sync import no_running_loop
+from clauselens.pipeline.runs.plan import (
     RunOptions,
-    RunSummary,
+    RunPlan,
+    build_analyzer,
     effective_settings,
-    execute_items,
-    finish,
+    open_run,
+    record_plan,
 )
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.store import tables as t
 from clauselens.store.queries.pending import AnalyzerKey, Verdict, done_keys, verdict
@@ -86,36 +87,10 @@ def _target_version(
         return _latest_version(conn, int(doc.id)), str(doc.document_id), report
 
 
-def analyze_document(
-    engine: sa.Engine,
-    ref: str,
-    settings: Settings,
-    options: RunOptions,
-    clause_index: int | None = None,
-    callbacks: Callbacks | None = None,
-    env: Mapping[str, str] | None = None,
-    ingest_options: Mapping[str, object] | None = None,
-) -> DocumentAnalysis:
-    """Analyse the clauses of one document's latest version (or one clause), one at a time.
-
-    ``ref`` is a capture path (ingested first) or a stored document (id, "Entity/Title" or a
-    unique part of it). Clauses with a valid analysis for the key are not sent again.
-    """
-    callbacks = callbacks or Callbacks()
-    settings = effective_settings(settings, options)
-    name, note = analyzers.resolve(options.analyzer, os.environ if env is None else env)
-    analyzer = analyzers.build(name, settings, Backoff())
-    version_pk, document_id, report = _target_version(engine, ref, settings, ingest_options)
-    key = AnalyzerKey(analyzer.name, analyzer.model, analyzer.prompt_version)
-    c = t.clauses.c
-    with engine.connect() as conn:
-        inputs = clause_inputs(conn, version_pk, settings)
-        rows = conn.execute(sa.select(c.id, c.idx).where(c.version_pk == version_pk)).all()
-        index_of = {int(pk): int(idx) for pk, idx in rows}
-    if clause_index is not None:
-        inputs = [(pk, ci) for pk, ci in inputs if index_of[pk] == clause_index]
-        if not inputs:
-            raise UsageError(f"the document has no clause {clause_index}")
+def _document_work(
+    engine: sa.Engine, inputs: list[tuple[int, ClauseInput]], version_pk: int, key: AnalyzerKey
+) -> Work:
+    """The clauses to send (the rule of ``store.queries.pending``; every clause is needed)."""
     with engine.connect() as conn:
         done = done_keys(conn, key)
     work = Work(seen=len(inputs))
@@ -135,30 +110,56 @@ def analyze_document(
             work.items.append(WorkItem(pk, version_pk, clause))
         else:
             work.reused += 1
-    run_id = runs.start_run(
+    return work
+
+
+def _selected(
+    engine: sa.Engine, version_pk: int, settings: Settings, clause_index: int | None
+) -> tuple[list[tuple[int, ClauseInput]], dict[int, int]]:
+    """The version's clause inputs (or the one at ``clause_index``) and each clause's index."""
+    c = t.clauses.c
+    with engine.connect() as conn:
+        inputs = clause_inputs(conn, version_pk, settings)
+        rows = conn.execute(sa.select(c.id, c.idx).where(c.version_pk == version_pk)).all()
+    index_of = {int(pk): int(idx) for pk, idx in rows}
+    if clause_index is not None:
+        inputs = [(pk, ci) for pk, ci in inputs if index_of[pk] == clause_index]
+        if not inputs:
+            raise UsageError(f"the document has no clause {clause_index}")
+    return inputs, index_of
+
+
+async def aanalyze_document(
+    engine: sa.Engine,
+    ref: str,
+    settings: Settings,
+    options: RunOptions,
+    clause_index: int | None = None,
+    callbacks: Callbacks | None = None,
+    env: Mapping[str, str] | None = None,
+    ingest_options: Mapping[str, object] | None = None,
+) -> DocumentAnalysis:
+    """Analyse the clauses of one document's latest version (or one clause), one at a time.
+
+    ``ref`` is a capture path (ingested first) or a stored document (id, "Entity/Title" or a
+    unique part of it). Clauses with a valid analysis for the key are not sent again.
+    """
+    settings = effective_settings(settings, options).model_copy(update={"concurrency": 1})
+    analyzer, note = build_analyzer(settings, options, env)
+    version_pk, document_id, report = _target_version(engine, ref, settings, ingest_options)
+    inputs, index_of = _selected(engine, version_pk, settings, clause_index)
+    key = AnalyzerKey(analyzer.name, analyzer.model, analyzer.prompt_version)
+    work = _document_work(engine, inputs, version_pk, key)
+    run_id = open_run(
         engine,
-        analyzer=key.analyzer,
-        model=key.model,
-        prompt_version=key.prompt_version,
+        analyzer,
         via="messages",
         options={"command": "analyze", "ref": ref, "clause": clause_index},
         paths=[ref],
     )
-    if callbacks.on_start:
-        callbacks.on_start(len(work.items))
-    one_at_a_time = RunOptions(analyzer=options.analyzer, concurrency=1)
-    outcome = asyncio.run(
-        execute_items(
-            engine,
-            analyzer,
-            work.items,
-            settings.model_copy(update={"concurrency": 1}),
-            one_at_a_time,
-            run_id,
-            callbacks,
-        )
-    )
-    summary = finish(engine, run_id, key, note, report, work, outcome)
+    record_plan(engine, run_id, report, work)
+    plan = RunPlan(engine, run_id, analyzer, note, settings, options, work, report)
+    summary = await messages.send(plan, callbacks or Callbacks())
     with engine.connect() as conn:
         listed = [
             (
@@ -175,3 +176,22 @@ def analyze_document(
             for pk, ci in inputs
         ]
     return DocumentAnalysis(summary, document_id, version_pk, listed)
+
+
+def analyze_document(
+    engine: sa.Engine,
+    ref: str,
+    settings: Settings,
+    options: RunOptions,
+    clause_index: int | None = None,
+    callbacks: Callbacks | None = None,
+    env: Mapping[str, str] | None = None,
+    ingest_options: Mapping[str, object] | None = None,
+) -> DocumentAnalysis:
+    """``aanalyze_document`` from synchronous code (not inside a running event loop)."""
+    no_running_loop("analyze_document", "aanalyze_document")
+    return asyncio.run(
+        aanalyze_document(
+            engine, ref, settings, options, clause_index, callbacks, env, ingest_options
+        )
+    )
