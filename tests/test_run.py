@@ -17,10 +17,12 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.config import Settings
+from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pipeline.runs.records import list_runs
-from clauselens.pipeline.runs.run import RunOptions, run
+from clauselens.pipeline.runs.run import Callbacks, RunOptions, run
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.pipeline.versions.changes import analysis_origin
+from clauselens.schemas import AnalysisResult
 from clauselens.schemas.validate import validate_analysis
 from clauselens.store import open_store
 from clauselens.store import tables as t
@@ -208,6 +210,47 @@ class TestCrashSafety:
             assert 0 < _count(killed) < len(expected)
             assert _run_cli(killed, api.base_url).wait(timeout=300) == 0
         assert sorted(analyses(open_store(killed))) == expected
+
+
+class TestKilledRun:
+    def test_a_killed_run_shows_what_its_stored_analyses_cost(
+        self, engine: sa.Engine, claude_settings: Settings, fake_api: FakeApi
+    ) -> None:
+        """A run stopped after three analyses, whose process is gone, is listed as
+        interrupted with the usage and cost of the analyses stored under its id."""
+        done: list[str] = []
+
+        def stop_after_three(item: WorkItem, result: AnalysisResult) -> None:
+            done.append(result.clause_sha256)
+            if len(done) == 3:
+                raise KeyboardInterrupt
+
+        options = RunOptions(concurrency=1)
+        with pytest.raises(KeyboardInterrupt):
+            run(
+                engine,
+                [AUP],
+                claude_settings,
+                options,
+                Callbacks(on_result=stop_after_three),
+                ingest_options=META,
+            )
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        with engine.begin() as conn:
+            (options_json,) = conn.execute(sa.select(t.runs.c.options)).one()
+            owner = {**options_json["_owner"], "pid": gone.pid}
+            conn.execute(t.runs.update().values(options={**options_json, "_owner": owner}))
+        (record,) = list_runs(engine)
+        a = t.analyses.c
+        with engine.connect() as conn:
+            provenances = conn.execute(sa.select(a.provenance)).scalars().all()
+        assert record.status == "interrupted"
+        assert record.counts["analysed"] == len(provenances) == 3
+        spent = sum(p["cost_usd"] for p in provenances)
+        assert record.cost_usd == pytest.approx(spent, abs=1e-6)  # stored to 6 decimals
+        assert record.cost_usd > 0
+        assert record.usage.output_tokens == sum(p["usage"]["output_tokens"] for p in provenances)
 
 
 class TestFaults:
