@@ -35,9 +35,11 @@ CHARS_PER_TOKEN = 4
 
 @dataclass
 class Outcome:
+    """What one executor saw in this process (a run's summary counts from the store instead:
+    ``pipeline.runs.summary``)."""
+
     analysed: int = 0
     triaged: int = 0
-    changes_analysed: int = 0
     failures: list[Failure] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
