@@ -45,6 +45,7 @@ from clauselens.pipeline.runs.plan import RunPlan, triage_hook
 from clauselens.pipeline.runs.summary import Callbacks, RunSummary, finish
 from clauselens.schemas import Failure, RunRecord
 from clauselens.store import tables as t
+from clauselens.store.queries.runs import uncollected_batches
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,9 @@ async def aresume_run(
     record = runs.get_run(engine, run_id)
     fatal = await collect_run(engine, record, settings, callbacks or Callbacks(), interval, timeout)
     change_failures: list[Failure] = []
-    if fatal is None and not waiting(engine, run_id):
+    with engine.connect() as conn:
+        complete = not uncollected_batches(conn, run_id)
+    if fatal is None and complete:
         change_failures = await _analyse_run_changes(engine, record, settings)
     return finish(engine, run_id, fatal=fatal, change_failures=change_failures)
 
@@ -253,14 +256,6 @@ async def _analyse_run_changes(
         return await analyse_changes(engine, analyzer, versions, settings, record.id)
     finally:
         await analyzer.aclose()
-
-
-def waiting(engine: sa.Engine, run_id: str) -> bool:
-    """Whether a batch of the run is not collected yet."""
-    b = t.batches.c
-    query = sa.select(sa.func.count()).where(b.run_id == run_id, b.collected_at.is_(None))
-    with engine.connect() as conn:
-        return bool(conn.execute(query).scalar_one())
 
 
 def _record(row: Any) -> BatchRecord:

@@ -90,13 +90,19 @@ def run_totals(conn: sa.Connection, run_id: str) -> RunTotals:
         .join(t.analyses, a.id == f.analysis_pk)
         .where(a.run_id == run_id),
     )
-    totals.uncollected = _count(
-        conn, sa.select(sa.func.count()).where(b.run_id == run_id, b.collected_at.is_(None))
-    )
+    totals.uncollected = uncollected_batches(conn, run_id)
     totals.forgotten = _count(
         conn, sa.select(sa.func.count()).where(b.run_id == run_id, b.status == "forgotten")
     )
     return totals
+
+
+def uncollected_batches(conn: sa.Connection, run_id: str) -> int:
+    """How many of the run's Message Batches are not collected yet."""
+    b = t.batches.c
+    return _count(
+        conn, sa.select(sa.func.count()).where(b.run_id == run_id, b.collected_at.is_(None))
+    )
 
 
 def run_batch_ids(conn: sa.Connection, run_id: str) -> list[str]:
