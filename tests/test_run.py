@@ -286,3 +286,30 @@ class TestFaults:
 def _no_stray_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """Offline tests must not pick up a key; Claude tests set one through ``api_key``."""
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+
+
+def test_the_run_modules_import_each_other_without_a_cycle() -> None:
+    """``pipeline/runs``: run → transports (messages, batches) → plan, summary → records, with
+    no module importing one that imports it back (lazy imports inside functions included)."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "src" / "clauselens" / "pipeline" / "runs"
+    prefix = "clauselens.pipeline.runs."
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+                imported |= {n.removeprefix(prefix) for n in names if n.startswith(prefix)}
+        graph[path.stem] = imported & {p.stem for p in package.glob("*.py")}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt}))
+            for nxt in graph[start]
+        )
+
+    assert [m for m in graph if reaches(m, m, {m})] == []
+    assert "batches" not in graph["_batch_collect"]
+    assert "run" not in graph["batches"] | graph["_batch_collect"] | graph["summary"]
