@@ -11,7 +11,7 @@ consecutive pair the table gives the change classes of the new version's provisi
 clause count, and the model calls a run would make, counted by actually running the selection
 with counting stub analyzers (they count and answer offline; no network):
 
-- clause calls: one per clause of ``changes.clauses_needing_analysis`` (added + modified);
+- clause calls: one per clause of ``pending.clauses_needing_analysis`` (added + modified);
 - change calls: ``change_analyze.analyze_changes`` with a counting change analyzer (modified).
 
 Baselines in the same run: ``all``, every clause of the new version analysed again (no change
@@ -32,24 +32,24 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from clauselens.analyzers.offline import OfflineAnalyzer
 from clauselens.config import load_settings
 from clauselens.pipeline.analyze.work import document_context_for
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.versions import changes
-from clauselens.pipeline.versions.change_analysis import (
-    OfflineChangeAnalyzer,
-    analyze_changes,
-)
+from clauselens.pipeline.versions.change_analysis import analyze_changes
 from clauselens.store import open_store
 from clauselens.store import tables as t
+from clauselens.store.queries import pending
 
 CLASSES = ("added", "removed", "modified", "moved", "cosmetic", "unchanged")
 
 
-class CountingChangeAnalyzer(OfflineChangeAnalyzer):
+class CountingChangeAnalyzer(OfflineAnalyzer):
     """Counts change-analysis calls; answers with the offline estimate."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls = 0
 
     async def analyze_change(self, *args: Any, **kwargs: Any) -> Any:
@@ -103,7 +103,7 @@ def run_document(name: str, rows: list[dict[str, Any]], workdir: Path) -> list[l
         clause_counter, change_counter = CountingClauseAnalyzer(), CountingChangeAnalyzer()
         with engine.connect() as conn:
             counts = changes.change_counts(conn, new)
-            for clause_pk in changes.clauses_needing_analysis(conn, new):
+            for clause_pk in pending.clauses_needing_analysis(conn, new):
                 clause_counter.analyze(clause_pk)
             clauses = conn.execute(
                 sa.select(sa.func.count()).where(t.clauses.c.version_pk == new)

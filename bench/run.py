@@ -153,7 +153,7 @@ def work_items(engine: sa.Engine, version_pk: int, settings: Any) -> list[Any]:
 
 def child_pipeline(base_url: str, clauses: int, concurrency: int) -> dict[str, Any]:
     """One measurement of Executor + ClaudeAnalyzer (runs in a child process)."""
-    from clauselens.analyzers._retry import Backoff
+    from clauselens.analyzers.backoff import Backoff
     from clauselens.analyzers.claude import ClaudeAnalyzer
     from clauselens.config import load_settings
     from clauselens.pipeline.analyze.executor import Executor

@@ -383,7 +383,9 @@ def test_triage_keeps_empty_clauses_out_of_the_batch(
         for request in r.body["requests"]
     }
     assert triaged
-    assert len(sent) == batched(api) == summary.counts["to_analyse"]
+    assert len(sent) == batched(api) == summary.counts["submitted"]
+    assert summary.counts["triaged"] == len(triaged)
+    assert summary.counts["to_analyse"] == len(sent) + len(triaged)
     assert not {sha[:12] for sha in triaged} & sent
 
 
@@ -423,3 +425,60 @@ def test_a_forgotten_batch_finishes_its_run_and_its_clauses_go_out_again(
     )
     assert result.exit_code == 2
     assert "already collected" in result.output
+
+
+CHATGPT_AUP = FIXTURES / "ota/current/chatgpt/acceptable-use-policy.md"
+CHATGPT_AUP_META = {"entity": "ChatGPT", "title": "Usage Policies"}
+COUNTED = (
+    "captures",
+    "new_versions",
+    "failed_captures",
+    "clauses_seen",
+    "to_analyse",
+    "reused",
+    "headings",
+    "analysed",
+    "triaged",
+    "failed",
+    "flagged",
+    "change_analyses",
+)
+
+
+def counted_run(
+    engine: sa.Engine, paths: list[Path], settings: Settings, meta: dict[str, str], via: str
+) -> RunSummary:
+    """A --triage Claude run; a batches run is submitted, then collected."""
+    options = RunOptions(
+        analyzer="claude", triage=True, via="batches" if via == "batches" else "messages"
+    )
+    summary = run(engine, paths, settings, options, ingest_options=meta)
+    if via == "batches":
+        summary = batches.resume_run(engine, summary.run_id, settings)
+    return summary
+
+
+def test_messages_and_batches_count_the_same_run_the_same_way(
+    batch_settings: Settings, api: FakeApi, tmp_path: Path
+) -> None:
+    """The same captures with --triage, via messages in one store and via batches in another:
+    every count agrees (change analyses of a second version included)."""
+    summaries: dict[str, list[RunSummary]] = {}
+    for via in ("messages", "batches"):
+        engine = open_store(f"sqlite:///{tmp_path / via}.db")
+        summaries[via] = [
+            counted_run(engine, [DEVELOPER_TERMS], batch_settings, META, via),
+            counted_run(engine, PAIR[:1], batch_settings, CHATGPT, via),
+            counted_run(engine, PAIR[1:], batch_settings, CHATGPT, via),
+            counted_run(engine, [CHATGPT_AUP], batch_settings, CHATGPT_AUP_META, via),
+        ]
+        engine.dispose()
+    for direct, batched_run in zip(summaries["messages"], summaries["batches"], strict=True):
+        assert direct.status == batched_run.status == "succeeded"
+        assert {k: direct.counts[k] for k in COUNTED} == {k: batched_run.counts[k] for k in COUNTED}
+        sent = direct.counts["to_analyse"] - direct.counts["triaged"]
+        assert batched_run.counts["submitted"] == sent
+    developer_terms, _, second_version, with_headings = summaries["messages"]
+    assert developer_terms.counts["triaged"] > 0
+    assert with_headings.counts["headings"] > 0
+    assert second_version.counts["change_analyses"] > 0

@@ -14,19 +14,19 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from clauselens.analyzers.claude import ChangeResult, ClaudeAnalyzer
+from clauselens.analyzers.base import ChangeResult
+from clauselens.analyzers.claude import ClaudeAnalyzer
+from clauselens.analyzers.offline import OfflineAnalyzer
 from clauselens.cli import main
 from clauselens.config import Settings
 from clauselens.pipeline.analyze.work import document_context_for
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.versions import changes
-from clauselens.pipeline.versions.change_analysis import (
-    OfflineChangeAnalyzer,
-    analyze_changes,
-)
+from clauselens.pipeline.versions.change_analysis import analyze_changes
 from clauselens.pipeline.versions.compare import compare_versions
 from clauselens.schemas.validate import validate_change_analysis
 from clauselens.store import tables as t
+from clauselens.store.queries import pending
 from clauselens.testing.fake_api import FakeApi
 from tests.conftest import FIXTURES
 
@@ -76,10 +76,11 @@ def ingest_texts(engine: sa.Engine, settings: Settings, tmp: Path, texts: list[s
     return pks
 
 
-class CountingChangeAnalyzer(OfflineChangeAnalyzer):
+class CountingChangeAnalyzer(OfflineAnalyzer):
     """The offline change analyzer, counting its calls (a stand-in for model calls)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls = 0
 
     async def analyze_change(self, *args: Any, **kwargs: Any) -> ChangeResult:
@@ -109,8 +110,8 @@ class TestRealPairs:
         assert found
         assert {e.change_class for e in found} == {changes.ChangeClass.COSMETIC}
         with engine.connect() as conn:
-            assert changes.clauses_needing_analysis(conn, second) == []
-            assert len(changes.clauses_needing_analysis(conn, first)) > 50
+            assert pending.clauses_needing_analysis(conn, second) == []
+            assert len(pending.clauses_needing_analysis(conn, first)) > 50
         counter = CountingChangeAnalyzer()
         assert analyse(engine, counter, second).analysed == 0
         assert counter.calls == 0
@@ -143,7 +144,7 @@ class TestRealPairs:
                 sa.select(t.clauses.c.text).where(t.clauses.c.id == modified[0].new_clause_pk)
             ).scalar_one()
             assert "November 2024" in text
-            assert changes.clauses_needing_analysis(conn, second) == [modified[0].new_clause_pk]
+            assert pending.clauses_needing_analysis(conn, second) == [modified[0].new_clause_pk]
         assert {e.change_class for e in found} - {changes.ChangeClass.MODIFIED} == {
             changes.ChangeClass.COSMETIC
         }
@@ -179,7 +180,7 @@ class TestMovedAndEdited:
         with engine.connect() as conn:
             query = sa.select(c.c.id, p.c.provision_id).join(p, p.c.id == c.c.provision_pk)
             ids = {int(r[0]): str(r[1]) for r in conn.execute(query)}
-            needing = changes.clauses_needing_analysis(conn, second)
+            needing = pending.clauses_needing_analysis(conn, second)
         assert ids[moved.old_clause_pk or 0] == ids[moved.new_clause_pk or 0] == moved.provision_id
         assert modified.heading_path[-1] == "Termination and suspension"
         assert needing == [modified.new_clause_pk]
@@ -235,7 +236,7 @@ class TestMovedAndEdited:
         assert modified.change_analysis is not None
         validate_change_analysis(modified.change_analysis, old_text, new_text)
         # offline never overwrites claude
-        assert analyse(engine, OfflineChangeAnalyzer(), second).analysed == 0
+        assert analyse(engine, OfflineAnalyzer(), second).analysed == 0
 
 
 class TestActivityAndCli:

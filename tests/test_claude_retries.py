@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from clauselens.analyzers._retry import Backoff
+from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.base import ClauseInput
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clauselens.pipeline.versions.cosmetic import cosmetic_form, is_cosmetic_change
+from clauselens.textnorm import cosmetic_form, is_cosmetic_change
 
 WORDS = st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), min_size=1, max_size=25)
 SEPARATORS = st.sampled_from([" ", "  ", "\n", "\t", " \n "])

@@ -211,3 +211,37 @@ def test_empty_like_clauses_validate(text: str) -> None:
     analysis = analyze_clause(text)
     validate_analysis(analysis, text, truncated=False)
     assert analysis.title
+
+
+def test_no_analyzer_module_imports_a_pipeline_stage() -> None:
+    """Analyzers sit under the stages: nothing in ``clauselens.analyzers`` imports
+    ``clauselens.pipeline`` (at module level or inside a function)."""
+    import ast
+
+    package = ROOT / "src" / "clauselens" / "analyzers"
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("clauselens.pipeline")]
+    assert offenders == []
+
+
+def test_the_offline_analyzer_analyses_a_change_without_a_model() -> None:
+    """``OfflineAnalyzer.analyze_change`` (the ``Analyzer`` protocol) returns a valid,
+    offline-labelled change analysis quoting the new text."""
+    import asyncio
+
+    old = "We may suspend your account after notice to you."
+    new = "We may suspend your account at any time, without notice, at our sole discretion."
+    result = asyncio.run(OfflineAnalyzer().analyze_change(old, new, None, DOC))
+    assert result.status == "valid"
+    assert result.analysis is not None
+    assert result.provenance.analyzer == "offline"
+    assert all(q in new for q in result.analysis.evidence_quotes)

@@ -17,10 +17,12 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.config import Settings
+from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pipeline.runs.records import list_runs
-from clauselens.pipeline.runs.run import RunOptions, run
+from clauselens.pipeline.runs.run import Callbacks, RunOptions, run
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.pipeline.versions.changes import analysis_origin
+from clauselens.schemas import AnalysisResult
 from clauselens.schemas.validate import validate_analysis
 from clauselens.store import open_store
 from clauselens.store import tables as t
@@ -30,6 +32,7 @@ from tests.conftest import FAKE_API_KEY, FIXTURES
 AUP = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
 DEV_TERMS = FIXTURES / "ota" / "current" / "claude-ai" / "developer-terms.md"
 META = {"entity": "Claude.ai", "title": "Usage Policy"}
+HISTORY = FIXTURES / "ota" / "history" / "chatgpt" / "terms-of-service"
 
 
 def analyses(engine: sa.Engine) -> list[sa.Row[tuple[str, str, str]]]:
@@ -111,6 +114,28 @@ class TestOfflineMainJob:
         assert record["analyzer"] == "offline"
         assert record["counts"]["analysed"] == record["counts"]["to_analyse"] > 0
 
+    def test_an_offline_run_never_imports_the_anthropic_sdk(self, db_url: str) -> None:
+        """A run over a document's history (clauses and change analyses) loads no SDK."""
+        script = (
+            "import sys\n"
+            "from clauselens.cli import main\n"
+            "try:\n"
+            f"    main(['--db', {db_url!r}, 'run', {str(HISTORY)!r}], standalone_mode=False)\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print('anthropic' in sys.modules)\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == "False"
+        ch = t.changes.c
+        engine = open_store(db_url)
+        with engine.connect() as conn:
+            analysed = conn.execute(sa.select(ch.analyzer).where(ch.analyzer.is_not(None)))
+            assert set(analysed.scalars()) == {"offline"}
+
     def test_usage_error_exits_2(self, db_url: str) -> None:
         result = CliRunner().invoke(main, ["--db", db_url, "run"])
         assert result.exit_code == 2
@@ -187,6 +212,47 @@ class TestCrashSafety:
         assert sorted(analyses(open_store(killed))) == expected
 
 
+class TestKilledRun:
+    def test_a_killed_run_shows_what_its_stored_analyses_cost(
+        self, engine: sa.Engine, claude_settings: Settings, fake_api: FakeApi
+    ) -> None:
+        """A run stopped after three analyses, whose process is gone, is listed as
+        interrupted with the usage and cost of the analyses stored under its id."""
+        done: list[str] = []
+
+        def stop_after_three(item: WorkItem, result: AnalysisResult) -> None:
+            done.append(result.clause_sha256)
+            if len(done) == 3:
+                raise KeyboardInterrupt
+
+        options = RunOptions(concurrency=1)
+        with pytest.raises(KeyboardInterrupt):
+            run(
+                engine,
+                [AUP],
+                claude_settings,
+                options,
+                Callbacks(on_result=stop_after_three),
+                ingest_options=META,
+            )
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        with engine.begin() as conn:
+            (options_json,) = conn.execute(sa.select(t.runs.c.options)).one()
+            owner = {**options_json["_owner"], "pid": gone.pid}
+            conn.execute(t.runs.update().values(options={**options_json, "_owner": owner}))
+        (record,) = list_runs(engine)
+        a = t.analyses.c
+        with engine.connect() as conn:
+            provenances = conn.execute(sa.select(a.provenance)).scalars().all()
+        assert record.status == "interrupted"
+        assert record.counts["analysed"] == len(provenances) == 3
+        spent = sum(p["cost_usd"] for p in provenances)
+        assert record.cost_usd == pytest.approx(spent, abs=1e-6)  # stored to 6 decimals
+        assert record.cost_usd > 0
+        assert record.usage.output_tokens == sum(p["usage"]["output_tokens"] for p in provenances)
+
+
 class TestFaults:
     def test_with_30_percent_faults_every_clause_is_valid_or_a_flagged_failure(
         self, engine: sa.Engine, claude_settings: Settings
@@ -220,3 +286,30 @@ class TestFaults:
 def _no_stray_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """Offline tests must not pick up a key; Claude tests set one through ``api_key``."""
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+
+
+def test_the_run_modules_import_each_other_without_a_cycle() -> None:
+    """``pipeline/runs``: run → transports (messages, batches) → plan, summary → records, with
+    no module importing one that imports it back (lazy imports inside functions included)."""
+    import ast
+
+    package = Path(__file__).resolve().parents[1] / "src" / "clauselens" / "pipeline" / "runs"
+    prefix = "clauselens.pipeline.runs."
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+                imported |= {n.removeprefix(prefix) for n in names if n.startswith(prefix)}
+        graph[path.stem] = imported & {p.stem for p in package.glob("*.py")}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt}))
+            for nxt in graph[start]
+        )
+
+    assert [m for m in graph if reaches(m, m, {m})] == []
+    assert "batches" not in graph["_batch_collect"]
+    assert "run" not in graph["batches"] | graph["_batch_collect"] | graph["summary"]

@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -41,7 +41,7 @@ class Settings(BaseModel):
     max_capture_bytes: int = Field(20 * 1024 * 1024, ge=1)
     segment: SegmentSettings = Field(default_factory=SegmentSettings)
 
-    analyzer: str = "auto"
+    analyzer: Literal["auto", "claude", "offline"] = "auto"  # default of --analyzer
     model: str = DEFAULT_MODEL
     base_url: str | None = None
     max_tokens: int = Field(4096, ge=256)

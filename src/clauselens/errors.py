@@ -6,9 +6,6 @@ data (paths, clause ids, attempts, usage), not only a message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 
 class ClauselensError(Exception):
     """Base of every error clauselens raises on purpose."""
@@ -67,45 +64,6 @@ class StoreError(ClauselensError):
 
 class NotFoundError(UsageError):
     """A document, version, clause, analysis or run named by the user does not exist."""
-
-
-@dataclass
-class AttemptError:
-    """One failed attempt at analysing a clause: what went wrong and what it cost."""
-
-    attempt: int
-    kind: str
-    message: str
-    usage: dict[str, int] = field(default_factory=dict)
-    raw_output: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "attempt": self.attempt,
-            "kind": self.kind,
-            "message": self.message,
-            "usage": dict(self.usage),
-            "raw_output": self.raw_output,
-        }
-
-
-class AnalysisError(ClauselensError):
-    """An analysis failed for good: every attempt's error and the summed usage are attached."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        clause_sha256: str,
-        attempts: list[AttemptError],
-        usage: dict[str, int],
-        stop_reason: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.clause_sha256 = clause_sha256
-        self.attempts = attempts
-        self.usage = usage
-        self.stop_reason = stop_reason
 
 
 class ApiError(ClauselensError):

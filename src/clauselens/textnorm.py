@@ -3,6 +3,26 @@
 - ``normalise_whitespace``: collapse runs of whitespace, NFC, strip. Used for clause hashes and
   for matching evidence quotes.
 - ``clause_sha256``: the identity of a clause's text (hex SHA-256 of its normalised text).
+- ``cosmetic_form``, ``is_cosmetic_change``: which edits between two versions are only cosmetic
+  (below).
+
+Cosmetic form: the one definition of which edits between two versions are only cosmetic.
+A change is *cosmetic* when the old and the new text have the same ``cosmetic_form``. The form
+drops, in this order:
+
+1. Markdown link and image targets: ``[text](url "title")``, ``![alt](url)`` and reference links
+   ``[text][ref]`` become their text; reference definitions (``[ref]: url``) go entirely.
+2. Markdown emphasis and code markers: ``*`` and ``_`` and backticks (removed without a space,
+   so ``un*bold*ed`` and ``unbolded`` agree).
+3. Markup characters ``= | < > ~ ^ #``, then every Unicode punctuation character (category ``P``:
+   quotes, dashes, brackets, full stops, ...), each replaced by a space.
+4. Letter case (``casefold``) and Unicode compatibility forms (NFKC).
+5. Whitespace and invisible characters: Unicode format characters (category ``Cf``: word
+   joiner, zero-width space and joiner, soft hyphen, byte-order mark) are removed; every run of
+   whitespace becomes one space; both ends are stripped.
+
+Symbols other than the markup characters (``$ € % + §``) and every letter and digit are kept,
+so a changed amount, date, number or word is never cosmetic. The form is idempotent.
 """
 
 from __future__ import annotations
@@ -10,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _WS = re.compile(r"\s+")
 
@@ -30,3 +51,52 @@ def sha256_hex(data: bytes) -> str:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+_REF_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+(?:[ \t]+\S.*)?$", re.MULTILINE)
+_BRACKETED = r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+_TARGET = r"\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+_INLINE_LINK = re.compile(r"!?" + _BRACKETED + _TARGET)
+_REFERENCE_LINK = re.compile(r"!?" + _BRACKETED + r"\[[^\[\]\n]*\]")
+_EMPHASIS = re.compile(r"[*_`]+")
+_MARKUP = re.compile(r"[=|<>~^#]")
+
+
+def _strip_links(text: str) -> str:
+    previous = None
+    while previous != text:  # nested or adjacent links: repeat until nothing changes
+        previous = text
+        text = _INLINE_LINK.sub(r"\1", text)
+        text = _REFERENCE_LINK.sub(r"\1", text)
+    return text
+
+
+_DROP = {"P": " ", "Cf": ""}  # punctuation → space; invisible format characters → nothing
+
+
+def _no_punctuation(text: str) -> str:
+    out = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        out.append(_DROP.get(category, _DROP.get(category[0], ch)))
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def cosmetic_form(text: str) -> str:
+    """The text with links, emphasis, punctuation, case and whitespace differences removed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _REF_DEFINITION.sub(" ", text)
+    text = _strip_links(text)
+    text = _EMPHASIS.sub("", text)
+    text = _MARKUP.sub(" ", text)
+    text = _no_punctuation(text).casefold()
+    # casefold and NFKC can introduce new punctuation-free forms; normalise once more so the
+    # result is a fixed point of this function.
+    text = unicodedata.normalize("NFKC", text)
+    return _WS.sub(" ", text).strip()
+
+
+def is_cosmetic_change(old: str, new: str) -> bool:
+    """True when ``old`` and ``new`` differ at most cosmetically (see the module docstring)."""
+    return cosmetic_form(old) == cosmetic_form(new)

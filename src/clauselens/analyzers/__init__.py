@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from clauselens.analyzers._retry import Backoff
+from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.base import Analyzer
 from clauselens.config import Settings, api_key_present
 from clauselens.errors import UsageError

@@ -1,4 +1,4 @@
-"""The one retry policy for transient API failures, and the shared ``Backoff`` hook.
+"""The one retry policy for transient API failures.
 
 Transient: 429 (``RateLimitError``), 5xx (``InternalServerError``, 529 ``OverloadedError``
 included), ``APIConnectionError`` (``APITimeoutError`` included). They are retried with tenacity:
@@ -7,15 +7,12 @@ exponential backoff with jitter, never less than the server's ``retry-after-ms``
 ``MAX_TRANSIENT_ATTEMPTS`` calls). Anything else (400, 401, 403, 404, ...) is not retried: the
 caller turns it into ``ApiError`` with ``api_error``.
 
-``Backoff`` lets concurrent workers share one pause: every call first awaits ``wait()``, and a
-429/529 calls ``pause(seconds)`` so that the other workers hold off too. The batch runner
-creates one ``Backoff`` and passes it to each analyzer; alone, an analyzer makes its own.
-Its ``sleep`` is injectable (tests, or a runner with its own clock).
+Every call first awaits the shared ``Backoff`` (``analyzers.backoff``), and a 429/529 pauses it
+so that the other workers hold off too.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -26,6 +23,7 @@ import anthropic
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 from tenacity.wait import wait_exponential_jitter
 
+from clauselens.analyzers.backoff import Backoff
 from clauselens.config import Settings
 from clauselens.errors import ApiError
 
@@ -39,33 +37,6 @@ TRANSIENT: tuple[type[Exception], ...] = (
     anthropic.APIConnectionError,
 )
 MAX_TRANSIENT_ATTEMPTS = 10
-
-
-class Backoff:
-    """A pause shared by the workers of one run (see the module docstring)."""
-
-    def __init__(
-        self,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._sleep = sleep
-        self._clock = clock
-        self._until = 0.0
-
-    def pause(self, seconds: float) -> None:
-        """Ask every worker to hold off for ``seconds`` from now (a longer pause wins)."""
-        self._until = max(self._until, self._clock() + seconds)
-
-    async def wait(self) -> None:
-        """Wait out the current pause, if any; called before every request."""
-        delay = self._until - self._clock()
-        if delay > 0:
-            await self._sleep(delay)
-
-    async def sleep(self, seconds: float) -> None:
-        """The sleep between retries (tenacity's ``sleep``)."""
-        await self._sleep(seconds)
 
 
 def retry_after(exc: BaseException) -> float | None:

@@ -2,16 +2,20 @@
 
 An analyzer is pure with respect to the store: it receives a ``ClauseInput`` (the clause, the
 text to put in the prompt and its document's context) and returns an ``AnalysisResult`` (a valid
-analysis or a recorded failure). Persisting is the caller's job.
+analysis or a recorded failure); given a modified provision's old and new text it returns a
+``ChangeResult``. Persisting is the caller's job. Both analyzers (``claude``, ``offline``)
+implement the whole protocol, so a run hands its analyzer to every step it takes.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
-from clauselens.schemas import AnalysisResult, Clause
+from pydantic import BaseModel, ConfigDict
+
+from clauselens.schemas import AnalysisResult, ChangeAnalysis, Clause, ClauseAnalysis, Provenance
 
 OFFLINE_MODEL = "offline-rules"
 
@@ -81,11 +85,35 @@ def clause_input(clause: Clause, document: DocumentContext, max_chars: int) -> C
     )
 
 
-class Analyzer(Protocol):
-    """Produces analyses for clauses. ``name`` is ``claude`` or ``offline``."""
+class ChangeResult(BaseModel):
+    """What ``analyze_change`` hands back: a valid ``ChangeAnalysis`` or a recorded failure."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["valid", "failed"]
+    analysis: ChangeAnalysis | None
+    error: str | None = None
+    provenance: Provenance
+
+
+class ChangeAnalyzer(Protocol):
+    """Says what a modified provision's new wording means for users."""
 
     @property
     def name(self) -> str: ...
+
+    async def analyze_change(
+        self,
+        old_text: str,
+        new_text: str,
+        previous: ClauseAnalysis | None,
+        document: DocumentContext,
+        heading_path: tuple[str, ...] = (),
+    ) -> ChangeResult: ...
+
+
+class Analyzer(ChangeAnalyzer, Protocol):
+    """Produces analyses for clauses and changes. ``name`` is ``claude`` or ``offline``."""
 
     @property
     def model(self) -> str: ...

@@ -24,14 +24,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 import anthropic
-from pydantic import BaseModel, ConfigDict
 
 from clauselens import prompts
-from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
-from clauselens.analyzers.base import ClauseInput, DocumentContext
+from clauselens.analyzers._retry import api_error, call_with_retries
+from clauselens.analyzers.backoff import Backoff
+from clauselens.analyzers.base import ChangeResult, ClauseInput, DocumentContext
 from clauselens.config import DEFAULT_MODEL, Settings
 from clauselens.errors import ApiError
 from clauselens.pricing import cost_usd
@@ -55,17 +55,6 @@ T = TypeVar("T", ClauseAnalysis, ChangeAnalysis)
 EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
 DEFAULT_MAX_TOKENS = 4096
 _STOP_RETRY = ("refusal", "max_tokens")
-
-
-class ChangeResult(BaseModel):
-    """What ``analyze_change`` hands back: a valid ``ChangeAnalysis`` or a recorded failure."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    status: Literal["valid", "failed"]
-    analysis: ChangeAnalysis | None
-    error: str | None = None
-    provenance: Provenance
 
 
 def _prefix(document: DocumentContext) -> tuple[list[dict[str, Any]], dict[str, Any]]:

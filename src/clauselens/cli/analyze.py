@@ -12,15 +12,21 @@ from clauselens.cli._common import echo_json, handles_errors, state
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.cli.run import print_summary
-from clauselens.pipeline.analyze.document import analyze_document
-from clauselens.pipeline.runs.run import Callbacks, RunOptions
+from clauselens.pipeline.runs.document import analyze_document
+from clauselens.pipeline.runs.plan import RunOptions
+from clauselens.pipeline.runs.summary import Callbacks
 from clauselens.store import tables as t
 
 
 @click.command("analyze")
 @click.argument("ref", metavar="PATH_OR_DOCUMENT")
 @click.option("--clause", "clause_index", type=int, help="Only the clause with this index.")
-@click.option("--analyzer", type=click.Choice(CHOICES), default="auto", show_default=True)
+@click.option(
+    "--analyzer",
+    type=click.Choice(CHOICES),
+    default=None,
+    help="Default: CLAUSELENS_ANALYZER, else the config file's analyzer, else auto.",
+)
 @click.option("--model", help="Claude model (default claude-sonnet-5-5).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored analyses as JSON.")
 @metadata_options
@@ -28,7 +34,7 @@ from clauselens.store import tables as t
 def command(
     ref: str,
     clause_index: int | None,
-    analyzer: str,
+    analyzer: str | None,
     model: str | None,
     as_json: bool,
     **metadata: str | None,
@@ -39,7 +45,7 @@ def command(
     or a stored document: its id, "Entity/Title", or a unique part of either.
     """
     st = state()
-    note = resolve(analyzer)[1]
+    note = resolve(analyzer or st.settings.analyzer)[1]
     if not as_json:
         click.echo(note, err=True)
     ingest_options = dict(metadata)

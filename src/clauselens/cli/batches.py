@@ -11,7 +11,7 @@ from clauselens.cli._common import console, echo_json, handles_errors, state
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.run import print_summary
 from clauselens.pipeline.runs.batches import forget_batch, list_batches, resume_run, waiting_runs
-from clauselens.pipeline.runs.run import Callbacks
+from clauselens.pipeline.runs.summary import Callbacks
 
 
 @click.group("batches")

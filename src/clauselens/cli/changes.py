@@ -20,9 +20,9 @@ from rich.table import Table
 from rich.text import Text
 
 from clauselens.cli._common import echo_json, handles_errors, state
-from clauselens.pipeline.versions.changes import ChangeClass, ChangeEvent
 from clauselens.pipeline.versions.compare import Comparison, compare_versions
-from clauselens.pipeline.versions.cosmetic import cosmetic_form
+from clauselens.schemas.changes import ChangeClass, ChangeEvent
+from clauselens.textnorm import cosmetic_form
 
 SUBSTANTIVE = (ChangeClass.MODIFIED, ChangeClass.ADDED, ChangeClass.REMOVED)
 SEVERITY_STYLE = {"high": "bold white on red", "medium": "bold black on yellow", "low": "green"}

@@ -15,7 +15,9 @@ from clauselens.cli.ingest import metadata_options
 from clauselens.errors import UsageError
 from clauselens.pipeline.runs.estimate import DryRun
 from clauselens.pipeline.runs.estimate import dry_run as estimate_run
-from clauselens.pipeline.runs.run import Callbacks, RunOptions, RunSummary, run
+from clauselens.pipeline.runs.plan import RunOptions
+from clauselens.pipeline.runs.run import run
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary
 
 
 def _tokens_row(summary: RunSummary) -> str:
@@ -112,7 +114,12 @@ def print_dry_run(report: DryRun) -> None:
 
 @click.command("run")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--analyzer", type=click.Choice(CHOICES), default="auto", show_default=True)
+@click.option(
+    "--analyzer",
+    type=click.Choice(CHOICES),
+    default=None,
+    help="Default: CLAUSELENS_ANALYZER, else the config file's analyzer, else auto.",
+)
 @click.option(
     "--model",
     "models",
@@ -136,7 +143,7 @@ def print_dry_run(report: DryRun) -> None:
 @handles_errors
 def command(
     paths: tuple[Path, ...],
-    analyzer: str,
+    analyzer: str | None,
     models: tuple[str, ...],
     concurrency: int | None,
     rpm: int | None,
@@ -180,7 +187,7 @@ def command(
         triage=triage,
     )
     ingest_options = dict(metadata)
-    click.echo(resolve(analyzer)[1], err=True)
+    click.echo(resolve(analyzer or st.settings.analyzer)[1], err=True)
     with RunProgress() as progress:
         summary = run(
             st.engine,

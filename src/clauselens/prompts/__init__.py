@@ -23,8 +23,6 @@ from importlib import resources
 from string import Template
 from typing import Any
 
-import anthropic
-
 from clauselens.schemas import ChangeAnalysis, ClauseAnalysis, load_taxonomy
 
 PROMPT_ID = "clause-analysis"
@@ -43,6 +41,8 @@ def _read(name: str) -> str:
 @cache
 def output_schema(kind: str = "clause") -> dict[str, Any]:
     """The JSON Schema sent as ``output_config.format.schema``: ``clause`` or ``change``."""
+    import anthropic  # here, not at the top: an offline run never loads the SDK
+
     model = ClauseAnalysis if kind == "clause" else ChangeAnalysis
     return anthropic.transform_schema(model)
 

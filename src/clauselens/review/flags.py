@@ -275,9 +275,6 @@ class FlagRules(BaseModel):
         flags = (rule.evaluate(subject) for rule in self.rules)
         return sorted((f for f in flags if f is not None), key=lambda f: (f.priority, f.code))
 
-    def priority_of(self, code: str) -> int | None:
-        return next((r.priority for r in self.rules if r.code == code), None)
-
 
 def _short(value: object) -> str:
     text = " ".join(str(value).split())

@@ -9,8 +9,10 @@ from clauselens.schemas.analysis import (
     InstitutionalAnalysis,
     JurisdictionFlag,
 )
+from clauselens.schemas.changes import ChangeClass, ChangeEvent, DocumentChangeSummary
 from clauselens.schemas.clause import Clause
 from clauselens.schemas.rows import Capture, Document, Provision, StandingAnalysis, Version
+from clauselens.schemas.runs import Failure, RunRecord, RunStatus
 from clauselens.schemas.stored import (
     SCHEMA_VERSION,
     AnalysisResult,
@@ -29,14 +31,20 @@ __all__ = [
     "Capture",
     "Category",
     "ChangeAnalysis",
+    "ChangeClass",
+    "ChangeEvent",
     "Clause",
     "ClauseAnalysis",
     "Document",
+    "DocumentChangeSummary",
+    "Failure",
     "GovernanceExposure",
     "InstitutionalAnalysis",
     "JurisdictionFlag",
     "Provenance",
     "Provision",
+    "RunRecord",
+    "RunStatus",
     "StandingAnalysis",
     "Taxonomy",
     "Usage",

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 
-from clauselens.analyzers.base import OFFLINE_MODEL, ClauseInput
+from clauselens.analyzers.base import OFFLINE_MODEL, ChangeResult, ClauseInput, DocumentContext
+from clauselens.analyzers.offline.change import offline_change
 from clauselens.analyzers.offline.classifier import load_classifier, weights_text
 from clauselens.analyzers.offline.compose import compose
 from clauselens.analyzers.offline.detect import detect
@@ -111,6 +112,17 @@ class OfflineAnalyzer:
 
     async def analyze(self, clause: ClauseInput) -> AnalysisResult:
         return analyze_input(clause)
+
+    async def analyze_change(
+        self,
+        old_text: str,
+        new_text: str,
+        previous: ClauseAnalysis | None,
+        document: DocumentContext,
+        heading_path: tuple[str, ...] = (),
+    ) -> ChangeResult:
+        """The offline estimate of a change (``analyzers.offline.change``)."""
+        return offline_change(old_text, new_text)
 
     async def aclose(self) -> None:
         return None

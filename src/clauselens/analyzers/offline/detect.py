@@ -45,9 +45,6 @@ class Detection:
         """Categories in order of first finding, without repeats."""
         return list(dict.fromkeys(f.category for f in self.findings))
 
-    def sentences_for(self, category: str) -> list[str]:
-        return list(dict.fromkeys(f.sentence for f in self.findings if f.category == category))
-
 
 def detect(
     text: str,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -23,9 +24,8 @@ from clauselens.analyzers.base import Analyzer
 from clauselens.errors import ApiError, ClauselensError
 from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.analyze.work import WorkItem
-from clauselens.pipeline.runs.ratelimit import RateLimiter
 from clauselens.pricing import cost_usd
-from clauselens.schemas import AnalysisResult, Provenance, Usage
+from clauselens.schemas import AnalysisResult, Failure, Provenance, Usage
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +34,12 @@ CHARS_PER_TOKEN = 4
 
 
 @dataclass
-class Failure:
-    clause_pk: int
-    heading: str
-    error: str
-
-
-@dataclass
 class Outcome:
+    """What one executor saw in this process (a run's summary counts from the store instead:
+    ``pipeline.runs.summary``)."""
+
     analysed: int = 0
     triaged: int = 0
-    changes_analysed: int = 0
     failures: list[Failure] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
@@ -62,6 +57,18 @@ class Outcome:
 
 
 OnResult = Callable[[WorkItem, AnalysisResult], None]
+
+
+class Limiter(Protocol):
+    """Waits until one more request of ``tokens`` fits the run's limits
+    (``pipeline.runs.ratelimit.RateLimiter``)."""
+
+    async def acquire(self, tokens: int) -> None: ...
+
+
+class _NoLimit:
+    async def acquire(self, tokens: int) -> None:
+        return None
 
 
 def estimated_tokens(item: WorkItem, output_tokens: int) -> int:
@@ -100,7 +107,7 @@ class Executor:
         analyzer: Analyzer,
         *,
         concurrency: int,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         run_id: str | None = None,
         output_tokens: int = 1000,
         triage: Callable[[WorkItem], AnalysisResult | None] | None = None,
@@ -109,7 +116,7 @@ class Executor:
         self.engine = engine
         self.analyzer = analyzer
         self.concurrency = concurrency
-        self.limiter = limiter or RateLimiter(None, None)
+        self.limiter: Limiter = limiter or _NoLimit()
         self.run_id = run_id
         self.output_tokens = output_tokens
         self.triage = triage

@@ -14,10 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from clauselens.review.flags import flag_analysis
-from clauselens.schemas import AnalysisResult, ClauseAnalysis
+from clauselens.schemas import AnalysisResult
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
-from clauselens.store.queries import standing_data
 
 
 @dataclass(frozen=True)
@@ -40,20 +39,6 @@ class AnalysisKey:
 def key_of(result: AnalysisResult) -> AnalysisKey:
     p = result.provenance
     return AnalysisKey(result.clause_sha256, p.analyzer, p.model, p.prompt_version)
-
-
-def valid_keys(conn: sa.Connection, analyzer: str, model: str, prompt_version: str) -> set[str]:
-    """The clause hashes that already have a valid analysis for this analyzer/model/prompt."""
-    a = t.analyses.c
-    rows = conn.execute(
-        sa.select(a.clause_sha256).where(
-            a.analyzer == analyzer,
-            a.model == model,
-            a.prompt_version == prompt_version,
-            a.status == "valid",
-        )
-    )
-    return set(rows.scalars())
 
 
 def _row_values(
@@ -118,14 +103,3 @@ def save_result(
     conn.execute(a.update().where(a.c.id == existing.id).values(**values))
     flag_analysis(conn, int(existing.id))
     return int(existing.id)
-
-
-def load_analysis(conn: sa.Connection, analysis_pk: int) -> ClauseAnalysis | None:
-    """The analysis as it stands: an analyst's edit when there is one, else the original."""
-    row = conn.execute(
-        sa.select(t.analyses.c.analysis, t.analyses.c.reviewed_analysis).where(
-            t.analyses.c.id == analysis_pk
-        )
-    ).one()
-    data = standing_data(row)
-    return ClauseAnalysis.model_validate(data) if data else None

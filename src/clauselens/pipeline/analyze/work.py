@@ -1,10 +1,8 @@
 """Which clauses a run must analyse, and what each analysis request carries.
 
-The analysis key is (clause_sha256, analyzer, model, prompt version). For each version a run
-touches, the clauses that need analysis are those of added and modified provisions (every
-clause of a document's first version); among them, a clause whose key already has a valid
-analysis is reused, within a document, across versions and across documents. The same text met
-twice in one run is sent once.
+Which clauses need analysis is decided by ``store.queries.pending`` (the one rule); this module
+applies it to the versions a run touches and builds each clause's analyzer input. The same
+text met twice in one run is sent once, for every clause that has it (``WorkItem.also``).
 """
 
 from __future__ import annotations
@@ -17,18 +15,16 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import ClauseInput, DocumentContext, clause_input
 from clauselens.config import Settings
-from clauselens.pipeline.analyze.persist import valid_keys
 from clauselens.pipeline.segment.clauses import heading_only, outline
-from clauselens.pipeline.versions.changes import clauses_needing_analysis
 from clauselens.schemas import Clause
 from clauselens.store import tables as t
-
-
-@dataclass(frozen=True)
-class AnalyzerKey:
-    analyzer: str
-    model: str
-    prompt_version: str
+from clauselens.store.queries.pending import (
+    AnalyzerKey,
+    Verdict,
+    clauses_needing_analysis,
+    done_keys,
+    verdict,
+)
 
 
 @dataclass(frozen=True)
@@ -121,48 +117,35 @@ def clause_inputs(
     ]
 
 
-def in_flight(conn: sa.Connection, key: AnalyzerKey) -> set[str]:
-    """Clause hashes sent in a Message Batch for this key that is not collected yet: a later
-    run does not pay for them again (the batch's collection stores their analyses)."""
-    b, r = t.batches.c, t.runs.c
-    rows = conn.execute(
-        sa.select(b.requests)
-        .join(t.runs, r.id == b.run_id)
-        .where(
-            b.collected_at.is_(None),
-            r.analyzer == key.analyzer,
-            r.model == key.model,
-            r.prompt_version == key.prompt_version,
-        )
-    ).scalars()
-    return {entry["clause_sha256"] for requests in rows for entry in requests.values()}
-
-
 def pending_work(
     conn: sa.Connection, version_pks: Iterable[int], key: AnalyzerKey, settings: Settings
 ) -> Work:
-    """The clauses of ``version_pks`` still to analyse for ``key``, each text once."""
-    done = valid_keys(conn, key.analyzer, key.model, key.prompt_version)
-    done |= in_flight(conn, key)
+    """The clauses of ``version_pks`` still to analyse for ``key``, each text once (the rule:
+    ``store.queries.pending.verdict``)."""
+    done = done_keys(conn, key)
     work = Work()
     by_hash: dict[str, WorkItem] = {}
     for version_pk in sorted(set(version_pks)):
         needed = set(clauses_needing_analysis(conn, version_pk))
         for clause_pk, clause in clause_inputs(conn, version_pk, settings):
             work.seen += 1
-            if heading_only(clause.text):
-                work.headings += 1
-                continue
-            if clause_pk not in needed or clause.clause_sha256 in done:
-                work.reused += 1
-                continue
-            first = by_hash.get(clause.clause_sha256)
-            if first is None:
-                by_hash[clause.clause_sha256] = WorkItem(clause_pk, version_pk, clause)
-            else:
-                work.reused += 1
-                by_hash[clause.clause_sha256] = WorkItem(
-                    first.clause_pk, first.version_pk, first.input, (*first.also, clause_pk)
-                )
+            sha = clause.clause_sha256
+            match verdict(
+                sha,
+                heading=heading_only(clause.text),
+                needed=clause_pk in needed,
+                done=done,
+                planned=by_hash,
+            ):
+                case Verdict.HEADING:
+                    work.headings += 1
+                case Verdict.REUSED:
+                    work.reused += 1
+                case Verdict.REPEAT:
+                    work.reused += 1
+                    first = by_hash[sha]
+                    by_hash[sha] = replace(first, also=(*first.also, clause_pk))
+                case Verdict.SEND:
+                    by_hash[sha] = WorkItem(clause_pk, version_pk, clause)
     work.items = list(by_hash.values())
     return work

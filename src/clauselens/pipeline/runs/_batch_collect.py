@@ -1,5 +1,6 @@
 """Collect a batches run: poll each uncollected batch until it ends, store its valid answers,
-redo the others through the Messages API, mark it collected, then finish the run.
+redo the others through the Messages API, mark it collected (``batches.aresume_run`` then
+finishes the run with ``summary.finish``).
 
 Results come in any order; each is matched to its clause by ``custom_id`` through the batch's
 stored ``requests`` mapping. A succeeded answer is validated with the analyzer's own checks
@@ -29,25 +30,32 @@ import sqlalchemy as sa
 from anthropic.types.messages import MessageBatchIndividualResponse
 
 from clauselens import prompts
-from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
-from clauselens.analyzers.base import ClauseInput
+from clauselens.analyzers._retry import api_error, call_with_retries
+from clauselens.analyzers.backoff import Backoff
+from clauselens.analyzers.base import ChangeResult, ClauseInput, DocumentContext
 from clauselens.analyzers.claude import ClaudeAnalyzer, _text, _usage
 from clauselens.config import Settings
 from clauselens.errors import ApiError, UsageError
 from clauselens.pipeline.analyze.executor import Executor
-from clauselens.pipeline.analyze.persist import save_result, valid_keys
+from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.analyze.work import WorkItem, clause_inputs
-from clauselens.pipeline.runs import records as runs
-from clauselens.pipeline.runs._batch_finish import finish_run
-from clauselens.pipeline.runs.batches import new_client
 from clauselens.pipeline.runs.ratelimit import RateLimiter
-from clauselens.pipeline.runs.run import Callbacks, RunSummary
+from clauselens.pipeline.runs.summary import Callbacks
 from clauselens.pricing import cost_usd
-from clauselens.schemas import AnalysisResult, AttemptRecord, Provenance
+from clauselens.schemas import AnalysisResult, AttemptRecord, ClauseAnalysis, Provenance
+from clauselens.schemas.runs import RunRecord
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import tables as t
+from clauselens.store.queries.pending import AnalyzerKey, valid_keys
 
 log = logging.getLogger(__name__)
+
+
+def new_client(settings: Settings) -> anthropic.AsyncAnthropic:
+    """The client of the batches mode: retries are ours (``call_with_retries``), not the SDK's."""
+    return anthropic.AsyncAnthropic(
+        max_retries=0, base_url=settings.base_url, timeout=settings.request_timeout
+    )
 
 
 @dataclass(frozen=True)
@@ -113,12 +121,24 @@ class _AfterBatch:
         )
         return result.model_copy(update={"provenance": provenance})
 
+    async def analyze_change(
+        self,
+        old_text: str,
+        new_text: str,
+        previous: ClauseAnalysis | None,
+        document: DocumentContext,
+        heading_path: tuple[str, ...] = (),
+    ) -> ChangeResult:
+        return await self._inner.analyze_change(
+            old_text, new_text, previous, document, heading_path
+        )
+
     async def aclose(self) -> None:
         """The caller closes the inner analyzer's client."""
 
 
 def _judge(
-    line: MessageBatchIndividualResponse, item: WorkItem, run: runs.RunRecord, batch_id: str
+    line: MessageBatchIndividualResponse, item: WorkItem, run: RunRecord, batch_id: str
 ) -> AnalysisResult | AttemptRecord:
     """A valid analysis from the batch answer, or the failed attempt to redo."""
     outcome = line.result
@@ -168,7 +188,7 @@ class _Collector:
     def __init__(
         self,
         engine: sa.Engine,
-        run: runs.RunRecord,
+        run: RunRecord,
         settings: Settings,
         callbacks: Callbacks,
         client: anthropic.AsyncAnthropic,
@@ -191,7 +211,7 @@ class _Collector:
 
     def done_keys(self) -> set[str]:
         with self.engine.connect() as conn:
-            return valid_keys(conn, "claude", self.run.model, self.run.prompt_version)
+            return valid_keys(conn, AnalyzerKey("claude", self.run.model, self.run.prompt_version))
 
     def _save(self, item: WorkItem, result: AnalysisResult) -> None:
         with self.engine.begin() as conn:
@@ -295,30 +315,29 @@ async def _collect(
     return True
 
 
-def collect_run(
+async def collect_run(
     engine: sa.Engine,
-    run_id: str,
+    run: RunRecord,
     settings: Settings,
     callbacks: Callbacks,
     interval: float,
     timeout: float | None,
-) -> RunSummary:
-    """``batches.resume_run``'s body."""
-    run = runs.get_run(engine, run_id)
+) -> str | None:
+    """``batches.aresume_run``'s collection: the fatal error that stopped it, if any."""
     if run.via != "batches":
-        raise UsageError(f"run {run_id} did not go through the Message Batches API")
-    batches = _uncollected(engine, run_id)
+        raise UsageError(f"run {run.id} did not go through the Message Batches API")
+    batches = _uncollected(engine, run.id)
     if not batches:
-        return finish_run(engine, run_id)
+        return None
     collector = _Collector(engine, run, settings, callbacks, new_client(settings))
     if callbacks.on_start:
         done = collector.done_keys()
         pending = {e["clause_sha256"] for b in batches for e in b.requests.values()}
         callbacks.on_start(len(pending - done))
     try:
-        asyncio.run(_collect(collector, batches, interval, timeout))
+        await _collect(collector, batches, interval, timeout)
     except anthropic.APIStatusError as exc:  # retrieve/results refused (404: batch gone)
-        return finish_run(engine, run_id, fatal=str(api_error(exc)))
+        return str(api_error(exc))
     except (ApiError, anthropic.APIError) as exc:  # refused redo, or transient errors outlasted
-        return finish_run(engine, run_id, fatal=f"{exc} (collect again to retry)")
-    return finish_run(engine, run_id)
+        return f"{exc} (collect again to retry)"
+    return None

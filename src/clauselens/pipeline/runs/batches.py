@@ -1,14 +1,18 @@
 """Batches: a run through the Message Batches API (half the price), resumable across processes.
 
-``submit_run`` builds each work item's request with the analyzer (the same params the Messages
-API would get), gives it a ``custom_id`` that maps back to its clause, splits the requests into
-batches within the API's limits (``MAX_BATCH_REQUESTS`` requests and ``MAX_BATCH_BYTES`` of JSON
-a batch; module constants, so tests can lower them), creates each batch under the transient-error
-policy and stores its ``batches`` row at once, so that another process can collect it. The run
-is left ``waiting``.
+Only the way requests travel differs from a messages run: the plan (``plan.plan_run``) and the
+ending (``summary.finish``, counting from the store) are the same.
 
-``resume_run`` (in ``_batch_collect``) polls the run's uncollected batches, stores their results
-in whatever order they come, redoes the rest through the Messages API and finishes the run.
+``submit`` (the batches transport) builds each work item's request with the analyzer (the same
+params the Messages API would get), gives it a ``custom_id`` that maps back to its clause,
+splits the requests into batches within the API's limits (``MAX_BATCH_REQUESTS`` requests and
+``MAX_BATCH_BYTES`` of JSON a batch; module constants, so tests can lower them), creates each
+batch under the transient-error policy and stores its ``batches`` row at once, so that another
+process can collect it. The run is left ``waiting``.
+
+``aresume_run`` (``resume_run`` outside an event loop) polls the run's uncollected batches
+(``_batch_collect``), stores their results in whatever order they come, redoes the rest through
+the Messages API, then analyses the changes of the run's versions and finishes the run.
 """
 
 from __future__ import annotations
@@ -26,17 +30,22 @@ import sqlalchemy as sa
 from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 from anthropic.types.messages.batch_create_params import Request
 
-from clauselens.analyzers._retry import Backoff, api_error, call_with_retries
-from clauselens.analyzers.base import Analyzer
+from clauselens.analyzers._retry import api_error, call_with_retries
+from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
 from clauselens.errors import ApiError, ClauselensError, NotFoundError, UsageError
-from clauselens.pipeline.analyze.work import Work, WorkItem
-from clauselens.pipeline.ingest.captures import IngestReport
+from clauselens.pipeline.analyze.persist import save_result
+from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pipeline.runs import records as runs
-from clauselens.pipeline.runs.run import Callbacks, RunSummary
-from clauselens.schemas import Usage
+from clauselens.pipeline.runs._batch_collect import collect_run, new_client
+from clauselens.pipeline.runs._sync import no_running_loop
+from clauselens.pipeline.runs.messages import analyse_changes
+from clauselens.pipeline.runs.plan import RunPlan, triage_hook
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary, finish
+from clauselens.schemas import Failure, RunRecord
 from clauselens.store import tables as t
+from clauselens.store.queries.runs import uncollected_batches
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +113,6 @@ def split(requests: Iterable[BatchRequest]) -> list[list[BatchRequest]]:
     return groups
 
 
-def new_client(settings: Settings) -> anthropic.AsyncAnthropic:
-    """The client of the batches mode: retries are ours (``call_with_retries``), not the SDK's."""
-    return anthropic.AsyncAnthropic(
-        max_retries=0, base_url=settings.base_url, timeout=settings.request_timeout
-    )
-
-
 async def _create(
     client: anthropic.AsyncAnthropic, group: list[BatchRequest], settings: Settings
 ) -> anthropic.types.messages.MessageBatch:
@@ -152,68 +154,76 @@ async def _submit(
     return batch_ids
 
 
-def submit_run(
-    engine: sa.Engine,
-    run_id: str,
-    analyzer: Analyzer,
-    work: Work,
-    report: IngestReport,
-    settings: Settings,
-    note: str,
-) -> RunSummary:
-    """Submit ``work`` as Message Batches and leave the run ``waiting`` (module docstring).
+def _triage_before_batches(plan: RunPlan) -> list[WorkItem]:
+    """Store the offline analysis of the clauses triage keeps from Claude; return the rest."""
+    hook = triage_hook(plan)
+    if hook is None:
+        return plan.work.items
+    sent = []
+    for item in plan.work.items:
+        result = hook(item)
+        if result is None:
+            sent.append(item)
+            continue
+        with plan.engine.begin() as conn:
+            save_result(conn, result, clause_pk=item.clause_pk, run_id=plan.run_id)
+    return sent
+
+
+async def submit(plan: RunPlan, callbacks: Callbacks) -> RunSummary:
+    """Submit the plan's work as Message Batches and leave the run ``waiting`` (module docstring).
 
     A refused batch stops the submission: the run is ``waiting`` on the batches already
     created (``failed`` if none), and the summary carries the error."""
+    analyzer = plan.analyzer
     if not isinstance(analyzer, ClaudeAnalyzer):
         raise ClauselensError("the batches mode needs the claude analyzer")
-    requests = [batch_request(item, analyzer.build_request(item.input)) for item in work.items]
-    groups = split(requests)
+    items = _triage_before_batches(plan)
+    requests = [batch_request(item, analyzer.build_request(item.input)) for item in items]
     fatal: str | None = None
     try:
-        batch_ids = asyncio.run(_submit(engine, run_id, groups, settings))
+        await _submit(plan.engine, plan.run_id, split(requests), plan.settings)
     except (ApiError, anthropic.APIError) as exc:
         fatal = f"batch submission stopped: {exc}"
-        batch_ids = list_run_batch_ids(engine, run_id)
     finally:
-        asyncio.run(analyzer.aclose())
-    submitted = sum(b.requests for b in list_batches(engine, run_id))
-    counts = {
-        "captures": len(report.outcomes),
-        "new_versions": report.count("new_version"),
-        "clauses_seen": work.seen,
-        "to_analyse": len(work.items),
-        "reused": work.reused,
-        "failed_captures": len(report.failed),
-        "batches": len(batch_ids),
-        "submitted": submitted,
-    }
-    status: runs.RunStatus = "waiting" if batch_ids else "failed"
-    if not work.items:
-        status = "partial" if report.failed else "succeeded"
-    runs.update_run(
-        engine,
-        run_id,
-        status=status,
-        counts=counts,
-        usage=Usage(),
-        cost_usd=0.0,
-        finished=status != "waiting",
+        await analyzer.aclose()
+    batches = list_batches(plan.engine, plan.run_id)
+    counts = {"batches": len(batches), "submitted": sum(b.requests for b in batches)}
+    runs.update_counts(plan.engine, plan.run_id, counts)
+    summary = finish(
+        plan.engine,
+        plan.run_id,
+        note=plan.note,
+        failed_captures=plan.report.failed,
+        fatal=None if batches else fatal,
     )
-    return RunSummary(
-        run_id=run_id,
-        analyzer=analyzer.name,
-        model=analyzer.model,
-        prompt_version=analyzer.prompt_version,
-        status=status,
-        analyzer_note=note,
-        counts=counts,
-        usage=Usage(),
-        cost_usd=0.0,
-        failed_captures=report.failed,
-        fatal=fatal,
-        batch_ids=batch_ids,
-    )
+    summary.fatal = fatal
+    return summary
+
+
+async def aresume_run(
+    engine: sa.Engine,
+    run_id: str,
+    settings: Settings,
+    callbacks: Callbacks | None = None,
+    *,
+    poll_interval: float | None = None,
+    timeout: float | None = None,
+) -> RunSummary:
+    """Collect a batches run: poll its uncollected batches every ``poll_interval`` seconds
+    (``POLL_INTERVAL``) until they end, store every result, redo the failures through the
+    Messages API, analyse the changes of its versions and finish the run. With ``timeout``
+    (seconds), stop polling after it and leave the run ``waiting``. Safe to call again, from
+    any process: what is stored is kept."""
+    interval = POLL_INTERVAL if poll_interval is None else poll_interval
+    record = runs.get_run(engine, run_id)
+    fatal = await collect_run(engine, record, settings, callbacks or Callbacks(), interval, timeout)
+    change_failures: list[Failure] = []
+    with engine.connect() as conn:
+        complete = not uncollected_batches(conn, run_id)
+    if fatal is None and complete:
+        change_failures = await _analyse_run_changes(engine, record, settings)
+    return finish(engine, run_id, fatal=fatal, change_failures=change_failures)
 
 
 def resume_run(
@@ -225,41 +235,27 @@ def resume_run(
     poll_interval: float | None = None,
     timeout: float | None = None,
 ) -> RunSummary:
-    """Collect a batches run: poll its uncollected batches every ``poll_interval`` seconds
-    (``POLL_INTERVAL``) until they end, store every result, redo the failures through the
-    Messages API and finish the run. With ``timeout`` (seconds), stop polling after it and
-    leave the run ``waiting``. Safe to call again, from any process: what is stored is kept."""
-    from clauselens.pipeline.runs._batch_collect import collect_run
-
-    interval = POLL_INTERVAL if poll_interval is None else poll_interval
-    summary = collect_run(engine, run_id, settings, callbacks or Callbacks(), interval, timeout)
-    if summary.status not in ("succeeded", "partial"):
-        return summary
-    return _with_change_analyses(engine, summary, settings)
-
-
-def _with_change_analyses(engine: sa.Engine, summary: RunSummary, settings: Settings) -> RunSummary:
-    """Once every batch is in, analyse the modified provisions of the run's versions."""
-    from clauselens.pipeline.runs.run import analyse_run_changes
-
-    outcome = analyse_run_changes(engine, summary.run_id, settings)
-    if not outcome.changes_analysed and not outcome.failures:
-        return summary
-    summary.usage += outcome.usage
-    summary.cost_usd += outcome.cost_usd
-    summary.failures += outcome.failures
-    summary.counts = {**summary.counts, "change_analyses": outcome.changes_analysed}
-    if outcome.failures and summary.status == "succeeded":
-        summary.status = "partial"
-    runs.update_run(
-        engine,
-        summary.run_id,
-        status=summary.status,
-        counts=summary.counts,
-        usage=summary.usage,
-        cost_usd=summary.cost_usd,
+    """``aresume_run`` from synchronous code (not inside a running event loop)."""
+    no_running_loop("resume_run", "aresume_run")
+    return asyncio.run(
+        aresume_run(
+            engine, run_id, settings, callbacks, poll_interval=poll_interval, timeout=timeout
+        )
     )
-    return summary
+
+
+async def _analyse_run_changes(
+    engine: sa.Engine, record: RunRecord, settings: Settings
+) -> list[Failure]:
+    """Once every batch is in, the change analyses of the run's versions (Messages API)."""
+    versions = [int(v) for v in record.options.get("versions", [])]
+    if not versions:
+        return []
+    analyzer = ClaudeAnalyzer(settings.model_copy(update={"model": record.model}))
+    try:
+        return await analyse_changes(engine, analyzer, versions, settings, record.id)
+    finally:
+        await analyzer.aclose()
 
 
 def _record(row: Any) -> BatchRecord:
@@ -282,10 +278,6 @@ def list_batches(engine: sa.Engine, run_id: str | None = None) -> list[BatchReco
         return [_record(row) for row in conn.execute(query)]
 
 
-def list_run_batch_ids(engine: sa.Engine, run_id: str) -> list[str]:
-    return [b.batch_id for b in list_batches(engine, run_id)]
-
-
 def waiting_runs(engine: sa.Engine) -> list[str]:
     """Runs with a batch not yet collected, oldest first."""
     b = t.batches.c
@@ -303,8 +295,6 @@ def forget_batch(engine: sa.Engine, batch_id: str) -> RunSummary:
     """Give up on a batch whose results can no longer be had (the API keeps them 29 days): it
     is marked collected as ``forgotten`` and its run finished with what it has. Its clauses
     without a valid analysis are sent again by the next run."""
-    from clauselens.pipeline.runs._batch_finish import finish_run
-
     b = t.batches.c
     with engine.begin() as conn:
         row = conn.execute(sa.select(b.run_id, b.collected_at).where(b.batch_id == batch_id))
@@ -318,4 +308,4 @@ def forget_batch(engine: sa.Engine, batch_id: str) -> RunSummary:
             .where(b.batch_id == batch_id)
             .values(status="forgotten", collected_at=datetime.now(UTC))
         )
-    return finish_run(engine, str(found.run_id))
+    return finish(engine, str(found.run_id))

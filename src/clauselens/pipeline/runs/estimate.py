@@ -7,9 +7,9 @@ Method (also in the README):
   output schema, document-context block, clause block).
 - Calls: the clauses a run would analyse: every clause of a document's first version, then
   those of added and modified provisions (captures of one document are aligned in capture
-  order, the first with the store's latest version, as ``pipeline.align`` does), except clauses
-  that are only heading lines; each text once, and none already analysed for the key
-  (clause_sha256, analyzer, model, prompt version).
+  order, the first with the store's latest version, as ``pipeline.align`` does), then the rule
+  of ``store.queries.pending``: no heading-only clause, each text once, none already analysed
+  (or in flight) for the key (clause_sha256, analyzer, model, prompt version).
 - Caching, as the analyzer sends requests: the system block is written to the cache once and
   read by every later request; each document's context block is written once per document and
   read by its other clauses. A prefix under the model's minimum cacheable length is not cached.
@@ -34,16 +34,16 @@ from clauselens import prompts
 from clauselens.analyzers.base import cut_for_prompt
 from clauselens.config import Settings
 from clauselens.errors import CaptureError
-from clauselens.pipeline.analyze.persist import valid_keys
 from clauselens.pipeline.ingest.captures import document_id_for
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
 from clauselens.pipeline.segment.clauses import heading_only, outline, segment
 from clauselens.pipeline.versions.align import AlignItem, align_clauses
-from clauselens.pipeline.versions.changes import NEEDS_ANALYSIS
 from clauselens.pricing import cost_usd
 from clauselens.schemas import Clause, Usage
+from clauselens.schemas.changes import NEEDS_ANALYSIS
 from clauselens.store import tables as t
 from clauselens.store.queries import document_by_id, latest_version
+from clauselens.store.queries.pending import AnalyzerKey, Verdict, done_keys, verdict
 
 CHARS_PER_TOKEN = 4
 DEFAULT_OUTPUT_TOKENS = 900
@@ -145,8 +145,9 @@ def _needing(previous: list[AlignItem], doc: _Doc) -> set[int]:
 def _plan(
     conn: sa.Connection, docs: list[_Doc], done: set[str]
 ) -> tuple[dict[int, list[Clause]], int]:
-    """Clauses to send per document index, each text once; and how many were reused."""
-    sent: set[str] = set(done)
+    """Clauses to send per document index, each text once; and how many were reused (the
+    rule: ``store.queries.pending.verdict``, over captures not yet ingested)."""
+    planned: set[str] = set()
     plan: dict[int, list[Clause]] = defaultdict(list)
     reused = 0
     previous: list[AlignItem] = []
@@ -157,13 +158,18 @@ def _plan(
         needing = _needing(previous, doc)
         previous = _items(doc.clauses)
         for n, clause in enumerate(doc.clauses):
-            if heading_only(clause.text):
-                continue
-            if n not in needing or clause.clause_sha256 in sent:
+            found = verdict(
+                clause.clause_sha256,
+                heading=heading_only(clause.text),
+                needed=n in needing,
+                done=done,
+                planned=planned,
+            )
+            if found in (Verdict.REUSED, Verdict.REPEAT):
                 reused += 1
-                continue
-            sent.add(clause.clause_sha256)
-            plan[i].append(clause)
+            elif found is Verdict.SEND:
+                planned.add(clause.clause_sha256)
+                plan[i].append(clause)
     return plan, reused
 
 
@@ -237,7 +243,7 @@ def dry_run(
     report.clauses_seen = sum(len(d.clauses) for d in docs)
     for model in models:
         with engine.connect() as conn:
-            done = valid_keys(conn, analyzer, model, prompts.prompt_version())
+            done = done_keys(conn, AnalyzerKey(analyzer, model, prompts.prompt_version()))
             out = _mean_output(conn, model)
             plan, reused = _plan(conn, docs, done)
         calls = sum(len(v) for v in plan.values())

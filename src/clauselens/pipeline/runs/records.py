@@ -1,6 +1,7 @@
 """Run records: what a batch run processed, with which analyzer, model and prompt, and how it
 ended. A run is inserted when it starts (status ``running``) and completed when it ends; a run
-whose process died shows as ``interrupted``.
+whose process died shows as ``interrupted``. A run not finished (running or interrupted) shows
+what it has spent so far: the usage and cost of the analyses stored under its id.
 """
 
 from __future__ import annotations
@@ -9,35 +10,16 @@ import os
 import secrets
 import socket
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
 
 from clauselens.errors import NotFoundError
-from clauselens.schemas import Usage
+from clauselens.schemas import RunRecord, RunStatus, Usage
 from clauselens.store import tables as t
+from clauselens.store.queries.runs import run_totals
 
-RunStatus = Literal["running", "succeeded", "partial", "failed", "waiting", "interrupted"]
 COUNT_NAMES = ("captures", "clauses_seen", "analysed", "reused", "failed", "flagged", "triaged")
-
-
-class RunRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    started_at: datetime
-    finished_at: datetime | None
-    analyzer: str
-    model: str
-    prompt_version: str
-    via: str
-    status: RunStatus
-    counts: dict[str, int]
-    usage: Usage
-    cost_usd: float
-    options: dict[str, Any]
-    paths: list[str]
 
 
 def new_run_id(now: datetime) -> str:
@@ -104,6 +86,15 @@ def update_run(
         conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(**values))
 
 
+def update_counts(engine: sa.Engine, run_id: str, counts: dict[str, int]) -> None:
+    """Merge ``counts`` into the run's counts (its status and totals unchanged)."""
+    with engine.begin() as conn:
+        current = conn.execute(sa.select(t.runs.c.counts).where(t.runs.c.id == run_id)).scalar_one()
+        conn.execute(
+            t.runs.update().where(t.runs.c.id == run_id).values(counts={**current, **counts})
+        )
+
+
 def _alive(owner: dict[str, Any]) -> bool:
     if owner.get("host") != socket.gethostname():
         return True  # cannot tell from here
@@ -114,11 +105,15 @@ def _alive(owner: dict[str, Any]) -> bool:
     return True
 
 
-def _record(row: sa.Row[Any]) -> RunRecord:
+def _record(conn: sa.Connection, row: sa.Row[Any]) -> RunRecord:
     m = dict(row._mapping)
     if m["status"] == "running" and not _alive(m["options"].get("_owner", {})):
         m["status"] = "interrupted"
     m["usage"] = Usage.model_validate(m["usage"])
+    if m["status"] in ("running", "interrupted"):
+        spent = run_totals(conn, m["id"])
+        m["usage"], m["cost_usd"] = spent.usage, round(spent.cost_usd, 6)
+        m["counts"] = {**m["counts"], **spent.counts()}
     return RunRecord.model_validate(m)
 
 
@@ -127,12 +122,12 @@ def list_runs(engine: sa.Engine, limit: int | None = None) -> list[RunRecord]:
     if limit:
         query = query.limit(limit)
     with engine.connect() as conn:
-        return [_record(r) for r in conn.execute(query)]
+        return [_record(conn, r) for r in conn.execute(query)]
 
 
 def get_run(engine: sa.Engine, run_id: str) -> RunRecord:
     with engine.connect() as conn:
         row = conn.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).first()
-    if row is None:
-        raise NotFoundError(f"no run {run_id!r}: see `clauselens runs`")
-    return _record(row)
+        if row is None:
+            raise NotFoundError(f"no run {run_id!r}: see `clauselens runs`")
+        return _record(conn, row)

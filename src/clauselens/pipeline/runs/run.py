@@ -1,278 +1,56 @@
-"""Run: the main job. Ingest captures, find the clauses that need analysis, analyse them
-concurrently, flag, store, and record the run.
+"""Run: the main job. Ingest captures, find the clauses that need analysis, analyse them,
+flag, store, analyse the changes, and record the run.
 
-``run`` is a library function: the CLI gives it paths, options and callbacks for progress, and
-formats the ``RunSummary`` it returns. The Message Batches mode lives in ``pipeline.batches``.
+``arun`` plans the run (``plan.plan_run``: analyzer, ingest, run record, work) and hands the
+plan to its transport: ``messages`` (one request a clause, concurrently) or ``batches`` (the
+Message Batches API, collected later by ``batches.aresume_run``). Both end in
+``summary.finish``, which counts from the store. ``run`` is ``arun`` for synchronous code; inside
+a running event loop it raises ``UsageError`` before doing anything.
+
+``run`` and ``arun`` are library functions: the CLI gives them paths, options and callbacks for
+progress, and formats the ``RunSummary`` they return.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Literal, cast
 
 import sqlalchemy as sa
 
-from clauselens import analyzers
-from clauselens.analyzers._retry import Backoff
-from clauselens.analyzers.base import Analyzer
 from clauselens.config import Settings
-from clauselens.pipeline.analyze.executor import Executor, Failure, Outcome
-from clauselens.pipeline.analyze.work import AnalyzerKey, Work, WorkItem, pending_work
-from clauselens.pipeline.ingest.captures import CaptureOutcome, IngestReport, ingest
-from clauselens.pipeline.runs import records as runs
-from clauselens.pipeline.runs.ratelimit import RateLimiter
-from clauselens.pipeline.versions.change_analysis import ChangeAnalysisReport
-from clauselens.schemas import AnalysisResult, Usage
-from clauselens.store import tables as t
+from clauselens.pipeline.runs import messages
+from clauselens.pipeline.runs._sync import no_running_loop
+from clauselens.pipeline.runs.plan import RunOptions, RunPlan, Via, plan_run
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary
 
-log = logging.getLogger(__name__)
+__all__ = ["TRANSPORTS", "Callbacks", "RunOptions", "RunSummary", "arun", "run"]
 
-Via = Literal["messages", "batches"]
+Transport = Callable[[RunPlan, Callbacks], Awaitable[RunSummary]]
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    analyzer: str = "auto"
-    model: str | None = None
-    concurrency: int | None = None
-    rpm: int | None = None
-    tpm: int | None = None
-    via: Via = "messages"
-    triage: bool = False
+async def _batches(plan: RunPlan, callbacks: Callbacks) -> RunSummary:
+    from clauselens.pipeline.runs import batches  # loads the SDK: only batches runs need it
+
+    return await batches.submit(plan, callbacks)
 
 
-@dataclass
-class RunSummary:
-    run_id: str
-    analyzer: str
-    model: str
-    prompt_version: str
-    status: runs.RunStatus
-    analyzer_note: str
-    counts: dict[str, int]
-    usage: Usage
-    cost_usd: float
-    failures: list[Failure] = field(default_factory=list)
-    failed_captures: list[CaptureOutcome] = field(default_factory=list)
-    fatal: str | None = None
-    batch_ids: list[str] = field(default_factory=list)
-
-    @property
-    def exit_status(self) -> int:
-        return 0 if self.status in ("succeeded", "waiting") else 1
+TRANSPORTS: dict[Via, Transport] = {"messages": messages.send, "batches": _batches}
 
 
-@dataclass
-class Callbacks:
-    on_start: Callable[[int], None] | None = None
-    on_result: Callable[[WorkItem, AnalysisResult], None] | None = None
-
-
-def effective_settings(settings: Settings, options: RunOptions) -> Settings:
-    update = {
-        k: v
-        for k, v in (
-            ("model", options.model),
-            ("concurrency", options.concurrency),
-            ("rpm", options.rpm),
-            ("tpm", options.tpm),
-        )
-        if v is not None
-    }
-    return settings.model_copy(update=update) if update else settings
-
-
-def _triage_hook(
-    analyzer: Analyzer, enabled: bool, threshold: float
-) -> Callable[[WorkItem], AnalysisResult | None] | None:
-    """With ``--triage`` on a Claude run: clauses the offline analyzer finds nothing in keep
-    their offline analysis (marked triaged out, with the reasons) and are not sent."""
-    if not enabled or analyzer.name != "claude":
-        return None
-    from clauselens.analyzers.offline import triaged_result
-
-    return lambda item: triaged_result(item.input, threshold)
-
-
-def _triage_before_batches(
+async def arun(
     engine: sa.Engine,
-    items: list[WorkItem],
-    hook: Callable[[WorkItem], AnalysisResult | None],
-    run_id: str,
-) -> list[WorkItem]:
-    """Store the offline analysis of the clauses triage keeps from Claude; return the rest."""
-    from clauselens.pipeline.analyze.persist import save_result
-
-    sent = []
-    for item in items:
-        result = hook(item)
-        if result is None:
-            sent.append(item)
-            continue
-        with engine.begin() as conn:
-            save_result(conn, result, clause_pk=item.clause_pk, run_id=run_id)
-    return sent
-
-
-def analyse_run_changes(engine: sa.Engine, run_id: str, settings: Settings) -> Outcome:
-    """Change analyses for a finished batches run's versions, through the Messages API."""
-    record = runs.get_run(engine, run_id)
-    versions = [int(v) for v in record.options.get("versions", [])]
-    analyzer = analyzers.build(record.analyzer, settings.model_copy(update={"model": record.model}))
-
-    async def go() -> ChangeAnalysisReport:
-        try:
-            return await _analyse_changes(engine, analyzer, versions, settings)
-        finally:
-            await analyzer.aclose()
-
-    changed = asyncio.run(go())
-    outcome = Outcome(changes_analysed=changed.analysed, usage=changed.usage)
-    outcome.cost_usd = changed.cost_usd
-    outcome.failures = [Failure(pk, "(change analysis)", error) for pk, error in changed.failed]
-    return outcome
-
-
-def _flagged(engine: sa.Engine, run_id: str) -> int:
-    a, f = t.analyses, t.flags
-    with engine.connect() as conn:
-        return int(
-            conn.execute(
-                sa.select(sa.func.count(sa.distinct(f.c.analysis_pk)))
-                .join(a, a.c.id == f.c.analysis_pk)
-                .where(a.c.run_id == run_id)
-            ).scalar_one()
-        )
-
-
-def _counts(report: IngestReport, work: Work, outcome: Outcome, flagged: int) -> dict[str, int]:
-    return {
-        "captures": len(report.outcomes),
-        "new_versions": report.count("new_version"),
-        "clauses_seen": work.seen,
-        "to_analyse": len(work.items),
-        "analysed": outcome.analysed,
-        "reused": work.reused,
-        "headings": work.headings,
-        "failed": len(outcome.failures),
-        "flagged": flagged,
-        "triaged": outcome.triaged,
-        "change_analyses": outcome.changes_analysed,
-        "failed_captures": len(report.failed),
-    }
-
-
-def _status(outcome: Outcome, report: IngestReport) -> runs.RunStatus:
-    if outcome.fatal is not None:
-        return "failed"
-    if outcome.failures or report.failed:
-        return "partial"
-    return "succeeded"
-
-
-async def _analyse_changes(
-    engine: sa.Engine, analyzer: Analyzer, version_pks: list[int], settings: Settings
-) -> ChangeAnalysisReport:
-    """A change analysis for each modified provision of the versions, with the run's analyzer
-    (Claude's change prompt, or the offline estimate)."""
-    from clauselens.pipeline.analyze.work import document_context_for
-    from clauselens.pipeline.versions.change_analysis import (
-        ChangeAnalyzer,
-        OfflineChangeAnalyzer,
-        analyze_changes,
-    )
-
-    change_analyzer: ChangeAnalyzer = (
-        cast(ChangeAnalyzer, analyzer) if analyzer.name == "claude" else OfflineChangeAnalyzer()
-    )
-    total = ChangeAnalysisReport()
-    for version_pk in version_pks:
-        with engine.connect() as conn:
-            document = document_context_for(conn, version_pk)
-        report = await analyze_changes(
-            engine,
-            change_analyzer,
-            version_pk,
-            document=document,
-            concurrency=settings.concurrency,
-        )
-        total.analysed += report.analysed
-        total.skipped += report.skipped
-        total.failed += report.failed
-        total.usage += report.usage
-        total.cost_usd += report.cost_usd
-    return total
-
-
-async def execute_items(
-    engine: sa.Engine,
-    analyzer: Analyzer,
-    items: list[WorkItem],
+    paths: list[Path],
     settings: Settings,
     options: RunOptions,
-    run_id: str,
-    callbacks: Callbacks,
-    change_versions: list[int] | None = None,
-) -> Outcome:
-    executor = Executor(
-        engine,
-        analyzer,
-        concurrency=settings.concurrency,
-        limiter=RateLimiter(settings.rpm, settings.tpm),
-        run_id=run_id,
-        triage=_triage_hook(analyzer, options.triage, settings.triage_threshold),
-        on_result=callbacks.on_result,
-    )
-    try:
-        outcome = await executor.run(items)
-        if change_versions and outcome.fatal is None:
-            changed = await _analyse_changes(engine, analyzer, change_versions, settings)
-            outcome.changes_analysed = changed.analysed
-            outcome.usage += changed.usage
-            outcome.cost_usd += changed.cost_usd
-            outcome.failures += [
-                Failure(change_pk, "(change analysis)", error)
-                for change_pk, error in changed.failed
-            ]
-        return outcome
-    finally:
-        await analyzer.aclose()
-
-
-def finish(
-    engine: sa.Engine,
-    run_id: str,
-    key: AnalyzerKey,
-    note: str,
-    report: IngestReport,
-    work: Work,
-    outcome: Outcome,
+    callbacks: Callbacks | None = None,
+    env: Mapping[str, str] | None = None,
+    ingest_options: Mapping[str, object] | None = None,
 ) -> RunSummary:
-    """Record how a run ended and return its summary."""
-    status = _status(outcome, report)
-    counts = _counts(report, work, outcome, _flagged(engine, run_id))
-    runs.update_run(
-        engine, run_id, status=status, counts=counts, usage=outcome.usage, cost_usd=outcome.cost_usd
-    )
-    return RunSummary(
-        run_id=run_id,
-        analyzer=key.analyzer,
-        model=key.model,
-        prompt_version=key.prompt_version,
-        status=status,
-        analyzer_note=note,
-        counts=counts,
-        usage=outcome.usage,
-        cost_usd=outcome.cost_usd,
-        failures=outcome.failures,
-        failed_captures=report.failed,
-        fatal=str(outcome.fatal) if outcome.fatal is not None else None,
-    )
+    """Take the captures under ``paths`` through every stage; see the module docstring."""
+    plan = plan_run(engine, paths, settings, options, env, ingest_options)
+    return await TRANSPORTS[plan.via](plan, callbacks or Callbacks())
 
 
 def run(
@@ -284,39 +62,6 @@ def run(
     env: Mapping[str, str] | None = None,
     ingest_options: Mapping[str, object] | None = None,
 ) -> RunSummary:
-    """Take the captures under ``paths`` through every stage; see the module docstring."""
-    callbacks = callbacks or Callbacks()
-    settings = effective_settings(settings, options)
-    name, note = analyzers.resolve(options.analyzer, os.environ if env is None else env)
-    analyzer = analyzers.build(name, settings, Backoff())
-    report = ingest(engine, paths, settings, ingest_options)
-    key = AnalyzerKey(analyzer.name, analyzer.model, analyzer.prompt_version)
-    run_id = runs.start_run(
-        engine,
-        analyzer=key.analyzer,
-        model=key.model,
-        prompt_version=key.prompt_version,
-        via=options.via,
-        options={
-            **{k: v for k, v in vars(options).items() if v is not None},
-            "versions": report.versions,
-        },
-        paths=[str(p) for p in paths],
-    )
-    with engine.connect() as conn:
-        work = pending_work(conn, report.versions, key, settings)
-    if options.via == "batches" and analyzer.name == "claude":
-        from clauselens.pipeline.runs.batches import submit_run
-
-        hook = _triage_hook(analyzer, options.triage, settings.triage_threshold)
-        if hook is not None:
-            work.items = _triage_before_batches(engine, work.items, hook, run_id)
-        return submit_run(engine, run_id, analyzer, work, report, settings, note)
-    if callbacks.on_start:
-        callbacks.on_start(len(work.items))
-    outcome = asyncio.run(
-        execute_items(
-            engine, analyzer, work.items, settings, options, run_id, callbacks, report.versions
-        )
-    )
-    return finish(engine, run_id, key, note, report, work, outcome)
+    """``arun`` from synchronous code; inside a running event loop, ``UsageError`` at once."""
+    no_running_loop("run", "arun")
+    return asyncio.run(arun(engine, paths, settings, options, callbacks, env, ingest_options))

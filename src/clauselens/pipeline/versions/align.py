@@ -41,11 +41,12 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
 from clauselens.pipeline.versions import changes
-from clauselens.pipeline.versions.changes import ChangeClass, Pair
-from clauselens.pipeline.versions.cosmetic import cosmetic_form
+from clauselens.pipeline.versions.changes import Pair
+from clauselens.schemas.changes import ChangeClass
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 from clauselens.store.queries import next_version, previous_version
+from clauselens.textnorm import cosmetic_form
 
 MATCH_THRESHOLD = 60.0
 TEXT_FLOOR = 50.0

@@ -7,8 +7,6 @@ A re-alignment replaces a version's rows and keeps the change analyses of the pa
 
 Queries for the rest of the pipeline:
 
-- ``clauses_needing_analysis``: the clauses a batch run must analyse (all clauses of a first
-  version; afterwards only ``added`` and ``modified`` ones).
 - ``analysis_origin``: the clause whose analysis stands for a clause (a cosmetic or moved clause
   keeps the analysis of the clause it came from).
 - ``change_counts``, ``recent_changes``, ``document_change_summary``: activity for the CLI and
@@ -20,29 +18,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel
 
 from clauselens.schemas.analysis import LEVEL_RANK, Level
+from clauselens.schemas.changes import (
+    KEEPS_ANALYSIS,
+    ChangeClass,
+    ChangeEvent,
+    DocumentChangeSummary,
+)
 from clauselens.store import tables as t
 from clauselens.store.queries import previous_version, standing_analysis
-
-
-class ChangeClass(StrEnum):
-    ADDED = "added"
-    REMOVED = "removed"
-    MODIFIED = "modified"
-    MOVED = "moved"
-    COSMETIC = "cosmetic"
-    UNCHANGED = "unchanged"  # implicit: never stored
-
-
-NEEDS_ANALYSIS = (ChangeClass.ADDED, ChangeClass.MODIFIED)
-KEEPS_ANALYSIS = (ChangeClass.MOVED, ChangeClass.COSMETIC)
+from clauselens.store.queries.pending import has_previous_version
 
 
 @dataclass(frozen=True)
@@ -60,34 +49,6 @@ class Pair:
     similarity: float | None
     relation: str | None = None
     carries: bool = True
-
-
-class ChangeEvent(BaseModel):
-    """One change of one provision, as the CLI and export show it."""
-
-    date: datetime
-    provision_id: str
-    change_class: ChangeClass
-    relation: str | None
-    severity: Level | None
-    impact: str
-    heading_path: list[str]
-    similarity: float | None
-    analyzer: str | None
-    change_analysis: dict[str, Any] | None
-    old_clause_pk: int | None
-    new_clause_pk: int | None
-
-
-class DocumentChangeSummary(BaseModel):
-    """Change activity of one document over all its versions."""
-
-    document_id: str
-    versions: int
-    last_change: datetime | None
-    counts: dict[str, int]
-    highest_severity: Level | None
-    recent: list[ChangeEvent]
 
 
 _IMPACT_WITHOUT_ANALYSIS: dict[ChangeClass, str] = {
@@ -168,24 +129,6 @@ def drop_orphan_provisions(conn: sa.Connection, version_pks: Sequence[int]) -> N
     conn.execute(p.delete().where(p.c.first_version_pk.in_(version_pks), p.c.id.not_in(used)))
 
 
-def _has_previous(conn: sa.Connection, version_pk: int) -> bool:
-    return previous_version(conn, version_pk) is not None
-
-
-def clauses_needing_analysis(conn: sa.Connection, version_pk: int) -> list[int]:
-    """Clause pks of ``version_pk`` to analyse: all for a first version, else added + modified."""
-    c, ch = t.clauses, t.changes
-    if not _has_previous(conn, version_pk):
-        query = sa.select(c.c.id).where(c.c.version_pk == version_pk)
-    else:
-        query = sa.select(ch.c.new_clause_pk).where(
-            ch.c.to_version_pk == version_pk,
-            ch.c.change_class.in_([k.value for k in NEEDS_ANALYSIS]),
-            ch.c.new_clause_pk.is_not(None),
-        )
-    return sorted(int(pk) for pk in conn.execute(query).scalars())
-
-
 def analysis_origin(conn: sa.Connection, clause_pk: int) -> int:
     """The clause whose analysis applies to ``clause_pk``.
 
@@ -236,7 +179,9 @@ def change_counts(conn: sa.Connection, version_pk: int) -> dict[str, int]:
     ).scalar_one()
     with_row = sum(n for k, n in counts.items() if k != ChangeClass.REMOVED.value)
     out = {k.value: counts.get(k.value, 0) for k in ChangeClass}
-    out[ChangeClass.UNCHANGED.value] = clauses - with_row if _has_previous(conn, version_pk) else 0
+    out[ChangeClass.UNCHANGED.value] = (
+        clauses - with_row if has_previous_version(conn, version_pk) else 0
+    )
     return out
 
 

@@ -20,10 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from clauselens.analyzers.offline.change import offline_change_analysis
 from clauselens.errors import NotFoundError, UsageError
 from clauselens.pipeline.versions import changes
 from clauselens.pipeline.versions.align import align_clauses, stored_clauses
-from clauselens.pipeline.versions.change_analysis import offline_change_analysis
+from clauselens.schemas.changes import ChangeClass, ChangeEvent
 from clauselens.store import tables as t
 from clauselens.store.queries import find_document, versions_of
 
@@ -44,7 +45,7 @@ class Comparison(BaseModel):
     from_version: VersionInfo
     to_version: VersionInfo
     counts: dict[str, int]
-    events: list[changes.ChangeEvent]
+    events: list[ChangeEvent]
     texts: dict[int, str]  # clause pk -> text, for the diff of each event
     joined: dict[str, tuple[str, str]] = {}  # provision id -> whole old/new text (split, merge)
     estimated: int  # modified provisions given an offline estimate here (not stored)
@@ -91,11 +92,11 @@ def _computed_rows(conn: sa.Connection, from_pk: int, to_pk: int, at: datetime) 
     ids = {int(r[0]): str(r[1]) for r in conn.execute(sa.select(p.c.id, p.c.provision_id))}
     rows = []
     for pair in align_clauses([o.item for o in old], [n.item for n in new]):
-        if pair.change is changes.ChangeClass.UNCHANGED:
+        if pair.change is ChangeClass.UNCHANGED:
             continue
         o = old[pair.old] if pair.old is not None else None
         n = new[pair.new] if pair.new is not None else None
-        owner = n if n is not None and pair.change is not changes.ChangeClass.REMOVED else o
+        owner = n if n is not None and pair.change is not ChangeClass.REMOVED else o
         provision_pk = owner.provision_pk if owner is not None else None
         rows.append(
             SimpleNamespace(
@@ -115,7 +116,7 @@ def _computed_rows(conn: sa.Connection, from_pk: int, to_pk: int, at: datetime) 
 
 
 def _joined_texts(
-    event: changes.ChangeEvent, events: Sequence[changes.ChangeEvent], texts: dict[int, str]
+    event: ChangeEvent, events: Sequence[ChangeEvent], texts: dict[int, str]
 ) -> tuple[str, str]:
     """Old and new text of a modified provision, with split-off or merged-in parts joined
     (as ``changes.provision_texts`` does for stored changes)."""
@@ -169,11 +170,11 @@ def compare_versions(
     joined = {
         e.provision_id: _joined_texts(e, events, texts)
         for e in events
-        if e.change_class is changes.ChangeClass.MODIFIED and e.relation in ("split", "merge")
+        if e.change_class is ChangeClass.MODIFIED and e.relation in ("split", "merge")
     }
     estimated = 0
     for e in events:
-        if e.change_class is changes.ChangeClass.MODIFIED and e.change_analysis is None:
+        if e.change_class is ChangeClass.MODIFIED and e.change_analysis is None:
             analysis = offline_change_analysis(*_joined_texts(e, events, texts))
             e.change_analysis = analysis.model_dump(mode="json")
             e.severity, e.analyzer, e.impact = (
@@ -195,12 +196,8 @@ def compare_versions(
         from_version=frm,
         to_version=to,
         counts={
-            k.value: (
-                total_new - carried
-                if k is changes.ChangeClass.UNCHANGED
-                else counts.get(k.value, 0)
-            )
-            for k in changes.ChangeClass
+            k.value: (total_new - carried if k is ChangeClass.UNCHANGED else counts.get(k.value, 0))
+            for k in ChangeClass
         },
         events=sorted(events, key=changes.severity_order),
         texts=texts,

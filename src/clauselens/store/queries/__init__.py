@@ -24,6 +24,19 @@ Analyses (``analyses.py``):
 - ``standing_order`` / ``standing_key``: the same rule as ORDER BY terms / a Python sort key.
 - ``standing_severity`` / ``edited`` / ``standing_candidates``: SQL pieces of that rule.
 - ``analyzer_rank`` / ``ANALYZER_RANK``: which analyzer's work outranks which?
+
+Pending work (``pending.py``, imported by name):
+
+- ``verdict`` / ``done_keys`` / ``clauses_needing_analysis``: which clauses need analysis for an
+  analyzer key (the one rule, for runs, one document and the estimate)?
+
+Runs (``runs.py``, imported by name):
+
+- what has a run stored under its id (counts, usage, cost, failures, batches)?
+
+The review queue (``review.py``, imported by name):
+
+- which analyses wait for an analyst, filtered, ordered and paged in SQL?
 """
 
 from clauselens.store.queries.analyses import (

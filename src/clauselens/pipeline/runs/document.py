@@ -1,36 +1,37 @@
 """Analyse one document: ``clauselens analyze PATH_OR_DOCUMENT [--clause N]``.
 
 The clauses of a document's latest version (or one of them) go to the analyzer one at a time
-and are stored, with a run record like any run. A path is ingested first; anything else names a
+and are stored, with a run record like any run (the messages transport, one request at a time,
+ending in ``summary.finish``). A path is ingested first; anything else names a
 stored document. Clauses with a valid analysis for the key are not sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from clauselens import analyzers
-from clauselens.analyzers._retry import Backoff
+from clauselens.analyzers.base import ClauseInput
 from clauselens.config import Settings
 from clauselens.errors import ClauselensError, UsageError
-from clauselens.pipeline.analyze.persist import AnalysisKey, valid_keys
-from clauselens.pipeline.analyze.work import AnalyzerKey, Work, WorkItem, clause_inputs
+from clauselens.pipeline.analyze.persist import AnalysisKey
+from clauselens.pipeline.analyze.work import Work, WorkItem, clause_inputs
 from clauselens.pipeline.ingest.captures import IngestReport, ingest
-from clauselens.pipeline.runs import records as runs
-from clauselens.pipeline.runs.run import (
-    Callbacks,
+from clauselens.pipeline.runs import messages
+from clauselens.pipeline.runs._sync import no_running_loop
+from clauselens.pipeline.runs.plan import (
     RunOptions,
-    RunSummary,
+    RunPlan,
+    build_analyzer,
     effective_settings,
-    execute_items,
-    finish,
+    open_run,
+    record_plan,
 )
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.store import tables as t
 from clauselens.store.queries import (
@@ -39,6 +40,7 @@ from clauselens.store.queries import (
     latest_version,
     version_by_pk,
 )
+from clauselens.store.queries.pending import AnalyzerKey, Verdict, done_keys, verdict
 
 
 @dataclass
@@ -78,7 +80,49 @@ def _target_version(
         return _latest_version(conn, doc.pk), doc.document_id, report
 
 
-def analyze_document(
+def _document_work(
+    engine: sa.Engine, inputs: list[tuple[int, ClauseInput]], version_pk: int, key: AnalyzerKey
+) -> Work:
+    """The clauses to send (the rule of ``store.queries.pending``; every clause is needed)."""
+    with engine.connect() as conn:
+        done = done_keys(conn, key)
+    work = Work(seen=len(inputs))
+    planned: set[str] = set()
+    for pk, clause in inputs:
+        found = verdict(
+            clause.clause_sha256,
+            heading=heading_only(clause.text),
+            needed=True,  # asked for by name: every clause of the version
+            done=done,
+            planned=planned,
+        )
+        if found is Verdict.HEADING:
+            work.headings += 1
+        elif found is Verdict.SEND:
+            planned.add(clause.clause_sha256)
+            work.items.append(WorkItem(pk, version_pk, clause))
+        else:
+            work.reused += 1
+    return work
+
+
+def _selected(
+    engine: sa.Engine, version_pk: int, settings: Settings, clause_index: int | None
+) -> tuple[list[tuple[int, ClauseInput]], dict[int, int]]:
+    """The version's clause inputs (or the one at ``clause_index``) and each clause's index."""
+    c = t.clauses.c
+    with engine.connect() as conn:
+        inputs = clause_inputs(conn, version_pk, settings)
+        rows = conn.execute(sa.select(c.id, c.idx).where(c.version_pk == version_pk)).all()
+    index_of = {int(pk): int(idx) for pk, idx in rows}
+    if clause_index is not None:
+        inputs = [(pk, ci) for pk, ci in inputs if index_of[pk] == clause_index]
+        if not inputs:
+            raise UsageError(f"the document has no clause {clause_index}")
+    return inputs, index_of
+
+
+async def aanalyze_document(
     engine: sa.Engine,
     ref: str,
     settings: Settings,
@@ -93,58 +137,22 @@ def analyze_document(
     ``ref`` is a capture path (ingested first) or a stored document (id, "Entity/Title" or a
     unique part of it). Clauses with a valid analysis for the key are not sent again.
     """
-    callbacks = callbacks or Callbacks()
-    settings = effective_settings(settings, options)
-    name, note = analyzers.resolve(options.analyzer, os.environ if env is None else env)
-    analyzer = analyzers.build(name, settings, Backoff())
+    settings = effective_settings(settings, options).model_copy(update={"concurrency": 1})
+    analyzer, note = build_analyzer(settings, options, env)
     version_pk, document_id, report = _target_version(engine, ref, settings, ingest_options)
+    inputs, index_of = _selected(engine, version_pk, settings, clause_index)
     key = AnalyzerKey(analyzer.name, analyzer.model, analyzer.prompt_version)
-    c = t.clauses.c
-    with engine.connect() as conn:
-        inputs = clause_inputs(conn, version_pk, settings)
-        rows = conn.execute(sa.select(c.id, c.idx).where(c.version_pk == version_pk)).all()
-        index_of = {int(pk): int(idx) for pk, idx in rows}
-    if clause_index is not None:
-        inputs = [(pk, ci) for pk, ci in inputs if index_of[pk] == clause_index]
-        if not inputs:
-            raise UsageError(f"the document has no clause {clause_index}")
-    with engine.connect() as conn:
-        done = valid_keys(conn, key.analyzer, key.model, key.prompt_version)
-    work = Work(seen=len(inputs))
-    seen_hashes: set[str] = set()
-    for pk, clause in inputs:
-        if heading_only(clause.text):
-            work.headings += 1
-            continue
-        if clause.clause_sha256 in done or clause.clause_sha256 in seen_hashes:
-            work.reused += 1
-            continue
-        seen_hashes.add(clause.clause_sha256)
-        work.items.append(WorkItem(pk, version_pk, clause))
-    run_id = runs.start_run(
+    work = _document_work(engine, inputs, version_pk, key)
+    run_id = open_run(
         engine,
-        analyzer=key.analyzer,
-        model=key.model,
-        prompt_version=key.prompt_version,
+        analyzer,
         via="messages",
         options={"command": "analyze", "ref": ref, "clause": clause_index},
         paths=[ref],
     )
-    if callbacks.on_start:
-        callbacks.on_start(len(work.items))
-    one_at_a_time = RunOptions(analyzer=options.analyzer, concurrency=1)
-    outcome = asyncio.run(
-        execute_items(
-            engine,
-            analyzer,
-            work.items,
-            settings.model_copy(update={"concurrency": 1}),
-            one_at_a_time,
-            run_id,
-            callbacks,
-        )
-    )
-    summary = finish(engine, run_id, key, note, report, work, outcome)
+    record_plan(engine, run_id, report, work)
+    plan = RunPlan(engine, run_id, analyzer, note, settings, options, work, report)
+    summary = await messages.send(plan, callbacks or Callbacks())
     with engine.connect() as conn:
         listed = [
             (
@@ -161,3 +169,22 @@ def analyze_document(
             for pk, ci in inputs
         ]
     return DocumentAnalysis(summary, document_id, version_pk, listed)
+
+
+def analyze_document(
+    engine: sa.Engine,
+    ref: str,
+    settings: Settings,
+    options: RunOptions,
+    clause_index: int | None = None,
+    callbacks: Callbacks | None = None,
+    env: Mapping[str, str] | None = None,
+    ingest_options: Mapping[str, object] | None = None,
+) -> DocumentAnalysis:
+    """``aanalyze_document`` from synchronous code (not inside a running event loop)."""
+    no_running_loop("analyze_document", "aanalyze_document")
+    return asyncio.run(
+        aanalyze_document(
+            engine, ref, settings, options, clause_index, callbacks, env, ingest_options
+        )
+    )

@@ -1,0 +1,110 @@
+"""How a run ends: one ``finish`` for every run, whichever way its requests travelled.
+
+``finish`` counts from the store, never from what one process saw: the plan's counts recorded
+when the run started (captures, clauses seen, to analyse, reused, heading-only, ...), then what
+is stored under the run id (analysed, triaged, failed, flagged, change analyses, usage, cost;
+``store.queries.runs``). So a messages run, a batches run collected in one go or by several
+processes, a forgotten batch and one document's analysis report the same things the same way.
+
+Status: ``failed`` on a fatal error, ``waiting`` while a batch is uncollected, ``partial`` when
+a clause, a change or a capture failed or a batch was forgotten, else ``succeeded``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from clauselens.pipeline.analyze.work import WorkItem
+from clauselens.pipeline.ingest.captures import CaptureOutcome
+from clauselens.pipeline.runs import records
+from clauselens.schemas import AnalysisResult, Failure, RunStatus, Usage
+from clauselens.store.queries.runs import RunTotals, run_batch_ids, run_totals
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    analyzer: str
+    model: str
+    prompt_version: str
+    status: RunStatus
+    analyzer_note: str
+    counts: dict[str, int]
+    usage: Usage
+    cost_usd: float
+    failures: list[Failure] = field(default_factory=list)
+    failed_captures: list[CaptureOutcome] = field(default_factory=list)
+    fatal: str | None = None
+    batch_ids: list[str] = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> int:
+        return 0 if self.status in ("succeeded", "waiting") else 1
+
+
+@dataclass
+class Callbacks:
+    on_start: Callable[[int], None] | None = None
+    on_result: Callable[[WorkItem, AnalysisResult], None] | None = None
+
+
+def _status(
+    totals: RunTotals, failures: int, counts: dict[str, int], fatal: str | None
+) -> RunStatus:
+    if fatal is not None:
+        return "failed"
+    if totals.uncollected:
+        return "waiting"
+    if failures or totals.forgotten or counts.get("failed_captures", 0):
+        return "partial"
+    return "succeeded"
+
+
+def finish(
+    engine: sa.Engine,
+    run_id: str,
+    *,
+    note: str | None = None,
+    failed_captures: Sequence[CaptureOutcome] = (),
+    fatal: str | None = None,
+    change_failures: Sequence[Failure] = (),
+) -> RunSummary:
+    """Record how the run stands from the store and return its summary (module docstring).
+
+    ``change_failures``: change analyses that failed in this process (a failed change analysis
+    leaves its row empty, so the store cannot count it)."""
+    record = records.get_run(engine, run_id)
+    with engine.connect() as conn:
+        totals = run_totals(conn, run_id)
+        batch_ids = run_batch_ids(conn, run_id)
+    failures = [*totals.failures, *change_failures]
+    counts = {**record.counts, **totals.counts(), "failed": len(failures)}
+    status = _status(totals, len(failures), counts, fatal)
+    records.update_run(
+        engine,
+        run_id,
+        status=status,
+        counts=counts,
+        usage=totals.usage,
+        cost_usd=totals.cost_usd,
+        finished=status != "waiting",
+    )
+    via = " (Message Batches)" if record.via == "batches" else ""
+    return RunSummary(
+        run_id=run_id,
+        analyzer=record.analyzer,
+        model=record.model,
+        prompt_version=record.prompt_version,
+        status=status,
+        analyzer_note=note or f"analyzer: {record.analyzer}{via}",
+        counts=counts,
+        usage=totals.usage,
+        cost_usd=totals.cost_usd,
+        failures=failures,
+        failed_captures=list(failed_captures),
+        fatal=fatal,
+        batch_ids=batch_ids,
+    )
