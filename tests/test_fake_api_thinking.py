@@ -17,7 +17,7 @@ import pytest
 from clauselens.analyzers.base import ClauseInput
 from clauselens.analyzers.claude import build_request
 from clauselens.models import model_facts
-from clauselens.testing.fake_api import SYNTHETIC, FakeApi, Reply
+from clauselens.testing.fake_api import STRICT_THINKING_ENV, SYNTHETIC, FakeApi, Reply
 from clauselens.testing.fake_api._thinking import THINKING_BASE
 from tests.conftest import make_clause
 
@@ -207,3 +207,14 @@ class TestStopDetails:
 
     def test_end_turn_has_no_stop_details(self, lenient: anthropic.Anthropic) -> None:
         assert lenient.messages.create(**_params()).stop_details is None
+
+
+def test_environment_variable_turns_strict_thinking_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLAUSELENS_FAKE_STRICT_THINKING=1 applies to servers started without the argument."""
+    monkeypatch.setenv(STRICT_THINKING_ENV, "1")
+    with (
+        FakeApi() as api,
+        anthropic.Anthropic(base_url=api.base_url, api_key="k", max_retries=0) as client,
+    ):
+        message = client.messages.create(**_params())
+    assert message.content[0].type == "thinking"

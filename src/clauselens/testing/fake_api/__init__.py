@@ -12,7 +12,9 @@ says is model output, and every response carries the header ``x-clauselens-fake:
 first, whose tokens count toward ``max_tokens`` and ``output_tokens`` at each effort level. It is
 off by default because clauselens' requests (``max_tokens`` 4096, no effort) do not yet leave room
 for thinking: with it on, long analyses end in ``stop_reason: "max_tokens"``, as on the API.
-``expire_batches=True`` ends every batch request ``expired``.
+The environment variable ``CLAUSELENS_FAKE_STRICT_THINKING=1`` turns it on for servers started
+without an explicit ``strict_thinking`` (the test session's included), to check the request
+builder against it. ``expire_batches=True`` ends every batch request ``expired``.
 
     with FakeApi() as api:
         api.script("rate_limit", "ok")
@@ -27,6 +29,7 @@ From the command line: ``python -m clauselens.testing.fake_api [--port N] [--lat
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -46,10 +49,13 @@ from clauselens.testing.fake_api._replies import KINDS, RANDOM_FAULTS, Reply
 from clauselens.testing.fake_api._strict import MAX_BATCH_BYTES
 from clauselens.testing.fake_api._synthetic import SYNTHETIC
 
+STRICT_THINKING_ENV = "CLAUSELENS_FAKE_STRICT_THINKING"
+
 __all__ = [
     "FAKE_HEADER",
     "KINDS",
     "RANDOM_FAULTS",
+    "STRICT_THINKING_ENV",
     "SYNTHETIC",
     "FakeApi",
     "RecordedRequest",
@@ -68,7 +74,7 @@ class FakeApi:
         fault_rate: float = 0.0,
         seed: int = 0,
         batch_polls: int = 1,
-        strict_thinking: bool = False,
+        strict_thinking: bool | None = None,
         expire_batches: bool = False,
         max_batch_bytes: int = MAX_BATCH_BYTES,
         log_level: str = "critical",
@@ -83,7 +89,11 @@ class FakeApi:
             fault_rate=fault_rate,
             seed=seed,
             batch_polls=batch_polls,
-            strict_thinking=strict_thinking,
+            strict_thinking=(
+                os.environ.get(STRICT_THINKING_ENV) == "1"
+                if strict_thinking is None
+                else strict_thinking
+            ),
             expire_batches=expire_batches,
             max_batch_bytes=max_batch_bytes,
         )

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         fault_rate=args.fault_rate,
         seed=args.seed,
         batch_polls=args.batch_polls,
-        strict_thinking=args.strict_thinking,
+        strict_thinking=args.strict_thinking or None,
         expire_batches=args.expire_batches,
         log_level="warning",
     )
