@@ -16,7 +16,11 @@ import pytest
 from clauselens import prompts
 from clauselens.models import model_facts
 from clauselens.testing.fake_api import FAKE_HEADER, FakeApi
-from clauselens.testing.fake_api._strict import MAX_OPTIONAL_PARAMETERS, MAX_UNION_PARAMETERS
+from clauselens.testing.fake_api._strict import (
+    MAX_MESSAGES_BYTES,
+    MAX_OPTIONAL_PARAMETERS,
+    MAX_UNION_PARAMETERS,
+)
 
 SONNET = "claude-sonnet-5-5"
 OPUS = "claude-opus-5-5"
@@ -106,6 +110,14 @@ class TestErrorShape:
         assert isinstance(err, anthropic.NotFoundError)
         assert isinstance(err.body, dict)
         assert err.body["error"]["type"] == "not_found_error"
+
+    def test_body_over_32_mb_is_413_request_too_large(self, client: anthropic.Anthropic) -> None:
+        """Errors page, "Request size limits": Messages API 32 MB."""
+        big = "x" * (MAX_MESSAGES_BYTES + 1)
+        err = _refused(client, **_params(messages=[{"role": "user", "content": big}]), timeout=60)
+        assert err.status_code == 413
+        assert isinstance(err.body, dict)
+        assert err.body["error"]["type"] == "request_too_large"
 
     def test_missing_key_is_401(self, client: anthropic.Anthropic) -> None:
         err = _refused(client, **_params(), extra_headers={"authorization": anthropic.Omit()})
