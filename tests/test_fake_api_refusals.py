@@ -292,6 +292,13 @@ class TestOutputSchema:
         config = {"format": {"type": "json_schema", "schema": schema}}
         assert "recursive" in _bad_request(client, **_params(output_config=config))
 
+    def test_unsupported_keyword_in_an_unused_definition_is_refused(
+        self, client: anthropic.Anthropic
+    ) -> None:
+        config = _object({"a": {"type": "string"}}, ["a"])
+        config["format"]["schema"]["$defs"] = {"Unused": {"type": "string", "maxLength": 3}}
+        assert "maxLength" in _bad_request(client, **_params(output_config=config))
+
     def test_external_ref_is_refused(self, client: anthropic.Anthropic) -> None:
         config = _object({"a": {"$ref": "https://example.com/a.json"}}, ["a"])
         assert "external" in _bad_request(client, **_params(output_config=config))

@@ -250,9 +250,13 @@ def check_output_schema(schema: Any) -> ApiProblem | None:
         return _bad("output_config.format.schema: Input should be an object")
     walk = _SchemaWalk(schema)
     problem = walk.walk(schema, "schema")
+    # Definitions are counted where they are used (each $ref expands them); an unused one is
+    # still checked against the subset, without counting toward the limits.
+    counted = (walk.optional, walk.unions)
     for key in ("$defs", "definitions"):
         for name, sub in (schema.get(key) or {}).items():
             problem = problem or walk.walk(sub, f"schema.{key}.{name}", (f"#/{key}/{name}",))
+    walk.optional, walk.unions = counted
     if problem:
         return problem
     if walk.optional > MAX_OPTIONAL_PARAMETERS:
