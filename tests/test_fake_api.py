@@ -150,6 +150,8 @@ class TestAnswers:
             "output_tokens",
             "cache_creation_input_tokens",
             "cache_read_input_tokens",
+            "cache_creation",
+            "service_tier",
         }
 
     def test_random_faults_follow_the_seed(self) -> None:

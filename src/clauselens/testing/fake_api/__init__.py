@@ -2,9 +2,19 @@
 
 It runs a Starlette app under uvicorn in a background thread on 127.0.0.1 (a free port unless
 one is given) and answers ``POST /v1/messages``, ``POST /v1/messages/count_tokens`` and the
-Message Batches endpoints the way the real API does, including its 400/401/404 refusals.
-Its default answer is a synthetic, schema-valid analysis built from the clause it receives and
-labelled as synthetic; ``script`` queues replies and faults. Nothing it says is model output.
+Message Batches endpoints the way the real API does, including its 400/401/404/413 refusals
+(``_strict``: each rule cites the documentation page it comes from; model facts are read from
+``data/models.json``). Its default answer is a synthetic, schema-valid analysis built from the
+clause it receives and labelled as synthetic; ``script`` queues replies and faults. Nothing it
+says is model output, and every response carries the header ``x-clauselens-fake: 1``.
+
+``strict_thinking=True`` makes the models think as documented (``_thinking``): a thinking block
+first, whose tokens count toward ``max_tokens`` and ``output_tokens`` at each effort level. It is
+off by default because clauselens' requests (``max_tokens`` 4096, no effort) do not yet leave room
+for thinking: with it on, long analyses end in ``stop_reason: "max_tokens"``, as on the API.
+The environment variable ``CLAUSELENS_FAKE_STRICT_THINKING=1`` turns it on for servers started
+without an explicit ``strict_thinking`` (the test session's included), to check the request
+builder against it. ``expire_batches=True`` ends every batch request ``expired``.
 
     with FakeApi() as api:
         api.script("rate_limit", "ok")
@@ -13,11 +23,13 @@ labelled as synthetic; ``script`` queues replies and faults. Nothing it says is 
         api.message_bodies()   # the JSON bodies of the /v1/messages requests received
 
 From the command line: ``python -m clauselens.testing.fake_api [--port N] [--latency MS]
-[--fault-rate F] [--seed S]``, then ``ANTHROPIC_BASE_URL=<printed URL>``.
+[--fault-rate F] [--seed S] [--strict-thinking] [--expire-batches]``, then
+``ANTHROPIC_BASE_URL=<printed URL>``.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -26,11 +38,29 @@ from typing import Any
 
 import uvicorn
 
-from clauselens.testing.fake_api._app import FakeState, RecordedRequest, as_reply, build_app
+from clauselens.testing.fake_api._app import (
+    FAKE_HEADER,
+    FakeState,
+    RecordedRequest,
+    as_reply,
+    build_app,
+)
 from clauselens.testing.fake_api._replies import KINDS, RANDOM_FAULTS, Reply
+from clauselens.testing.fake_api._strict import MAX_BATCH_BYTES
 from clauselens.testing.fake_api._synthetic import SYNTHETIC
 
-__all__ = ["KINDS", "RANDOM_FAULTS", "SYNTHETIC", "FakeApi", "RecordedRequest", "Reply"]
+STRICT_THINKING_ENV = "CLAUSELENS_FAKE_STRICT_THINKING"
+
+__all__ = [
+    "FAKE_HEADER",
+    "KINDS",
+    "RANDOM_FAULTS",
+    "STRICT_THINKING_ENV",
+    "SYNTHETIC",
+    "FakeApi",
+    "RecordedRequest",
+    "Reply",
+]
 
 
 class FakeApi:
@@ -44,13 +74,28 @@ class FakeApi:
         fault_rate: float = 0.0,
         seed: int = 0,
         batch_polls: int = 1,
+        strict_thinking: bool | None = None,
+        expire_batches: bool = False,
+        max_batch_bytes: int = MAX_BATCH_BYTES,
         log_level: str = "critical",
     ) -> None:
         """``latency`` in seconds before every reply; ``fault_rate`` the share of unscripted
         requests answered with a random fault (seeded by ``seed``); ``batch_polls`` how many
-        retrievals a batch stays ``in_progress``."""
+        retrievals a batch stays ``in_progress``; ``strict_thinking`` documented thinking (see
+        above); ``expire_batches`` every batch request ends ``expired``; ``max_batch_bytes`` the
+        batch size limit (the documented 256 MB unless a test lowers it)."""
         self._state = FakeState(
-            latency=latency, fault_rate=fault_rate, seed=seed, batch_polls=batch_polls
+            latency=latency,
+            fault_rate=fault_rate,
+            seed=seed,
+            batch_polls=batch_polls,
+            strict_thinking=(
+                os.environ.get(STRICT_THINKING_ENV) == "1"
+                if strict_thinking is None
+                else strict_thinking
+            ),
+            expire_batches=expire_batches,
+            max_batch_bytes=max_batch_bytes,
         )
         self._port = port
         self._log_level = log_level

@@ -19,6 +19,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of random faults")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random faults")
     parser.add_argument("--batch-polls", type=int, default=1, help="polls before a batch ends")
+    parser.add_argument(
+        "--strict-thinking",
+        action="store_true",
+        help="documented thinking: thinking tokens count toward max_tokens and output usage",
+    )
+    parser.add_argument(
+        "--expire-batches", action="store_true", help="every batch request ends expired"
+    )
     args = parser.parse_args(argv)
     api = FakeApi(
         port=args.port,
@@ -26,6 +34,8 @@ def main(argv: list[str] | None = None) -> None:
         fault_rate=args.fault_rate,
         seed=args.seed,
         batch_polls=args.batch_polls,
+        strict_thinking=args.strict_thinking or None,
+        expire_batches=args.expire_batches,
         log_level="warning",
     )
     with api:

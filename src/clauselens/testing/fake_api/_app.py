@@ -2,8 +2,11 @@
 
 ``FakeState`` holds everything a test drives: the script of replies (a queue; when empty, a
 random fault at ``fault_rate`` or the synthetic answer), the request log, the prompt cache,
-latency and the batches. ``build_app(state)`` wires the routes; the batch routes are in
-``_batches``.
+latency, the batches and the strictness switches (``strict_thinking``, ``expire_batches``).
+``build_app(state)`` wires the routes; the batch routes are in ``_batches``.
+
+Every response, errors included, carries ``x-clauselens-fake: 1`` (``FAKE_HEADER``): the fake
+identifies itself, so that callers can tell synthetic answers from Claude's.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -32,9 +36,17 @@ from clauselens.testing.fake_api._replies import (
     error_body,
     message_body,
 )
-from clauselens.testing.fake_api._strict import ApiProblem, check_auth, check_messages_request
+from clauselens.testing.fake_api._strict import (
+    MAX_BATCH_BYTES,
+    MAX_MESSAGES_BYTES,
+    ApiProblem,
+    check_headers,
+    check_messages_request,
+    check_size,
+)
 
 _REDACTED = ("authorization", "x-api-key")
+FAKE_HEADER = ("x-clauselens-fake", "1")
 
 
 @dataclass
@@ -54,6 +66,9 @@ class FakeState:
     fault_rate: float = 0.0
     seed: int = 0
     batch_polls: int = 1
+    strict_thinking: bool = False
+    expire_batches: bool = False
+    max_batch_bytes: int = MAX_BATCH_BYTES
     base_url: str = ""
     script: deque[Reply] = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -86,7 +101,7 @@ def as_reply(item: Reply | str) -> Reply:
 
 def problem_response(problem: ApiProblem, request_id: str) -> JSONResponse:
     return JSONResponse(
-        error_body(problem.error_type, problem.message),
+        error_body(problem.error_type, problem.message, request_id),
         status_code=problem.status,
         headers={"request-id": request_id},
     )
@@ -97,6 +112,7 @@ class _ResetResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+        headers.append((FAKE_HEADER[0].encode(), FAKE_HEADER[1].encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b'{"id": "msg_', "more_body": True})
         raise ConnectionResetError("fake_api: simulated connection reset")
@@ -127,6 +143,9 @@ def reply_response(state: FakeState, body: dict[str, Any], reply: Reply, rid: st
         return _ResetResponse()
     if reply.kind == "error":
         return problem_response(ApiProblem(reply.status, reply.error_type, reply.message), rid)
+    if reply.kind == "expired":
+        message = "fake_api: reply kind 'expired' is for Message Batches requests only"
+        return problem_response(ApiProblem(500, "api_error", message), rid)
     if reply.kind in HTTP_FAULTS:
         status, error_type, message = HTTP_FAULTS[reply.kind]
         headers = {"request-id": rid}
@@ -137,9 +156,12 @@ def reply_response(state: FakeState, body: dict[str, Any], reply: Reply, rid: st
             headers["retry-after"] = f"{retry_after:g}"
         if reply.retry_after_ms is not None:
             headers["retry-after-ms"] = str(reply.retry_after_ms)
-        return JSONResponse(error_body(error_type, message), status_code=status, headers=headers)
+        body_ = error_body(error_type, message, rid)
+        return JSONResponse(body_, status_code=status, headers=headers)
     usage = state.cache.usage(body)
-    answer = message_body(body, reply, state.next_id("msg"), usage)
+    answer = message_body(
+        body, reply, state.next_id("msg"), usage, strict_thinking=state.strict_thinking
+    )
     return JSONResponse(answer, headers={"request-id": rid})
 
 
@@ -147,7 +169,11 @@ async def messages(request: Request) -> Response:
     state: FakeState = request.app.state.fake
     body = await record(state, request)
     rid = state.next_id("req")
-    problem = check_auth(request.headers) or check_messages_request(body)
+    problem = (
+        check_size(await request.body(), MAX_MESSAGES_BYTES)
+        or check_headers(request.headers)
+        or check_messages_request(body)
+    )
     if problem:
         return problem_response(problem, rid)
     reply = state.next_reply()
@@ -163,11 +189,38 @@ async def count_tokens(request: Request) -> Response:
     state: FakeState = request.app.state.fake
     body = await record(state, request)
     rid = state.next_id("req")
-    problem = check_auth(request.headers) or check_messages_request(body, count_tokens=True)
+    problem = (
+        check_size(await request.body(), MAX_MESSAGES_BYTES)
+        or check_headers(request.headers)
+        or check_messages_request(body, count_tokens=True)
+    )
     if problem:
         return problem_response(problem, rid)
     usage = state.cache.usage(body, record=False)
-    return JSONResponse({"input_tokens": sum(usage.values())}, headers={"request-id": rid})
+    total = sum(
+        usage[k] for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    )
+    return JSONResponse({"input_tokens": total}, headers={"request-id": rid})
+
+
+class _IdentifyMiddleware:
+    """Adds ``x-clauselens-fake: 1`` to every response (pure ASGI: no per-request overhead)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_identified(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                if FAKE_HEADER[0].encode() not in names:
+                    message["headers"] = [
+                        *message.get("headers", []),
+                        (FAKE_HEADER[0].encode(), FAKE_HEADER[1].encode()),
+                    ]
+            await send(message)
+
+        await self.app(scope, receive, send_identified)
 
 
 def build_app(state: FakeState) -> Starlette:
@@ -178,7 +231,8 @@ def build_app(state: FakeState) -> Starlette:
             Route("/v1/messages", messages, methods=["POST"]),
             Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
             *BATCH_ROUTES,
-        ]
+        ],
+        middleware=[Middleware(_IdentifyMiddleware)],
     )
     app.state.fake = state
     return app

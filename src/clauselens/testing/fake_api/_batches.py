@@ -2,9 +2,15 @@
 
 A batch stays ``in_progress`` for ``state.batch_polls`` retrievals, then ends: each request is
 answered as ``/v1/messages`` would (script, random faults, synthetic answer). HTTP faults and
-refused params become ``errored`` results. Results come back shuffled (seeded), as the API gives
-no order guarantee. ``cancel`` marks the batch ``canceling``; the next retrieval ends it with
-every request ``canceled``.
+refused params become ``errored`` results; a scripted ``expired`` reply, or every request when
+the server runs with ``expire_batches``, becomes an ``expired`` result (the batch-processing page:
+requests not processed within 24 hours expire). Results come back shuffled (seeded), as the API
+gives no order guarantee. ``cancel`` marks the batch ``canceling``; the next retrieval ends it
+with every request ``canceled``. Create refuses batches over 100,000 requests (400) or 256 MB
+(413), per https://platform.claude.com/docs/en/build-with-claude/batch-processing ("Batch
+limitations") and https://platform.claude.com/docs/en/api/errors ("Request size limits").
+Succeeded messages report ``usage.service_tier: "batch"``
+(https://platform.claude.com/docs/en/api/service-tiers: the Batch tier).
 """
 
 from __future__ import annotations
@@ -20,7 +26,12 @@ from starlette.routing import Route
 
 from clauselens.testing.fake_api._app import FakeState, problem_response, record
 from clauselens.testing.fake_api._replies import HTTP_FAULTS, Reply, error_body, message_body
-from clauselens.testing.fake_api._strict import ApiProblem, check_auth, check_messages_request
+from clauselens.testing.fake_api._strict import (
+    ApiProblem,
+    check_batch_create,
+    check_headers,
+    check_messages_request,
+)
 
 _CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _COUNTS = ("processing", "succeeded", "errored", "canceled", "expired")
@@ -57,14 +68,24 @@ def _view(state: FakeState, batch: dict[str, Any]) -> dict[str, Any]:
 def _result(state: FakeState, params: Any) -> dict[str, Any]:
     problem = check_messages_request(params)
     reply = state.next_reply() if problem is None else Reply()
+    if problem is None and (reply.kind == "expired" or state.expire_batches):
+        return {"type": "expired"}
     if problem is None and reply.kind in ("reset", "timeout", *HTTP_FAULTS):
         problem = ApiProblem(500, HTTP_FAULTS.get(reply.kind, (0, "api_error", ""))[1], "fault")
     elif problem is None and reply.kind == "error":
         problem = ApiProblem(reply.status, reply.error_type, reply.message)
     if problem is not None:
-        return {"type": "errored", "error": error_body(problem.error_type, problem.message)}
+        error = error_body(problem.error_type, problem.message, state.next_id("req"))
+        return {"type": "errored", "error": error}
     usage = state.cache.usage(params)
-    message = message_body(params, reply, state.next_id("msg"), usage)
+    message = message_body(
+        params,
+        reply,
+        state.next_id("msg"),
+        usage,
+        strict_thinking=state.strict_thinking,
+        service_tier="batch",
+    )
     return {"type": "succeeded", "message": message}
 
 
@@ -89,10 +110,9 @@ async def create(request: Request) -> Response:
     state: FakeState = request.app.state.fake
     body = await record(state, request)
     rid = state.next_id("req")
-    problem = check_auth(request.headers)
+    raw = await request.body()
+    problem = check_headers(request.headers) or check_batch_create(body, raw, state.max_batch_bytes)
     items = body.get("requests") if isinstance(body, dict) else None
-    if problem is None and (not isinstance(items, list) or not items):
-        problem = ApiProblem(400, "invalid_request_error", "requests: at least one is required")
     if problem is None:
         ids = [item.get("custom_id") if isinstance(item, dict) else None for item in items or []]
         bad = [i for i in ids if not isinstance(i, str) or not _CUSTOM_ID.match(i)]
@@ -113,7 +133,7 @@ async def _batch_of(request: Request) -> tuple[FakeState, str, dict[str, Any]] |
     state: FakeState = request.app.state.fake
     await record(state, request)
     rid = state.next_id("req")
-    problem = check_auth(request.headers)
+    problem = check_headers(request.headers)
     if problem:
         return problem_response(problem, rid)
     batch = state.batches.get(request.path_params["batch_id"])

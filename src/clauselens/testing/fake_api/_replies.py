@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clauselens.testing.fake_api._synthetic import SYNTHETIC, answer_for, estimate_tokens
+from clauselens.testing.fake_api._thinking import SIGNATURE, thinking_block, thinking_for
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class Reply:
     ``overloaded`` (529), ``error`` (``status`` / ``error_type`` / ``message``), ``reset``
     (connection dropped mid-response) or ``timeout`` (no answer for ``delay`` seconds).
     ``retry_after`` / ``retry_after_ms`` set those headers on any HTTP fault. ``delay`` adds
-    latency before any reply.
+    latency before any reply. ``expired`` (Message Batches only): the request's result is
+    ``expired``. ``refusal_category`` / ``refusal_explanation``: the refusal's ``stop_details``.
     """
 
     kind: str = "ok"
@@ -37,6 +39,8 @@ class Reply:
     error_type: str = "invalid_request_error"
     message: str = "scripted error"
     delay: float = 0.0
+    refusal_category: str | None = "general_harms"
+    refusal_explanation: str | None = "SYNTHETIC refusal scripted in clauselens' fake API server."
 
 
 HTTP_FAULTS: dict[str, tuple[int, str, str]] = {
@@ -107,23 +111,72 @@ ANSWERS: dict[str, Callable[[Mapping[str, Any], Reply], tuple[str, str]]] = {
     "refusal": _refusal,
     "max_tokens": _max_tokens,
 }
-KINDS = frozenset({*ANSWERS, *HTTP_FAULTS, "error", "reset", "timeout"})
+KINDS = frozenset({*ANSWERS, *HTTP_FAULTS, "error", "reset", "timeout", "expired"})
 
 
-def error_body(error_type: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"type": error_type, "message": message}}
+def error_body(error_type: str, message: str, request_id: str | None = None) -> dict[str, Any]:
+    """The API's error shape (https://platform.claude.com/docs/en/api/errors, "Error shapes"):
+    a top-level ``error`` with ``type`` and ``message``, and the ``request_id``."""
+    body: dict[str, Any] = {"type": "error", "error": {"type": error_type, "message": message}}
+    if request_id is not None:
+        body["request_id"] = request_id
+    return body
+
+
+def _stop_details(reply: Reply, stop_reason: str) -> dict[str, Any] | None:
+    """``stop_details`` on a refusal (https://platform.claude.com/docs/en/test-and-evaluate/
+    strengthen-guardrails/handle-streaming-refusals: ``{"type": "refusal", "category": ...,
+    "explanation": ...}``); null for every other stop reason."""
+    if stop_reason != "refusal":
+        return None
+    return {
+        "type": "refusal",
+        "category": reply.refusal_category,
+        "explanation": reply.refusal_explanation,
+    }
 
 
 def message_body(
-    request: Mapping[str, Any], reply: Reply, message_id: str, usage: dict[str, int]
+    request: Mapping[str, Any],
+    reply: Reply,
+    message_id: str,
+    usage: dict[str, Any],
+    *,
+    strict_thinking: bool = False,
+    service_tier: str = "standard",
 ) -> dict[str, Any]:
-    """The ``message`` object for an answer kind; ``usage`` carries the input-side counts."""
+    """The ``message`` object for an answer kind; ``usage`` carries the input-side counts.
+
+    ``strict_thinking``: the model thinks as the documentation says (``_thinking``): a thinking
+    block first, its tokens in ``output_tokens`` and against ``max_tokens``; text past
+    ``max_tokens`` is cut and the stop reason becomes ``max_tokens``. Off (the default until
+    clauselens' requests leave room for thinking): no thinking unless scripted (``thinking``),
+    and ``max_tokens`` is not applied to the synthetic text.
+    ``service_tier``: ``standard`` for /v1/messages, ``batch`` in batch results
+    (https://platform.claude.com/docs/en/api/service-tiers; ``usage.service_tier`` in the SDK).
+    """
     text, stop_reason = ANSWERS[reply.kind](request, reply)
     content: list[dict[str, Any]] = []
-    if reply.kind == "thinking":
-        content.append({"type": "thinking", "thinking": SYNTHETIC, "signature": "fake-signature"})
-    if text or stop_reason != "refusal":
+    thinking_tokens = 0
+    if strict_thinking:
+        thinking = thinking_for(request)
+        if thinking is not None:
+            max_tokens = int(request.get("max_tokens") or 0)
+            thinking_tokens = min(thinking.tokens, max_tokens) if max_tokens else thinking.tokens
+            content.append(thinking_block(thinking))
+            room = max(0, max_tokens - thinking_tokens) if max_tokens else None
+            if room is not None and estimate_tokens(text) > room:
+                text, stop_reason = text[: room * 4], "max_tokens"
+    elif reply.kind == "thinking":
+        content.append({"type": "thinking", "thinking": SYNTHETIC, "signature": SIGNATURE})
+    if text or stop_reason not in ("refusal", "max_tokens"):
         content.append({"type": "text", "text": text})
+    output_tokens = max(1, thinking_tokens + estimate_tokens(text))
+    extra: dict[str, Any] = {"service_tier": service_tier}
+    if strict_thinking:
+        # SDK ``usage.output_tokens_details.thinking_tokens`` (types/output_tokens_details.py):
+        # "Always <= output_tokens"; the docs pages stored here do not describe the field.
+        extra["output_tokens_details"] = {"thinking_tokens": thinking_tokens}
     return {
         "id": message_id,
         "type": "message",
@@ -131,6 +184,7 @@ def message_body(
         "model": request.get("model"),
         "content": content,
         "stop_reason": stop_reason,
+        "stop_details": _stop_details(reply, stop_reason),
         "stop_sequence": None,
-        "usage": {**usage, "output_tokens": estimate_tokens(text) or 1},
+        "usage": {**usage, "output_tokens": output_tokens, **extra},
     }
