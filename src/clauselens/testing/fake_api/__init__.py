@@ -43,8 +43,8 @@ from clauselens.testing.fake_api._app import (
     FakeState,
     RecordedRequest,
     as_reply,
-    build_app,
 )
+from clauselens.testing.fake_api._asgi import build_app
 from clauselens.testing.fake_api._replies import KINDS, RANDOM_FAULTS, Reply
 from clauselens.testing.fake_api._strict import MAX_BATCH_BYTES
 from clauselens.testing.fake_api._synthetic import SYNTHETIC

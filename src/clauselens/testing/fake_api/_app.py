@@ -19,11 +19,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from clauselens.testing.fake_api._cache import PromptCache
@@ -201,38 +198,3 @@ async def count_tokens(request: Request) -> Response:
         usage[k] for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
     )
     return JSONResponse({"input_tokens": total}, headers={"request-id": rid})
-
-
-class _IdentifyMiddleware:
-    """Adds ``x-clauselens-fake: 1`` to every response (pure ASGI: no per-request overhead)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_identified(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                names = {k.lower() for k, _ in message.get("headers", [])}
-                if FAKE_HEADER[0].encode() not in names:
-                    message["headers"] = [
-                        *message.get("headers", []),
-                        (FAKE_HEADER[0].encode(), FAKE_HEADER[1].encode()),
-                    ]
-            await send(message)
-
-        await self.app(scope, receive, send_identified)
-
-
-def build_app(state: FakeState) -> Starlette:
-    from clauselens.testing.fake_api._batches import BATCH_ROUTES
-
-    app = Starlette(
-        routes=[
-            Route("/v1/messages", messages, methods=["POST"]),
-            Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
-            *BATCH_ROUTES,
-        ],
-        middleware=[Middleware(_IdentifyMiddleware)],
-    )
-    app.state.fake = state
-    return app
