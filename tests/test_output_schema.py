@@ -201,6 +201,31 @@ class TestSupportedSubset:
             assert expected in found
 
 
+# "Schema complexity limits" on the same page: per request at most 24 optional parameters and
+# 16 parameters with union types (anyOf or a type list). The stored excerpts of the page did not
+# show that section; the figures are as quoted from it in ENTERPILOT/GoModel PR #963. All our
+# properties are required, so only the union count can grow.
+MAX_UNION_TYPED = 16
+
+
+def union_typed(schema: dict[str, Any]) -> list[str]:
+    return [
+        path
+        for path, node in schema_nodes(schema)
+        if "anyOf" in node or isinstance(node.get("type"), list)
+    ]
+
+
+class TestComplexity:
+    async def test_union_typed_parameters_stay_under_the_documented_limit(
+        self, sent: dict[str, dict[str, Any]]
+    ) -> None:
+        """Each request carries one schema; neither comes near 16 union-typed parameters."""
+        for schema in sent.values():
+            assert len(union_typed(schema)) <= MAX_UNION_TYPED
+        assert union_typed(sent["clause"]) == ["#/properties/truncation_note"]
+
+
 class TestEvidenceBeforeVerdict:
     async def test_clause_schema_puts_evidence_and_reasoning_before_the_verdicts(
         self, sent: dict[str, dict[str, Any]]
