@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
 
 from clauselens import prompts
 from clauselens.schemas import load_taxonomy
+
+
+@pytest.fixture
+def fresh_version() -> Iterator[Callable[[], str]]:
+    """``prompt_version`` recomputed on each call, its cache restored afterwards."""
+
+    def compute() -> str:
+        prompts.prompt_version.cache_clear()
+        return prompts.prompt_version()
+
+    yield compute
+    prompts.prompt_version.cache_clear()
+
+
+def _clause_schema_edited(edit: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+    """An ``output_schema`` stand-in whose clause schema is ``edit`` of the real one."""
+    real = prompts.output_schema
+
+    def output_schema(kind: str = "clause") -> dict[str, Any]:
+        schema = real(kind)
+        return edit(dict(schema)) if kind == "clause" else schema
+
+    return output_schema
 
 
 class TestPromptVersion:
@@ -14,6 +41,34 @@ class TestPromptVersion:
         assert re.fullmatch(r"[0-9a-f]{12}", prompts.prompt_version())
         prompts.prompt_version.cache_clear()
         assert prompts.prompt_version() == prompts.prompt_version()
+
+    def test_reordering_the_output_schema_changes_the_version(
+        self, fresh_version: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Property order is generation order, so the same properties reordered are a new prompt."""
+        before = fresh_version()
+
+        def verdicts_first(schema: dict[str, Any]) -> dict[str, Any]:
+            props = schema["properties"]
+            return {**schema, "properties": dict(reversed(list(props.items())))}
+
+        monkeypatch.setattr(prompts, "output_schema", _clause_schema_edited(verdicts_first))
+        assert fresh_version() != before
+
+    def test_changing_the_category_enum_changes_the_version(
+        self, fresh_version: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """One category code fewer in the schema the model sees gives another version."""
+        before = fresh_version()
+
+        def one_code_fewer(schema: dict[str, Any]) -> dict[str, Any]:
+            categories = schema["properties"]["categories"]
+            items = {**categories["items"], "enum": categories["items"]["enum"][:-1]}
+            props = {**schema["properties"], "categories": {**categories, "items": items}}
+            return {**schema, "properties": props}
+
+        monkeypatch.setattr(prompts, "output_schema", _clause_schema_edited(one_code_fewer))
+        assert fresh_version() != before
 
     def test_every_prompt_file_ships_with_the_package(self) -> None:
         for name in prompts.PROMPT_FILES:

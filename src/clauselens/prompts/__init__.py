@@ -7,7 +7,9 @@ lists validation errors). They are ``string.Template`` files:
 ``${name}`` is a slot, ``$$`` a literal dollar sign.
 
 ``prompt_version()`` is a short hash of the files' bytes, the taxonomy and the output schemas,
-recorded with every analysis: change any of them and the version changes.
+recorded with every analysis: change any of them and the version changes. The output schema is
+part of what the model reads (its descriptions, enums and property order, which is the order the
+answer is generated in), so it is hashed as sent, key order included.
 
 Clause text is untrusted: ``neutralise`` rewrites any of our delimiter tags inside it so that it
 cannot close (or open) the block it sits in.
@@ -49,13 +51,17 @@ def output_schema(kind: str = "clause") -> dict[str, Any]:
 
 @cache
 def prompt_version() -> str:
-    """12 hex digits of SHA-256 over the prompt files, the taxonomy and both output schemas."""
+    """12 hex digits of SHA-256 over the prompt files, the taxonomy and both output schemas.
+
+    The schemas are serialised in their own key order (no ``sort_keys``): reordering the
+    properties changes the generation order, so it must change the version too.
+    """
     digest = hashlib.sha256()
     for name in PROMPT_FILES:
         digest.update(name.encode() + b"\0" + _read(name).encode("utf-8") + b"\0")
     digest.update(load_taxonomy().model_dump_json().encode("utf-8"))
     for kind in ("clause", "change"):
-        digest.update(json.dumps(output_schema(kind), sort_keys=True).encode("utf-8"))
+        digest.update(json.dumps(output_schema(kind)).encode("utf-8") + b"\0")
     return digest.hexdigest()[:12]
 
 

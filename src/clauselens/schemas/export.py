@@ -6,7 +6,13 @@ applied), its flags and review state, provenance and a citation. Field order is 
 key order of every JSON and JSONL record and the column order of CSV and Parquet.
 
 Bump ``EXPORT_SCHEMA_VERSION`` on any change a consumer could notice (a field added, removed,
-renamed or retyped); ``export_json_schema`` carries it in ``$id`` and ``version``.
+renamed, retyped or reordered); ``export_json_schema`` carries it in ``$id`` and ``version``.
+
+Versions: 1, the first; 2, ``analysis`` keys in generation order (evidence, reasoning, then the
+verdicts ``evidence_type``, ``severity``, ``confidence``; ``governance_exposure`` gives its
+``rationale`` before its ``level``) and ``categories`` (in ``analysis`` and at the top level) an
+``enum`` of the taxonomy codes. The ``enum`` follows ``data/taxonomy.json``: a taxonomy change
+that removes or renames a code is a consumer-visible change too.
 """
 
 from __future__ import annotations
@@ -16,11 +22,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clauselens.schemas.analysis import ClauseAnalysis, EvidenceType, Level
+from clauselens.schemas.analysis import CategoryCode, ClauseAnalysis, EvidenceType, Level
 from clauselens.schemas.stored import AnalyzerName, ReviewStatus
 
-EXPORT_SCHEMA_VERSION = "clauselens.export/1"
-EXPORT_SCHEMA_ID = "urn:clauselens:schema:export:1"
+EXPORT_SCHEMA_VERSION = "clauselens.export/2"
+EXPORT_SCHEMA_ID = "urn:clauselens:schema:export:2"
 
 
 class _Strict(BaseModel):
@@ -118,7 +124,7 @@ class ExportRecord(_Strict):
     severity: Level
     confidence: Level
     evidence_type: EvidenceType
-    categories: list[str]
+    categories: list[CategoryCode]
     flags: list[ExportFlag]
     review: ExportReview
     first_tracked: datetime
@@ -136,7 +142,7 @@ class ExportRecord(_Strict):
 class ExportDocument(_Strict):
     """The envelope of ``--format json``: the header, then the records."""
 
-    schema_version: Literal["clauselens.export/1"]
+    schema_version: Literal["clauselens.export/2"]
     generated_at: datetime
     records: list[ExportRecord]
 
