@@ -10,6 +10,7 @@ from clauselens.schemas.analysis import (
     JurisdictionFlag,
 )
 from clauselens.schemas.clause import Clause
+from clauselens.schemas.review import REVIEW_STATUSES, ReviewEvent
 from clauselens.schemas.stored import (
     SCHEMA_VERSION,
     AnalysisResult,
@@ -21,6 +22,7 @@ from clauselens.schemas.usage import Usage
 
 __all__ = [
     "LEVEL_RANK",
+    "REVIEW_STATUSES",
     "SCHEMA_VERSION",
     "Agency",
     "AnalysisResult",
@@ -33,6 +35,7 @@ __all__ = [
     "InstitutionalAnalysis",
     "JurisdictionFlag",
     "Provenance",
+    "ReviewEvent",
     "Taxonomy",
     "Usage",
     "load_taxonomy",
