@@ -305,7 +305,7 @@ class TestCounts:
     def test_flag_counts_are_most_common_first(
         self, engine: sa.Engine, queue: dict[str, int]
     ) -> None:
-        """The counts come most common first, ties by flag priority."""
+        """The counts come most common first."""
         counts = review.flag_counts(engine, QueueFilter())
         assert list(counts.items()) == [
             ("low_confidence", 4),
@@ -338,7 +338,12 @@ class TestMigration:
         JSON) gets both from migration 0006, and the queue order is the Python one again."""
         review.edit(engine, queue["beta_low"], "ana", {"severity": "high"})
         with engine.begin() as conn:  # put the store back as it was before 0006
-            for name in ("ix_analyses_queue", "ix_analyses_queue_any", "ix_analyses_clause_pk"):
+            for name in (
+                "ix_analyses_queue",
+                "ix_analyses_queue_any",
+                "ix_analyses_clause_pk",
+                "ix_flags_code",
+            ):
                 conn.exec_driver_sql(f"DROP INDEX {name}")
             conn.exec_driver_sql("ALTER TABLE analyses DROP COLUMN top_priority")
             conn.exec_driver_sql(

@@ -141,7 +141,8 @@ def queue_page(
     with engine.connect() as conn:
         rows = queries.queue_page(conn, filters, limit=limit, offset=offset)
         total = queries.queue_total(conn, filters)
-        counts = queries.flag_counts(conn, filters)
+        known = total if filters.flag is None else None
+        counts = queries.flag_counts(conn, filters, matching_total=known)
     return QueuePage([_item(row) for row in rows], total, offset, limit, counts)
 
 

@@ -116,6 +116,14 @@ def _standing_levels(conn: sa.Connection) -> None:
             )
 
 
+_QUEUE_INDEXES = {
+    "ix_analyses_queue",
+    "ix_analyses_queue_any",
+    "ix_analyses_clause_pk",
+    "ix_flags_code",
+}
+
+
 @migration
 def m0006_review_queue(conn: sa.Connection) -> None:
     """The review queue in SQL: ``analyses.top_priority`` (the most urgent flag's priority),
@@ -123,8 +131,8 @@ def m0006_review_queue(conn: sa.Connection) -> None:
     indexes the queue reads in order."""
     _add_top_priority(conn)
     _standing_levels(conn)
-    for index in tables.analyses.indexes:
-        if index.name in {"ix_analyses_queue", "ix_analyses_queue_any", "ix_analyses_clause_pk"}:
+    for index in [*tables.analyses.indexes, *tables.flags.indexes]:
+        if index.name in _QUEUE_INDEXES:
             index.create(conn, checkfirst=True)
 
 

@@ -156,8 +156,9 @@ analyses = sa.Table(
         "clause_sha256", "analyzer", "model", "prompt_version", name="uq_analyses_key"
     ),
     # The review queue (``store.queries.review``): filtered by status, in queue order.
-    sa.Index("ix_analyses_queue", "review_status", "top_priority", "severity", "id"),
-    sa.Index("ix_analyses_queue_any", "top_priority", "severity", "id"),
+    # It holds clause_pk too, so the entity filter is answered from it.
+    sa.Index("ix_analyses_queue", "review_status", "top_priority", "severity", "id", "clause_pk"),
+    sa.Index("ix_analyses_queue_any", "top_priority", "severity", "id", "clause_pk"),
     sa.Index("ix_analyses_clause_pk", "clause_pk"),
 )
 
@@ -170,6 +171,7 @@ flags = sa.Table(
     sa.Column("priority", sa.Integer, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.UniqueConstraint("analysis_pk", "code", name="uq_flags_analysis_code"),
+    sa.Index("ix_flags_code", "code", "analysis_pk"),  # the review queue's flag filter, counts
 )
 
 review_events = sa.Table(

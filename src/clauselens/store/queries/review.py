@@ -12,7 +12,8 @@ clause with its text; that clause gives its heading path, document and entity.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -91,6 +92,8 @@ def _clause_pk() -> sa.ColumnElement[Any]:
 
 
 def _of_entity(entity: str) -> sa.ColumnElement[bool]:
+    """The analyses of ``entity``'s clauses. Written so that the queue index (which holds
+    ``clause_pk``) answers it: analyses without a ``clause_pk`` are listed apart, once."""
     c, v, d = t.clauses.c, t.versions.c, t.documents.c
     a = t.analyses.c
     clauses = (
@@ -99,15 +102,15 @@ def _of_entity(entity: str) -> sa.ColumnElement[bool]:
         .join(t.documents, d.id == v.document_pk)
         .where(d.entity == entity)
     )
-    return sa.or_(
-        a.clause_pk.in_(clauses),
-        sa.and_(a.clause_pk.is_(None), _newest_clause_with_text().in_(clauses)),
-    )
+    orphans = sa.select(a.id).where(a.clause_pk.is_(None), _newest_clause_with_text().in_(clauses))
+    return sa.or_(a.clause_pk.in_(clauses), a.id.in_(orphans))
 
 
-def _has_flag(code: str) -> sa.Exists:
+def _has_flag(code: str) -> sa.ColumnElement[bool]:
+    """Carries flag ``code``: an id list read once from ``ix_flags_code`` (``code,
+    analysis_pk``), cheaper than a lookup per analysis."""
     f = t.flags.c
-    return sa.exists().where(f.analysis_pk == t.analyses.c.id, f.code == code)
+    return t.analyses.c.id.in_(sa.select(f.analysis_pk).where(f.code == code))
 
 
 def _conditions(filters: QueueFilter, *, with_flag: bool = True) -> list[sa.ColumnElement[bool]]:
@@ -200,17 +203,40 @@ def queue_total(conn: sa.Connection, filters: QueueFilter) -> int:
     return int(conn.execute(query).scalar_one())
 
 
-def flag_counts(conn: sa.Connection, filters: QueueFilter) -> dict[str, int]:
-    """How many analyses carry each flag among those matching ``filters`` (its flag ignored);
-    the most common first, ties by priority then code."""
+def _flags_by_code(conn: sa.Connection, where: sa.ColumnElement[bool] | None) -> Counter[str]:
+    """How many of the analyses ``where`` holds carry each flag (every analysis: ``None``)."""
     f = t.flags.c
-    count = sa.func.count().label("n")
-    query = sa.select(f.code, count).group_by(f.code)
+    query = sa.select(f.code, sa.func.count()).group_by(f.code)
+    if where is not None:
+        query = query.where(f.analysis_pk.in_(sa.select(t.analyses.c.id).where(where)))
+    return Counter({code: int(n) for code, n in conn.execute(query)})
+
+
+def flag_counts(
+    conn: sa.Connection, filters: QueueFilter, *, matching_total: int | None = None
+) -> dict[str, int]:
+    """How many analyses carry each flag among those matching ``filters`` (its flag ignored);
+    the most common first, ties by code. ``matching_total``: ``queue_total`` of ``filters``
+    without its flag, when the caller has it.
+
+    When the filters keep most analyses (the pending queue, typically), the flags of the few
+    they leave out are counted and taken from the counts of every flag, so the work follows
+    the smaller side.
+    """
     conditions = _conditions(filters, with_flag=False)
-    if conditions:
-        query = query.where(f.analysis_pk.in_(sa.select(t.analyses.c.id).where(*conditions)))
-    query = query.order_by(count.desc(), sa.func.min(f.priority), f.code)
-    return {row.code: int(row.n) for row in conn.execute(query)}
+    if not conditions:
+        found = _flags_by_code(conn, None)
+    else:
+        matching = sa.and_(*conditions)
+        everything = conn.execute(sa.select(sa.func.count()).select_from(t.analyses)).scalar_one()
+        if matching_total is None:
+            matching_total = queue_total(conn, replace(filters, flag=None))
+        if 2 * matching_total <= everything:
+            found = _flags_by_code(conn, matching)
+        else:
+            left_out = sa.case((matching, 0), else_=1) == 1  # NULL-safe "not matching"
+            found = _flags_by_code(conn, None) - _flags_by_code(conn, left_out)
+    return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def neighbours(
