@@ -23,7 +23,7 @@ import sqlalchemy as sa
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from clauselens.review import decisions as review
+from clauselens import review
 from clauselens.web import ServeConfig, create_app
 from tests.test_review_store import seed_queue
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner, Result
 from sqlalchemy.exc import DBAPIError
 
+from clauselens import review
 from clauselens.cli import main
-from clauselens.review import decisions as review
 from clauselens.store import tables as t
 from tests.test_review_store import seed_queue
 

@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from clauselens import review
 from clauselens.errors import NotFoundError, ReviewError
 from clauselens.pipeline.analyze.persist import save_result
-from clauselens.review import decisions as review
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.store import insert_pk
 from clauselens.store import tables as t

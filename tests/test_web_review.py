@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from clauselens import review
 from clauselens.cli import main
-from clauselens.review import decisions as review
 from clauselens.web import ServeConfig, create_app, is_loopback
 from clauselens.web.csrf import CSRF_COOKIE
 from clauselens.web.forms import form_values, highlight

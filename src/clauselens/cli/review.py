@@ -1,9 +1,9 @@
 """``clauselens review``: work the review queue from the terminal.
 
-``list`` the queue (most urgent flag first), ``show`` one analysis, ``approve``, ``edit``
-(``--set field=value`` with dotted paths, or ``--file patch.json``), ``reject`` (a note is
-required) and ``history``. The reviewer is ``--reviewer``, else ``CLAUSELENS_REVIEWER`` (or the
-config file), else the login name.
+``list`` the queue a page at a time (most urgent flag first; ``--page``, ``--limit``), ``show``
+one analysis, ``approve``, ``edit`` (``--set field=value`` with dotted paths, or ``--file
+patch.json``), ``reject`` (a note is required) and ``history``. The reviewer is
+``--reviewer``, else ``CLAUSELENS_REVIEWER`` (or the config file), else the login name.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 
+from clauselens import review
 from clauselens.cli._common import echo_json, handles_errors, state
 from clauselens.errors import ReviewError, UsageError
-from clauselens.review import decisions as review
-from clauselens.review.decisions import REVIEW_STATUSES, QueueFilter, ReviewEvent
+from clauselens.review import REVIEW_STATUSES, QueueFilter, ReviewEvent
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,24 +53,52 @@ def command() -> None:
     default="pending",
     show_default=True,
 )
+@click.option(
+    "--page",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Which page of the queue.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=review.PAGE_SIZE,
+    show_default=True,
+    help="Analyses a page.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handles_errors
 def list_command(
-    flag: str | None, entity: str | None, severity: str | None, status: str, as_json: bool
+    flag: str | None,
+    entity: str | None,
+    severity: str | None,
+    status: str,
+    page: int,
+    limit: int,
+    as_json: bool,
 ) -> None:
-    """List the queue, most urgent flag first, then by severity."""
+    """List one page of the queue, most urgent flag first, then by severity."""
     filters = QueueFilter(flag, entity, severity, None if status == "any" else status)
-    engine = state().engine
-    items = review.list_queue(engine, filters)
-    counts = review.flag_counts(engine, filters)
+    got = review.queue_page(state().engine, filters, limit=limit, offset=(page - 1) * limit)
     if as_json:
-        echo_json({"items": [_item_json(i) for i in items], "counts_by_flag": counts})
+        echo_json(
+            {
+                "items": [_item_json(i) for i in got.items],
+                "total": got.total,
+                "page": got.number,
+                "pages": got.pages,
+                "limit": got.limit,
+                "counts_by_flag": got.counts,
+            }
+        )
         return
-    if not items:
-        click.echo("The queue is empty for these filters.")
+    if not got.items:
+        where = f" on page {page} (there are {got.pages})" if got.total else ""
+        click.echo(f"The queue is empty for these filters{where}.")
         return
     click.echo(f"{'ID':>5}  {'STATUS':<8}  {'SEV':<6}  {'CONF':<6}  {'ENTITY':<14}  TITLE / FLAGS")
-    for item in items:
+    for item in got.items:
         click.echo(
             f"{item.analysis_pk:>5}  {item.review_status:<8}  {item.severity or '-':<6}  "
             f"{item.confidence or '-':<6}  {_cut(item.entity or '-', 14):<14}  "
@@ -78,7 +106,16 @@ def list_command(
         )
         if item.flags:
             click.echo(f"{'':>46}flags: {', '.join(f.code for f in item.flags)}")
-    click.echo(f"\n{len(items)} analyses.  By flag: " + _counts_line(counts))
+    click.echo(f"\n{_page_line(got)}  By flag: " + _counts_line(got.counts))
+
+
+def _page_line(got: review.QueuePage) -> str:
+    first = got.offset + 1
+    last = got.offset + len(got.items)
+    line = f"{got.total} analyses"
+    if got.pages > 1:
+        line += f"; {first}-{last} shown, page {got.number} of {got.pages} (--page)"
+    return line + "."
 
 
 @command.command("show")

@@ -1,30 +1,57 @@
 """Review: what an analyst looks at, and what they decide.
 
 - ``flags``: the flag rules (data) and the flags of each analysis.
-- ``decisions``: the review queue, approve / edit / reject, the append-only audit trail.
+- ``queue``: the review queue (computed by the store's query layer), a page at a time, and one
+  item of it.
+- ``decisions``: approve / edit / reject, and the append-only audit trail.
 
-The review API at package level: ``list_queue`` (with a ``QueueFilter``), ``approve``, ``edit``,
-``reject``, ``history``; they return ``QueueItem`` and ``ReviewEvent`` records.
+The names below are the review API: ``from clauselens import review``.
 """
 
 from clauselens.review.decisions import (
-    QueueFilter,
-    QueueItem,
+    REVIEW_STATUSES,
     ReviewEvent,
+    apply_patch,
     approve,
+    diff_paths,
     edit,
     history,
-    list_queue,
     reject,
+)
+from clauselens.review.queue import (
+    PAGE_SIZE,
+    QueueFilter,
+    QueueItem,
+    QueuePage,
+    ReviewItem,
+    entities,
+    flag_counts,
+    get_item,
+    list_queue,
+    neighbours,
+    next_pending,
+    queue_page,
 )
 
 __all__ = [
+    "PAGE_SIZE",
+    "REVIEW_STATUSES",
     "QueueFilter",
     "QueueItem",
+    "QueuePage",
     "ReviewEvent",
+    "ReviewItem",
+    "apply_patch",
     "approve",
+    "diff_paths",
     "edit",
+    "entities",
+    "flag_counts",
+    "get_item",
     "history",
     "list_queue",
+    "neighbours",
+    "next_pending",
+    "queue_page",
     "reject",
 ]

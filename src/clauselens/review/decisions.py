@@ -1,4 +1,4 @@
-"""Review: an analyst's decision on an analysis, and the append-only audit trail of decisions.
+"""Review decisions: approve, edit, reject, and the append-only audit trail of them.
 
 States: ``pending`` (never reviewed) → ``approved`` | ``edited`` | ``rejected``. Re-review is
 allowed: every action appends a new ``review_events`` row (reviewer, time, note, and for an
@@ -7,124 +7,44 @@ transaction. The store refuses UPDATE and DELETE on ``review_events`` (migration
 
 An edit is a patch of dotted field paths (``institutional_analysis.governance_exposure.level``,
 ``evidence_quotes``, ``applicable_agencies.0.name``) applied to the analysis as it stands, then
-validated with the same two layers as model output (``pipeline.validate``), with the clause text
+validated with the same two layers as model output (``schemas.validate``), with the clause text
 and the input's truncation as context. An invalid edit raises ``ReviewError`` with every reason
-and stores nothing.
-
-The queue (``list_queue``) is ordered by the most urgent flag (lowest priority number), then by
-severity (high first), then by id.
+and stores nothing. A stored edit also sets ``analyses.severity`` and ``confidence`` to the
+edited values, so everything that filters or ranks on those columns (the queue, changes) sees
+the analysis as it stands. The queue itself is ``review.queue``.
 """
 
 from __future__ import annotations
 
 import copy
-from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
 
 from clauselens.errors import NotFoundError, ReviewError
-from clauselens.review.flags import Flag
-from clauselens.schemas import LEVEL_RANK
+from clauselens.schemas.review import REVIEW_STATUSES, Action, ReviewEvent, diff_paths
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
+from clauselens.store.queries import review as queries
 
-Action = Literal["approve", "edit", "reject"]
-REVIEW_STATUSES = ("pending", "approved", "edited", "rejected")
+__all__ = [
+    "REVIEW_STATUSES",
+    "Action",
+    "ReviewEvent",
+    "apply_patch",
+    "approve",
+    "diff_paths",
+    "edit",
+    "history",
+    "reject",
+]
+
 _STATUS_AFTER: dict[str, str] = {"approve": "approved", "edit": "edited", "reject": "rejected"}
-_NO_FLAG_PRIORITY = 10_000
-
-
-class ReviewEvent(BaseModel):
-    """One past action in the audit trail."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: int
-    analysis_pk: int
-    action: Action
-    reviewer: str
-    at: datetime
-    note: str | None
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-
-    def changes(self) -> list[tuple[str, Any, Any]]:
-        """The fields an edit changed, as ``(dotted path, before, after)``."""
-        if self.before is None or self.after is None:
-            return []
-        return diff_paths(self.before, self.after)
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Narrow the queue; ``None`` means any. ``status`` is a review status."""
-
-    flag: str | None = None
-    entity: str | None = None
-    severity: str | None = None
-    status: str | None = None
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """One analysis as the queue lists it (severity and title from the analysis as it stands)."""
-
-    analysis_pk: int
-    title: str
-    entity: str | None
-    document_title: str | None
-    heading_path: list[str]
-    analyzer: str
-    model: str
-    status: str
-    severity: str | None
-    confidence: str | None
-    review_status: str
-    reviewed_by: str | None
-    flags: list[Flag] = field(default_factory=list)
-
-    @property
-    def top_priority(self) -> int:
-        return min((f.priority for f in self.flags), default=_NO_FLAG_PRIORITY)
-
-    def sort_key(self) -> tuple[int, int, int]:
-        return (self.top_priority, -LEVEL_RANK.get(self.severity or "", -1), self.analysis_pk)
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    """Everything an analyst needs to decide on one analysis."""
-
-    item: QueueItem
-    clause_text: str | None
-    clause_truncation_reason: str | None
-    input_truncated: bool
-    analysis: dict[str, Any] | None  # as it stands: the analyst's edit when there is one
-    original: dict[str, Any] | None  # as the analyzer produced it
-    provenance: dict[str, Any]
-    error: str | None
-    reviewed_at: datetime | None
-    history: list[ReviewEvent]
 
 
 # --- patches --------------------------------------------------------------------------------
-
-
-def diff_paths(before: Any, after: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
-    """Leaf-level differences between two JSON values (lists compare whole)."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        found: list[tuple[str, Any, Any]] = []
-        for key in list(dict.fromkeys([*before, *after])):
-            path = f"{prefix}.{key}" if prefix else str(key)
-            found += diff_paths(before.get(key), after.get(key), path)
-        return found
-    return [] if before == after else [(prefix, before, after)]
 
 
 def apply_patch(data: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -165,126 +85,14 @@ def apply_patch(data: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-# --- reading --------------------------------------------------------------------------------
-
-
-def _clause_pk_expr() -> sa.ColumnElement[Any]:
-    a, c = t.analyses.c, t.clauses.c
-    by_sha = (
-        sa.select(sa.func.max(c.id)).where(c.clause_sha256 == a.clause_sha256).scalar_subquery()
-    )
-    return sa.func.coalesce(a.clause_pk, by_sha)
-
-
-def _item_query() -> sa.Select[Any]:
-    c, v, d = t.clauses.c, t.versions.c, t.documents.c
-    clause_pk = _clause_pk_expr().label("the_clause_pk")
-    inner = sa.select(t.analyses, clause_pk).subquery()
-    return (
-        sa.select(
-            inner,
-            c.heading_path,
-            c.text.label("clause_text"),
-            c.truncation_reason,
-            d.entity,
-            d.title.label("document_title"),
-        )
-        .select_from(inner)
-        .outerjoin(t.clauses, c.id == inner.c.the_clause_pk)
-        .outerjoin(t.versions, v.id == c.version_pk)
-        .outerjoin(t.documents, d.id == v.document_pk)
-        .order_by(inner.c.id)
-    )
-
-
-def _flags_by_analysis(
-    conn: sa.Connection, pks: Iterable[int] | None = None
-) -> dict[int, list[Flag]]:
-    f = t.flags.c
-    query = sa.select(f.analysis_pk, f.code, f.priority, f.reason).order_by(f.priority, f.code)
-    if pks is not None:
-        query = query.where(f.analysis_pk.in_(list(pks)))
-    found: dict[int, list[Flag]] = defaultdict(list)
-    for row in conn.execute(query):
-        found[row.analysis_pk].append(Flag(row.code, row.priority, row.reason))
-    return found
-
-
-def _queue_item(row: Any, flags: list[Flag]) -> QueueItem:
-    analysis = row.reviewed_analysis or row.analysis or {}
-    heading = list(row.heading_path or [])
-    fallback = " › ".join(heading) or f"analysis {row.id}"
-    return QueueItem(
-        analysis_pk=row.id,
-        title=analysis.get("title") or fallback,
-        entity=row.entity,
-        document_title=row.document_title,
-        heading_path=heading,
-        analyzer=row.analyzer,
-        model=row.model,
-        status=row.status,
-        severity=analysis.get("severity"),
-        confidence=analysis.get("confidence"),
-        review_status=row.review_status,
-        reviewed_by=row.reviewed_by,
-        flags=flags,
-    )
-
-
-def _matches(item: QueueItem, filters: QueueFilter, *, with_flag: bool = True) -> bool:
-    checks = [
-        filters.entity is None or item.entity == filters.entity,
-        filters.severity is None or item.severity == filters.severity,
-        filters.status is None or item.review_status == filters.status,
-        not with_flag or filters.flag is None or any(f.code == filters.flag for f in item.flags),
-    ]
-    return all(checks)
-
-
-def _all_items(engine: sa.Engine) -> list[QueueItem]:
-    with engine.connect() as conn:
-        rows = conn.execute(_item_query()).all()
-        flags = _flags_by_analysis(conn)
-    return [_queue_item(row, flags.get(row.id, [])) for row in rows]
-
-
-def list_queue(engine: sa.Engine, filters: QueueFilter | None = None) -> list[QueueItem]:
-    """The analyses matching ``filters``, most urgent first."""
-    filters = filters or QueueFilter()
-    items = [i for i in _all_items(engine) if _matches(i, filters)]
-    return sorted(items, key=QueueItem.sort_key)
-
-
-def flag_counts(engine: sa.Engine, filters: QueueFilter | None = None) -> dict[str, int]:
-    """How many analyses carry each flag, among those matching ``filters`` (its flag ignored)."""
-    filters = filters or QueueFilter()
-    counts: Counter[str] = Counter()
-    for item in _all_items(engine):
-        if _matches(item, filters, with_flag=False):
-            counts.update(f.code for f in item.flags)
-    return dict(counts.most_common())
-
-
-def entities(engine: sa.Engine) -> list[str]:
-    """Every entity with a document in the store (for filters)."""
-    with engine.connect() as conn:
-        found = conn.execute(sa.select(t.documents.c.entity).distinct()).scalars()
-        return sorted(found)
+# --- the audit trail -----------------------------------------------------------------------
 
 
 def history(engine: sa.Engine, analysis_pk: int) -> list[ReviewEvent]:
     """The audit trail of one analysis, oldest first."""
     with engine.connect() as conn:
         _require(conn, analysis_pk)
-        return _history(conn, analysis_pk)
-
-
-def _history(conn: sa.Connection, analysis_pk: int) -> list[ReviewEvent]:
-    e = t.review_events.c
-    rows = conn.execute(
-        sa.select(t.review_events).where(e.analysis_pk == analysis_pk).order_by(e.at, e.id)
-    ).all()
-    return [ReviewEvent.model_validate(row._asdict()) for row in rows]
+        return queries.review_events(conn, analysis_pk)
 
 
 def _require(conn: sa.Connection, analysis_pk: int) -> Any:
@@ -292,39 +100,6 @@ def _require(conn: sa.Connection, analysis_pk: int) -> Any:
     if row is None:
         raise NotFoundError(f"no analysis with id {analysis_pk}")
     return row
-
-
-def get_item(engine: sa.Engine, analysis_pk: int) -> ReviewItem:
-    """One analysis with its clause, flags, provenance and history."""
-    with engine.connect() as conn:
-        inner = _item_query().subquery()
-        row = conn.execute(sa.select(inner).where(inner.c.id == analysis_pk)).first()
-        if row is None:
-            raise NotFoundError(f"no analysis with id {analysis_pk}")
-        flags = _flags_by_analysis(conn, [analysis_pk]).get(analysis_pk, [])
-        events = _history(conn, analysis_pk)
-    return ReviewItem(
-        item=_queue_item(row, flags),
-        clause_text=row.clause_text,
-        clause_truncation_reason=row.truncation_reason,
-        input_truncated=bool(row.input_truncated),
-        analysis=row.reviewed_analysis or row.analysis,
-        original=row.analysis,
-        provenance=row.provenance or {},
-        error=row.error,
-        reviewed_at=row.reviewed_at,
-        history=events,
-    )
-
-
-def next_pending(
-    engine: sa.Engine, filters: QueueFilter | None = None, after: int | None = None
-) -> int | None:
-    """The next pending analysis in queue order (after ``after`` when it is in the queue)."""
-    base = filters or QueueFilter()
-    pending = QueueFilter(base.flag, base.entity, base.severity, "pending")
-    pks = [i.analysis_pk for i in list_queue(engine, pending) if i.analysis_pk != after]
-    return pks[0] if pks else None
 
 
 # --- actions --------------------------------------------------------------------------------
@@ -357,6 +132,8 @@ def _record(
     }
     if after is not None:
         update["reviewed_analysis"] = after
+        update["severity"] = after.get("severity")
+        update["confidence"] = after.get("confidence")
     conn.execute(t.analyses.update().where(t.analyses.c.id == analysis_pk).values(**update))
     return ReviewEvent(id=pk, **values)
 

@@ -11,7 +11,8 @@ Flags are computed from the analysis as the analyzer produced it (not an analyst
 say why the output needed review. ``flag_analysis`` runs when an analysis is saved
 (``persist.save_result``); ``recompute_flags`` recomputes every analysis after the rules change.
 The disagreement rule compares the valid analyses of the same clause text by the two analyzers,
-so saving one refreshes the flags of its counterpart too.
+so saving one refreshes the flags of its counterpart too. Storing an analysis's flags also
+stores the most urgent one's priority in ``analyses.top_priority``, which the queue sorts on.
 """
 
 from __future__ import annotations
@@ -382,6 +383,11 @@ def _store_flags(
 ) -> None:
     if replace:
         conn.execute(t.flags.delete().where(t.flags.c.analysis_pk == analysis_pk))
+    if replace or flags:  # a fresh analysis without flags keeps the column's default
+        top = min((f.priority for f in flags), default=t.NO_FLAG_PRIORITY)
+        conn.execute(
+            t.analyses.update().where(t.analyses.c.id == analysis_pk).values(top_priority=top)
+        )
     if flags:
         conn.execute(
             t.flags.insert(),

@@ -11,6 +11,7 @@ from clauselens.schemas.analysis import (
 )
 from clauselens.schemas.changes import ChangeClass, ChangeEvent, DocumentChangeSummary
 from clauselens.schemas.clause import Clause
+from clauselens.schemas.review import REVIEW_STATUSES, ReviewEvent
 from clauselens.schemas.rows import Capture, Document, Provision, StandingAnalysis, Version
 from clauselens.schemas.runs import Failure, RunRecord, RunStatus
 from clauselens.schemas.stored import (
@@ -24,6 +25,7 @@ from clauselens.schemas.usage import Usage
 
 __all__ = [
     "LEVEL_RANK",
+    "REVIEW_STATUSES",
     "SCHEMA_VERSION",
     "Agency",
     "AnalysisResult",
@@ -43,6 +45,7 @@ __all__ = [
     "JurisdictionFlag",
     "Provenance",
     "Provision",
+    "ReviewEvent",
     "RunRecord",
     "RunStatus",
     "StandingAnalysis",

@@ -85,6 +85,57 @@ def m0005_similarity_cache(conn: sa.Connection) -> None:
     tables.similarity_cache.create(conn, checkfirst=True)
 
 
+def _add_top_priority(conn: sa.Connection) -> None:
+    a = tables.analyses
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
+    if "top_priority" not in columns:
+        conn.exec_driver_sql(
+            "ALTER TABLE analyses ADD COLUMN top_priority INTEGER NOT NULL "
+            f"DEFAULT {tables.NO_FLAG_PRIORITY}"
+        )
+    f = tables.flags.c
+    most_urgent = (
+        sa.select(sa.func.min(f.priority)).where(f.analysis_pk == a.c.id).scalar_subquery()
+    )
+    conn.execute(
+        a.update().values(top_priority=sa.func.coalesce(most_urgent, tables.NO_FLAG_PRIORITY))
+    )
+
+
+def _standing_levels(conn: sa.Connection) -> None:
+    a = tables.analyses.c
+    edited = conn.execute(
+        sa.select(a.id, a.reviewed_analysis).where(a.reviewed_analysis.is_not(None))
+    ).all()
+    for pk, data in edited:
+        if isinstance(data, dict):
+            conn.execute(
+                tables.analyses.update()
+                .where(a.id == pk)
+                .values(severity=data.get("severity"), confidence=data.get("confidence"))
+            )
+
+
+_QUEUE_INDEXES = {
+    "ix_analyses_queue",
+    "ix_analyses_queue_any",
+    "ix_analyses_clause_pk",
+    "ix_flags_code",
+}
+
+
+@migration
+def m0006_review_queue(conn: sa.Connection) -> None:
+    """The review queue in SQL: ``analyses.top_priority`` (the most urgent flag's priority),
+    ``severity``/``confidence`` as the analysis stands (an analyst's edit included), and the
+    indexes the queue reads in order."""
+    _add_top_priority(conn)
+    _standing_levels(conn)
+    for index in [*tables.analyses.indexes, *tables.flags.indexes]:
+        if index.name in _QUEUE_INDEXES:
+            index.create(conn, checkfirst=True)
+
+
 def apply_migrations(engine: sa.Engine) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied."""
     applied: list[str] = []

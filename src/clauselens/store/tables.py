@@ -34,6 +34,9 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 metadata = sa.MetaData()
 
+# ``analyses.top_priority`` of an analysis with no flag: after every flagged one in the queue.
+NO_FLAG_PRIORITY = 10_000
+
 documents = sa.Table(
     "documents",
     metadata,
@@ -141,9 +144,22 @@ analyses = sa.Table(
     sa.Column("clause_pk", sa.ForeignKey("clauses.id")),  # the clause it was first made for
     sa.Column("run_id", sa.String(40), index=True),
     sa.Column("generated_at", UTCDateTime(), nullable=False),
+    # The most urgent flag's priority (kept by ``review.flags``), so the queue sorts on an index.
+    sa.Column(
+        "top_priority",
+        sa.Integer,
+        nullable=False,
+        default=NO_FLAG_PRIORITY,
+        server_default=str(NO_FLAG_PRIORITY),
+    ),
     sa.UniqueConstraint(
         "clause_sha256", "analyzer", "model", "prompt_version", name="uq_analyses_key"
     ),
+    # The review queue (``store.queries.review``): filtered by status, in queue order.
+    # It holds clause_pk too, so the entity filter is answered from it.
+    sa.Index("ix_analyses_queue", "review_status", "top_priority", "severity", "id", "clause_pk"),
+    sa.Index("ix_analyses_queue_any", "top_priority", "severity", "id", "clause_pk"),
+    sa.Index("ix_analyses_clause_pk", "clause_pk"),
 )
 
 flags = sa.Table(
@@ -155,6 +171,7 @@ flags = sa.Table(
     sa.Column("priority", sa.Integer, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.UniqueConstraint("analysis_pk", "code", name="uq_flags_analysis_code"),
+    sa.Index("ix_flags_code", "code", "analysis_pk"),  # the review queue's flag filter, counts
 )
 
 review_events = sa.Table(

@@ -24,6 +24,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from clauselens.review import PAGE_SIZE
 from clauselens.similarity.provisions import IndexHolder
 from clauselens.web.csrf import (
     CSRFCookieMiddleware,
@@ -50,12 +51,14 @@ class ServeConfig:
 
     ``token``: when set, every page needs it first (set it whenever the bind address is not
     loopback). ``allowed_hosts``: the Host headers accepted (``None``: any); a loopback server
-    accepts only loopback names, so a DNS-rebinding page cannot talk to it.
+    accepts only loopback names, so a DNS-rebinding page cannot talk to it. ``page_size``: the
+    analyses a queue page shows.
     """
 
     reviewer: str
     token: str | None = None
     allowed_hosts: tuple[str, ...] | None = LOOPBACK_NAMES
+    page_size: int = PAGE_SIZE
 
 
 def is_loopback(host: str) -> bool:

@@ -1,8 +1,9 @@
 """The review pages: the queue, one item, its three actions, and the login form.
 
-Every handler reads the store through ``pipeline.review`` and renders a template; every POST
-goes through ``csrf.checked_form`` first. After an action the analyst lands on the next pending
-item of the same filtered queue, so the queue can be cleared with the keyboard alone. The item
+Every handler reads the store through ``clauselens.review`` and renders a template; every POST
+goes through ``csrf.checked_form`` first. The queue shows one page (``?page=``) and says how many
+there are. After an action the analyst lands on the next pending item of the same filtered
+queue, so the queue can be cleared with the keyboard alone. The item
 page's "On other platforms" panel comes from ``pipeline.similar`` with the app's in-memory index.
 """
 
@@ -19,9 +20,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from clauselens import review
 from clauselens.errors import ClauselensError, NotFoundError, ReviewError
-from clauselens.review import decisions as review
-from clauselens.review.decisions import REVIEW_STATUSES, QueueFilter
+from clauselens.review import REVIEW_STATUSES, QueueFilter
 from clauselens.review.flags import load_flag_rules
 from clauselens.similarity.provisions import SimilarReport, similar_for_analysis
 from clauselens.web import forms
@@ -38,6 +39,7 @@ from clauselens.web.csrf import (
 
 DONE_MESSAGES = {"approved": "approved", "edited": "edited", "rejected": "rejected"}
 _MAX_REVIEWER = 80
+_MAX_PAGE = 1_000_000
 
 
 def pretty(value: Any) -> str:
@@ -86,18 +88,25 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int = 
     return HTMLResponse(html, status_code=status)
 
 
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= _MAX_PAGE else 1
+
+
 async def queue_page(request: Request) -> Response:
     engine = request.app.state.engine
     filters = _filters(request)
-    items = review.list_queue(engine, filters)
+    size = request.app.state.config.page_size
+    page = review.queue_page(engine, filters, limit=size, offset=(_page_number(request) - 1) * size)
     return _render(
         request,
         "queue.html",
         {
-            "items": items,
+            "items": page.items,
+            "page": page,
             "filters": filters,
             "qs": _qs(filters),
-            "counts": review.flag_counts(engine, filters),
+            "counts": page.counts,
             "flag_codes": [r.code for r in load_flag_rules().rules],
             "entities": review.entities(engine),
             "levels": forms.LEVELS,
@@ -112,14 +121,6 @@ def _done(request: Request) -> str | None:
     done = DONE_MESSAGES.get(request.query_params.get("done", ""))
     raw_id = request.query_params.get("id", "")
     return f"#{int(raw_id)} {done}." if done and raw_id.isdigit() else None
-
-
-def _neighbours(request: Request, pk: int, filters: QueueFilter) -> tuple[int | None, int | None]:
-    pks = [i.analysis_pk for i in review.list_queue(request.app.state.engine, filters)]
-    if pk not in pks:
-        return None, (pks[0] if pks else None)
-    at = pks.index(pk)
-    return (pks[at - 1] if at > 0 else None), (pks[at + 1] if at + 1 < len(pks) else None)
 
 
 NOT_CURRENT = (
@@ -155,7 +156,7 @@ def _item_response(
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
     filters = _filters(request)
-    prev_pk, next_pk = _neighbours(request, pk, filters)
+    prev_pk, next_pk = review.neighbours(engine, pk, filters)
     analysis = got.analysis or {}
     values = forms.form_values(analysis)
     if form is not None:

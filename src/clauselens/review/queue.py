@@ -1,0 +1,199 @@
+"""The review queue: what is waiting for an analyst, most urgent first, a page at a time.
+
+The store computes it (``store.queries.review``): filters, order, pages, the total and the
+counts by flag, so a page costs the same with a hundred analyses or a hundred thousand. Queue
+order: the most urgent flag (lowest priority number), then severity as the analysis stands
+(high first), then id; ``QueueItem.sort_key`` says the same in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from clauselens.errors import NotFoundError
+from clauselens.review.flags import Flag
+from clauselens.schemas import LEVEL_RANK, ReviewEvent
+from clauselens.store.queries import review as queries
+from clauselens.store.queries.review import QueueFilter
+from clauselens.store.tables import NO_FLAG_PRIORITY
+
+__all__ = [
+    "QueueFilter",
+    "QueueItem",
+    "QueuePage",
+    "ReviewItem",
+    "entities",
+    "flag_counts",
+    "get_item",
+    "list_queue",
+    "neighbours",
+    "next_pending",
+    "queue_page",
+]
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One analysis as the queue lists it (severity and title from the analysis as it stands)."""
+
+    analysis_pk: int
+    title: str
+    entity: str | None
+    document_title: str | None
+    heading_path: list[str]
+    analyzer: str
+    model: str
+    status: str
+    severity: str | None
+    confidence: str | None
+    review_status: str
+    reviewed_by: str | None
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def top_priority(self) -> int:
+        return min((f.priority for f in self.flags), default=NO_FLAG_PRIORITY)
+
+    def sort_key(self) -> tuple[int, int, int]:
+        return (self.top_priority, -LEVEL_RANK.get(self.severity or "", -1), self.analysis_pk)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the filtered queue, with the size of the whole and its counts by flag."""
+
+    items: list[QueueItem]
+    total: int
+    offset: int
+    limit: int
+    counts: dict[str, int]
+
+    @property
+    def number(self) -> int:
+        """This page's number, from 1."""
+        return self.offset // self.limit + 1
+
+    @property
+    def pages(self) -> int:
+        """How many pages the filtered queue fills (at least 1)."""
+        return max(1, -(-self.total // self.limit))
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """Everything an analyst needs to decide on one analysis."""
+
+    item: QueueItem
+    clause_text: str | None
+    clause_truncation_reason: str | None
+    input_truncated: bool
+    analysis: dict[str, Any] | None  # as it stands: the analyst's edit when there is one
+    original: dict[str, Any] | None  # as the analyzer produced it
+    provenance: dict[str, Any]
+    error: str | None
+    reviewed_at: datetime | None
+    history: list[ReviewEvent]
+
+
+def _item(row: queries.QueueRow) -> QueueItem:
+    analysis = row.analysis or {}
+    fallback = " › ".join(row.heading_path) or f"analysis {row.analysis_pk}"
+    return QueueItem(
+        analysis_pk=row.analysis_pk,
+        title=analysis.get("title") or fallback,
+        entity=row.entity,
+        document_title=row.document_title,
+        heading_path=row.heading_path,
+        analyzer=row.analyzer,
+        model=row.model,
+        status=row.status,
+        severity=row.severity,
+        confidence=row.confidence,
+        review_status=row.review_status,
+        reviewed_by=row.reviewed_by,
+        flags=[Flag(*flag) for flag in row.flags],
+    )
+
+
+def list_queue(engine: sa.Engine, filters: QueueFilter | None = None) -> list[QueueItem]:
+    """Every analysis matching ``filters``, most urgent first (the whole queue: prefer pages)."""
+    with engine.connect() as conn:
+        return [_item(row) for row in queries.queue_page(conn, filters or QueueFilter())]
+
+
+def queue_page(
+    engine: sa.Engine,
+    filters: QueueFilter | None = None,
+    *,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+) -> QueuePage:
+    """``limit`` analyses of the filtered queue from ``offset``, with its total and counts."""
+    if limit < 1 or offset < 0:
+        raise ValueError("a page needs limit >= 1 and offset >= 0")
+    filters = filters or QueueFilter()
+    with engine.connect() as conn:
+        rows = queries.queue_page(conn, filters, limit=limit, offset=offset)
+        total = queries.queue_total(conn, filters)
+        known = total if filters.flag is None else None
+        counts = queries.flag_counts(conn, filters, matching_total=known)
+    return QueuePage([_item(row) for row in rows], total, offset, limit, counts)
+
+
+def flag_counts(engine: sa.Engine, filters: QueueFilter | None = None) -> dict[str, int]:
+    """How many analyses carry each flag, among those matching ``filters`` (its flag ignored)."""
+    with engine.connect() as conn:
+        return queries.flag_counts(conn, filters or QueueFilter())
+
+
+def entities(engine: sa.Engine) -> list[str]:
+    """Every entity with a document in the store (for filters)."""
+    with engine.connect() as conn:
+        return queries.entities(conn)
+
+
+def neighbours(
+    engine: sa.Engine, analysis_pk: int, filters: QueueFilter | None = None
+) -> tuple[int | None, int | None]:
+    """The analyses before and after ``analysis_pk`` in the filtered queue (``(None, first)``
+    when it is not in it)."""
+    with engine.connect() as conn:
+        return queries.neighbours(conn, filters or QueueFilter(), analysis_pk)
+
+
+def next_pending(
+    engine: sa.Engine, filters: QueueFilter | None = None, after: int | None = None
+) -> int | None:
+    """The next pending analysis in queue order (after ``after`` when it is in the queue)."""
+    pending = replace(filters or QueueFilter(), status="pending")
+    with engine.connect() as conn:
+        rows = queries.queue_page(conn, pending, limit=2)
+    pks = [row.analysis_pk for row in rows if row.analysis_pk != after]
+    return pks[0] if pks else None
+
+
+def get_item(engine: sa.Engine, analysis_pk: int) -> ReviewItem:
+    """One analysis with its clause, flags, provenance and history."""
+    with engine.connect() as conn:
+        got = queries.item_row(conn, analysis_pk)
+        if got is None:
+            raise NotFoundError(f"no analysis with id {analysis_pk}")
+        events = queries.review_events(conn, analysis_pk)
+    return ReviewItem(
+        item=_item(got.row),
+        clause_text=got.clause_text,
+        clause_truncation_reason=got.clause_truncation_reason,
+        input_truncated=got.input_truncated,
+        analysis=got.row.analysis,
+        original=got.original,
+        provenance=got.provenance,
+        error=got.error,
+        reviewed_at=got.reviewed_at,
+        history=events,
+    )
