@@ -28,6 +28,7 @@ from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 from clauselens.store.queries import review as queries
+from clauselens.store.queries import standing_data
 
 __all__ = [
     "REVIEW_STATUSES",
@@ -195,7 +196,7 @@ def edit(
         raise ReviewError("the edit is empty: give at least one field to set")
     with engine.begin() as conn:
         row = _require(conn, analysis_pk)
-        before = row.reviewed_analysis or row.analysis
+        before = standing_data(row)
         if before is None:
             raise ReviewError(f"analysis {analysis_pk} failed, so there is nothing to edit")
         patched = apply_patch(before, patch)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
 from clauselens.store import tables as t
+from clauselens.store.queries.analyses import standing_data
 
 FlagRow = tuple[str, int, str]  # code, priority, reason
 
@@ -163,7 +164,7 @@ def _detail_query(pks: list[int]) -> sa.Select[Any]:
 def _queue_row(row: Any, flags: list[FlagRow]) -> QueueRow:
     return QueueRow(
         analysis_pk=row.id,
-        analysis=row.reviewed_analysis or row.analysis,
+        analysis=standing_data(row),
         heading_path=list(row.heading_path or []),
         entity=row.entity,
         document_title=row.document_title,
