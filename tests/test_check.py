@@ -13,7 +13,7 @@ import httpx2
 import pytest
 from click.testing import CliRunner, Result
 
-from clauselens.analyzers.claude import build_request
+from clauselens.analyzers.claude import ClaudeAnalyzer, build_request
 from clauselens.cli import main
 from clauselens.config import load_settings
 from clauselens.errors import ApiError
@@ -81,7 +81,8 @@ class TestWithAKey:
     def test_counts_the_full_request_the_analyzer_would_send(self, on_fake: FakeApi) -> None:
         """The counted body is the analyzer's request (system, context, clause, output_config)."""
         assert invoke("check").exit_code == 0
-        sent = build_request(load_sample(load_settings()), model="claude-sonnet-5-5")
+        settings = load_settings()
+        sent = ClaudeAnalyzer(settings).build_request(load_sample(settings))
         sent.pop("max_tokens")
         (counted,) = [r.body for r in on_fake.requests if r.path == COUNT_PATH]
         assert counted == sent

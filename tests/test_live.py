@@ -21,9 +21,10 @@ import anthropic
 import pytest
 
 from clauselens.analyzers.base import ClauseInput
-from clauselens.analyzers.claude import ClaudeAnalyzer, build_request
+from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
 from clauselens.pipeline.runs.check import load_sample
+from clauselens.pipeline.runs.counting import analyzer_request
 from clauselens.schemas.validate import validate_analysis
 from clauselens.testing.fake_api import SYNTHETIC
 from tests.conftest import FAKE_API_KEY
@@ -96,9 +97,10 @@ async def test_one_change_is_analysed_by_claude(
 def test_a_one_request_batch_ends_with_a_valid_analysis(
     live_settings: Settings, sample: ClauseInput
 ) -> None:
-    """A batch of the sample's request succeeds and its answer passes validation."""
+    """A batch of the sample's request (as the batches mode builds it) succeeds and its answer
+    passes validation."""
     client = anthropic.Anthropic()
-    params = build_request(sample, model=live_settings.model, max_tokens=live_settings.max_tokens)
+    params = analyzer_request(live_settings, sample)
     batch = client.messages.batches.create(
         requests=[{"custom_id": "clauselens-live-1", "params": params}]  # type: ignore[typeddict-item]
     )

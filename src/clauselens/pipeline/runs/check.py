@@ -4,7 +4,7 @@ For each model, with ANTHROPIC_API_KEY set:
 
 1. the full request clauselens would send for a sample clause (``data/check_sample.json``: one
    real clause of Anthropic's Usage Policy with its document context; system prompt, document
-   block, clause block and ``output_config``, built by ``analyzers.claude.build_request``) is
+   block, clause block and ``output_config``, built by ``ClaudeAnalyzer.build_request``) is
    counted with the free token-counting endpoint (``counting``). That one call also checks the
    key (401) and the model (404, 403): see ``counting`` for why not the Models API;
 2. the cost per clause and per 1,000 clauses is priced from the model facts
@@ -33,11 +33,16 @@ from pathlib import Path
 from typing import Any
 
 from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt
-from clauselens.analyzers.claude import ClaudeAnalyzer, build_request
+from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings, api_key_present
 from clauselens.errors import ApiError
 from clauselens.models import load_models
-from clauselens.pipeline.runs.counting import api_url, count_request_tokens, token_client
+from clauselens.pipeline.runs.counting import (
+    analyzer_request,
+    api_url,
+    count_request_tokens,
+    token_client,
+)
 from clauselens.pipeline.runs.estimate import DEFAULT_OUTPUT_TOKENS, dry_run
 from clauselens.pricing import cost_or_none
 from clauselens.schemas import AnalysisResult, Usage
@@ -188,7 +193,8 @@ def _check_model(
     client_count: Callable[[dict[str, Any]], int],
 ) -> ModelCheck:
     result = ModelCheck(model)
-    params = build_request(sample, model=model, max_tokens=settings.max_tokens)
+    model_settings = settings.model_copy(update={"model": model})
+    params = analyzer_request(model_settings, sample)
     try:
         result.prompt_tokens = client_count(params)
     except ApiError as exc:
@@ -197,7 +203,6 @@ def _check_model(
         result.error = str(exc)
         return result
     result.costs = _unit_costs(model, result.prompt_tokens or 0, output_tokens)
-    model_settings = settings.model_copy(update={"model": model})
     if corpus:
         costs, result.corpus_method = _corpus_cost(model_settings, model, corpus)
         result.costs += costs

@@ -22,6 +22,8 @@ from typing import Any
 
 import anthropic
 
+from clauselens.analyzers.base import ClauseInput
+from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
 from clauselens.errors import ApiError
 
@@ -37,6 +39,12 @@ COUNTED_FIELDS = (
     "tool_choice",
 )
 CONNECT_TIMEOUT = 5.0  # seconds; the SDK's default connect timeout (anthropic.DEFAULT_TIMEOUT)
+
+
+def analyzer_request(settings: Settings, clause: ClauseInput) -> dict[str, Any]:
+    """The params the ``claude`` analyzer sends for ``clause`` under ``settings`` (the call the
+    Message Batches mode makes), so a count follows every setting the analyzer reads."""
+    return ClaudeAnalyzer(settings).build_request(clause)  # builds a client; sends nothing
 
 
 def token_client(settings: Settings) -> anthropic.Anthropic:

@@ -37,12 +37,15 @@ import sqlalchemy as sa
 
 from clauselens import prompts
 from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt
-from clauselens.analyzers.claude import build_request
 from clauselens.config import Settings, api_key_present
 from clauselens.errors import ApiError, CaptureError
 from clauselens.pipeline.ingest.captures import document_id_for
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
-from clauselens.pipeline.runs.counting import count_request_tokens, token_client
+from clauselens.pipeline.runs.counting import (
+    analyzer_request,
+    count_request_tokens,
+    token_client,
+)
 from clauselens.pipeline.segment.clauses import heading_only, outline, segment
 from clauselens.pipeline.versions.align import AlignItem, align_clauses
 from clauselens.pricing import cost_usd
@@ -253,7 +256,7 @@ def _request(doc: _Doc, clause: Clause, model: str, settings: Settings) -> dict[
         truncation_reason=reason,
         document=document,
     )
-    return build_request(item, model=model, max_tokens=settings.max_tokens)
+    return analyzer_request(settings.model_copy(update={"model": model}), item)
 
 
 def _sample(docs: list[_Doc], plan: dict[int, list[Clause]]) -> list[tuple[_Doc, Clause]]:
