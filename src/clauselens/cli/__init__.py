@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "changes": "Show the changes of a document between two versions.",
     "similar": "Show the provisions of other platforms most similar to a record.",
     "unique": "List the provisions no other platform has.",
+    "check": "Check the API key and models, count a sample clause's tokens, print the cost.",
 }
 
 

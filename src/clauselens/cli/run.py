@@ -12,6 +12,7 @@ from clauselens.analyzers import CHOICES, resolve
 from clauselens.cli._common import console, handles_errors, state
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.ingest import metadata_options
+from clauselens.config import api_key_present
 from clauselens.errors import UsageError
 from clauselens.pipeline.runs.estimate import DryRun
 from clauselens.pipeline.runs.estimate import dry_run as estimate_run
@@ -101,6 +102,8 @@ def print_dry_run(report: DryRun) -> None:
             f"${e.cost_usd:,.2f}",
         )
     out.print(table)
+    for model, method in report.methods.items():
+        out.print(f"{model} tokens: {method}", soft_wrap=True)
     for model in dict.fromkeys(e.model for e in report.estimates):
         cost = {e.mode: e.cost_usd for e in report.estimates if e.model == model}
         if cost.get("direct") and cost.get("batches"):
@@ -173,7 +176,10 @@ def command(
         raise UsageError("give at least one PATH (a file, folder or manifest), or --resume RUN_ID")
     if dry_run:
         chosen = list(models) or [st.settings.model]
-        print_dry_run(estimate_run(st.engine, list(paths), st.settings, chosen))
+        estimate = estimate_run(
+            st.engine, list(paths), st.settings, chosen, count_tokens=api_key_present()
+        )
+        print_dry_run(estimate)
         return
     if len(models) > 1:
         raise UsageError("--model can be repeated only with --dry-run")

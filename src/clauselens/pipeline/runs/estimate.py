@@ -4,7 +4,11 @@ Nothing is written and no model is called. The captures are read and segmented i
 
 Method (also in the README):
 - Tokens are estimated as characters / 4 of the rendered prompt blocks (system prompt with the
-  output schema, document-context block, clause block).
+  output schema, document-context block, clause block). With ``count_tokens=True`` (the CLI
+  passes it when ANTHROPIC_API_KEY is set) the full requests of ``SAMPLE_CLAUSES`` planned
+  clauses per model are counted with the free token-counting endpoint (``counting``) and every
+  input figure is scaled by counted / estimated; ``DryRun.methods`` says, per model, which
+  method was used (and why it fell back to characters / 4, when it did).
 - Calls: the clauses a run would analyse: every clause of a document's first version, then
   those of added and modified provisions (captures of one document are aligned in capture
   order, the first with the store's latest version, as ``pipeline.align`` does), then the rule
@@ -27,15 +31,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 from clauselens import prompts
-from clauselens.analyzers.base import cut_for_prompt
-from clauselens.config import Settings
-from clauselens.errors import CaptureError
+from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt
+from clauselens.config import Settings, api_key_present
+from clauselens.errors import ApiError, CaptureError
 from clauselens.pipeline.ingest.captures import document_id_for
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
+from clauselens.pipeline.runs.counting import (
+    analyzer_request,
+    count_request_tokens,
+    token_client,
+)
 from clauselens.pipeline.segment.clauses import heading_only, outline, segment
 from clauselens.pipeline.versions.align import AlignItem, align_clauses
 from clauselens.pricing import cost_usd
@@ -49,6 +59,7 @@ CHARS_PER_TOKEN = 4
 DEFAULT_OUTPUT_TOKENS = 900
 MIN_CACHEABLE = {"claude-haiku-4-5": 4096}
 DEFAULT_MIN_CACHEABLE = 512
+SAMPLE_CLAUSES = 3
 
 
 def tokens(text: str) -> int:
@@ -80,6 +91,7 @@ class DryRun:
     reused: int = 0
     failed_captures: list[str] = field(default_factory=list)
     estimates: list[Estimate] = field(default_factory=list)
+    methods: dict[str, str] = field(default_factory=dict)  # model -> how tokens were estimated
 
 
 def _read_docs(paths: list[Path], settings: Settings, report: DryRun) -> list[_Doc]:
@@ -230,14 +242,87 @@ def _naive_usage(docs: list[_Doc], out: int, settings: Settings) -> tuple[int, U
     return calls, usage
 
 
+def _request(doc: _Doc, clause: Clause, model: str, settings: Settings) -> dict[str, Any]:
+    """The full request the analyzer would send for ``clause`` (as ``pipeline.analyze`` builds
+    its input)."""
+    text, reason = cut_for_prompt(clause.text, settings.segment.prompt_max_chars)
+    document = DocumentContext(doc.entity, doc.title, doc.terms_type, tuple(outline(doc.clauses)))
+    item = ClauseInput(
+        clause_sha256=clause.clause_sha256,
+        heading_path=tuple(clause.heading_path),
+        text=clause.text,
+        prompt_text=text,
+        truncated=reason is not None,
+        truncation_reason=reason,
+        document=document,
+    )
+    return analyzer_request(settings.model_copy(update={"model": model}), item)
+
+
+def _sample(docs: list[_Doc], plan: dict[int, list[Clause]]) -> list[tuple[_Doc, Clause]]:
+    """Up to ``SAMPLE_CLAUSES`` planned clauses, spread over the plan (else over every clause)."""
+    picked = [(docs[i], c) for i, clauses in sorted(plan.items()) for c in clauses]
+    picked = picked or [(d, c) for d in docs for c in d.clauses]
+    step = max(1, len(picked) // SAMPLE_CLAUSES)
+    return picked[::step][:SAMPLE_CLAUSES]
+
+
+def _token_scale(
+    docs: list[_Doc], plan: dict[int, list[Clause]], model: str, settings: Settings
+) -> tuple[float, str]:
+    """Counted / estimated prompt tokens over a sample, and the sentence saying so."""
+    sample = _sample(docs, plan)
+    if not sample:
+        return 1.0, "characters / 4 (no clause to count)"
+    client = token_client(settings)
+    try:
+        counted = sum(
+            count_request_tokens(client, _request(d, c, model, settings)) for d, c in sample
+        )
+    except ApiError as exc:
+        return 1.0, f"characters / 4: token counting failed, {exc}"
+    finally:
+        client.close()
+    estimated = sum(
+        _system_tokens() + _doc_tokens(d) + _clause_tokens(c, settings) for d, c in sample
+    )
+    scale = counted / max(estimated, 1)
+    return scale, (
+        f"token counting endpoint on {len(sample)} sample clause(s): {counted:,} tokens counted, "
+        f"{estimated:,} by characters / 4; input figures scaled by {scale:.3f}"
+    )
+
+
+def _scaled(usage: Usage, scale: float) -> Usage:
+    """``usage`` with its prompt figures (not its output) multiplied by ``scale``."""
+    return usage.model_copy(
+        update={
+            "input_tokens": round(usage.input_tokens * scale),
+            "cache_creation_input_tokens": round(usage.cache_creation_input_tokens * scale),
+            "cache_read_input_tokens": round(usage.cache_read_input_tokens * scale),
+        }
+    )
+
+
+def _chars_method() -> str:
+    why = "not requested" if api_key_present() else "no ANTHROPIC_API_KEY"
+    return f"characters / 4 of the rendered prompt (token counting: {why})"
+
+
 def dry_run(
     engine: sa.Engine,
     paths: list[Path],
     settings: Settings,
     models: Iterable[str],
     analyzer: str = "claude",
+    *,
+    count_tokens: bool = False,
 ) -> DryRun:
-    """Estimate a run over ``paths`` for each of ``models`` (see the module docstring)."""
+    """Estimate a run over ``paths`` for each of ``models`` (see the module docstring).
+
+    ``count_tokens``: count a sample's prompt tokens with the API (needs ANTHROPIC_API_KEY; free)
+    and scale the characters / 4 figures by it.
+    """
     report = DryRun()
     docs = _read_docs(paths, settings, report)
     report.clauses_seen = sum(len(d.clauses) for d in docs)
@@ -248,8 +333,12 @@ def dry_run(
             plan, reused = _plan(conn, docs, done)
         calls = sum(len(v) for v in plan.values())
         report.calls, report.reused = calls, reused
-        usage = _planned_usage(docs, plan, model, out, settings)
+        scale, report.methods[model] = (
+            _token_scale(docs, plan, model, settings) if count_tokens else (1.0, _chars_method())
+        )
+        usage = _scaled(_planned_usage(docs, plan, model, out, settings), scale)
         naive_calls, naive = _naive_usage(docs, out, settings)
+        naive = _scaled(naive, scale)
         report.estimates += [
             Estimate(model, "direct", calls, usage, cost_usd(model, usage)),
             Estimate(model, "batches", calls, usage, cost_usd(model, usage, batch=True)),
