@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from clauselens.config import SegmentSettings
@@ -273,13 +271,12 @@ class TestOutline:
         assert outline(segment(f"{prose(20)}\n\n# A\n\n{prose(20)}")) == ["A"]
 
 
-class TestSpeed:
-    def test_one_huge_paragraph_is_segmented_in_linear_time(self) -> None:
-        text = "word " * 2_000_000  # 10 MB, one paragraph
-        began = time.perf_counter()
-        clauses = segment(text)
-        assert len(clauses) == 1
-        assert time.perf_counter() - began < 10
+class TestHugeInput:
+    def test_one_huge_paragraph_is_one_clause(self) -> None:
+        """A 2 MB paragraph is one clause (its time, 5 and 10 MB, is in ``bench/segment.py``)."""
+        text = "word " * 400_000
+        [clause] = segment(text)
+        assert (clause.start, clause.end) == (0, len(text) - 1)
 
 
 class TestHeadingOnly:
