@@ -9,6 +9,7 @@ set no deadline (timings belong in ``bench/``). ``HYPOTHESIS_PROFILE=ci|dev`` ov
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from hypothesis import settings as hypothesis_settings
 
 from clauselens.config import Settings, load_settings
 from clauselens.store import open_store
+from tests.support.ota_store import OTA_MANIFEST, run_offline
 
 # Both start from hypothesis' own defaults: on import it loads its built-in "ci" profile whenever
 # a CI variable is present (even empty), and a profile registered now would inherit from that.
@@ -80,6 +82,25 @@ def settings(db_url: str) -> Settings:
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[sa.Engine]:
     eng = open_store(settings.db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def ran_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store built once per session by an offline run over ``fixtures/ota``."""
+    folder = tmp_path_factory.mktemp("ran")
+    db = folder / "store.db"
+    run_offline(db, OTA_MANIFEST, folder / "home")
+    return db
+
+
+@pytest.fixture
+def ota_store(ran_db: Path, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A private copy of the ``ran_db`` store (tests may change it)."""
+    copy = tmp_path / "ota-store.db"
+    shutil.copyfile(ran_db, copy)
+    eng = open_store(f"sqlite:///{copy}")
     yield eng
     eng.dispose()
 

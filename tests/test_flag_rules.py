@@ -16,7 +16,13 @@ from clauselens.errors import ConfigError
 from clauselens.review.flags import load_flag_rules, parse_flag_rules, recompute_flags
 from clauselens.schemas import AttemptRecord, ClauseAnalysis
 from clauselens.store import tables as t
-from tests.test_review_store import ARBITRATION, add_clause, add_document, analysis_of, store
+from tests.support.review_seed import (
+    ARBITRATION,
+    add_clause,
+    add_document,
+    analysis_of,
+    save_analysis,
+)
 
 QUOTE = "must be brought exclusively in the state or federal courts located in Delaware"
 SHIPPED = Path(__file__).resolve().parents[1] / "src/clauselens/data/flag_rules.json"
@@ -60,7 +66,7 @@ def stored(engine: sa.Engine) -> Stored:
         clause = add_clause(
             engine, version, ARBITRATION, ["13.", "Venue"], truncation_reason=truncation_reason
         )
-        return store(engine, clause, analysis if analysis is not None else quiet(), **extra)
+        return save_analysis(engine, clause, analysis if analysis is not None else quiet(), **extra)
 
     return make
 
@@ -163,7 +169,8 @@ class TestDisagreement:
     ) -> tuple[int, int]:
         version = add_document(engine, "Bluesky", "Terms of Service")
         clause = add_clause(engine, version, ARBITRATION, ["13.", "Venue"])
-        return store(engine, clause, offline, analyzer="offline"), store(engine, clause, claude)
+        first = save_analysis(engine, clause, offline, analyzer="offline")
+        return first, save_analysis(engine, clause, claude)
 
     def test_severity_two_levels_apart_flags_both(self, engine: sa.Engine) -> None:
         """High vs low severity flags both analyses, whichever was saved first."""
@@ -273,8 +280,8 @@ def test_saving_a_retry_replaces_the_failure_flag(engine: sa.Engine, stored: Sto
     """When a stored failure is replaced by a valid analysis, its flags follow."""
     version = add_document(engine, "Bluesky", "Terms of Service")
     clause = add_clause(engine, version, ARBITRATION, ["13.", "Venue"])
-    failed = store(engine, clause, None, status="failed", error="timeout")
+    failed = save_analysis(engine, clause, None, status="failed", error="timeout")
     assert codes(engine, failed) == {"failed"}
-    valid = store(engine, clause, quiet())
+    valid = save_analysis(engine, clause, quiet())
     assert valid == failed
     assert codes(engine, valid) == set()
