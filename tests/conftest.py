@@ -19,7 +19,6 @@ from hypothesis import settings as hypothesis_settings
 
 from clauselens.config import Settings, load_settings
 from clauselens.store import open_store
-from tests.support.ota_store import OTA_MANIFEST, run_offline
 
 # Both start from hypothesis' own defaults: on import it loads its built-in "ci" profile whenever
 # a CI variable is present (even empty), and a profile registered now would inherit from that.
@@ -89,6 +88,8 @@ def engine(settings: Settings) -> Iterator[sa.Engine]:
 @pytest.fixture(scope="session")
 def ran_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite store built once per session by an offline run over ``fixtures/ota``."""
+    from tests.support.ota_store import OTA_MANIFEST, run_offline  # the run stack, only if used
+
     folder = tmp_path_factory.mktemp("ran")
     db = folder / "store.db"
     run_offline(db, OTA_MANIFEST, folder / "home")
