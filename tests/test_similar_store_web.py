@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from clauselens.similarity.provisions import cross_platform_all, load_or_build
 from clauselens.store import tables as t
 from clauselens.web import ServeConfig, create_app
-from tests.support.review_seed import seed_queue
+from tests.support.review_seed import ARBITRATION, VENUE_HEADINGS, add_document, seed_queue
 
 BASE = "http://127.0.0.1:8000"
 
@@ -93,8 +93,10 @@ class TestSimilarPanel:
         assert len(first) == len(load_or_build(ota_store))
 
     def test_clause_without_current_provision_says_why(self, engine: sa.Engine) -> None:
-        """An analysis whose clause is not in a latest version gets a note, not an error."""
+        """An analysis whose clause was modified in a later version gets a note, not an error."""
         seeded = seed_queue(engine)
+        modified = ARBITRATION.replace("Delaware", "California")
+        add_document(engine, "Bluesky", "Terms of Service", [(VENUE_HEADINGS, modified)])
         page = client_for(engine).get(f"/item/{seeded['plain']}")
         assert page.status_code == 200
         assert "not the one that stands for a provision of the latest version" in page.text

@@ -1,4 +1,7 @@
-"""Seeding the store for the review, web and flag tests: documents, clauses and analyses.
+"""Seeding the store for the review, web and flag tests, through the library.
+
+Documents and clauses come from ``ingest_one`` over a Markdown capture (so versions, clauses,
+provisions and cut-off marks are what a run would store); analyses from ``save_result``.
 
 The analyses below are fixtures written by the project for tests (not model output): they are
 schema-valid and quote the real clause text copied from ``fixtures/ota``.
@@ -6,17 +9,20 @@ schema-valid and quote the real clause text copied from ``fixtures/ota``.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from clauselens.config import SegmentSettings, load_settings
 from clauselens.pipeline.analyze.persist import save_result
+from clauselens.pipeline.ingest.captures import ingest_one
+from clauselens.pipeline.ingest.manifest import CaptureMeta
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
-from clauselens.store import insert_pk
 from clauselens.store import tables as t
-from clauselens.textnorm import clause_sha256
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 
@@ -36,76 +42,69 @@ ARBITRATION = (
     "located in Delaware. You and Bluesky consent to personal jurisdiction and venue in those "
     "courts and waive any objections based on forum or convenience."
 )
+#: Where ``seed_queue`` puts ``ARBITRATION`` in the Bluesky terms.
+VENUE_HEADINGS = ("13. Governing Law", "Jurisdiction")
 HOSTILE = (
     "Users agree to the terms. <script>alert(1)</script> Content may be removed at any time. "
     '"><img src=x onerror=alert(1)> We may suspend accounts without notice.'
 )
 
 
-def add_document(engine: sa.Engine, entity: str, title: str, *, cut_off: str | None = None) -> int:
-    """A new version of the (entity, title) document, created when needed; returns its id.
-
-    The version looks cut off when ``cut_off`` gives a reason.
-    """
-    d = t.documents.c
-    with engine.begin() as conn:
-        doc = conn.execute(
-            sa.select(d.id).where(d.entity == entity, d.title == title)
-        ).scalar_one_or_none() or insert_pk(
-            conn,
-            t.documents.insert().values(
-                document_id=hashlib.sha256(f"{entity}/{title}".encode()).hexdigest()[:16],
-                entity=entity,
-                title=title,
-                terms_type=title,
-                first_tracked=NOW,
-                last_verified=NOW,
-            ),
-        )
-        return insert_pk(
-            conn,
-            t.versions.insert().values(
-                document_pk=doc,
-                capture_pk=0,
-                captured_at=NOW,
-                text="",
-                text_sha256="0" * 64,
-                extractor="test",
-                looks_cut_off=cut_off is not None,
-                cut_off_reason=cut_off,
-            ),
-        )
-
-
-def add_clause(
-    engine: sa.Engine,
-    version_pk: int,
-    text: str,
-    heading: list[str],
-    *,
-    truncation_reason: str | None = None,
-) -> tuple[int, str]:
-    """A clause of ``version_pk``; returns its id and clause_sha256."""
-    sha = clause_sha256(text)
-    with engine.begin() as conn:
-        idx = conn.execute(
-            sa.select(sa.func.count()).where(t.clauses.c.version_pk == version_pk)
+def _next_capture_time(engine: sa.Engine, entity: str, title: str) -> datetime:
+    """NOW for a document's first capture, then a minute after its latest one."""
+    d, c = t.documents.c, t.captures.c
+    with engine.connect() as conn:
+        latest = conn.execute(
+            sa.select(sa.func.max(c.captured_at))
+            .join(t.documents, d.id == c.document_pk)
+            .where(d.entity == entity, d.title == title)
         ).scalar_one()
-        pk = insert_pk(
-            conn,
-            t.clauses.insert().values(
-                version_pk=version_pk,
-                idx=idx,
-                heading_path=heading,
-                text=text,
-                start=0,
-                end=len(text),
-                clause_sha256=sha,
-                truncated=truncation_reason is not None,
-                truncation_reason=truncation_reason,
-            ),
-        )
-    return pk, sha
+    return NOW if latest is None else latest.replace(tzinfo=UTC) + timedelta(minutes=1)
+
+
+def add_document(
+    engine: sa.Engine,
+    entity: str,
+    title: str,
+    sections: Sequence[tuple[Sequence[str], str]],
+    *,
+    cut_off: bool = False,
+    prompt_max_chars: int = 30_000,
+) -> list[tuple[int, str]]:
+    """Ingest a Markdown capture of (entity, title) through ``ingest_one``.
+
+    Each section is (heading path, text): the headings become ``#`` lines above the text. Returns,
+    for each section, the (id, clause_sha256) of the clause that holds its text. ``cut_off`` ends
+    the capture with an ellipsis (ingest marks the version as looking cut off); a clause over
+    ``prompt_max_chars`` is marked truncated by segmentation.
+    """
+    lines: list[str] = []
+    previous: tuple[str, ...] = ()
+    for path, text in sections:
+        for depth in range(len(path)):
+            if previous[: depth + 1] != tuple(path[: depth + 1]):
+                lines.append(f"{'#' * (depth + 1)} {path[depth]}")
+        lines.append(text)
+        previous = tuple(path)
+    if cut_off:
+        lines.append("The remaining terms are set out in …")
+    settings = load_settings(
+        {"db_url": engine.url.render_as_string(hide_password=False)}
+    ).model_copy(update={"segment": SegmentSettings(prompt_max_chars=prompt_max_chars)})
+    with tempfile.TemporaryDirectory() as folder:
+        capture = Path(folder) / "capture.md"
+        capture.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+        at = _next_capture_time(engine, entity, title)
+        outcome = ingest_one(engine, CaptureMeta(capture, entity, title, title, at), settings)
+    assert outcome.version_pk is not None, outcome
+    c = t.clauses.c
+    with engine.connect() as conn:
+        clauses = conn.execute(
+            sa.select(c.id, c.clause_sha256, c.text).where(c.version_pk == outcome.version_pk)
+        ).all()
+    return [
+        next((r.id, r.clause_sha256) for r in clauses if text in r.text) for _, text in sections
+    ]
 
 
 def analysis_of(quote: str, **changes: Any) -> ClauseAnalysis:
@@ -169,12 +168,19 @@ def save_analysis(
 
 def seed_queue(engine: sa.Engine) -> dict[str, int]:
     """Three analyses: a high-severity unsure one, a plain one, and one of a hostile clause."""
-    anthropic = add_document(engine, "Claude.ai", "Acceptable Use Policy")
-    bluesky = add_document(engine, "Bluesky", "Terms of Service")
-    hostile_doc = add_document(engine, "Example <b>Corp</b>", "Terms of Service")
-    high_risk = add_clause(engine, anthropic, HIGH_RISK, ["Usage Policy", "High-Risk Use Cases"])
-    venue = add_clause(engine, bluesky, ARBITRATION, ["13. Governing Law", "Jurisdiction"])
-    hostile = add_clause(engine, hostile_doc, HOSTILE, ["<script>alert(1)</script>"])
+    [high_risk] = add_document(
+        engine,
+        "Claude.ai",
+        "Acceptable Use Policy",
+        [(["Usage Policy", "High-Risk Use Cases"], HIGH_RISK)],
+    )
+    [venue] = add_document(engine, "Bluesky", "Terms of Service", [(VENUE_HEADINGS, ARBITRATION)])
+    [hostile] = add_document(
+        engine,
+        "Example <b>Corp</b>",
+        "Terms of Service",
+        [(["<script>alert(1)</script>"], HOSTILE)],
+    )
     unsure = analysis_of(
         "a qualified professional in that field must review the content",
         severity="high",
