@@ -3,8 +3,9 @@
 Usage: python bench/segment.py [OTA_DIR]   (default: ../shared/corpus/ota next to the repo)
 
 Prints: throughput and peak memory of segmentation and of pySBD on the same texts in the same
-run, with the ratio; the clause-length distribution in words; and, for each consecutive pair of
-history versions, how many clauses of the newer version keep an identical clause_sha256.
+run, with the ratio; the time to segment one huge paragraph of 5 and 10 MB, with the ratio (about
+2 when segmentation is linear); the clause-length distribution in words; and, for each consecutive
+pair of history versions, how many clauses of the newer version keep an identical clause_sha256.
 """
 
 from __future__ import annotations
@@ -61,6 +62,20 @@ def throughput_table(texts: list[str]) -> None:
     print(f"ratio (segment MB/s / pySBD MB/s): {ratio:.1f}x")
 
 
+def huge_paragraph_table() -> None:
+    """Seconds to segment one paragraph of 5 MB and of 10 MB; linear time gives a ratio near 2."""
+    seconds = {}
+    for megabytes in (5, 10):
+        text = "word " * (megabytes * 200_000)
+        began = time.perf_counter()
+        segment(text)
+        seconds[megabytes] = time.perf_counter() - began
+    print(f"\n{'one paragraph':<16}{'seconds':>10}")
+    for megabytes, took in seconds.items():
+        print(f"{f'{megabytes} MB':<16}{took:>10.2f}")
+    print(f"ratio (10 MB / 5 MB): {seconds[10] / seconds[5]:.1f}x")
+
+
 def length_table(texts: list[str]) -> None:
     lengths = sorted(len(c.text.split()) for text in texts for c in segment(text))
     cuts = statistics.quantiles(lengths, n=20, method="inclusive")
@@ -99,6 +114,7 @@ def main(argv: list[str]) -> int:
         return 1
     texts = [f.read_text(encoding="utf-8") for f in files]
     throughput_table(texts)
+    huge_paragraph_table()
     length_table(texts)
     stability_table(ota)
     return 0

@@ -1,16 +1,50 @@
-"""Shared test fixtures. Each test runs with a temporary home and store and no API key."""
+"""Shared test fixtures. Each test runs with a temporary home and store and no API key.
+
+Hypothesis runs under one of two profiles, chosen here so that ``python -m pytest -q`` picks it:
+``ci`` when the environment has ``CI=true`` (derandomised: every run tries the same examples),
+``dev`` otherwise (random examples). Both print the seed and a reproduction blob on failure and
+set no deadline (timings belong in ``bench/``). ``HYPOTHESIS_PROFILE=ci|dev`` overrides the choice.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 
 from clauselens.config import Settings, load_settings
 from clauselens.store import open_store
+
+# Both start from hypothesis' own defaults: on import it loads its built-in "ci" profile whenever
+# a CI variable is present (even empty), and a profile registered now would inherit from that.
+_DEFAULTS = hypothesis_settings.get_profile("default")
+hypothesis_settings.register_profile(
+    "ci",
+    _DEFAULTS,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    max_examples=200,
+)
+hypothesis_settings.register_profile(
+    "dev", _DEFAULTS, derandomize=False, print_blob=True, deadline=None
+)
+
+
+def _hypothesis_profile() -> str:
+    chosen = os.environ.get("HYPOTHESIS_PROFILE")
+    if chosen:
+        return chosen
+    return "ci" if os.environ.get("CI", "").lower() in {"true", "1", "yes"} else "dev"
+
+
+hypothesis_settings.load_profile(_hypothesis_profile())
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -47,6 +81,27 @@ def settings(db_url: str) -> Settings:
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[sa.Engine]:
     eng = open_store(settings.db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def ran_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store built once per session by an offline run over ``fixtures/ota``."""
+    from tests.support.ota_store import OTA_MANIFEST, run_offline  # the run stack, only if used
+
+    folder = tmp_path_factory.mktemp("ran")
+    db = folder / "store.db"
+    run_offline(db, OTA_MANIFEST, folder / "home")
+    return db
+
+
+@pytest.fixture
+def ota_store(ran_db: Path, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A private copy of the ``ran_db`` store (tests may change it)."""
+    copy = tmp_path / "ota-store.db"
+    shutil.copyfile(ran_db, copy)
+    eng = open_store(f"sqlite:///{copy}")
     yield eng
     eng.dispose()
 

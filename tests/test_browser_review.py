@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from clauselens import review
 from clauselens.web import ServeConfig, create_app
-from tests.test_review_store import seed_queue
+from tests.support.review_seed import seed_queue
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

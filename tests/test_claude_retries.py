@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -22,26 +21,54 @@ async def analyzer(claude_settings: Settings) -> AsyncIterator[ClaudeAnalyzer]:
     await claude.aclose()
 
 
+class Waits:
+    """A ``Backoff`` whose sleeps are recorded on a fake clock instead of taken."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+        self.backoff = Backoff(sleep=self._sleep, clock=lambda: self.now)
+
+    async def _sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def waits() -> Waits:
+    return Waits()
+
+
 class TestTransientErrors:
     async def test_429_with_retry_after_waits_at_least_that_long(
-        self, analyzer: ClaudeAnalyzer, fake_api: FakeApi, high_risk_clause: ClauseInput
+        self,
+        claude_settings: Settings,
+        fake_api: FakeApi,
+        high_risk_clause: ClauseInput,
+        waits: Waits,
     ) -> None:
         """retry-after: 1 is honoured even though the backoff alone would wait ~10 ms."""
         fake_api.script(Reply(kind="rate_limit", retry_after=1))
-        started = time.monotonic()
-        result = await analyzer.analyze(high_risk_clause)
-        assert time.monotonic() - started >= 1.0
+        claude = ClaudeAnalyzer(claude_settings, backoff=waits.backoff)
+        result = await claude.analyze(high_risk_clause)
+        await claude.aclose()
+        assert waits.slept == [1.0]
         assert result.status == "valid"
         assert len(fake_api.message_bodies()) == 2
 
     async def test_retry_after_ms_is_honoured(
-        self, analyzer: ClaudeAnalyzer, fake_api: FakeApi, high_risk_clause: ClauseInput
+        self,
+        claude_settings: Settings,
+        fake_api: FakeApi,
+        high_risk_clause: ClauseInput,
+        waits: Waits,
     ) -> None:
         """retry-after-ms takes precedence over the exponential backoff."""
         fake_api.script(Reply(kind="overloaded", retry_after=None, retry_after_ms=300))
-        started = time.monotonic()
-        result = await analyzer.analyze(high_risk_clause)
-        assert time.monotonic() - started >= 0.3
+        claude = ClaudeAnalyzer(claude_settings, backoff=waits.backoff)
+        result = await claude.analyze(high_risk_clause)
+        await claude.aclose()
+        assert waits.slept == [0.3]
         assert result.status == "valid"
 
     @pytest.mark.parametrize("fault", ["server_error", "overloaded", "reset"])
@@ -71,15 +98,19 @@ class TestTransientErrors:
         assert len(fake_api.message_bodies()) == 2
 
     async def test_transient_errors_past_the_wait_budget_are_a_recorded_failure(
-        self, claude_settings: Settings, fake_api: FakeApi, high_risk_clause: ClauseInput
+        self,
+        claude_settings: Settings,
+        fake_api: FakeApi,
+        high_risk_clause: ClauseInput,
+        waits: Waits,
     ) -> None:
         """When the total wait would pass retry_max_wait, the clause fails and the run goes on."""
-        claude = ClaudeAnalyzer(claude_settings.model_copy(update={"retry_max_wait": 0.5}))
+        short = claude_settings.model_copy(update={"retry_max_wait": 0.5})
+        claude = ClaudeAnalyzer(short, backoff=waits.backoff)
         fake_api.script(*[Reply(kind="overloaded", retry_after=0.3)] * 5)
-        started = time.monotonic()
         result = await claude.analyze(high_risk_clause)
         await claude.aclose()
-        assert time.monotonic() - started < 2
+        assert waits.slept == [0.3]
         assert result.status == "failed"
         [failed] = result.provenance.failed_attempts
         assert failed.kind == "api_error"

@@ -9,7 +9,7 @@ The helpers here are shared with ``test_export_formats.py``.
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from clauselens.errors import UsageError
 from clauselens.export import ExportStats, export_json_schema, iter_records
 from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.ingest.captures import ingest
+from clauselens.review import decisions as review
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.schemas.validate import validate_analysis
 from clauselens.store import open_store
@@ -123,17 +124,6 @@ def latest_clauses(conn: sa.Connection, title: str) -> list[Any]:
     return list(conn.execute(sa.select(c).where(c.c.version_pk == version).order_by(c.c.idx)))
 
 
-def set_review(
-    engine: sa.Engine, pk: int, status: str, reviewed: ClauseAnalysis | None = None
-) -> None:
-    """Record an analyst's decision directly in the table (as the review library stores it)."""
-    values: dict[str, Any] = {"review_status": status, "reviewed_by": "ana", "reviewed_at": AT}
-    if reviewed is not None:
-        values["reviewed_analysis"] = reviewed.model_dump(mode="json")
-    with engine.begin() as conn:
-        conn.execute(t.analyses.update().where(t.analyses.c.id == pk).values(**values))
-
-
 @pytest.fixture(scope="session")
 def ingested_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("export") / "template.db"
@@ -158,11 +148,21 @@ def store(ingested_template: Path, tmp_path: Path) -> dict[str, Any]:
             "failed": add_analysis(conn, cl[5], "claude", status="failed"),
             "approved": add_analysis(conn, cl[6], "claude", severity="high"),
         }
-    edit = fixture_analysis(cl[3].text, severity="high", summary="An analyst's corrected summary.")
-    set_review(engine, pks["edited"], "edited", edit)
-    set_review(engine, pks["rejected"], "rejected")
-    set_review(engine, pks["approved"], "approved")
-    return {"engine": engine, "url": f"sqlite:///{path}", "pks": pks, "clauses": cl}
+    edited = review.edit(
+        engine,
+        pks["edited"],
+        "ana",
+        {"severity": "high", "summary": "An analyst's corrected summary."},
+    )
+    review.reject(engine, pks["rejected"], "ana", "quotes the wrong clause")
+    review.approve(engine, pks["approved"], "ana")
+    return {
+        "engine": engine,
+        "url": f"sqlite:///{path}",
+        "pks": pks,
+        "clauses": cl,
+        "edited_at": edited.at,
+    }
 
 
 def by_clause(records: list[Any]) -> dict[int, Any]:
@@ -221,7 +221,7 @@ class TestReview:
         assert record.review.model_dump() == {
             "status": "edited",
             "reviewer": "ana",
-            "reviewed_at": AT,
+            "reviewed_at": store["edited_at"],
             "edited": True,
         }
         assert record.faq[0].answer == "An analyst's corrected summary."
@@ -266,7 +266,8 @@ class TestFilters:
     def test_since_keeps_recent_records(self, store: Any) -> None:
         """--since after every capture, analysis and review leaves nothing."""
         assert len(list(iter_records(store["engine"], since="2026-08-31"))) == 4
-        assert list(iter_records(store["engine"], since="2026-09-02")) == []
+        after_the_reviews = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+        assert list(iter_records(store["engine"], since=after_the_reviews)) == []
 
     def test_bad_filter_values_are_usage_errors(self, store: Any) -> None:
         """An unknown status or an unparsable date is a UsageError, not a crash."""

@@ -16,7 +16,7 @@ from clauselens.errors import ConfigError
 from clauselens.review.flags import load_flag_rules, parse_flag_rules, recompute_flags
 from clauselens.schemas import AttemptRecord, ClauseAnalysis
 from clauselens.store import tables as t
-from tests.test_review_store import ARBITRATION, add_clause, add_document, analysis_of, store
+from tests.support.review_seed import ARBITRATION, add_document, analysis_of, save_analysis
 
 QUOTE = "must be brought exclusively in the state or federal courts located in Delaware"
 SHIPPED = Path(__file__).resolve().parents[1] / "src/clauselens/data/flag_rules.json"
@@ -52,15 +52,20 @@ def stored(engine: sa.Engine) -> Stored:
     def make(
         analysis: ClauseAnalysis | None = None,
         *,
-        cut_off: str | None = None,
-        truncation_reason: str | None = None,
+        text: str = ARBITRATION,
+        cut_off: bool = False,
+        prompt_max_chars: int = 30_000,
         **extra: Any,
     ) -> int:
-        version = add_document(engine, "Bluesky", "Terms of Service", cut_off=cut_off)
-        clause = add_clause(
-            engine, version, ARBITRATION, ["13.", "Venue"], truncation_reason=truncation_reason
+        [clause] = add_document(
+            engine,
+            "Bluesky",
+            "Terms of Service",
+            [(["13.", "Venue"], text)],
+            cut_off=cut_off,
+            prompt_max_chars=prompt_max_chars,
         )
-        return store(engine, clause, analysis if analysis is not None else quiet(), **extra)
+        return save_analysis(engine, clause, analysis if analysis is not None else quiet(), **extra)
 
     return make
 
@@ -126,18 +131,18 @@ class TestEachRule:
 
     def test_truncated_input(self, engine: sa.Engine, stored: Stored) -> None:
         """A truncated input is flagged with the clause's truncation reason."""
-        why = "clause is 40,000 characters, over the model input budget of 30,000"
         pk = stored(
             quiet(truncation_note="The end of the clause was not seen."),
-            truncation_reason=why,
+            text=f"{ARBITRATION}\n\n{ARBITRATION}",
+            prompt_max_chars=500,
             input_truncated=True,
         )
         assert codes(engine, pk) == {"truncated_input"}
-        assert why in reasons(engine, pk)["truncated_input"]
+        assert "over the model input budget of 500" in reasons(engine, pk)["truncated_input"]
 
     def test_capture_cut_off(self, engine: sa.Engine, stored: Stored) -> None:
         """A clause from a version that looks cut off is flagged with the version's reason."""
-        pk = stored(cut_off="the capture ends with an ellipsis")
+        pk = stored(cut_off=True)
         assert codes(engine, pk) == {"capture_cut_off"}
         assert reasons(engine, pk)["capture_cut_off"].endswith("ends with an ellipsis")
 
@@ -161,9 +166,11 @@ class TestDisagreement:
     def pair(
         self, engine: sa.Engine, offline: ClauseAnalysis, claude: ClauseAnalysis
     ) -> tuple[int, int]:
-        version = add_document(engine, "Bluesky", "Terms of Service")
-        clause = add_clause(engine, version, ARBITRATION, ["13.", "Venue"])
-        return store(engine, clause, offline, analyzer="offline"), store(engine, clause, claude)
+        [clause] = add_document(
+            engine, "Bluesky", "Terms of Service", [(["13.", "Venue"], ARBITRATION)]
+        )
+        first = save_analysis(engine, clause, offline, analyzer="offline")
+        return first, save_analysis(engine, clause, claude)
 
     def test_severity_two_levels_apart_flags_both(self, engine: sa.Engine) -> None:
         """High vs low severity flags both analyses, whichever was saved first."""
@@ -271,10 +278,10 @@ class TestRulesAreData:
 
 def test_saving_a_retry_replaces_the_failure_flag(engine: sa.Engine, stored: Stored) -> None:
     """When a stored failure is replaced by a valid analysis, its flags follow."""
-    version = add_document(engine, "Bluesky", "Terms of Service")
-    clause = add_clause(engine, version, ARBITRATION, ["13.", "Venue"])
-    failed = store(engine, clause, None, status="failed", error="timeout")
+    venue = [(["13.", "Venue"], ARBITRATION)]
+    [clause] = add_document(engine, "Bluesky", "Terms of Service", venue)
+    failed = save_analysis(engine, clause, None, status="failed", error="timeout")
     assert codes(engine, failed) == {"failed"}
-    valid = store(engine, clause, quiet())
+    valid = save_analysis(engine, clause, quiet())
     assert valid == failed
     assert codes(engine, valid) == set()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,12 +51,21 @@ class TestNormalise:
 
 
 class TestShippedClassifier:
-    def test_loads_in_under_a_second(self) -> None:
-        """The JSON weights load and validate in under a second."""
-        load_classifier.cache_clear()
-        started = time.perf_counter()
-        load_classifier()
-        assert time.perf_counter() - started < 1.0
+    def test_loads_without_scikit_learn(self) -> None:
+        """Loading and scoring the shipped weights needs numpy only, not the training stack.
+
+        (Its load time is measured by ``bench/offline_eval.py``, not asserted here.)
+        """
+        probe = (
+            "import sys\n"
+            "from clauselens.analyzers.offline.classifier import load_classifier\n"
+            "load_classifier().predict('We may terminate your account at any time.')\n"
+            "print(sorted(m for m in ('sklearn', 'scipy', 'joblib') if m in sys.modules))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.strip() == "[]"
 
     def test_obvious_termination_clause_is_flagged(self) -> None:
         """A plain unilateral-termination sentence is classified TER."""

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from clauselens import review
 from clauselens.cli import main
 from clauselens.store import tables as t
-from tests.test_review_store import seed_queue
+from tests.support.review_seed import seed_queue
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from clauselens.config import SegmentSettings
@@ -162,6 +162,32 @@ def test_replacing_a_word_when_sections_split_changes_only_clauses_overlapping_i
     assert all(c.start < hi and lo < c.end for c in changed_clauses(before, after, SMALL))
 
 
+def _lorem(n: int) -> str:
+    return _paragraph(["data"] * n)
+
+
+def _inserted(before: str, paragraph: str, new: str) -> tuple[str, str, int, int]:
+    """An ``edited`` case: ``new`` inserted after the first word of ``paragraph``."""
+    at = before.index(paragraph) + len("Lorem ")
+    return before, before[:at] + new + before[at:], at, at + len(new)
+
+
+# Found by this property (segment-1): a short preamble, or the last fragment of one, joined the
+# first clause of the next section only while that clause had room, so an edit on either side
+# moved it in or out of "Privacy".
+@example(
+    _inserted(f"{_lorem(38)}\n\n---\n\n**Privacy**\n\n**Privacy**\n\n", _lorem(38), "data " * 2)
+)
+@example(
+    _inserted(f"{_lorem(37)}\n\n- - -\n\n(a) Privacy\n\n{_lorem(20)}\n\n", _lorem(20), "data " * 15)
+)
+@example(
+    _inserted(
+        f"<table>\n<tr><td>data</td></tr>\n</table>\n\n**Privacy**\n\n{_lorem(20)}\n\n",
+        _lorem(20),
+        "data " * 16,
+    )
+)
 @given(edited(replace=False))
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 def test_inserting_words_when_sections_split_changes_nothing_outside_its_top_section(

@@ -10,9 +10,6 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.similarity.provisions import cross_platform_all, unique_provisions
-from tests.test_similar_store import ran_db, store
-
-__all__ = ["ran_db", "store"]  # fixtures used here
 
 
 def invoke(engine: sa.Engine, *args: str) -> tuple[int, str, str]:
@@ -26,11 +23,11 @@ def most_shared(engine: sa.Engine) -> str:
 
 
 class TestSimilarCommand:
-    def test_prints_platform_line_and_ranked_matches(self, store: sa.Engine) -> None:
+    def test_prints_platform_line_and_ranked_matches(self, ota_store: sa.Engine) -> None:
         """The text output has the "similar on N of M" line and one ranked row per match."""
-        key = most_shared(store)
-        cp = cross_platform_all(store)[key]
-        code, out, _ = invoke(store, "similar", key, "--top", "3")
+        key = most_shared(ota_store)
+        cp = cross_platform_all(ota_store)[key]
+        code, out, _ = invoke(ota_store, "similar", key, "--top", "3")
         assert code == 0
         assert key in out
         line = f"similar on {cp.similar_platforms} of {cp.platforms_total} other platforms"
@@ -40,48 +37,50 @@ class TestSimilarCommand:
         assert not re.search(r"^\s*4\s+[01]\.\d{4}", out, re.M)
         assert cp.similar[0].record_id in out
 
-    def test_json_has_provision_comparison_and_nearest(self, store: sa.Engine) -> None:
+    def test_json_has_provision_comparison_and_nearest(self, ota_store: sa.Engine) -> None:
         """--json prints the report; its cross_platform equals the bulk comparison."""
-        key = most_shared(store)
-        code, out, _ = invoke(store, "similar", key, "--json", "--top", "5")
+        key = most_shared(ota_store)
+        code, out, _ = invoke(ota_store, "similar", key, "--json", "--top", "5")
         assert code == 0
         data = json.loads(out)
         assert set(data) == {"provision", "cross_platform", "nearest"}
         assert data["provision"]["record_id"] == key
-        assert data["cross_platform"] == cross_platform_all(store)[key].model_dump(mode="json")
+        assert data["cross_platform"] == cross_platform_all(ota_store)[key].model_dump(mode="json")
         assert len(data["nearest"]) == 5
         assert {"record_id", "entity", "document", "heading_path", "excerpt", "score"} <= set(
             data["nearest"][0]
         )
 
-    def test_unknown_record_id_exits_2_with_a_message(self, store: sa.Engine) -> None:
+    def test_unknown_record_id_exits_2_with_a_message(self, ota_store: sa.Engine) -> None:
         """An id that is no current provision is a usage error."""
-        code, _, err = invoke(store, "similar", "CL-P-nothere")
+        code, _, err = invoke(ota_store, "similar", "CL-P-nothere")
         assert code == 2
         assert "no current provision with record id 'CL-P-nothere'" in err
 
 
 class TestUniqueCommand:
-    def test_lists_unique_provisions_by_document(self, store: sa.Engine) -> None:
+    def test_lists_unique_provisions_by_document(self, ota_store: sa.Engine) -> None:
         """Every unique provision's record id is printed, with the count line."""
-        found = unique_provisions(store)
-        code, out, _ = invoke(store, "unique")
+        found = unique_provisions(ota_store)
+        code, out, _ = invoke(ota_store, "unique")
         assert code == 0
         for u in found:
             assert u.record_id in out
         assert f"{len(found)} unique provision(s)" in out
 
-    def test_json_and_entity_filter(self, store: sa.Engine) -> None:
+    def test_json_and_entity_filter(self, ota_store: sa.Engine) -> None:
         """--entity narrows the list; --json prints the records."""
-        code, out, _ = invoke(store, "unique", "--entity", "Claude.ai", "--json")
+        code, out, _ = invoke(ota_store, "unique", "--entity", "Claude.ai", "--json")
         assert code == 0
         data = json.loads(out)
-        assert data == [u.model_dump(mode="json") for u in unique_provisions(store, "Claude.ai")]
+        assert data == [
+            u.model_dump(mode="json") for u in unique_provisions(ota_store, "Claude.ai")
+        ]
         assert data
         assert {d["entity"] for d in data} == {"Claude.ai"}
 
-    def test_unknown_entity_exits_2(self, store: sa.Engine) -> None:
+    def test_unknown_entity_exits_2(self, ota_store: sa.Engine) -> None:
         """An entity with no current provision is a usage error naming the known ones."""
-        code, _, err = invoke(store, "unique", "--entity", "Nowhere")
+        code, _, err = invoke(ota_store, "unique", "--entity", "Nowhere")
         assert code == 2
         assert "Bluesky" in err

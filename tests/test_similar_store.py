@@ -1,25 +1,21 @@
 """The similarity index over the store: current provisions, the cached index, the comparisons.
 
-The store is built once per module by an offline run over ``fixtures/ota`` (three platforms, the
+The store is built once per session by an offline run over ``fixtures/ota`` (three platforms, the
 ChatGPT terms with five earlier versions); each test works on its own copy of it.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from clauselens.config import load_settings
 from clauselens.errors import NotFoundError
-from clauselens.pipeline.runs.run import RunOptions, run
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.pipeline.versions.changes import analysis_origin
 from clauselens.review import decisions as review
@@ -37,53 +33,23 @@ from clauselens.similarity.provisions import (
 )
 from clauselens.store import open_store
 from clauselens.store import tables as t
+from tests.support.ota_store import OTA_MANIFEST, run_offline
 
-ROOT = Path(__file__).resolve().parents[1]
-MANIFEST = ROOT / "fixtures" / "ota" / "manifest.jsonl"
 LATEST_CHATGPT_TERMS = "ota/current/chatgpt/terms-of-service.md"
-
-
-def run_offline(db: Path, manifest: Path, home: Path) -> None:
-    """An offline run of ``manifest`` into the SQLite store ``db``."""
-    settings = load_settings({"db_url": f"sqlite:///{db}", "home": str(home)}, env={})
-    engine = open_store(settings.db_url)
-    try:
-        summary = run(engine, [manifest], settings, RunOptions(analyzer="offline"), env={})
-        assert summary.status == "succeeded", summary
-    finally:
-        engine.dispose()
 
 
 def manifest_without(tmp: Path, file: str) -> Path:
     """A copy of the fixture manifest without the line for ``file`` (paths made absolute)."""
     out = tmp / "manifest.jsonl"
     lines = []
-    for line in MANIFEST.read_text(encoding="utf-8").splitlines():
+    for line in OTA_MANIFEST.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row["file"] == file:
             continue
-        row["file"] = str(MANIFEST.parent.parent / row["file"])
+        row["file"] = str(OTA_MANIFEST.parent.parent / row["file"])
         lines.append(json.dumps(row))
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
-
-
-@pytest.fixture(scope="module")
-def ran_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ran")
-    db = folder / "store.db"
-    run_offline(db, MANIFEST, folder / "home")
-    return db
-
-
-@pytest.fixture
-def store(ran_db: Path, tmp_path: Path) -> Iterator[sa.Engine]:
-    """A private copy of the store the fixture run built."""
-    copy = tmp_path / "store.db"
-    shutil.copyfile(ran_db, copy)
-    engine = open_store(f"sqlite:///{copy}")
-    yield engine
-    engine.dispose()
 
 
 def current_keys(engine: sa.Engine) -> set[str]:
@@ -92,11 +58,11 @@ def current_keys(engine: sa.Engine) -> set[str]:
 
 
 class TestCurrentItems:
-    def test_items_are_the_provisions_of_each_latest_version(self, store: sa.Engine) -> None:
+    def test_items_are_the_provisions_of_each_latest_version(self, ota_store: sa.Engine) -> None:
         """One item per provision with a clause in its document's latest version (except the
         clauses that are only heading lines: they say nothing to compare)."""
         v, c, p = t.versions, t.clauses, t.provisions
-        with store.connect() as conn:
+        with ota_store.connect() as conn:
             latest = {}
             for row in conn.execute(
                 sa.select(v.c.id, v.c.document_pk).order_by(v.c.captured_at.desc(), v.c.id.desc())
@@ -116,10 +82,10 @@ class TestCurrentItems:
         assert len(items) == len(expected)
         assert {it.entity for it in items} == {"ChatGPT", "Claude.ai", "Bluesky"}
 
-    def test_cosmetic_clauses_take_categories_from_their_origin(self, store: sa.Engine) -> None:
+    def test_cosmetic_clauses_take_categories_from_their_origin(self, ota_store: sa.Engine) -> None:
         """A clause whose own text was not analysed carries its origin clause's categories."""
         c, p, a = t.clauses, t.provisions, t.analyses
-        with store.connect() as conn:
+        with ota_store.connect() as conn:
             items = {it.key: it for it in current_items(conn)}
             analysed = set(conn.execute(sa.select(a.c.clause_sha256)).scalars())
             inherited = 0
@@ -146,16 +112,16 @@ class TestCurrentItems:
 
 
 class TestRefresh:
-    def test_first_refresh_builds_then_nothing_changes(self, store: sa.Engine) -> None:
+    def test_first_refresh_builds_then_nothing_changes(self, ota_store: sa.Engine) -> None:
         """The first refresh builds from scratch; the next one finds nothing to do."""
-        first = refresh_index(store)
+        first = refresh_index(ota_store)
         assert first.rebuilt
-        assert first.added == first.items == len(current_keys(store))
-        second = refresh_index(store)
+        assert first.added == first.items == len(current_keys(ota_store))
+        second = refresh_index(ota_store)
         assert not second.rebuilt
         assert (second.added, second.removed) == (0, 0)
         assert second.unchanged == first.items
-        forced = refresh_index(store, force=True)
+        forced = refresh_index(ota_store, force=True)
         assert (forced.added, forced.removed, forced.rebuilt) == (0, 0, False)
 
     def test_incremental_refresh_after_a_new_version_equals_a_rebuild(self, tmp_path: Path) -> None:
@@ -166,7 +132,7 @@ class TestRefresh:
         engine = open_store(f"sqlite:///{db}")
         refresh_index(engine)
         engine.dispose()
-        run_offline(db, MANIFEST, tmp_path / "home")  # brings the latest ChatGPT terms
+        run_offline(db, OTA_MANIFEST, tmp_path / "home")  # brings the latest ChatGPT terms
         engine = open_store(f"sqlite:///{db}")
         try:
             report = refresh_index(engine)
@@ -187,11 +153,11 @@ class TestRefresh:
             ours = dict(zip(keys, incremental.scores(key), strict=True))
             np.testing.assert_allclose([ours[k] for k in order], rebuilt.scores(key), atol=1e-6)
 
-    def test_edited_categories_reach_the_index(self, store: sa.Engine) -> None:
+    def test_edited_categories_reach_the_index(self, ota_store: sa.Engine) -> None:
         """An analyst's edit of an analysis's categories updates that provision's item."""
-        refresh_index(store)
+        refresh_index(ota_store)
         a, c, p = t.analyses, t.clauses, t.provisions
-        with store.connect() as conn:
+        with ota_store.connect() as conn:
             items = {it.key: it for it in current_items(conn)}
             pk, key = next(
                 (row.id, row.provision_id)
@@ -206,15 +172,15 @@ class TestRefresh:
                 and items[row.provision_id].text == row.text
                 and items[row.provision_id].categories != ("arbitration",)
             )
-        review.edit(store, int(pk), "ana", {"categories": ["arbitration"]}, "test")
-        report = refresh_index(store)
+        review.edit(ota_store, int(pk), "ana", {"categories": ["arbitration"]}, "test")
+        report = refresh_index(ota_store)
         assert report.added == 1
-        by_key = {it.key: it for it in load_or_build(store).items}
+        by_key = {it.key: it for it in load_or_build(ota_store).items}
         assert by_key[key].categories == ("arbitration",)
 
-    def test_cached_index_survives_a_new_process(self, store: sa.Engine) -> None:
+    def test_cached_index_survives_a_new_process(self, ota_store: sa.Engine) -> None:
         """Another process finds the index in the store and does not rebuild it."""
-        refresh_index(store)
+        refresh_index(ota_store)
         script = (
             "import json, sys; from clauselens.store import open_store; "
             "from clauselens.similarity.provisions import refresh_index; "
@@ -222,19 +188,19 @@ class TestRefresh:
             "print(json.dumps([r.rebuilt, r.added, r.removed, r.items]))"
         )
         out = subprocess.run(
-            [sys.executable, "-c", script, str(store.url)],
+            [sys.executable, "-c", script, str(ota_store.url)],
             capture_output=True,
             text=True,
             check=True,
         )
-        assert json.loads(out.stdout) == [False, 0, 0, len(current_keys(store))]
+        assert json.loads(out.stdout) == [False, 0, 0, len(current_keys(ota_store))]
 
-    def test_cache_is_json_and_npz_without_pickle(self, store: sa.Engine) -> None:
+    def test_cache_is_json_and_npz_without_pickle(self, ota_store: sa.Engine) -> None:
         """The cached row holds index.json text and an npz readable with allow_pickle=False."""
         import io
 
-        refresh_index(store)
-        with store.connect() as conn:
+        refresh_index(ota_store)
+        with ota_store.connect() as conn:
             row = conn.execute(sa.select(t.similarity_cache)).one()
         meta = json.loads(row.meta)
         assert len(meta["items"]) == row.items
@@ -243,16 +209,16 @@ class TestRefresh:
 
 
 class TestCrossPlatform:
-    def test_every_current_provision_gets_a_comparison(self, store: sa.Engine) -> None:
+    def test_every_current_provision_gets_a_comparison(self, ota_store: sa.Engine) -> None:
         """cross_platform_all covers exactly the current provisions."""
-        every = cross_platform_all(store)
-        assert set(every) == current_keys(store)
+        every = cross_platform_all(ota_store)
+        assert set(every) == current_keys(ota_store)
 
-    def test_comparison_shape_and_invariants(self, store: sa.Engine) -> None:
+    def test_comparison_shape_and_invariants(self, ota_store: sa.Engine) -> None:
         """Other platforms only, at or above the threshold, best first, counts consistent."""
-        index = load_or_build(store)
+        index = load_or_build(ota_store)
         entity = {it.key: it.entity for it in index.items}
-        for key, cp in cross_platform_all(store, top_k=3).items():
+        for key, cp in cross_platform_all(ota_store, top_k=3).items():
             assert set(cp.model_dump()) == {
                 "similar_platforms",
                 "platforms_total",
@@ -271,19 +237,19 @@ class TestCrossPlatform:
             assert all(s.score >= DEFAULT_THRESHOLD - 1e-4 for s in cp.similar)
             assert all(s.entity != entity[key] for s in cp.similar)
 
-    def test_single_comparison_equals_the_bulk_one(self, store: sa.Engine) -> None:
+    def test_single_comparison_equals_the_bulk_one(self, ota_store: sa.Engine) -> None:
         """cross_platform on the engine or the index gives the bulk result for that key."""
-        every = cross_platform_all(store)
+        every = cross_platform_all(ota_store)
         key = max(every, key=lambda k: every[k].similar_platforms)
-        assert cross_platform(store, key) == every[key]
-        assert cross_platform(load_or_build(store), key) == every[key]
+        assert cross_platform(ota_store, key) == every[key]
+        assert cross_platform(load_or_build(ota_store), key) == every[key]
         again = CrossPlatform.model_validate_json(every[key].model_dump_json())
         assert again == every[key]
 
-    def test_export_lookup_gives_export_records_their_field(self, store: sa.Engine) -> None:
+    def test_export_lookup_gives_export_records_their_field(self, ota_store: sa.Engine) -> None:
         """cross_platform_lookup maps every current record id to the export schema's model."""
-        every = cross_platform_all(store)
-        lookup = cross_platform_lookup(store)
+        every = cross_platform_all(ota_store)
+        lookup = cross_platform_lookup(ota_store)
         for key, cp in every.items():
             got = lookup(key)
             assert got is not None
@@ -291,36 +257,38 @@ class TestCrossPlatform:
             assert [s.record_id for s in got.similar] == [s.record_id for s in cp.similar]
         assert lookup("CL-P-missing") is None
 
-    def test_unknown_record_id_is_not_found(self, store: sa.Engine) -> None:
+    def test_unknown_record_id_is_not_found(self, ota_store: sa.Engine) -> None:
         """An id that is no current provision raises NotFoundError (a usage error)."""
         with pytest.raises(NotFoundError, match="CL-P-missing"):
-            cross_platform(store, "CL-P-missing")
+            cross_platform(ota_store, "CL-P-missing")
 
-    def test_similar_provisions_lists_nearest_with_details(self, store: sa.Engine) -> None:
+    def test_similar_provisions_lists_nearest_with_details(self, ota_store: sa.Engine) -> None:
         """The report marks the nearest provisions below the threshold as not similar."""
-        every = cross_platform_all(store)
+        every = cross_platform_all(ota_store)
         key = max(every, key=lambda k: every[k].similar_platforms)
-        report = similar_provisions(store, key, top_k=10)
+        report = similar_provisions(ota_store, key, top_k=10)
         assert report.provision.record_id == key
-        assert report.cross_platform == cross_platform(store, key, top_k=10)
+        assert report.cross_platform == cross_platform(ota_store, key, top_k=10)
         assert all(m.similar == (m.score >= DEFAULT_THRESHOLD) for m in report.nearest)
         assert all(m.entity != report.provision.entity for m in report.nearest)
         assert all(m.excerpt for m in report.nearest)
 
 
 class TestUnique:
-    def test_unique_lists_exactly_the_provisions_similar_nowhere(self, store: sa.Engine) -> None:
+    def test_unique_lists_exactly_the_provisions_similar_nowhere(
+        self, ota_store: sa.Engine
+    ) -> None:
         """unique_provisions == the provisions with similar_platforms == 0."""
-        every = cross_platform_all(store)
+        every = cross_platform_all(ota_store)
         expected = {k for k, cp in every.items() if cp.similar_platforms == 0}
-        found = unique_provisions(store)
+        found = unique_provisions(ota_store)
         assert {u.record_id for u in found} == expected
         assert expected  # the fixtures have provisions no other platform has
 
-    def test_unique_narrows_to_one_entity(self, store: sa.Engine) -> None:
+    def test_unique_narrows_to_one_entity(self, ota_store: sa.Engine) -> None:
         """--entity (case-insensitive) keeps that platform's unique provisions only."""
-        found = unique_provisions(store, "bluesky")
+        found = unique_provisions(ota_store, "bluesky")
         assert found
         assert {u.entity for u in found} == {"Bluesky"}
         with pytest.raises(NotFoundError, match="Nowhere"):
-            unique_provisions(store, "Nowhere")
+            unique_provisions(ota_store, "Nowhere")

@@ -10,10 +10,8 @@ from starlette.testclient import TestClient
 from clauselens.similarity.provisions import cross_platform_all, load_or_build
 from clauselens.store import tables as t
 from clauselens.web import ServeConfig, create_app
-from tests.test_review_store import seed_queue
-from tests.test_similar_store import ran_db, store
+from tests.support.review_seed import ARBITRATION, VENUE_HEADINGS, add_document, seed_queue
 
-__all__ = ["ran_db", "store"]  # fixtures used here
 BASE = "http://127.0.0.1:8000"
 
 
@@ -54,11 +52,11 @@ def shared_provision(engine: sa.Engine) -> str:
 
 
 class TestSimilarPanel:
-    def test_panel_shows_platform_count_and_matches(self, store: sa.Engine) -> None:
+    def test_panel_shows_platform_count_and_matches(self, ota_store: sa.Engine) -> None:
         """The item page says "similar on N of M platforms (threshold 0.21)" and lists matches."""
-        key = shared_provision(store)
-        cp = cross_platform_all(store)[key]
-        page = client_for(store).get(f"/item/{analysis_of_provision(store, key)}").text
+        key = shared_provision(ota_store)
+        cp = cross_platform_all(ota_store)[key]
+        page = client_for(ota_store).get(f"/item/{analysis_of_provision(ota_store, key)}").text
         assert 'id="similar-panel"' in page
         assert "On other platforms" in page
         count = f"similar on {cp.similar_platforms} of {cp.platforms_total} other platforms"
@@ -68,43 +66,45 @@ class TestSimilarPanel:
             assert match.record_id in page
             assert f"<strong>{html.escape(match.entity)}</strong>" in page
 
-    def test_panel_escapes_entities_and_text(self, store: sa.Engine) -> None:
+    def test_panel_escapes_entities_and_text(self, ota_store: sa.Engine) -> None:
         """An entity name with markup is shown as text, not as HTML."""
-        key = shared_provision(store)
-        target = cross_platform_all(store)[key].similar[0]
+        key = shared_provision(ota_store)
+        target = cross_platform_all(ota_store)[key].similar[0]
         d, p = t.documents, t.provisions
-        with store.begin() as conn:
+        with ota_store.begin() as conn:
             doc_pk = conn.execute(
                 sa.select(p.c.document_pk).where(p.c.provision_id == target.record_id)
             ).scalar_one()
             conn.execute(d.update().where(d.c.id == doc_pk).values(entity="<b>Evil</b> Co"))
-        page = client_for(store).get(f"/item/{analysis_of_provision(store, key)}").text
+        page = client_for(ota_store).get(f"/item/{analysis_of_provision(ota_store, key)}").text
         assert "&lt;b&gt;Evil&lt;/b&gt; Co" in page
         assert "<b>Evil</b>" not in page
 
-    def test_app_keeps_the_index_until_the_store_changes(self, store: sa.Engine) -> None:
+    def test_app_keeps_the_index_until_the_store_changes(self, ota_store: sa.Engine) -> None:
         """Two page views reuse one in-memory index."""
-        key = shared_provision(store)
-        pk = analysis_of_provision(store, key)
-        app = create_app(store, ServeConfig(reviewer="ana"))
+        key = shared_provision(ota_store)
+        pk = analysis_of_provision(ota_store, key)
+        app = create_app(ota_store, ServeConfig(reviewer="ana"))
         client = TestClient(app, base_url=BASE)
         client.get(f"/item/{pk}")
         first = app.state.similarity.get()
         client.get(f"/item/{pk}")
         assert app.state.similarity.get() is first
-        assert len(first) == len(load_or_build(store))
+        assert len(first) == len(load_or_build(ota_store))
 
     def test_clause_without_current_provision_says_why(self, engine: sa.Engine) -> None:
-        """An analysis whose clause is not in a latest version gets a note, not an error."""
+        """An analysis whose clause was modified in a later version gets a note, not an error."""
         seeded = seed_queue(engine)
+        modified = ARBITRATION.replace("Delaware", "California")
+        add_document(engine, "Bluesky", "Terms of Service", [(VENUE_HEADINGS, modified)])
         page = client_for(engine).get(f"/item/{seeded['plain']}")
         assert page.status_code == 200
         assert "not the one that stands for a provision of the latest version" in page.text
 
-    def test_superseded_analysis_is_not_compared(self, store: sa.Engine) -> None:
+    def test_superseded_analysis_is_not_compared(self, ota_store: sa.Engine) -> None:
         """The analysis of a clause modified since gets the note; a cosmetic change keeps it."""
         ch, a, c = t.changes, t.analyses, t.clauses
-        with store.connect() as conn:
+        with ota_store.connect() as conn:
             latest_to = {
                 cls: conn.execute(
                     sa.select(a.c.id)
@@ -117,7 +117,7 @@ class TestSimilarPanel:
                 .first()
                 for cls in ("modified", "cosmetic")
             }
-        client = client_for(store)
+        client = client_for(ota_store)
         modified = client.get(f"/item/{latest_to['modified']}").text
         assert "not the one that stands for a provision" in modified
         cosmetic = client.get(f"/item/{latest_to['cosmetic']}").text

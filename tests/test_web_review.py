@@ -15,7 +15,7 @@ from clauselens.cli import main
 from clauselens.web import ServeConfig, create_app, is_loopback
 from clauselens.web.csrf import CSRF_COOKIE
 from clauselens.web.forms import form_values, highlight
-from tests.test_review_store import seed_queue
+from tests.support.review_seed import seed_queue
 
 BASE = "http://127.0.0.1:8000"
 

@@ -11,9 +11,12 @@ This module owns the clause boundaries. The steps:
 4. A section becomes one clause when it fits ``max_words`` and holds no Markdown heading below its
    own; otherwise its own blocks are split (``_split``) and each child section is emitted in turn.
    Every Markdown (ATX or setext) heading therefore begins a clause, even one with no body.
-5. An implicit heading with no body of its own joins the clause after it; text before the first
-   heading under ``min_words`` joins the clause after it when that clause does not start with a
-   Markdown heading.
+5. An implicit heading with no body of its own joins the clause after it. Text before the first
+   heading that is under ``min_words`` as a whole joins the first clause of the section after it
+   when that section's heading is implicit (not Markdown); that section is then split within
+   ``max_words`` less the preamble's words. Both decisions depend only on the preamble and on
+   headings, never on the size of a neighbour, so an edit elsewhere cannot move the preamble in
+   or out of a clause (see ``_preamble_words``).
 
 When a section's own blocks are split, every part keeps the heading path, and its last element
 gets " (part k)" (k from 1); an unsplit section keeps its path unchanged, and text before the
@@ -37,7 +40,7 @@ from clauselens.textnorm import clause_sha256
 
 __all__ = ["SEGMENTER_VERSION", "outline", "segment"]
 
-SEGMENTER_VERSION = "segment-1"
+SEGMENTER_VERSION = "segment-2"
 
 _PART_SUFFIX = re.compile(r" \(part \d+\)$")
 
@@ -135,18 +138,50 @@ def _emit(root: _Section, settings: SegmentSettings) -> Iterator[_Chunk]:
         todo.extend(reversed(section.children))
 
 
-def _join_forward(chunks: list[_Chunk], settings: SegmentSettings) -> list[_Chunk]:
-    """Body-less implicit headings and a short headless preamble join the chunk after them."""
-    first_headed = next((i for i, c in enumerate(chunks) if c.opening), len(chunks))
+def _preamble_words(roots: list[_Section], settings: SegmentSettings) -> int:
+    """Words of a headless preamble that joins the first clause after it, else 0.
+
+    The decision looks at the whole preamble (its total under ``min_words``) and at the kind of
+    the next heading, not at clause sizes: a preamble that moved with the size of its neighbour
+    would change a clause in another section whenever that section grew past the bound.
+    """
+    if len(roots) < 2 or roots[0].heading is not None:
+        return 0
+    lead = roots[0].total_words
+    heading = roots[1].heading
+    short = lead < settings.min_words and lead < settings.max_words
+    return lead if short and heading is not None and heading.kind is not Kind.HEADING else 0
+
+
+def _chunks(roots: list[_Section], settings: SegmentSettings) -> list[_Chunk]:
+    """The chunks of every root section; a joining preamble is merged into the next chunk.
+
+    The section a preamble joins is split within ``max_words`` less the preamble's words, so
+    the joined clause keeps the bound.
+    """
+    lead = _preamble_words(roots, settings)
+    chunks: list[_Chunk] = []
+    for index, root in enumerate(roots):
+        bound = settings
+        if lead and index == 1:
+            bound = settings.model_copy(update={"max_words": settings.max_words - lead})
+        chunks.extend(_emit(root, bound))
+    chunks = _join_bodyless(chunks)
+    if lead:
+        preamble, first = chunks[0], chunks[1]
+        first.start, first.words = preamble.start, first.words + preamble.words
+        del chunks[0]
+    return chunks
+
+
+def _join_bodyless(chunks: list[_Chunk]) -> list[_Chunk]:
+    """Body-less implicit headings join the chunk after them (unless it starts a Markdown one)."""
     out: list[_Chunk] = []
-    for index in range(len(chunks) - 1, -1, -1):
-        chunk, nxt = chunks[index], out[-1] if out else None
-        bodyless = chunk.opening == "implicit"
-        short_preamble = index < first_headed and chunk.words < settings.min_words
-        room = nxt is not None and nxt.words + chunk.words <= settings.max_words
-        if nxt is not None and nxt.opening != "md" and (bodyless or (short_preamble and room)):
+    for chunk in reversed(chunks):
+        nxt = out[-1] if out else None
+        if nxt is not None and nxt.opening != "md" and chunk.opening == "implicit":
             nxt.start, nxt.words = chunk.start, nxt.words + chunk.words
-            nxt.opening = chunk.opening if bodyless else nxt.opening
+            nxt.opening = chunk.opening
             continue
         out.append(chunk)
     out.reverse()
@@ -178,8 +213,7 @@ def segment(text: str, settings: SegmentSettings = SegmentSettings()) -> list[Cl
     """Split a version's extracted text into clauses (empty or blank text gives none)."""
     blocks = scan(text)
     classify(blocks)
-    chunks = [chunk for root in _tree(blocks) for chunk in _emit(root, settings)]
-    chunks = _join_forward(chunks, settings)
+    chunks = _chunks(_tree(blocks), settings)
     return [_clause(text, i, chunk, settings) for i, chunk in enumerate(chunks)]
 
 

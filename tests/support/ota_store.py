@@ -1,0 +1,22 @@
+"""A store built by an offline run over ``fixtures/ota``, shared by the similarity tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from clauselens.config import load_settings
+from clauselens.pipeline.runs.run import RunOptions, run
+from clauselens.store import open_store
+
+OTA_MANIFEST = Path(__file__).resolve().parents[2] / "fixtures" / "ota" / "manifest.jsonl"
+
+
+def run_offline(db: Path, manifest: Path, home: Path) -> None:
+    """An offline run of ``manifest`` into the SQLite store ``db``."""
+    settings = load_settings({"db_url": f"sqlite:///{db}", "home": str(home)}, env={})
+    engine = open_store(settings.db_url)
+    try:
+        summary = run(engine, [manifest], settings, RunOptions(analyzer="offline"), env={})
+        assert summary.status == "succeeded", summary
+    finally:
+        engine.dispose()
