@@ -46,18 +46,6 @@ def _hypothesis_profile() -> str:
 
 hypothesis_settings.load_profile(_hypothesis_profile())
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "fixtures"
-CORPUS = Path(os.environ.get("CLAUSELENS_CORPUS", ROOT.parent / "shared" / "corpus"))
-
-
-def corpus_path(*parts: str) -> Path:
-    """A path inside ../shared/corpus; the test is skipped (with the reason) if it is absent."""
-    path = CORPUS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"needs the development corpus at {path} (../shared is not present)")
-    return path
-
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,11 +101,10 @@ def ota_store(ran_db: Path, tmp_path: Path) -> Iterator[sa.Engine]:
 
 from collections.abc import Callable  # noqa: E402
 
-from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt  # noqa: E402
+from clauselens.analyzers.base import ClauseInput  # noqa: E402
 from clauselens.testing.fake_api import FakeApi  # noqa: E402
-from clauselens.textnorm import clause_sha256  # noqa: E402
-
-FAKE_API_KEY = "fake-key-SECRET-clauselens-7f3e9a1b"  # not a real key; searched for in leak tests
+from tests.support.clauses import aup_section, make_clause  # noqa: E402
+from tests.support.keys import FAKE_API_KEY  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -152,46 +139,6 @@ def claude_settings(settings: Settings, fake_api: FakeApi, api_key: str) -> Sett
             "retry_max_wait": 10.0,
             "request_timeout": 5.0,
         }
-    )
-
-
-AUP_DOCUMENT = DocumentContext(
-    entity="Anthropic",
-    title="Usage Policy",
-    terms_type="Acceptable Use Policy",
-    outline=(
-        "Universal Usage Standards",
-        "High-Risk Use Case Requirements",
-        "Additional Use Case Guidelines",
-    ),
-    document_id="anthropic-usage-policy",
-)
-
-
-def aup_section(heading: str, next_heading: str) -> str:
-    """A section of fixtures/ota/current/claude-ai/acceptable-use-policy.md (real text)."""
-    text = (FIXTURES / "ota/current/claude-ai/acceptable-use-policy.md").read_text("utf-8")
-    start = text.index(f"**{heading}**")
-    return text[start : text.index(f"**{next_heading}**", start)].strip()
-
-
-def make_clause(
-    text: str,
-    heading_path: tuple[str, ...] = ("High-Risk Use Case Requirements",),
-    *,
-    max_chars: int = 30_000,
-    document: DocumentContext = AUP_DOCUMENT,
-) -> ClauseInput:
-    """A ClauseInput for ``text`` (cut for the prompt when over ``max_chars``)."""
-    prompt_text, reason = cut_for_prompt(text, max_chars)
-    return ClauseInput(
-        clause_sha256=clause_sha256(text),
-        heading_path=heading_path,
-        text=text,
-        prompt_text=prompt_text,
-        truncated=reason is not None,
-        truncation_reason=reason,
-        document=document,
     )
 
 

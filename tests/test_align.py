@@ -18,7 +18,7 @@ from clauselens.pipeline.versions.changes import ChangeClass, Pair
 from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.textnorm import clause_sha256
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 CHATGPT = FIXTURES / "ota" / "history" / "chatgpt" / "terms-of-service"
 A = "Registration. You must be at least 13 years old to use the Services and provide accurate data."

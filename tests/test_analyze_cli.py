@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.testing.fake_api import FakeApi
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 AUP = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
 META = ["--entity", "Claude.ai", "--title", "Usage Policy"]

@@ -28,7 +28,7 @@ from clauselens.schemas.validate import validate_change_analysis
 from clauselens.store import tables as t
 from clauselens.store.queries import pending
 from clauselens.testing.fake_api import FakeApi
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 HISTORY = FIXTURES / "history"
 CHATGPT_V0 = next((FIXTURES / "ota/history/chatgpt/terms-of-service").glob("v0_*.md"))

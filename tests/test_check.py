@@ -22,7 +22,8 @@ from clauselens.pipeline.runs.counting import count_request_tokens
 from clauselens.pricing import cost_or_none
 from clauselens.schemas import Usage
 from clauselens.testing.fake_api import SYNTHETIC, FakeApi
-from tests.conftest import FAKE_API_KEY, FIXTURES
+from tests.support.keys import FAKE_API_KEY
+from tests.support.paths import FIXTURES
 
 COUNT_PATH = "/v1/messages/count_tokens"
 HISTORY = FIXTURES / "ota" / "history" / "chatgpt" / "terms-of-service"

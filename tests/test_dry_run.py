@@ -11,7 +11,7 @@ from clauselens.pipeline.runs.estimate import dry_run
 from clauselens.pipeline.runs.run import RunOptions, run
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 HISTORY = FIXTURES / "ota" / "history" / "chatgpt" / "terms-of-service"
 

@@ -10,7 +10,7 @@ from clauselens.export import ExportStats, iter_records
 from clauselens.pipeline.runs.run import RunOptions, run
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.store import tables as t
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 
 def test_every_current_provision_is_exported_after_a_run(

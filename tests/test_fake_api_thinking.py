@@ -19,7 +19,7 @@ from clauselens.analyzers.claude import build_request
 from clauselens.models import model_facts
 from clauselens.testing.fake_api import STRICT_THINKING_ENV, SYNTHETIC, FakeApi, Reply
 from clauselens.testing.fake_api._thinking import THINKING_BASE
-from tests.conftest import make_clause
+from tests.support.clauses import make_clause
 
 SONNET = "claude-sonnet-5-5"
 OPUS = "claude-opus-5-5"

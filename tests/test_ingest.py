@@ -16,7 +16,7 @@ from clauselens.config import Settings, load_settings
 from clauselens.pipeline.ingest.captures import document_id_for, ingest, list_documents
 from clauselens.store import open_store
 from clauselens.store import tables as t
-from tests.conftest import FIXTURES
+from tests.support.paths import FIXTURES
 
 MANIFEST = FIXTURES / "ota" / "manifest.jsonl"
 HISTORY = FIXTURES / "ota" / "history" / "chatgpt" / "terms-of-service"

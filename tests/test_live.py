@@ -27,7 +27,7 @@ from clauselens.pipeline.runs.check import load_sample
 from clauselens.pipeline.runs.counting import analyzer_request
 from clauselens.schemas.validate import validate_analysis
 from clauselens.testing.fake_api import SYNTHETIC
-from tests.conftest import FAKE_API_KEY
+from tests.support.keys import FAKE_API_KEY
 
 pytestmark = pytest.mark.live
 

@@ -16,7 +16,8 @@ from clauselens.cli import main
 from clauselens.config import Settings
 from clauselens.errors import UsageError
 from clauselens.store import tables as t
-from tests.conftest import FAKE_API_KEY, FIXTURES
+from tests.support.keys import FAKE_API_KEY
+from tests.support.paths import FIXTURES
 
 AUP = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
 META = {"entity": "Claude.ai", "title": "Usage Policy"}

@@ -27,7 +27,8 @@ from clauselens.schemas.validate import validate_analysis
 from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi
-from tests.conftest import FAKE_API_KEY, FIXTURES
+from tests.support.keys import FAKE_API_KEY
+from tests.support.paths import FIXTURES
 
 AUP = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
 DEV_TERMS = FIXTURES / "ota" / "current" / "claude-ai" / "developer-terms.md"
