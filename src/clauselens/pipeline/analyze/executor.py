@@ -2,10 +2,13 @@
 
 At most ``concurrency`` requests are in flight, under the run's requests- and tokens-per-minute
 limits; the analyzer's shared ``Backoff`` makes a 429 pause every worker. Results are written by
-one writer thread, each in its own transaction, so the event loop never waits on the disk and a
-killed run loses nothing already finished. An authentication or permission error (401/403)
-stops the run: every other request would fail the same way. Any other refused request is a
-recorded failure of its clause, and the run goes on.
+one writer thread, so the event loop never waits on the disk, in group commits: the results that
+complete while a transaction is being written wait for it, then go together in the next one
+(``persist.save_batch``). A worker reports its result (the outcome, ``on_result``) only once its
+transaction is committed, so a killed run loses only the batch in flight, which the next run
+redoes; a result is never stored twice (its key is unique). An authentication or permission
+error (401/403) stops the run: every other request would fail the same way. Any other refused
+request is a recorded failure of its clause, and the run goes on.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import Analyzer
 from clauselens.errors import ApiError, ClauselensError
-from clauselens.pipeline.analyze.persist import save_result
+from clauselens.pipeline.analyze.persist import save_batch
 from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pipeline.runs.ratelimit import RateLimiter
 from clauselens.pricing import cost_usd
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 
 FATAL_STATUS = (401, 403)
 CHARS_PER_TOKEN = 4
+MAX_BATCH = 256  # results per transaction at most
 
 
 @dataclass
@@ -116,10 +120,38 @@ class Executor:
         self.on_result = on_result
         self.outcome = Outcome()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clauselens-writer")
+        self._waiting: list[tuple[WorkItem, AnalysisResult, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
-    def _save(self, item: WorkItem, result: AnalysisResult) -> None:
-        with self.engine.begin() as conn:
-            save_result(conn, result, clause_pk=item.clause_pk, run_id=self.run_id)
+    async def _store(self, item: WorkItem, result: AnalysisResult) -> None:
+        """Queue the result for the writer and wait until its transaction is committed."""
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, result, done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        """Commit the waiting results a batch at a time until none is left."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                pending = [(result, item.clause_pk) for item, result, _ in batch]
+                try:
+                    await loop.run_in_executor(
+                        self._writer, save_batch, self.engine, pending, self.run_id
+                    )
+                except Exception as exc:  # a storage error: every waiting worker raises it
+                    for _, _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                else:
+                    for _, _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._flusher = None
 
     async def _one(self, item: WorkItem) -> None:
         result = self.triage(item) if self.triage else None
@@ -131,7 +163,7 @@ class Executor:
                 if exc.status_code in FATAL_STATUS:
                     raise
                 result = failure_result(item, self.analyzer, exc)
-        await asyncio.get_running_loop().run_in_executor(self._writer, self._save, item, result)
+        await self._store(item, result)
         self.outcome.add(item, result)
         if self.on_result:
             self.on_result(item, result)

@@ -2,24 +2,34 @@
 
 The unique key guards against duplicates: a valid analysis is never stored twice, and a failed
 one is replaced by the next attempt's outcome (its failed attempts kept in the provenance).
-Each save is its own short transaction, so an analysis is committed as soon as it completes.
+
+``save_results`` stores several results in the caller's transaction in a handful of statements:
+one read of the rows already stored for their clause texts, one INSERT or UPDATE per result, and
+their flags (``review.flags.flag_saved``: a query, a delete, an insert). ``save_batch`` wraps it
+in a transaction of its own; the executor's writer thread commits each batch before it reports
+any of its results done, so a killed run loses only the batch in flight, which the next run
+redoes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from clauselens.review.flags import flag_analysis
+from clauselens.errors import StoreError
+from clauselens.review.flags import ROW_COLUMNS, flag_saved
 from clauselens.schemas import AnalysisResult, ClauseAnalysis
-from clauselens.store import insert_pk
 from clauselens.store import tables as t
 
 # Which analyzer's analysis stands when a clause has several: lower is preferred.
 ANALYZER_RANK: dict[str, int] = {"claude": 0, "offline": 1}
+
+Pending = tuple[AnalysisResult, int | None]  # a result and the clause it was made for
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,13 @@ class AnalysisKey:
             a.analyzer == self.analyzer,
             a.model == self.model,
             a.prompt_version == self.prompt_version,
+        )
+
+    def matches(self, row: Row) -> bool:
+        return (row["analyzer"], row["model"], row["prompt_version"]) == (
+            self.analyzer,
+            self.model,
+            self.prompt_version,
         )
 
 
@@ -83,6 +100,89 @@ def _row_values(
     }
 
 
+# Built once, so that SQLAlchemy compiles each of them once per connection pool.
+_A = t.analyses
+_STORED = (
+    sa.select(*(_A.c[name] for name in ROW_COLUMNS))
+    .where(_A.c.clause_sha256.in_(sa.bindparam("shas", expanding=True)))
+    .order_by(_A.c.id)
+)
+_INSERT = _A.insert()
+_UPDATE = _A.update().where(_A.c.id == sa.bindparam("existing_id"))
+
+
+def _stored_rows(conn: sa.Connection, where: sa.Select[Any], **params: Any) -> dict[str, list[Row]]:
+    rows: dict[str, list[Row]] = {}
+    for row in conn.execute(where, params).mappings():
+        rows.setdefault(row["clause_sha256"], []).append(dict(row))
+    return rows
+
+
+def _insert(conn: sa.Connection, values: dict[str, Any], guarded: bool) -> int | None:
+    """INSERT the row and return its id; ``guarded``: inside a savepoint, and None when another
+    writer stored the key meanwhile (the unique key refused it)."""
+    if not guarded:
+        return _insert_pk(conn, values)
+    try:
+        with conn.begin_nested():
+            return _insert_pk(conn, values)
+    except IntegrityError:
+        return None
+
+
+def _insert_pk(conn: sa.Connection, values: dict[str, Any]) -> int:
+    key = conn.execute(_INSERT, values).inserted_primary_key
+    if key is None:  # pragma: no cover - the table has an integer key
+        raise StoreError("insert returned no primary key")
+    return int(key[0])
+
+
+def save_results(
+    conn: sa.Connection, pending: Sequence[Pending], *, run_id: str | None = None, guarded: bool
+) -> list[int]:
+    """Store each result under its key, in order, and return the analysis row ids.
+
+    A valid analysis already stored for the key wins (the new result is dropped); a stored
+    failure is replaced, keeping its failed attempts in front of the new ones. ``guarded``: each
+    INSERT in a savepoint, for a connection that other writers may race; unguarded, a race
+    raises ``IntegrityError`` and the caller redoes the whole transaction guarded.
+    """
+    shas = sorted({result.clause_sha256 for result, _ in pending})
+    same_text = _stored_rows(conn, _STORED, shas=shas)
+    saved: dict[int, Row] = {}
+    fresh: set[int] = set()
+    pks: list[int] = []
+    for result, clause_pk in pending:
+        key, values = key_of(result), _row_values(result, clause_pk, run_id)
+        rows = same_text.setdefault(key.clause_sha256, [])
+        existing = next((row for row in rows if key.matches(row)), None)
+        if existing is None:
+            pk = _insert(conn, values, guarded)
+            if pk is not None:
+                row = {name: values[name] for name in ROW_COLUMNS if name != "id"}
+                saved[pk] = {**row, "id": pk}
+                rows.append(saved[pk])
+                fresh.add(pk)
+                pks.append(pk)
+                continue
+            raced = _stored_rows(
+                conn, sa.select(*(_A.c[n] for n in ROW_COLUMNS)).where(key.where())
+            )
+            existing = raced[key.clause_sha256][0]
+            rows.append(existing)
+        pks.append(int(existing["id"]))
+        if existing["status"] == "valid":
+            continue
+        earlier = (existing["provenance"] or {}).get("failed_attempts", [])
+        values["provenance"]["failed_attempts"] = earlier + values["provenance"]["failed_attempts"]
+        values.pop("clause_pk")  # the row keeps the clause it was first made for
+        conn.execute(_UPDATE, {**values, "existing_id": existing["id"]})
+        existing.update(values)
+        saved[int(existing["id"])] = existing
+    flag_saved(conn, saved.values(), same_text, fresh=fresh)
+    return pks
+
+
 def save_result(
     conn: sa.Connection,
     result: AnalysisResult,
@@ -90,36 +190,22 @@ def save_result(
     clause_pk: int | None = None,
     run_id: str | None = None,
 ) -> int:
-    """Store ``result`` under its key and return the analysis row id.
+    """Store one ``result`` in the caller's transaction (see ``save_results``); its row id."""
+    return save_results(conn, [(result, clause_pk)], run_id=run_id, guarded=True)[0]
 
-    A valid analysis already stored for the key wins (the new result is dropped); a stored
-    failure is replaced, keeping its failed attempts in front of the new ones.
+
+def save_batch(engine: sa.Engine, pending: Sequence[Pending], run_id: str | None = None) -> None:
+    """Store ``pending`` in one transaction of its own, committed when this returns.
+
+    Unguarded first (no savepoints); if another writer stored one of the keys meanwhile, the
+    transaction is rolled back and done again with every INSERT guarded.
     """
-    key = key_of(result)
-    a = t.analyses
-    existing = conn.execute(
-        sa.select(a.c.id, a.c.status, a.c.provenance).where(key.where())
-    ).first()
-    values = _row_values(result, clause_pk, run_id)
-    if existing is None:
-        try:
-            with conn.begin_nested():
-                pk = insert_pk(conn, a.insert().values(**values))
-        except IntegrityError:  # another worker stored the same key meanwhile
-            existing = conn.execute(
-                sa.select(a.c.id, a.c.status, a.c.provenance).where(key.where())
-            ).one()
-        else:
-            flag_analysis(conn, pk, row=values, fresh=True)
-            return pk
-    if existing.status == "valid":
-        return int(existing.id)
-    earlier = existing.provenance.get("failed_attempts", [])
-    values["provenance"]["failed_attempts"] = earlier + values["provenance"]["failed_attempts"]
-    values.pop("clause_pk")
-    conn.execute(a.update().where(a.c.id == existing.id).values(**values))
-    flag_analysis(conn, int(existing.id))
-    return int(existing.id)
+    try:
+        with engine.begin() as conn:
+            save_results(conn, pending, run_id=run_id, guarded=False)
+    except IntegrityError:
+        with engine.begin() as conn:
+            save_results(conn, pending, run_id=run_id, guarded=True)
 
 
 def load_analysis(conn: sa.Connection, analysis_pk: int) -> ClauseAnalysis | None:
