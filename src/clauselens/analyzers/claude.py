@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Generic, Literal, TypeVar
 
 import anthropic
@@ -68,12 +69,19 @@ class ChangeResult(BaseModel):
     provenance: Provenance
 
 
-def _prefix(document: DocumentContext) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The cached prefix: the system block and the document-context block."""
-    system = [{"type": "text", "text": prompts.render_system(), "cache_control": EPHEMERAL}]
-    doc = prompts.render_document(
+@lru_cache(maxsize=256)
+def _document_block_text(document: DocumentContext) -> str:
+    """The document-context block, rendered once per document (every clause repeats it)."""
+    return prompts.render_document(
         document.entity, document.title, document.terms_type, document.outline
     )
+
+
+def _prefix(document: DocumentContext) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The cached prefix: the system block and the document-context block (fresh dicts, so a
+    caller may change its params without touching another request's)."""
+    system = [{"type": "text", "text": prompts.render_system(), "cache_control": EPHEMERAL}]
+    doc = _document_block_text(document)
     return system, {"type": "text", "text": doc, "cache_control": EPHEMERAL}
 
 
