@@ -1,5 +1,6 @@
-"""Group commits: a result is reported only once committed, stored once, and a storage error
-stops the run (``pipeline.analyze.Executor`` with the real SDK against the fake API)."""
+"""Group commits: a result is reported only once committed, stored once, a storage error stops
+the run, and a batch stores what one-at-a-time saves store (``pipeline.analyze``, with the real
+SDK against the fake API)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import sqlalchemy as sa
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
 from clauselens.pipeline.analyze.executor import Executor, OnResult, Outcome
+from clauselens.pipeline.analyze.persist import save_batch, save_result
 from clauselens.pipeline.analyze.work import WorkItem, clause_inputs
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.schemas import AnalysisResult
 from clauselens.store import tables as t
+from clauselens.testing.fake_api import FakeApi
 from tests.conftest import FIXTURES
 
 AUP = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
@@ -104,3 +107,52 @@ class TestGroupCommits:
         assert reported == []
         with engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(t.analyses)).scalar() == 0
+
+
+class TestOneBatchIsLikeOneAtATime:
+    async def test_failure_then_retry_then_failure_of_one_key(
+        self, engine: sa.Engine, claude_settings: Settings, fake_api: FakeApi
+    ) -> None:
+        """Saved in one batch, a failure, a valid retry and a later failure of the same key
+        leave the row, failed attempts and flags that three separate saves leave."""
+        item = work_items(engine, claude_settings)[0]
+        settings = claude_settings.model_copy(update={"max_attempts": 1})
+        analyzer = ClaudeAnalyzer(settings)
+        try:
+            fake_api.script("schema_invalid")
+            failed = await analyzer.analyze(item.input)
+            valid = await analyzer.analyze(item.input)
+            fake_api.script("non_json")
+            failed_again = await analyzer.analyze(item.input)
+        finally:
+            await analyzer.aclose()
+        assert [failed.status, valid.status, failed_again.status] == ["failed", "valid", "failed"]
+        results = [(r, item.clause_pk) for r in (failed, valid, failed_again)]
+
+        save_batch(engine, results, run_id="batch")
+        in_one = stored_row(engine, item.input.clause_sha256)
+        with engine.begin() as conn:
+            conn.execute(t.flags.delete())
+            conn.execute(t.analyses.delete())
+        for pending in results:
+            with engine.begin() as conn:
+                save_result(conn, pending[0], clause_pk=pending[1], run_id="batch")
+        one_at_a_time = stored_row(engine, item.input.clause_sha256)
+
+        assert in_one == one_at_a_time
+        status, attempts, flags = in_one
+        assert status == "valid"
+        assert attempts == ["schema_invalid"]
+        assert flags
+
+
+def stored_row(engine: sa.Engine, sha: str) -> tuple[str, list[str], list[str]]:
+    """The stored analysis of a clause text: status, failed attempt kinds, flag codes."""
+    a, f = t.analyses.c, t.flags.c
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(a.id, a.status, a.provenance).where(a.clause_sha256 == sha)
+        ).one()
+        flags = conn.execute(sa.select(f.code).where(f.analysis_pk == row.id).order_by(f.code))
+        kinds = [attempt["kind"] for attempt in row.provenance["failed_attempts"]]
+        return row.status, kinds, list(flags.scalars())

@@ -108,6 +108,7 @@ _STORED = (
     .order_by(_A.c.id)
 )
 _INSERT = _A.insert()
+_INSERT_MANY = _A.insert().returning(_A.c.id, sort_by_parameter_order=True)
 _UPDATE = _A.update().where(_A.c.id == sa.bindparam("existing_id"))
 
 
@@ -118,69 +119,82 @@ def _stored_rows(conn: sa.Connection, where: sa.Select[Any], **params: Any) -> d
     return rows
 
 
-def _insert(conn: sa.Connection, values: dict[str, Any], guarded: bool) -> int | None:
-    """INSERT the row and return its id; ``guarded``: inside a savepoint, and None when another
-    writer stored the key meanwhile (the unique key refused it)."""
-    if not guarded:
-        return _insert_pk(conn, values)
-    try:
-        with conn.begin_nested():
-            return _insert_pk(conn, values)
-    except IntegrityError:
-        return None
-
-
-def _insert_pk(conn: sa.Connection, values: dict[str, Any]) -> int:
+def _insert_pk(conn: sa.Connection, values: Row) -> int:
     key = conn.execute(_INSERT, values).inserted_primary_key
     if key is None:  # pragma: no cover - the table has an integer key
         raise StoreError("insert returned no primary key")
     return int(key[0])
 
 
+def _insert_guarded(conn: sa.Connection, key: AnalysisKey, values: Row) -> Row | None:
+    """INSERT the row in a savepoint and set its id; if another writer stored the key
+    meanwhile (the unique key refuses it), return that writer's row instead."""
+    try:
+        with conn.begin_nested():
+            values["id"] = _insert_pk(conn, values)
+    except IntegrityError:
+        where = sa.select(*(_A.c[name] for name in ROW_COLUMNS)).where(key.where())
+        return _stored_rows(conn, where)[key.clause_sha256][0]
+    return None
+
+
+def _insert_new(conn: sa.Connection, rows: list[Row]) -> None:
+    """INSERT the new rows of a batch in one statement (``RETURNING`` their ids, in order)
+    where the database allows it, else one by one; set each row's id."""
+    params = [{name: value for name, value in row.items() if name != "id"} for row in rows]
+    if not params:
+        return
+    if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        ids = [int(pk) for pk in conn.execute(_INSERT_MANY, params).scalars()]
+    else:  # pragma: no cover - SQLite before 3.35
+        ids = [_insert_pk(conn, values) for values in params]
+    for row, pk in zip(rows, ids, strict=True):
+        row["id"] = pk
+
+
 def save_results(
     conn: sa.Connection, pending: Sequence[Pending], *, run_id: str | None = None, guarded: bool
 ) -> list[int]:
-    """Store each result under its key, in order, and return the analysis row ids.
+    """Store each result under its key, as if one after another, and return the row ids.
 
     A valid analysis already stored for the key wins (the new result is dropped); a stored
-    failure is replaced, keeping its failed attempts in front of the new ones. ``guarded``: each
-    INSERT in a savepoint, for a connection that other writers may race; unguarded, a race
-    raises ``IntegrityError`` and the caller redoes the whole transaction guarded.
+    failure is replaced, keeping its failed attempts in front of the new ones. Unguarded, the
+    new rows go in one INSERT at the end (a later result for the same key is merged into the
+    row first), and a writer racing this one makes it raise ``IntegrityError``: the caller
+    redoes the whole transaction guarded, with each INSERT in a savepoint at once.
     """
     shas = sorted({result.clause_sha256 for result, _ in pending})
     same_text = _stored_rows(conn, _STORED, shas=shas)
-    saved: dict[int, Row] = {}
-    fresh: set[int] = set()
-    pks: list[int] = []
+    new: list[Row] = []  # rows this batch adds (the values dicts themselves)
+    updated: dict[int, Row] = {}
+    standing: list[Row] = []  # for each result, the row that stands for its key
     for result, clause_pk in pending:
         key, values = key_of(result), _row_values(result, clause_pk, run_id)
         rows = same_text.setdefault(key.clause_sha256, [])
         existing = next((row for row in rows if key.matches(row)), None)
+        if existing is None and guarded:
+            existing = _insert_guarded(conn, key, values)
+            if existing is not None:
+                rows.append(existing)
         if existing is None:
-            pk = _insert(conn, values, guarded)
-            if pk is not None:
-                row = {name: values[name] for name in ROW_COLUMNS if name != "id"}
-                saved[pk] = {**row, "id": pk}
-                rows.append(saved[pk])
-                fresh.add(pk)
-                pks.append(pk)
-                continue
-            raced = _stored_rows(
-                conn, sa.select(*(_A.c[n] for n in ROW_COLUMNS)).where(key.where())
-            )
-            existing = raced[key.clause_sha256][0]
-            rows.append(existing)
-        pks.append(int(existing["id"]))
+            rows.append(values)
+            new.append(values)
+            standing.append(values)
+            continue
+        standing.append(existing)
         if existing["status"] == "valid":
             continue
         earlier = (existing["provenance"] or {}).get("failed_attempts", [])
         values["provenance"]["failed_attempts"] = earlier + values["provenance"]["failed_attempts"]
         values.pop("clause_pk")  # the row keeps the clause it was first made for
-        conn.execute(_UPDATE, {**values, "existing_id": existing["id"]})
+        if existing.get("id") is not None:  # else: new in this batch, its INSERT takes these
+            conn.execute(_UPDATE, {**values, "existing_id": existing["id"]})
+            updated[int(existing["id"])] = existing
         existing.update(values)
-        saved[int(existing["id"])] = existing
-    flag_saved(conn, saved.values(), same_text, fresh=fresh)
-    return pks
+    _insert_new(conn, [row for row in new if row.get("id") is None])
+    fresh = {int(row["id"]) for row in new}
+    flag_saved(conn, [*updated.values(), *new], same_text, fresh=fresh)
+    return [int(row["id"]) for row in standing]
 
 
 def save_result(
