@@ -377,7 +377,7 @@ def _clause_facts(conn: sa.Connection, rows: Iterable[Row]) -> dict[FactsKey, Cl
     return facts
 
 
-def partners_of(row: Row, same_text: Iterable[Row]) -> list[Row]:
+def _partners_of(row: Row, same_text: Iterable[Row]) -> list[Row]:
     """The other analyzers' analyses among ``same_text`` (rows of the same clause text), in
     analysis-key order."""
     others = [p for p in same_text if p["analyzer"] != row["analyzer"]]
@@ -406,7 +406,7 @@ def _subject(row: Row, facts: ClauseFacts | None, partners: Iterable[Row]) -> Fl
     )
 
 
-def _evaluate(
+def _subjects(
     conn: sa.Connection, targets: Mapping[int, Row], same_text: Mapping[str, Sequence[Row]]
 ) -> dict[int, FlagSubject]:
     facts = _clause_facts(conn, targets.values())
@@ -414,7 +414,7 @@ def _evaluate(
         pk: _subject(
             row,
             facts.get(_facts_key(row)),
-            partners_of(row, same_text.get(row["clause_sha256"], ())),
+            _partners_of(row, same_text.get(row["clause_sha256"], ())),
         )
         for pk, row in targets.items()
     }
@@ -460,9 +460,9 @@ def flag_saved(
     targets: dict[int, Row] = {}
     for row in saved:
         targets[int(row["id"])] = row
-        for partner in partners_of(row, same_text.get(row["clause_sha256"], ())):
+        for partner in _partners_of(row, same_text.get(row["clause_sha256"], ())):
             targets.setdefault(int(partner["id"]), partner)
-    subjects = _evaluate(conn, targets, same_text)
+    subjects = _subjects(conn, targets, same_text)
     flags = {pk: rules.evaluate(subject) for pk, subject in subjects.items()}
     _store_flags(conn, flags, [pk for pk in flags if pk not in fresh])
     return flags
@@ -503,7 +503,7 @@ def recompute_flags(engine: sa.Engine, rules: FlagRules | None = None) -> Recomp
         for chunk in _chunks([sha for (sha,) in shas]):
             same_text = _rows_with_text(conn, chunk)
             targets = {int(r["id"]): r for rows in same_text.values() for r in rows}
-            flags = {pk: rules.evaluate(s) for pk, s in _evaluate(conn, targets, same_text).items()}
+            flags = {pk: rules.evaluate(s) for pk, s in _subjects(conn, targets, same_text).items()}
             _store_flags(conn, flags, list(flags))
             counts.update(f.code for found in flags.values() for f in found)
             seen += len(targets)
