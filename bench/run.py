@@ -5,8 +5,9 @@
 
 What it measures. SYNTHETIC clauses (generated text, stored as one document in a temporary
 SQLite store) go through ``pipeline.analyze.Executor`` with ``ClaudeAnalyzer``: request
-building, the real Anthropic SDK over HTTP, validation (schema and semantics), one committed
-transaction per analysis by the writer thread, flagging. The fake server (``FakeApi``) answers
+building, the real Anthropic SDK over HTTP, validation (schema and semantics), group commits by
+the writer thread (the analyses that complete together, with their flags, in one transaction).
+The fake server (``FakeApi``) answers
 every request after a fixed latency; it runs in this (parent) process, and each measurement in
 a fresh child process, so a row's peak memory is that run's own and the server does not share
 the pipeline's interpreter lock (as a remote API would not).
@@ -24,7 +25,9 @@ Columns:
 - machine after: load average and CPU pressure (share of time some task waited for a CPU).
 Overhead per clause: wall / clauses with the server's latency at 0 and concurrency 64: the time
 the pipeline (client and fake server together, each on its own core) needs per clause when the
-API costs nothing.
+API costs nothing. Its note also gives the fake server's own CPU per request (this process's CPU
+time while the child ran): when it nears the client's CPU per clause, the server, not the
+pipeline, sets the overhead.
 
 Naive baseline: a sequential loop calling the sync client's ``messages.parse(...,
 output_format=ClauseAnalysis)`` once per clause, nothing stored, on ``--baseline`` clauses; its
@@ -283,8 +286,13 @@ def main(argv: list[str] | None = None) -> None:
         print(row("naive messages.parse loop", b, args.baseline, args.baseline * lat, note))
     with FakeApi(latency=0.0) as fast:
         for _ in range(args.repeat):
+            server0 = time.process_time()
             m = measure("pipeline", fast.base_url, n, 64)
-            note = f"overhead {m['wall'] / n * 1000:.2f} ms/clause (wall / clauses)"
+            server_ms = (time.process_time() - server0) / n * 1000
+            note = (
+                f"overhead {m['wall'] / n * 1000:.2f} ms/clause (wall / clauses); "
+                f"fake server CPU {server_ms:.2f} ms/request"
+            )
             print(row("pipeline c=64, latency 0", m, n, None, note), flush=True)
             fast.reset()
 

@@ -102,7 +102,17 @@ def _log_retry(state: RetryCallState) -> None:
 async def call_with_retries(
     call: Callable[[], Awaitable[T]], settings: Settings, backoff: Backoff
 ) -> T:
-    """Run ``call`` under the transient-error policy; the last error is re-raised when it ends."""
+    """Run ``call`` under the transient-error policy; the last error is re-raised when it ends.
+
+    The first attempt runs outside tenacity (most calls succeed at once, and tenacity's loop
+    costs a few percent of a request's CPU); a transient failure is then replayed as tenacity's
+    first attempt, so waits, stops and logs are those of one tenacity loop over every call.
+    """
+    await backoff.wait()
+    try:
+        return await call()
+    except TRANSIENT as exc:
+        first: BaseException | None = exc
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(TRANSIENT),
         wait=_TransientWait(settings, backoff),
@@ -113,6 +123,9 @@ async def call_with_retries(
     )
     async for attempt in retrying:
         with attempt:
+            if first is not None:
+                replayed, first = first, None
+                raise replayed
             await backoff.wait()
             return await call()
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover

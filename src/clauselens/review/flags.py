@@ -8,11 +8,13 @@ the rule does not fire, or the values its reason template is filled with.
 Priorities ascend: a lower number is more urgent, and the review queue shows it first.
 
 Flags are computed from the analysis as the analyzer produced it (not an analyst's edit): they
-say why the output needed review. ``flag_analysis`` runs when an analysis is saved
-(``persist.save_result``); ``recompute_flags`` recomputes every analysis after the rules change.
-The disagreement rule compares the valid analyses of the same clause text by the two analyzers,
-so saving one refreshes the flags of its counterpart too. Storing an analysis's flags also
-stores the most urgent one's priority in ``analyses.top_priority``, which the queue sorts on.
+say why the output needed review. ``flag_saved`` runs when analyses are saved
+(``persist.save_results``, once per transaction: one query for the clause facts, one delete, one
+insert, whatever the number); ``recompute_flags`` recomputes every analysis after the rules
+change. The disagreement rule compares the valid analyses of the same clause text by the two
+analyzers, so saving one refreshes the flags of its counterpart too. Storing an
+analysis's flags also stores the most urgent one's priority in ``analyses.top_priority``, which
+the review queue sorts on.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import json
 import string
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -310,11 +312,13 @@ def load_flag_rules(path: Path | None = None) -> FlagRules:
 # --- store ----------------------------------------------------------------------------------
 
 
-_ROW_COLUMNS = (
+# The columns of ``analyses`` a flag computation reads (a row is a mapping of them).
+ROW_COLUMNS = (
     "id",
     "status",
     "analyzer",
     "model",
+    "prompt_version",
     "error",
     "analysis",
     "provenance",
@@ -324,43 +328,62 @@ _ROW_COLUMNS = (
     "clause_pk",
     "clause_sha256",
 )
+Row = Mapping[str, Any]
+_CHUNK = 500  # values per IN list, well under SQLite's limit on bound parameters
 
 
-def _row(conn: sa.Connection, analysis_pk: int) -> dict[str, Any]:
-    a = t.analyses.c
-    row = conn.execute(
-        sa.select(*(a[name] for name in _ROW_COLUMNS)).where(a.id == analysis_pk)
-    ).one()
-    return dict(row._mapping)
+class ClauseFacts(NamedTuple):
+    """What the flags need from an analysis's clause and its version."""
+
+    truncation_reason: str | None
+    cut_off_reason: str | None  # set when the version's capture looks cut off
 
 
-def _partners(conn: sa.Connection, row: dict[str, Any]) -> list[Any]:
-    """The other analyzers' analyses of the same clause text (id, analyzer, status, analysis)."""
-    a = t.analyses.c
-    return list(
-        conn.execute(
-            sa.select(a.id, a.analyzer, a.status, a.analysis).where(
-                a.clause_sha256 == row["clause_sha256"], a.analyzer != row["analyzer"]
-            )
-        )
-    )
-
-
-def _subject(conn: sa.Connection, row: dict[str, Any], partners: list[Any]) -> FlagSubject:
+def _facts_select(where: sa.ColumnElement[bool]) -> sa.Select[Any]:
     c, v = t.clauses.c, t.versions.c
-    clause_where = (
-        c.id == row["clause_pk"] if row["clause_pk"] else c.clause_sha256 == row["clause_sha256"]
-    )
-    clause = conn.execute(
-        sa.select(c.truncation_reason, v.looks_cut_off, v.cut_off_reason)
-        .join(t.versions, v.id == c.version_pk)
-        .where(clause_where)
-        .order_by(c.id.desc())
-        .limit(1)
-    ).first()
-    cut_off = None
-    if clause is not None and clause.looks_cut_off:
-        cut_off = clause.cut_off_reason or "no reason recorded"
+    columns = (c.id, c.clause_sha256, c.truncation_reason, v.looks_cut_off, v.cut_off_reason)
+    return sa.select(*columns).join(t.versions, v.id == c.version_pk).where(where).order_by(c.id)
+
+
+_FACTS = {
+    "pk": _facts_select(t.clauses.c.id.in_(sa.bindparam("keys", expanding=True))),
+    "sha": _facts_select(t.clauses.c.clause_sha256.in_(sa.bindparam("keys", expanding=True))),
+}
+FactsKey = tuple[str, Any]
+
+
+def _facts_key(row: Row) -> FactsKey:
+    """An analysis's clause: the one it was made for, else the newest clause with its text."""
+    return ("pk", row["clause_pk"]) if row["clause_pk"] else ("sha", row["clause_sha256"])
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(values), _CHUNK):
+        yield values[i : i + _CHUNK]
+
+
+def _clause_facts(conn: sa.Connection, rows: Iterable[Row]) -> dict[FactsKey, ClauseFacts]:
+    """The clause facts of every row: one query per kind of key (and per ``_CHUNK`` keys)."""
+    keys = {_facts_key(row) for row in rows}
+    facts: dict[FactsKey, ClauseFacts] = {}
+    for kind, statement in _FACTS.items():
+        wanted = sorted(value for k, value in keys if k == kind)
+        for chunk in _chunks(wanted):
+            for f in conn.execute(statement, {"keys": list(chunk)}):  # ascending id: newest wins
+                cut_off = (f.cut_off_reason or "no reason recorded") if f.looks_cut_off else None
+                key = f.id if kind == "pk" else f.clause_sha256
+                facts[(kind, key)] = ClauseFacts(f.truncation_reason, cut_off)
+    return facts
+
+
+def _partners_of(row: Row, same_text: Iterable[Row]) -> list[Row]:
+    """The other analyzers' analyses among ``same_text`` (rows of the same clause text), in
+    analysis-key order."""
+    others = [p for p in same_text if p["analyzer"] != row["analyzer"]]
+    return sorted(others, key=lambda p: (p["analyzer"], p["model"], p["prompt_version"]))
+
+
+def _subject(row: Row, facts: ClauseFacts | None, partners: Iterable[Row]) -> FlagSubject:
     return FlagSubject(
         analysis_pk=row["id"],
         status=row["status"],
@@ -370,62 +393,94 @@ def _subject(conn: sa.Connection, row: dict[str, Any], partners: list[Any]) -> F
         analysis=row["analysis"],
         provenance=row["provenance"] or {},
         input_truncated=bool(row["input_truncated"]),
-        truncation_reason=clause.truncation_reason if clause is not None else None,
+        truncation_reason=facts.truncation_reason if facts is not None else None,
         triaged_out=bool(row["triaged_out"]),
         triage_reason=row["triage_reason"],
-        cut_off_reason=cut_off,
-        partners=[(p.analyzer, p.analysis) for p in partners if p.status == "valid" and p.analysis],
+        cut_off_reason=facts.cut_off_reason if facts is not None else None,
+        partners=[
+            (p["analyzer"], p["analysis"])
+            for p in partners
+            if p["status"] == "valid" and p["analysis"]
+        ],
     )
 
 
+def _subjects(
+    conn: sa.Connection, targets: Mapping[int, Row], same_text: Mapping[str, Sequence[Row]]
+) -> dict[int, FlagSubject]:
+    facts = _clause_facts(conn, targets.values())
+    return {
+        pk: _subject(
+            row,
+            facts.get(_facts_key(row)),
+            _partners_of(row, same_text.get(row["clause_sha256"], ())),
+        )
+        for pk, row in targets.items()
+    }
+
+
+_DELETE_FLAGS = t.flags.delete().where(
+    t.flags.c.analysis_pk.in_(sa.bindparam("pks", expanding=True))
+)
+
+
+_SET_TOP_PRIORITY = (
+    t.analyses.update()
+    .where(t.analyses.c.id == sa.bindparam("b_pk"))
+    .values(top_priority=sa.bindparam("b_top"))
+)
+
+
 def _store_flags(
-    conn: sa.Connection, analysis_pk: int, flags: list[Flag], *, replace: bool = True
+    conn: sa.Connection, flags: Mapping[int, list[Flag]], replace: Sequence[int]
 ) -> None:
-    if replace:
-        conn.execute(t.flags.delete().where(t.flags.c.analysis_pk == analysis_pk))
-    if replace or flags:  # a fresh analysis without flags keeps the column's default
-        top = min((f.priority for f in flags), default=t.NO_FLAG_PRIORITY)
-        conn.execute(
-            t.analyses.update().where(t.analyses.c.id == analysis_pk).values(top_priority=top)
-        )
-    if flags:
-        conn.execute(
-            t.flags.insert(),
-            [
-                {
-                    "analysis_pk": analysis_pk,
-                    "code": f.code,
-                    "priority": f.priority,
-                    "reason": f.reason,
-                }
-                for f in flags
-            ],
-        )
+    """Write the flags of several analyses: a delete for those in ``replace``, one insert."""
+    for chunk in _chunks(sorted(replace)):
+        conn.execute(_DELETE_FLAGS, {"pks": list(chunk)})
+    values = [
+        {"analysis_pk": pk, "code": f.code, "priority": f.priority, "reason": f.reason}
+        for pk, found in flags.items()
+        for f in found
+    ]
+    if values:
+        conn.execute(t.flags.insert(), values)
+    # The most urgent priority, for the queue's order; a fresh analysis without flags keeps the
+    # column's default (no flag).
+    replaced = set(replace)
+    tops = [
+        {"b_pk": pk, "b_top": min((f.priority for f in found), default=t.NO_FLAG_PRIORITY)}
+        for pk, found in flags.items()
+        if found or pk in replaced
+    ]
+    if tops:
+        conn.execute(_SET_TOP_PRIORITY, tops)
 
 
-def flag_analysis(
+def flag_saved(
     conn: sa.Connection,
-    analysis_pk: int,
-    rules: FlagRules | None = None,
+    saved: Iterable[Row],
+    same_text: Mapping[str, Sequence[Row]],
     *,
-    row: dict[str, Any] | None = None,
-    fresh: bool = False,
-) -> list[Flag]:
-    """(Re)compute and store the flags of one analysis, and of its other-analyzer counterparts.
+    fresh: Collection[int] = (),
+    rules: FlagRules | None = None,
+) -> dict[int, list[Flag]]:
+    """(Re)compute and store the flags of analyses just saved, and of their other-analyzer
+    counterparts (the disagreement rule looks at both), in a few statements for any number.
 
-    ``row``: the analysis's column values when the caller has them (saves reading it back);
-    ``fresh``: the analysis was just inserted, so it has no flags to replace yet.
+    ``saved``: the saved rows as they now stand (``ROW_COLUMNS``); ``same_text``: every analysis
+    row of their clause texts as it now stands, saved ones included, by ``clause_sha256``;
+    ``fresh``: ids just inserted, with no flags to replace yet. Each analysis is evaluated once,
+    against the final state: what saving them one at a time would end with.
     """
     rules = rules or load_flag_rules()
-    row = {**row, "id": analysis_pk} if row is not None else _row(conn, analysis_pk)
-    partners = _partners(conn, row)
-    flags = rules.evaluate(_subject(conn, row, partners))
-    _store_flags(conn, analysis_pk, flags, replace=not fresh)
-    for partner in partners:
-        other = _row(conn, int(partner.id))
-        _store_flags(
-            conn, other["id"], rules.evaluate(_subject(conn, other, _partners(conn, other)))
-        )
+    targets: dict[int, Row] = {}
+    for row in saved:
+        targets[int(row["id"])] = row
+        for partner in _partners_of(row, same_text.get(row["clause_sha256"], ())):
+            targets.setdefault(int(partner["id"]), partner)
+    subjects = _subjects(conn, targets, same_text)
+    flags = {pk: rules.evaluate(subject) for pk, subject in subjects.items()}
+    _store_flags(conn, flags, [pk for pk in flags if pk not in fresh])
     return flags
 
 
@@ -437,15 +492,35 @@ class RecomputeReport:
     counts: dict[str, int]
 
 
+def _rows_with_text(conn: sa.Connection, shas: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every analysis row of these clause texts, by ``clause_sha256``, in id order."""
+    a = t.analyses.c
+    statement = (
+        sa.select(*(a[name] for name in ROW_COLUMNS))
+        .where(a.clause_sha256.in_(sa.bindparam("shas", expanding=True)))
+        .order_by(a.id)
+    )
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for chunk in _chunks(sorted(set(shas))):
+        for row in conn.execute(statement, {"shas": list(chunk)}).mappings():
+            rows.setdefault(row["clause_sha256"], []).append(dict(row))
+    return rows
+
+
 def recompute_flags(engine: sa.Engine, rules: FlagRules | None = None) -> RecomputeReport:
-    """Recompute the flags of every analysis (after the rules changed) in one transaction."""
+    """Recompute the flags of every analysis (after the rules changed) in one transaction,
+    a few hundred clause texts at a time."""
     rules = rules or load_flag_rules()
     counts: Counter[str] = Counter()
+    seen = 0
     with engine.begin() as conn:
-        pks = list(conn.execute(sa.select(t.analyses.c.id).order_by(t.analyses.c.id)).scalars())
-        for pk in pks:
-            row = _row(conn, pk)
-            flags = rules.evaluate(_subject(conn, row, _partners(conn, row)))
-            _store_flags(conn, pk, flags)
-            counts.update(f.code for f in flags)
-    return RecomputeReport(len(pks), dict(sorted(counts.items())))
+        a = t.analyses.c
+        shas = list(conn.execute(sa.select(a.clause_sha256).distinct().order_by(a.clause_sha256)))
+        for chunk in _chunks([sha for (sha,) in shas]):
+            same_text = _rows_with_text(conn, chunk)
+            targets = {int(r["id"]): r for rows in same_text.values() for r in rows}
+            flags = {pk: rules.evaluate(s) for pk, s in _subjects(conn, targets, same_text).items()}
+            _store_flags(conn, flags, list(flags))
+            counts.update(f.code for found in flags.values() for f in found)
+            seen += len(targets)
+    return RecomputeReport(seen, dict(sorted(counts.items())))

@@ -52,16 +52,28 @@ def _schema_errors(exc: ValidationError) -> list[str]:
     return errors
 
 
-def parse_analysis(payload: str | dict[str, Any]) -> ClauseAnalysis:
-    """Layer 1: parse JSON text or a dict into ``ClauseAnalysis``."""
+def _not_json(text: str) -> InvalidAnalysis | None:
+    """The error for text that is not JSON at all (worded by ``json``), or None."""
     try:
-        data = json.loads(payload) if isinstance(payload, str) else payload
+        json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidAnalysis("schema_invalid", [f"the answer is not valid JSON: {exc}"]) from exc
+        return InvalidAnalysis("schema_invalid", [f"the answer is not valid JSON: {exc}"])
+    return None
+
+
+def parse_analysis(payload: str | dict[str, Any]) -> ClauseAnalysis:
+    """Layer 1: parse JSON text or a dict into ``ClauseAnalysis``.
+
+    JSON text is parsed and validated in one pass (``model_validate_json``); only a failure goes
+    back to ``json`` to tell text that is not JSON from JSON that does not fit the schema.
+    """
     try:
-        return ClauseAnalysis.model_validate(data)
+        if isinstance(payload, str):
+            return ClauseAnalysis.model_validate_json(payload)
+        return ClauseAnalysis.model_validate(payload)
     except ValidationError as exc:
-        raise InvalidAnalysis("schema_invalid", _schema_errors(exc)) from exc
+        not_json = _not_json(payload) if isinstance(payload, str) else None
+        raise (not_json or InvalidAnalysis("schema_invalid", _schema_errors(exc))) from exc
 
 
 def semantic_errors(analysis: ClauseAnalysis, clause_text: str, truncated: bool) -> list[str]:

@@ -2,10 +2,15 @@
 
 At most ``concurrency`` requests are in flight, under the run's requests- and tokens-per-minute
 limits; the analyzer's shared ``Backoff`` makes a 429 pause every worker. Results are written by
-one writer thread, each in its own transaction, so the event loop never waits on the disk and a
-killed run loses nothing already finished. An authentication or permission error (401/403)
-stops the run: every other request would fail the same way. Any other refused request is a
-recorded failure of its clause, and the run goes on.
+one writer thread, so the event loop never waits on the disk, in group commits: the results that
+complete while a transaction is being written go together in the next one
+(``persist.save_batch``, at most ``MAX_BATCH``). A worker hands its result over and goes on with
+its next item; the result is counted and reported (the outcome, ``on_result``) only once its
+transaction is committed. So a killed run loses only the results not yet committed (at most two
+batches), which the next run redoes, and a result is never stored twice (its key is unique). A
+storage error stops the run. An authentication or permission error (401/403) stops it too:
+every other request would fail the same way. Any other refused request is a recorded failure
+of its clause, and the run goes on.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import Analyzer
 from clauselens.errors import ApiError, ClauselensError
-from clauselens.pipeline.analyze.persist import save_result
+from clauselens.pipeline.analyze.persist import save_batch
 from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pricing import cost_usd
 from clauselens.schemas import AnalysisResult, Failure, Provenance, Usage
@@ -31,6 +36,7 @@ log = logging.getLogger(__name__)
 
 FATAL_STATUS = (401, 403)
 CHARS_PER_TOKEN = 4
+MAX_BATCH = 128  # results per transaction at most
 
 
 @dataclass
@@ -123,39 +129,71 @@ class Executor:
         self.on_result = on_result
         self.outcome = Outcome()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clauselens-writer")
+        self._waiting: list[tuple[WorkItem, AnalysisResult]] = []
+        self._room = asyncio.Event()  # set when the writer takes a batch
+        self._flusher: asyncio.Task[None] | None = None
+        self._stopped: BaseException | None = None  # a storage error (or a callback's)
 
-    def _save(self, item: WorkItem, result: AnalysisResult) -> None:
-        with self.engine.begin() as conn:
-            save_result(conn, result, clause_pk=item.clause_pk, run_id=self.run_id)
+    async def _commit(self, item: WorkItem, result: AnalysisResult) -> None:
+        """Hand the result to the writer; it is counted and reported once committed. Waits
+        only while a full batch is already waiting (so little is ever uncommitted)."""
+        while len(self._waiting) >= MAX_BATCH and self._stopped is None:
+            self._room.clear()
+            await self._room.wait()
+        self._waiting.append((item, result))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
 
-    async def _one(self, item: WorkItem) -> None:
+    async def _flush(self) -> None:
+        """Commit the waiting results a batch at a time until none is left, then report each
+        committed result. An error stops the run: no worker takes another item."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting and self._stopped is None:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                self._room.set()
+                pending = [(result, item.clause_pk) for item, result in batch]
+                await loop.run_in_executor(
+                    self._writer, save_batch, self.engine, pending, self.run_id
+                )
+                for item, result in batch:
+                    self.outcome.add(item, result)
+                    if self.on_result:
+                        self.on_result(item, result)
+        except Exception as exc:
+            self._stopped = exc
+            self._room.set()
+        finally:
+            self._flusher = None
+
+    async def _result(self, item: WorkItem) -> AnalysisResult:
         result = self.triage(item) if self.triage else None
-        if result is None:
-            await self.limiter.acquire(estimated_tokens(item, self.output_tokens))
-            try:
-                result = await self.analyzer.analyze(item.input)
-            except ApiError as exc:
-                if exc.status_code in FATAL_STATUS:
-                    raise
-                result = failure_result(item, self.analyzer, exc)
-        await asyncio.get_running_loop().run_in_executor(self._writer, self._save, item, result)
-        self.outcome.add(item, result)
-        if self.on_result:
-            self.on_result(item, result)
+        if result is not None:
+            return result
+        await self.limiter.acquire(estimated_tokens(item, self.output_tokens))
+        try:
+            return await self.analyzer.analyze(item.input)
+        except ApiError as exc:
+            if exc.status_code in FATAL_STATUS:
+                raise
+            return failure_result(item, self.analyzer, exc)
 
     async def _worker(self, queue: asyncio.Queue[WorkItem]) -> None:
-        while True:
+        """Take items until none is left: analyse one, hand it to the writer, take the next
+        (the writer's commit does not hold up the next request)."""
+        while self._stopped is None:
             try:
                 item = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
             try:
-                await self._one(item)
+                result = await self._result(item)
             except ApiError as exc:
                 self.outcome.fatal = exc
                 while not queue.empty():  # drain: nothing else can succeed
                     queue.get_nowait()
                 return
+            await self._commit(item, result)
 
     async def run(self, items: Sequence[WorkItem]) -> Outcome:
         queue: asyncio.Queue[WorkItem] = asyncio.Queue()
@@ -164,6 +202,10 @@ class Executor:
         workers = min(self.concurrency, max(1, len(items)))
         try:
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
+            while self._flusher is not None:  # the last batches
+                await self._flusher
         finally:
             self._writer.shutdown(wait=True)
+        if self._stopped is not None:
+            raise self._stopped
         return self.outcome

@@ -2,21 +2,31 @@
 
 The unique key guards against duplicates: a valid analysis is never stored twice, and a failed
 one is replaced by the next attempt's outcome (its failed attempts kept in the provenance).
-Each save is its own short transaction, so an analysis is committed as soon as it completes.
+
+``save_results`` stores several results in the caller's transaction in a handful of statements:
+one read of the rows already stored for their clause texts, one INSERT or UPDATE per result, and
+their flags (``review.flags.flag_saved``: a query, a delete, an insert). ``save_batch`` wraps it
+in a transaction of its own; the executor's writer thread commits each batch before it reports
+any of its results done, so a killed run loses only the batch in flight, which the next run
+redoes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from clauselens.review.flags import flag_analysis
+from clauselens.errors import StoreError
+from clauselens.review.flags import ROW_COLUMNS, flag_saved
 from clauselens.schemas import AnalysisResult
-from clauselens.store import insert_pk
 from clauselens.store import tables as t
+
+Pending = tuple[AnalysisResult, int | None]  # a result and the clause it was made for
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,13 @@ class AnalysisKey:
             a.analyzer == self.analyzer,
             a.model == self.model,
             a.prompt_version == self.prompt_version,
+        )
+
+    def matches(self, row: Row) -> bool:
+        return (row["analyzer"], row["model"], row["prompt_version"]) == (
+            self.analyzer,
+            self.model,
+            self.prompt_version,
         )
 
 
@@ -66,6 +83,103 @@ def _row_values(
     }
 
 
+# Built once, so that SQLAlchemy compiles each of them once per connection pool.
+_A = t.analyses
+_STORED = (
+    sa.select(*(_A.c[name] for name in ROW_COLUMNS))
+    .where(_A.c.clause_sha256.in_(sa.bindparam("shas", expanding=True)))
+    .order_by(_A.c.id)
+)
+_INSERT = _A.insert()
+_INSERT_MANY = _A.insert().returning(_A.c.id, sort_by_parameter_order=True)
+_UPDATE = _A.update().where(_A.c.id == sa.bindparam("existing_id"))
+
+
+def _stored_rows(conn: sa.Connection, where: sa.Select[Any], **params: Any) -> dict[str, list[Row]]:
+    rows: dict[str, list[Row]] = {}
+    for row in conn.execute(where, params).mappings():
+        rows.setdefault(row["clause_sha256"], []).append(dict(row))
+    return rows
+
+
+def _insert_pk(conn: sa.Connection, values: Row) -> int:
+    key = conn.execute(_INSERT, values).inserted_primary_key
+    if key is None:  # pragma: no cover - the table has an integer key
+        raise StoreError("insert returned no primary key")
+    return int(key[0])
+
+
+def _insert_guarded(conn: sa.Connection, key: AnalysisKey, values: Row) -> Row | None:
+    """INSERT the row in a savepoint and set its id; if another writer stored the key
+    meanwhile (the unique key refuses it), return that writer's row instead."""
+    try:
+        with conn.begin_nested():
+            values["id"] = _insert_pk(conn, values)
+    except IntegrityError:
+        where = sa.select(*(_A.c[name] for name in ROW_COLUMNS)).where(key.where())
+        return _stored_rows(conn, where)[key.clause_sha256][0]
+    return None
+
+
+def _insert_new(conn: sa.Connection, rows: list[Row]) -> None:
+    """INSERT the new rows of a batch in one statement (``RETURNING`` their ids, in order)
+    where the database allows it, else one by one; set each row's id."""
+    params = [{name: value for name, value in row.items() if name != "id"} for row in rows]
+    if not params:
+        return
+    if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        ids = [int(pk) for pk in conn.execute(_INSERT_MANY, params).scalars()]
+    else:  # pragma: no cover - SQLite before 3.35
+        ids = [_insert_pk(conn, values) for values in params]
+    for row, pk in zip(rows, ids, strict=True):
+        row["id"] = pk
+
+
+def save_results(
+    conn: sa.Connection, pending: Sequence[Pending], *, run_id: str | None = None, guarded: bool
+) -> list[int]:
+    """Store each result under its key, as if one after another, and return the row ids.
+
+    A valid analysis already stored for the key wins (the new result is dropped); a stored
+    failure is replaced, keeping its failed attempts in front of the new ones. Unguarded, the
+    new rows go in one INSERT at the end (a later result for the same key is merged into the
+    row first), and a writer racing this one makes it raise ``IntegrityError``: the caller
+    redoes the whole transaction guarded, with each INSERT in a savepoint at once.
+    """
+    shas = sorted({result.clause_sha256 for result, _ in pending})
+    same_text = _stored_rows(conn, _STORED, shas=shas)
+    new: list[Row] = []  # rows this batch adds (the values dicts themselves)
+    updated: dict[int, Row] = {}
+    standing: list[Row] = []  # for each result, the row that stands for its key
+    for result, clause_pk in pending:
+        key, values = key_of(result), _row_values(result, clause_pk, run_id)
+        rows = same_text.setdefault(key.clause_sha256, [])
+        existing = next((row for row in rows if key.matches(row)), None)
+        if existing is None and guarded:
+            existing = _insert_guarded(conn, key, values)
+            if existing is not None:
+                rows.append(existing)
+        if existing is None:
+            rows.append(values)
+            new.append(values)
+            standing.append(values)
+            continue
+        standing.append(existing)
+        if existing["status"] == "valid":
+            continue
+        earlier = (existing["provenance"] or {}).get("failed_attempts", [])
+        values["provenance"]["failed_attempts"] = earlier + values["provenance"]["failed_attempts"]
+        values.pop("clause_pk")  # the row keeps the clause it was first made for
+        if existing.get("id") is not None:  # else: new in this batch, its INSERT takes these
+            conn.execute(_UPDATE, {**values, "existing_id": existing["id"]})
+            updated[int(existing["id"])] = existing
+        existing.update(values)
+    _insert_new(conn, [row for row in new if row.get("id") is None])
+    fresh = {int(row["id"]) for row in new}
+    flag_saved(conn, [*updated.values(), *new], same_text, fresh=fresh)
+    return [int(row["id"]) for row in standing]
+
+
 def save_result(
     conn: sa.Connection,
     result: AnalysisResult,
@@ -73,33 +187,19 @@ def save_result(
     clause_pk: int | None = None,
     run_id: str | None = None,
 ) -> int:
-    """Store ``result`` under its key and return the analysis row id.
+    """Store one ``result`` in the caller's transaction (see ``save_results``); its row id."""
+    return save_results(conn, [(result, clause_pk)], run_id=run_id, guarded=True)[0]
 
-    A valid analysis already stored for the key wins (the new result is dropped); a stored
-    failure is replaced, keeping its failed attempts in front of the new ones.
+
+def save_batch(engine: sa.Engine, pending: Sequence[Pending], run_id: str | None = None) -> None:
+    """Store ``pending`` in one transaction of its own, committed when this returns.
+
+    Unguarded first (no savepoints); if another writer stored one of the keys meanwhile, the
+    transaction is rolled back and done again with every INSERT guarded.
     """
-    key = key_of(result)
-    a = t.analyses
-    existing = conn.execute(
-        sa.select(a.c.id, a.c.status, a.c.provenance).where(key.where())
-    ).first()
-    values = _row_values(result, clause_pk, run_id)
-    if existing is None:
-        try:
-            with conn.begin_nested():
-                pk = insert_pk(conn, a.insert().values(**values))
-        except IntegrityError:  # another worker stored the same key meanwhile
-            existing = conn.execute(
-                sa.select(a.c.id, a.c.status, a.c.provenance).where(key.where())
-            ).one()
-        else:
-            flag_analysis(conn, pk, row=values, fresh=True)
-            return pk
-    if existing.status == "valid":
-        return int(existing.id)
-    earlier = existing.provenance.get("failed_attempts", [])
-    values["provenance"]["failed_attempts"] = earlier + values["provenance"]["failed_attempts"]
-    values.pop("clause_pk")
-    conn.execute(a.update().where(a.c.id == existing.id).values(**values))
-    flag_analysis(conn, int(existing.id))
-    return int(existing.id)
+    try:
+        with engine.begin() as conn:
+            save_results(conn, pending, run_id=run_id, guarded=False)
+    except IntegrityError:
+        with engine.begin() as conn:
+            save_results(conn, pending, run_id=run_id, guarded=True)

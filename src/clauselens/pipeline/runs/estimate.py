@@ -41,11 +41,6 @@ from clauselens.config import Settings, api_key_present
 from clauselens.errors import ApiError, CaptureError
 from clauselens.pipeline.ingest.captures import document_id_for
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
-from clauselens.pipeline.runs.counting import (
-    analyzer_request,
-    count_request_tokens,
-    token_client,
-)
 from clauselens.pipeline.segment.clauses import heading_only, outline, segment
 from clauselens.pipeline.versions.align import AlignItem, align_clauses
 from clauselens.pricing import cost_usd
@@ -256,6 +251,8 @@ def _request(doc: _Doc, clause: Clause, model: str, settings: Settings) -> dict[
         truncation_reason=reason,
         document=document,
     )
+    from clauselens.pipeline.runs.counting import analyzer_request  # the SDK, only with a key
+
     return analyzer_request(settings.model_copy(update={"model": model}), item)
 
 
@@ -274,6 +271,8 @@ def _token_scale(
     sample = _sample(docs, plan)
     if not sample:
         return 1.0, "characters / 4 (no clause to count)"
+    from clauselens.pipeline.runs.counting import count_request_tokens, token_client
+
     client = token_client(settings)
     try:
         counted = sum(
