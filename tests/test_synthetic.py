@@ -8,6 +8,7 @@ model output): schema-valid, quoting the real clause text of ``fixtures/ota`` ve
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -22,15 +23,18 @@ from click.testing import CliRunner
 
 from clauselens.analyzers.base import ClauseInput
 from clauselens.analyzers.claude import ClaudeAnalyzer
+from clauselens.analyzers.offline import OfflineAnalyzer
 from clauselens.cli import main
 from clauselens.config import Settings
 from clauselens.export import ExportStats, iter_records
 from clauselens.pipeline.analyze.persist import save_result
+from clauselens.pipeline.analyze.work import document_context_for
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.runs import batches
 from clauselens.pipeline.runs.estimate import DEFAULT_OUTPUT_TOKENS, dry_run
 from clauselens.pipeline.runs.records import list_runs
 from clauselens.pipeline.runs.run import RunOptions, run
+from clauselens.pipeline.versions.change_analysis import analyze_changes
 from clauselens.review import decisions as review
 from clauselens.review.queue import get_item
 from clauselens.schemas import AnalysisResult, Provenance, Usage
@@ -44,6 +48,9 @@ from tests.support.paths import FIXTURES
 
 DEV_TERMS = FIXTURES / "ota/current/claude-ai/developer-terms.md"
 HISTORY = FIXTURES / "ota/history/chatgpt/terms-of-service"
+CHATGPT_V0 = next(HISTORY.glob("v0_*.md"))
+OLD = "You can stop using our Services and end your relationship with OpenAI at any time"
+NEW = "You can stop using our Services at any time, subject to a 30 day notice period"
 META = {"entity": "Anthropic", "title": "Developer Terms", "terms_type": "Developer Terms"}
 DAY_1 = datetime(2026, 1, 1, tzinfo=UTC)
 MODEL = "claude-sonnet-5-5"
@@ -120,6 +127,50 @@ def save(
     )
     with engine.begin() as conn:
         return save_result(conn, result, clause_pk=clause.id, run_id=run_id)
+
+
+def edited_terms(engine: sa.Engine, settings: Settings, tmp_path: Path) -> tuple[int, Any]:
+    """Real ChatGPT terms, then a copy with one sentence edited: the second version's pk and
+    its ``modified`` change row."""
+    text = CHATGPT_V0.read_text("utf-8")
+    versions = []
+    for n, body in enumerate([text, text.replace(OLD, NEW)]):
+        path = tmp_path / f"chatgpt-v{n}.md"
+        path.write_text(body, "utf-8")
+        options = {**META, "entity": "ChatGPT", "captured_at": DAY_1 + timedelta(days=n)}
+        versions += ingest(engine, [path], settings, options).new_versions
+    ch = t.changes.c
+    with engine.connect() as conn:
+        change = conn.execute(
+            sa.select(t.changes).where(
+                ch.to_version_pk == versions[1], ch.change_class == "modified"
+            )
+        ).one()
+    return versions[1], change
+
+
+def set_change_analysis(engine: sa.Engine, change_pk: int, *, synthetic: bool) -> None:
+    """Store a hand-written Claude change analysis on a change row (a test fixture)."""
+    detail = {"consumer_impact": "Users must now give 30 days notice.", "severity": "high"}
+    provenance = {"analyzer": "claude", "model": MODEL, "synthetic": synthetic}
+    with engine.begin() as conn:
+        conn.execute(
+            t.changes.update()
+            .where(t.changes.c.id == change_pk)
+            .values(
+                analyzer="claude",
+                severity="high",
+                change_analysis=detail,
+                change_provenance=provenance,
+            )
+        )
+
+
+def analyse_changes_offline(engine: sa.Engine, version_pk: int) -> int:
+    with engine.connect() as conn:
+        document = document_context_for(conn, version_pk)
+    report = asyncio.run(analyze_changes(engine, OfflineAnalyzer(), version_pk, document=document))
+    return report.analysed
 
 
 def standing_pk(engine: sa.Engine, clause: Any) -> int | None:
@@ -273,6 +324,63 @@ class TestStanding:
             )
         assert [r.id for r in sorted(rows, key=queries.standing_key)] == sql_order
         assert [r.analyzer for r in rows if r.id == sql_order[0]] == ["offline"]
+
+
+class TestChangeAnalyses:
+    def test_offline_replaces_a_synthetic_claude_change_analysis(
+        self, engine: sa.Engine, settings: Settings, tmp_path: Path
+    ) -> None:
+        version_pk, change = edited_terms(engine, settings, tmp_path)
+        set_change_analysis(engine, change.id, synthetic=True)
+        assert analyse_changes_offline(engine, version_pk) == 1
+
+    def test_claude_does_not_redo_its_own_synthetic_change_analysis(
+        self,
+        engine: sa.Engine,
+        settings: Settings,
+        claude_settings: Settings,
+        fake_api: FakeApi,
+        tmp_path: Path,
+    ) -> None:
+        """Rerunning against the fake stays free: a synthetic answer is done for Claude."""
+        version_pk, change = edited_terms(engine, settings, tmp_path)
+        set_change_analysis(engine, change.id, synthetic=True)
+
+        async def analyse() -> int:
+            claude = ClaudeAnalyzer(claude_settings)
+            try:
+                with engine.connect() as conn:
+                    document = document_context_for(conn, version_pk)
+                report = await analyze_changes(engine, claude, version_pk, document=document)
+            finally:
+                await claude.aclose()
+            return report.analysed
+
+        assert asyncio.run(analyse()) == 0
+        assert fake_api.message_bodies() == []
+
+    def test_offline_never_replaces_a_claude_change_analysis(
+        self, engine: sa.Engine, settings: Settings, tmp_path: Path
+    ) -> None:
+        version_pk, change = edited_terms(engine, settings, tmp_path)
+        set_change_analysis(engine, change.id, synthetic=False)
+        assert analyse_changes_offline(engine, version_pk) == 0
+
+    def test_export_shows_no_severity_or_impact_from_a_synthetic_change_analysis(
+        self, engine: sa.Engine, settings: Settings, tmp_path: Path
+    ) -> None:
+        """The change is listed (it happened); what the fake said about it is not."""
+        _, change = edited_terms(engine, settings, tmp_path)
+        set_change_analysis(engine, change.id, synthetic=True)
+        with engine.connect() as conn:
+            clause = conn.execute(
+                sa.select(t.clauses).where(t.clauses.c.id == change.new_clause_pk)
+            ).one()
+        save(engine, clause, "offline")
+        records = list(iter_records(engine, cross_platform=False))
+        [record] = [r for r in records if r.clause_index == clause.idx and r.entity == "ChatGPT"]
+        [recent] = [c for c in record.recent_changes if c.change_class == "modified"]
+        assert (recent.severity, recent.impact) == (None, None)
 
 
 class TestLabels:

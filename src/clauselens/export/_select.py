@@ -213,6 +213,7 @@ def chunks(
                     ch.c.change_class,
                     ch.c.severity,
                     ch.c.change_analysis,
+                    ch.c.change_provenance,
                 )
                 .where(ch.c.provision_pk.in_([r.provision_pk for r in clauses]))
                 .order_by(ch.c.provision_pk, ch.c.at.desc(), ch.c.id.desc())

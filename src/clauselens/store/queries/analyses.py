@@ -40,13 +40,10 @@ _a = t.analyses.c
 _CHUNK = 500
 
 
-def analyzer_rank(analyzer: str | None) -> int:
-    """The rank of an analyzer name: lower stands first; an unknown name ranks last."""
-    return ANALYZER_RANK.get(analyzer or "", len(ANALYZER_RANK))
-
-
-def _rank(analyzer: str | None, synthetic: bool) -> int:
-    return SYNTHETIC_RANK if synthetic else analyzer_rank(analyzer)
+def analyzer_rank(analyzer: str | None, synthetic: bool = False) -> int:
+    """The rank of an analyzer's work: lower stands first; an unknown name ranks last, and
+    synthetic work (answered by the fake API server) below that."""
+    return SYNTHETIC_RANK if synthetic else ANALYZER_RANK.get(analyzer or "", len(ANALYZER_RANK))
 
 
 # --- SQL -------------------------------------------------------------------------------------
@@ -105,7 +102,7 @@ def standing_key(row: Any) -> tuple[int, int, float, int]:
     generated: datetime = row.generated_at
     return (
         0 if row.reviewed_analysis is not None else 1,
-        _rank(row.analyzer, bool(row.synthetic)),
+        analyzer_rank(row.analyzer, bool(row.synthetic)),
         -generated.timestamp(),
         -int(row.id),
     )
