@@ -44,6 +44,7 @@ from clauselens.schemas import (
     Provenance,
     Usage,
 )
+from clauselens.schemas.stored import from_fake_server
 from clauselens.schemas.validate import (
     InvalidAnalysis,
     validate_analysis,
@@ -121,9 +122,10 @@ class _Reply:
     usage: Usage
     stop_reason: str | None
     request_id: str | None
+    synthetic: bool = False  # answered by clauselens' fake API server (its header)
 
     @classmethod
-    def of(cls, body: dict[str, Any], request_id: str | None) -> _Reply:
+    def of(cls, body: dict[str, Any], request_id: str | None, synthetic: bool = False) -> _Reply:
         """Read the reply's JSON body as a plain dict. The loop uses four of its fields; building
         the SDK's typed ``Message`` for them (thirteen models per reply) was a tenth of the
         client's CPU per clause. Errors are still the SDK's (``with_raw_response``)."""
@@ -139,6 +141,7 @@ class _Reply:
             ),
             stop_reason=body.get("stop_reason"),
             request_id=request_id,
+            synthetic=synthetic,
         )
 
 
@@ -164,6 +167,7 @@ class _Outcome(Generic[T]):
     request_id: str | None = None
     stop_reason: str | None = None
     reasked: bool = False
+    synthetic: bool = False
 
     def fail(self, kind: str, message: str, usage: Usage, raw: str | None) -> None:
         record = AttemptRecord(
@@ -285,6 +289,7 @@ class ClaudeAnalyzer:
             latency_ms=round((time.monotonic() - started) * 1000, 1),
             generated_at=datetime.now(UTC),
             reasked=outcome.reasked,
+            synthetic=outcome.synthetic,
         )
 
     async def _create(self, params: dict[str, Any]) -> _Reply:
@@ -296,7 +301,8 @@ class ClaudeAnalyzer:
             raise
         except anthropic.APIStatusError as exc:
             raise api_error(exc) from exc
-        return _Reply.of(raw.http_response.json(), raw.request_id)
+        synthetic = from_fake_server(raw.headers)
+        return _Reply.of(raw.http_response.json(), raw.request_id, synthetic)
 
     async def _run(
         self,
@@ -332,6 +338,7 @@ class ClaudeAnalyzer:
             outcome.usage += usage
             outcome.request_id = reply.request_id or outcome.request_id
             outcome.stop_reason = reply.stop_reason
+            outcome.synthetic = outcome.synthetic or reply.synthetic
             if reply.stop_reason in _STOP_RETRY:
                 reason = str(reply.stop_reason)
                 outcome.fail(reason, f"the model stopped with stop_reason {reason}", usage, text)
