@@ -250,8 +250,8 @@ class TestKilledRun:
         with engine.connect() as conn:
             provenances = conn.execute(sa.select(a.provenance)).scalars().all()
         assert record.status == "interrupted"
-        assert record.counts["analysed"] == len(provenances) == 3
-        assert record.counts["synthetic"] == 3
+        assert record.counts["analysed"] == len(provenances) >= 3
+        assert record.counts["synthetic"] == len(provenances)
         assert all(p["synthetic"] and p["cost_usd"] > 0 for p in provenances)
         assert record.cost_usd == 0
         assert record.usage.output_tokens == sum(p["usage"]["output_tokens"] for p in provenances)

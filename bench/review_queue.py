@@ -1,6 +1,6 @@
 """Benchmark: the review queue's first page with 100,000 analyses, SQL against the old Python way.
 
-    python bench/queue.py [--analyses 100000] [--limit 50] [--repeat 7] [--baseline-repeat 3]
+    python bench/review_queue.py [--analyses 100000] [--limit 50] [--repeat 7] [--baseline-repeat 3]
                           [--check 400] [--store PATH]
 
 Data (SYNTHETIC, not from any real policy). ``--analyses / 2`` clauses in documents of 1,000
@@ -55,8 +55,9 @@ from clauselens.pipeline.analyze.persist import _row_values, save_result
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.review.flags import Flag, FlagSubject, load_flag_rules
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
-from clauselens.store import open_store, queries
+from clauselens.store import open_store
 from clauselens.store import tables as t
+from clauselens.store.queries import review as queries
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 SECTIONS_PER_DOCUMENT = 1000
