@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from clauselens.cli._common import echo_json, handles_errors, state
+from clauselens.cli._common import echo_json, effort_option, handles_errors, state
 from clauselens.pipeline.runs.check import CheckReport, Cost, ModelCheck, check, model_summary
 from clauselens.schemas import AnalysisResult
 
@@ -145,6 +145,7 @@ def _as_json(report: CheckReport) -> dict[str, Any]:
     help="Also price a run over these captures (token-counted dry run; repeatable).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@effort_option
 @handles_errors
 def command(
     models: tuple[str, ...],

@@ -63,7 +63,7 @@ class FakeState:
     fault_rate: float = 0.0
     seed: int = 0
     batch_polls: int = 1
-    strict_thinking: bool = False
+    strict_thinking: bool = True
     expire_batches: bool = False
     max_batch_bytes: int = MAX_BATCH_BYTES
     base_url: str = ""
