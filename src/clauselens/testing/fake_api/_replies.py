@@ -26,7 +26,9 @@ class Reply:
     1 s), ``server_error`` (500),
     ``overloaded`` (529), ``error`` (``status`` / ``error_type`` / ``message``), ``reset``
     (connection dropped mid-response) or ``timeout`` (no answer for ``delay`` seconds).
-    ``retry_after`` / ``retry_after_ms`` set those headers on any HTTP fault. ``delay`` adds
+    ``retry_after`` / ``retry_after_ms`` set those headers on any HTTP fault, ``should_retry``
+    the ``x-should-retry`` header (``true``/``false``; the SDK obeys it before the status) on any
+    HTTP fault or ``error``. ``delay`` adds
     latency before any reply. ``expired`` (Message Batches only): the request's result is
     ``expired``. ``refusal_category`` / ``refusal_explanation``: the refusal's ``stop_details``.
     ``stop_reason``: end an answer kind with this stop reason instead of its own (e.g.
@@ -45,6 +47,7 @@ class Reply:
     refusal_category: str | None = "general_harms"
     refusal_explanation: str | None = "SYNTHETIC refusal scripted in clauselens' fake API server."
     stop_reason: str | None = None
+    should_retry: str | None = None  # the x-should-retry header on an HTTP fault or error
 
 
 HTTP_FAULTS: dict[str, tuple[int, str, str]] = {
