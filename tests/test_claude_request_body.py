@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from clauselens.analyzers._request import NON_STREAMING_MAX_TOKENS
 from clauselens.analyzers.base import ClauseInput
 from clauselens.analyzers.claude import ClaudeAnalyzer, build_request
 from clauselens.cli import main
@@ -104,6 +105,14 @@ class TestEffortAndMaxTokens:
         haiku = model_facts("claude-haiku-4-5").max_output_tokens
         params = build_request(high_risk_clause, model="claude-haiku-4-5", max_tokens=haiku * 2)
         assert params["max_tokens"] == haiku
+
+    def test_max_tokens_past_the_non_streaming_bound_is_a_config_error(
+        self, settings: Settings
+    ) -> None:
+        """clauselens does not stream: more than 21,333 max_tokens could outlast ten minutes."""
+        assert NON_STREAMING_MAX_TOKENS == 21_333
+        with pytest.raises(ConfigError, match="max_tokens_retry 32,000 is over 21,333"):
+            ClaudeAnalyzer(settings.model_copy(update={"max_tokens_retry": 32_000}))
 
     def test_defaults_leave_room_for_thinking_and_wait_as_long_as_the_sdk(self) -> None:
         """max_tokens >= 16,000; the read timeout is the SDK's 10 minutes, never less."""

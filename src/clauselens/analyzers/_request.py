@@ -33,6 +33,15 @@ from clauselens.errors import ConfigError
 from clauselens.models import ModelFacts, load_models
 
 DEFAULT_EFFORT = "medium"  # see the module docstring
+# clauselens sends non-streaming requests. The SDK refuses (without an explicit timeout) a
+# non-streaming request expected to take over ten minutes, estimating 3,600 s per 128,000
+# max_tokens (anthropic 2.15 ``_calculate_nonstreaming_timeout``; the docs: "Streaming is required
+# for operations that may take longer than 10 minutes",
+# https://platform.claude.com/docs/en/cli-sdks-libraries/sdks/python#long-requests, and the 504
+# ``timeout_error`` "Consider using streaming for long-running requests",
+# https://platform.claude.com/docs/en/api/errors). We set the timeout ourselves, so we keep to
+# that bound ourselves: 128,000 x 600 / 3,600.
+NON_STREAMING_MAX_TOKENS = 128_000 * 600 // 3_600
 
 
 def _facts(model: str) -> ModelFacts | None:
@@ -78,5 +87,13 @@ def client_timeout(settings: Settings) -> anthropic.Timeout:
 
 
 def validate_request_settings(settings: Settings) -> None:
-    """Fail at once (ConfigError) on settings no request could satisfy."""
+    """Fail at once (ConfigError) on settings no request could satisfy: an effort the model does
+    not support, or a ``max_tokens`` past what a non-streaming request may ask for."""
     request_effort(settings.model, settings.effort)
+    for name in ("max_tokens", "max_tokens_retry"):
+        asked = request_max_tokens(settings.model, getattr(settings, name))
+        if asked > NON_STREAMING_MAX_TOKENS:
+            raise ConfigError(
+                f"{name} {asked:,} is over {NON_STREAMING_MAX_TOKENS:,}, the most a non-streaming "
+                "request may ask for within the SDK's ten minutes (clauselens does not stream)"
+            )
