@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from clauselens.analyzers._retry import MAX_CONNECT_ATTEMPTS
@@ -18,6 +19,7 @@ from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.cli import main
 from clauselens.config import Settings, load_settings
 from clauselens.errors import ApiError, ApiUnreachableError
+from clauselens.pipeline.runs.run import RunOptions, run
 from clauselens.testing.fake_api import FakeApi, Reply
 from tests.support.paths import FIXTURES
 
@@ -154,3 +156,22 @@ class TestUnreachableBaseUrl:
         result = CliRunner().invoke(main, [*args, "--entity", "Claude.ai", "--title", "AUP"])
         assert result.exit_code != 0
         assert f"cannot reach the Messages API at {url}" in result.output
+
+    def test_a_batch_submission_to_an_unreachable_url_names_it(
+        self, settings: Settings, engine: sa.Engine, api_key: str
+    ) -> None:
+        """The batches mode stops with the same message: which URL could not be reached."""
+        url = f"http://127.0.0.1:{_closed_port()}"
+        short = settings.model_copy(
+            update={"base_url": url, "retry_initial_wait": 0.01, "retry_max_backoff": 0.05}
+        )
+        aup = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
+        summary = run(
+            engine,
+            [aup],
+            short,
+            RunOptions(analyzer="claude", via="batches"),
+            ingest_options={"entity": "Claude.ai", "title": "AUP"},
+        )
+        assert summary.fatal is not None
+        assert f"cannot reach the Messages API at {url}" in summary.fatal

@@ -36,7 +36,7 @@ from tenacity.wait import wait_exponential_jitter
 
 from clauselens.analyzers.backoff import Backoff
 from clauselens.config import Settings
-from clauselens.errors import ApiError
+from clauselens.errors import ApiError, ApiUnreachableError
 
 log = logging.getLogger(__name__)
 
@@ -198,3 +198,15 @@ def api_error(exc: anthropic.APIStatusError) -> ApiError:
         f"(request id {exc.request_id or 'unknown'}).{hint}"
     )
     return ApiError(message, status_code=exc.status_code, request_id=exc.request_id)
+
+
+def unreachable_error(exc: anthropic.APIConnectionError, base_url: str | None = None) -> ApiError:
+    """An ``ApiUnreachableError`` naming the base URL when no connection could be made
+    (``connect_failed``); otherwise an ``ApiError`` with the SDK's message and the URL tried.
+    ``base_url``: the client's; by default, the request URL up to its ``/v1/`` path."""
+    tried = str(exc.request.url)
+    url = (base_url or tried.split("/v1/", maxsplit=1)[0]).rstrip("/")
+    if connect_failed(exc):
+        reason = f"{type(exc.__cause__).__name__}: {exc.__cause__}"
+        return ApiUnreachableError(url, reason, attempts=MAX_CONNECT_ATTEMPTS)
+    return ApiError(f"{exc} ({tried})", status_code=None, request_id=None)

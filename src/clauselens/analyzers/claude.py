@@ -49,16 +49,16 @@ from clauselens.analyzers._request import (
     validate_request_settings,
 )
 from clauselens.analyzers._retry import (
-    MAX_CONNECT_ATTEMPTS,
     api_error,
     call_with_retries,
     connect_failed,
     is_transient,
+    unreachable_error,
 )
 from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.base import ChangeResult, ClauseInput, DocumentContext
 from clauselens.config import DEFAULT_MODEL, Settings
-from clauselens.errors import ApiError, ApiUnreachableError
+from clauselens.errors import ApiError
 from clauselens.pricing import cost_usd
 from clauselens.schemas import (
     AnalysisResult,
@@ -368,9 +368,7 @@ class ClaudeAnalyzer:
             raise api_error(exc) from exc
         except anthropic.APIConnectionError as exc:
             if connect_failed(exc):
-                url = str(self._client.base_url).rstrip("/")
-                reason = f"{type(exc.__cause__).__name__}: {exc.__cause__}"
-                raise ApiUnreachableError(url, reason, attempts=MAX_CONNECT_ATTEMPTS) from exc
+                raise unreachable_error(exc, str(self._client.base_url)) from exc
             raise
         return _Reply.of(raw.http_response.json(), raw.request_id)
 

@@ -33,7 +33,7 @@ from anthropic.types.messages import MessageBatchIndividualResponse
 
 from clauselens import prompts
 from clauselens.analyzers._request import client_timeout
-from clauselens.analyzers._retry import api_error, call_with_retries
+from clauselens.analyzers._retry import api_error, call_with_retries, unreachable_error
 from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.base import ChangeResult, ClauseInput, DocumentContext
 from clauselens.analyzers.claude import (
@@ -356,6 +356,8 @@ async def collect_run(
         await _collect(collector, batches, interval, timeout)
     except anthropic.APIStatusError as exc:  # retrieve/results refused (404: batch gone)
         return str(api_error(exc))
+    except anthropic.APIConnectionError as exc:  # retrieve/results could not connect
+        return f"{unreachable_error(exc)} (collect again to retry)"
     except (ApiError, anthropic.APIError) as exc:  # refused redo, or transient errors outlasted
         return f"{exc} (collect again to retry)"
     return None
