@@ -235,8 +235,9 @@ class TestMovedAndEdited:
             )
         assert modified.change_analysis is not None
         validate_change_analysis(modified.change_analysis, old_text, new_text)
-        # offline never overwrites claude
-        assert analyse(engine, OfflineAnalyzer(), second).analysed == 0
+        # the fake's answer is synthetic, so offline replaces it (a real Claude change analysis
+        # it never replaces: tests/test_synthetic.py)
+        assert analyse(engine, OfflineAnalyzer(), second).analysed == 1
 
 
 class TestActivityAndCli:

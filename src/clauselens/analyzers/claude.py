@@ -68,6 +68,7 @@ from clauselens.schemas import (
     Provenance,
     Usage,
 )
+from clauselens.schemas.stored import from_fake_server
 from clauselens.schemas.validate import (
     InvalidAnalysis,
     validate_analysis,
@@ -166,9 +167,10 @@ class _Reply:
     stop_reason: str | None
     request_id: str | None
     stop_details: dict[str, Any] | None = None
+    synthetic: bool = False  # answered by clauselens' fake API server (its header)
 
     @classmethod
-    def of(cls, body: dict[str, Any], request_id: str | None) -> _Reply:
+    def of(cls, body: dict[str, Any], request_id: str | None, synthetic: bool = False) -> _Reply:
         """Read the reply's JSON body as a plain dict. The loop uses four of its fields; building
         the SDK's typed ``Message`` for them (thirteen models per reply) was a tenth of the
         client's CPU per clause. Errors are still the SDK's (``with_raw_response``)."""
@@ -188,6 +190,7 @@ class _Reply:
             stop_reason=body.get("stop_reason"),
             request_id=request_id,
             stop_details=stop_details if isinstance(stop_details, dict) else None,
+            synthetic=synthetic,
         )
 
 
@@ -231,6 +234,7 @@ class _Outcome(Generic[T]):
     request_id: str | None = None
     stop_reason: str | None = None
     reasked: bool = False
+    synthetic: bool = False
 
     def fail(self, kind: str, message: str, usage: Usage, raw: str | None) -> None:
         record = AttemptRecord(
@@ -355,6 +359,7 @@ class ClaudeAnalyzer:
             latency_ms=round((time.monotonic() - started) * 1000, 1),
             generated_at=datetime.now(UTC),
             reasked=outcome.reasked,
+            synthetic=outcome.synthetic,
         )
 
     async def _create(self, params: dict[str, Any]) -> _Reply:
@@ -370,7 +375,8 @@ class ClaudeAnalyzer:
             if connect_failed(exc):
                 raise unreachable_error(exc, str(self._client.base_url)) from exc
             raise
-        return _Reply.of(raw.http_response.json(), raw.request_id)
+        synthetic = from_fake_server(raw.headers)
+        return _Reply.of(raw.http_response.json(), raw.request_id, synthetic)
 
     async def _run(
         self,
@@ -406,6 +412,7 @@ class ClaudeAnalyzer:
             outcome.usage += usage
             outcome.request_id = reply.request_id or outcome.request_id
             outcome.stop_reason = reply.stop_reason
+            outcome.synthetic = outcome.synthetic or reply.synthetic
             if reply.stop_reason != "end_turn":
                 reason = str(reply.stop_reason)
                 message = stop_failure(reply.stop_reason, reply.stop_details)

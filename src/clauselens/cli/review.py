@@ -145,6 +145,11 @@ def show_command(analysis_id: int, as_json: bool) -> None:
     click.echo(
         f"status {item.review_status}  ·  severity {item.severity or '-'}  ·  "
         f"confidence {item.confidence or '-'}  ·  {item.analyzer} ({item.model})"
+        + (
+            "  ·  SYNTHETIC (fake API server, not Claude)"
+            if got.provenance.get("synthetic")
+            else ""
+        )
     )
     _section("Flags", [f"[{f.priority}] {f.code}: {f.reason}" for f in item.flags] or ["none"])
     _section("Clause", [got.clause_text or "(no stored clause)"])

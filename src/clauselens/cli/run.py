@@ -54,6 +54,9 @@ def print_summary(summary: RunSummary) -> None:
         ("tokens", _tokens_row(summary)),
         ("cost", f"${summary.cost_usd:,.4f}"),
     ]
+    if c.get("synthetic"):
+        note = "answered by clauselens' fake API server, not Claude; no cost counted"
+        rows.insert(5, ("synthetic", f"{c['synthetic']} ({note})"))
     if summary.batch_ids:
         rows.append(("batches", ", ".join(summary.batch_ids)))
     for name, value in rows:

@@ -1,4 +1,7 @@
-"""``clauselens runs``: list batch runs with their counts, tokens and cost."""
+"""``clauselens runs``: list batch runs with their counts, tokens and cost.
+
+``synthetic``: analyses answered by clauselens' fake API server; their cost is not in ``cost``.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ def command(as_json: bool, limit: int | None) -> None:
         "reused",
         "failed",
         "flagged",
+        "synthetic",
         "tokens",
         "cost",
     ):
@@ -53,6 +57,7 @@ def command(as_json: bool, limit: int | None) -> None:
             str(c.get("reused", 0)),
             str(c.get("failed", 0)),
             str(c.get("flagged", 0)),
+            str(c.get("synthetic", 0)),
             f"{r.usage.total:,}",
             f"${r.cost_usd:,.4f}",
         )

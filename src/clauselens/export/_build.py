@@ -84,17 +84,21 @@ def faq(
 
 
 def recent_changes(rows: Sequence[Any], provision_id: str) -> list[RecentChange]:
-    """The provision's newest changes (at most ``RECENT_CHANGES``), newest first."""
+    """The provision's newest changes (at most ``RECENT_CHANGES``), newest first. A synthetic
+    change analysis (the fake API server's) is never exported: its change shows no severity
+    and no impact."""
     out = []
     for row in rows[:RECENT_CHANGES]:
+        synthetic = bool((row.change_provenance or {}).get("synthetic"))
         detail = row.change_analysis if isinstance(row.change_analysis, dict) else {}
+        detail = {} if synthetic else detail
         impact = detail.get("consumer_impact") or detail.get("what_changed")
         out.append(
             RecentChange(
                 date=row.at,
                 provision=provision_id,
                 change_class=row.change_class,
-                severity=row.severity or detail.get("severity"),
+                severity=None if synthetic else row.severity or detail.get("severity"),
                 impact=impact,
             )
         )

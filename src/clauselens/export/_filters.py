@@ -106,6 +106,7 @@ class ExportStats:
     headings: int = 0  # provisions that are only heading lines (never analysed)
     rejected: int = 0  # left out because the analysis shown was rejected
     filtered: int = 0  # left out by the status, severity or since filters
+    synthetic: int = 0  # provisions whose only analyses came from the fake API server
     by_status: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -113,5 +114,6 @@ class ExportStats:
             f"exported {self.exported} record(s); left out: {self.failed} failed analysis(es), "
             f"{self.unanalysed} provision(s) without an analysis, {self.headings} heading-only, "
             f"{self.rejected} rejected, "
-            f"{self.filtered} by filters"
+            f"{self.filtered} by filters, "
+            f"{self.synthetic} with only synthetic (fake API server) analyses"
         )

@@ -15,7 +15,14 @@ import sqlalchemy as sa
 from clauselens.config import normalise_db_url
 from clauselens.export._build import build_record, shown_analysis
 from clauselens.export._filters import ExportFilters, ExportStats
-from clauselens.export._select import Chunk, DocumentHead, choose, chunks, document_heads
+from clauselens.export._select import (
+    Chunk,
+    DocumentHead,
+    choose,
+    chunks,
+    document_heads,
+    shown,
+)
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.schemas.export import CrossPlatform, ExportRecord
 from clauselens.store import open_store
@@ -62,10 +69,13 @@ def _records_of(
     lookup: CrossPlatformLookup | None,
 ) -> Iterator[ExportRecord]:
     for clause in chunk.clauses:
-        candidates = chunk.analyses.get(chunk.analysed_as[clause.id], [])
+        everything = chunk.analyses.get(chunk.analysed_as[clause.id], [])
+        candidates = shown(everything)
         row = choose(candidates)
         if row is None:
-            if heading_only(clause.text):
+            if everything:
+                stats.synthetic += 1
+            elif heading_only(clause.text):
                 stats.headings += 1
             else:
                 stats.unanalysed += 1

@@ -10,6 +10,11 @@ one analyzer with ``--analyzer``), a valid one before a failed one, then the one
 by ``store.queries.standing_key`` (an analyst's edit, then ``claude`` before ``offline``, then
 the newest). The status filters apply to that choice afterwards; a rejected Claude analysis
 does not fall back to an offline one.
+
+Synthetic analyses (answered by clauselens' fake API server, ``analyses.synthetic``) are never
+shown, so never exported, an analyst's edit of one included: an export is for publication and
+downstream tools, and no option makes fake output publishable. ``choose`` leaves them out; a
+provision whose only analyses are synthetic is left out and counted (``ExportStats.synthetic``).
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class Chunk:
     """Up to ``chunk_size`` clauses of one version, with everything their records need."""
 
     clauses: Sequence[Any]  # rows: id, idx, heading_path, text, clause_sha256, truncated, ...
-    analyses: dict[str, list[Any]]  # clause_sha256 -> analysis rows
+    analyses: dict[str, list[Any]]  # clause_sha256 -> analysis rows, synthetic ones included
     analysed_as: dict[int, str]  # clause pk -> the clause hash whose analyses apply to it
     flags: dict[int, list[Any]]  # analysis pk -> flag rows (priority, code order)
     changes: dict[int, list[Any]]  # provision pk -> change rows (newest first)
@@ -150,6 +155,7 @@ def _analyses(conn: sa.Connection, shas: list[str], analyzer: str | None) -> dic
         a.c.reviewed_by,
         a.c.reviewed_at,
         a.c.generated_at,
+        a.c.synthetic,
     ).where(a.c.clause_sha256.in_(shas))
     if analyzer is not None:
         query = query.where(a.c.analyzer == analyzer)
@@ -162,7 +168,9 @@ def _analysed_as(conn: sa.Connection, clauses: Sequence[Any]) -> dict[int, str]:
     a, c = t.analyses.c, t.clauses.c
     shas = sorted({r.clause_sha256 for r in clauses})
     analysed = set(
-        conn.execute(sa.select(a.clause_sha256).where(a.clause_sha256.in_(shas))).scalars()
+        conn.execute(
+            sa.select(a.clause_sha256).where(a.clause_sha256.in_(shas), a.synthetic.is_(False))
+        ).scalars()
     )
     out: dict[int, str] = {}
     for row in clauses:
@@ -205,6 +213,7 @@ def chunks(
                     ch.c.change_class,
                     ch.c.severity,
                     ch.c.change_analysis,
+                    ch.c.change_provenance,
                 )
                 .where(ch.c.provision_pk.in_([r.provision_pk for r in clauses]))
                 .order_by(ch.c.provision_pk, ch.c.at.desc(), ch.c.id.desc())
@@ -214,8 +223,15 @@ def chunks(
         yield Chunk(clauses, analyses, analysed_as, flags, changes)
 
 
+def shown(candidates: list[Any]) -> list[Any]:
+    """The analyses a record may show: never a synthetic one."""
+    return [row for row in candidates if not row.synthetic]
+
+
 def choose(candidates: list[Any]) -> Any | None:
-    """The analysis a record shows: valid before failed, then the one that stands."""
-    if not candidates:
+    """The analysis a record shows: not synthetic, valid before failed, then the one that
+    stands."""
+    real = shown(candidates)
+    if not real:
         return None
-    return min(candidates, key=lambda r: (r.status != "valid", standing_key(r)))
+    return min(real, key=lambda r: (r.status != "valid", standing_key(r)))

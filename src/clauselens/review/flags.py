@@ -161,6 +161,10 @@ def _triaged_out(s: FlagSubject, _p: NoParams) -> Details | None:
     return {"triage_reason": s.triage_reason or "no reason recorded"} if s.triaged_out else None
 
 
+def _synthetic(s: FlagSubject, _p: NoParams) -> Details | None:
+    return {"model": s.model} if s.provenance.get("synthetic") else None
+
+
 def _analyzer_is(s: FlagSubject, p: AnalyzerParams) -> Details | None:
     return {"model": s.model} if s.analyzer == p.analyzer else None
 
@@ -217,6 +221,7 @@ KINDS: dict[str, RuleKind] = {
     "reasked": _kind(NoParams, _reasked, "failed_attempts"),
     "triaged_out": _kind(NoParams, _triaged_out, "triage_reason"),
     "analyzer_is": _kind(AnalyzerParams, _analyzer_is, "model"),
+    "synthetic": _kind(NoParams, _synthetic, "model"),
     "analyzers_disagree": _kind(DisagreementParams, _analyzers_disagree, "other", "disagreement"),
 }
 

@@ -89,6 +89,7 @@ class StandingAnalysis(_Row):
     severity: Level | None
     data: dict[str, Any] | None
     generated_at: datetime
+    synthetic: bool = False  # answered by clauselens' fake API server, not by Claude
 
     def analysis(self) -> ClauseAnalysis | None:
         """``data`` validated as a ``ClauseAnalysis`` (None for a failed analysis)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
@@ -12,9 +13,20 @@ from clauselens.schemas.usage import Usage
 
 SCHEMA_VERSION = "clause-analysis/1"
 
+# Every response of clauselens' fake Messages API (``clauselens.testing.fake_api``) carries this
+# header: an answer that came with it is synthetic, never Claude's, whatever the analyzer name.
+SYNTHETIC_HEADER = "x-clauselens-fake"
+# The text every synthetic answer carries (used to find those stored before the header was read).
+SYNTHETIC_MARKER = "SYNTHETIC answer from clauselens' fake API server"
+
 AnalyzerName = Literal["claude", "offline"]
 AnalysisStatus = Literal["valid", "failed"]
 ReviewStatus = Literal["pending", "approved", "edited", "rejected"]
+
+
+def from_fake_server(headers: Mapping[str, str]) -> bool:
+    """Whether a response with these headers came from clauselens' fake Messages API."""
+    return bool(headers.get(SYNTHETIC_HEADER))
 
 
 class AttemptRecord(BaseModel):
@@ -30,6 +42,11 @@ class AttemptRecord(BaseModel):
 
 
 class Provenance(BaseModel):
+    """Who produced an analysis, with what, when, at what cost. ``synthetic``: the answer came
+    from clauselens' fake Messages API (``SYNTHETIC_HEADER``), not from Claude; such an
+    analysis is never exported, never counted as Claude's spend, never outranks the offline
+    analyzer and never feeds a cost estimate."""
+
     model_config = ConfigDict(extra="forbid")
 
     analyzer: AnalyzerName
@@ -47,6 +64,7 @@ class Provenance(BaseModel):
     generated_at: datetime
     reasked: bool = False
     run_id: str | None = None
+    synthetic: bool = False
 
 
 class AnalysisResult(BaseModel):

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from clauselens.schemas.stored import SYNTHETIC_MARKER
 from clauselens.store import tables
 
 Migration = Callable[[sa.Connection], None]
@@ -134,6 +135,28 @@ def m0006_review_queue(conn: sa.Connection) -> None:
     for index in [*tables.analyses.indexes, *tables.flags.indexes]:
         if index.name in _QUEUE_INDEXES:
             index.create(conn, checkfirst=True)
+
+
+@migration
+def m0007_analyses_synthetic(conn: sa.Connection) -> None:
+    """``analyses.synthetic``: answered by clauselens' fake API server, not by Claude. Analyses
+    stored before the header was read are found by the text every synthetic answer carries,
+    and their provenance says so too."""
+    a = tables.analyses
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
+    if "synthetic" not in columns:
+        conn.exec_driver_sql(
+            "ALTER TABLE analyses ADD COLUMN synthetic BOOLEAN NOT NULL DEFAULT FALSE"
+        )
+    text = sa.cast(a.c.analysis, sa.Text)
+    found = conn.execute(
+        sa.select(a.c.id, a.c.provenance).where(
+            a.c.analyzer == "claude", text.contains(SYNTHETIC_MARKER, autoescape=True)
+        )
+    ).all()
+    for pk, provenance in found:
+        marked = {**(provenance or {}), "synthetic": True}
+        conn.execute(a.update().where(a.c.id == pk).values(synthetic=True, provenance=marked))
 
 
 def apply_migrations(engine: sa.Engine) -> list[str]:

@@ -144,6 +144,8 @@ analyses = sa.Table(
     sa.Column("clause_pk", sa.ForeignKey("clauses.id")),  # the clause it was first made for
     sa.Column("run_id", sa.String(40), index=True),
     sa.Column("generated_at", UTCDateTime(), nullable=False),
+    # Answered by clauselens' fake API server (``provenance.synthetic``), so SQL can leave it out.
+    sa.Column("synthetic", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     # The most urgent flag's priority (kept by ``review.flags``), so the queue sorts on an index.
     sa.Column(
         "top_priority",

@@ -80,6 +80,7 @@ def _row_values(
         "clause_pk": clause_pk,
         "run_id": provenance.run_id,
         "generated_at": provenance.generated_at,
+        "synthetic": provenance.synthetic,
     }
 
 

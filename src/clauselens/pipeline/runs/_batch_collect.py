@@ -5,12 +5,14 @@ finishes the run with ``summary.finish``).
 Results come in any order; each is matched to its clause by ``custom_id`` through the batch's
 stored ``requests`` mapping. A succeeded answer is validated with the analyzer's own checks
 (schema, then semantics) and stored with its provenance: ``request_id`` is
-``{batch_id}/{custom_id}``, cost at the batch discount, thinking tokens in its usage. An invalid
-answer, a blank one, any stop other than ``end_turn`` (``max_tokens``, a refusal with its
-``stop_details`` category, ``model_context_window_exceeded``, ...; recorded with its reason as
-the analyzer records it), an errored, expired or canceled request, or one missing from the
-results, is redone with the normal ``ClaudeAnalyzer`` loop under ``Executor``; the batch attempt
-comes first in the result's ``failed_attempts`` and its usage and (discounted) cost are added in.
+``{batch_id}/{custom_id}``, cost at the batch discount, thinking tokens in its usage,
+``synthetic`` when the results came from clauselens' fake API server (its header on the results
+response). An invalid answer, a blank one, any stop other than ``end_turn`` (``max_tokens``, a
+refusal with its ``stop_details`` category, ``model_context_window_exceeded``, ...; recorded with
+its reason as the analyzer records it), an errored, expired or canceled request, or one missing
+from the results, is redone with the normal ``ClaudeAnalyzer`` loop under ``Executor``; the batch
+attempt comes first in the result's ``failed_attempts`` and its usage and (discounted) cost are
+added in.
 
 Idempotent: a request whose key already has a valid analysis is skipped (``save_result``'s
 unique key guards against a race with another process), and a batch is marked collected only
@@ -53,6 +55,7 @@ from clauselens.pipeline.runs.summary import Callbacks
 from clauselens.pricing import cost_usd
 from clauselens.schemas import AnalysisResult, AttemptRecord, ClauseAnalysis, Provenance
 from clauselens.schemas.runs import RunRecord
+from clauselens.schemas.stored import from_fake_server
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import tables as t
 from clauselens.store.queries.pending import AnalyzerKey, valid_keys
@@ -152,7 +155,11 @@ class _AfterBatch:
 
 
 def _judge(
-    line: MessageBatchIndividualResponse, item: WorkItem, run: RunRecord, batch_id: str
+    line: MessageBatchIndividualResponse,
+    item: WorkItem,
+    run: RunRecord,
+    batch_id: str,
+    synthetic: bool,
 ) -> AnalysisResult | AttemptRecord:
     """A valid analysis from the batch answer, or the failed attempt to redo."""
     outcome = line.result
@@ -195,6 +202,7 @@ def _judge(
             cost_usd=cost_usd(run.model, usage, batch=True),
             generated_at=datetime.now(UTC),
             run_id=run.id,
+            synthetic=synthetic,
         ),
         input_truncated=item.input.truncated,
     )
@@ -262,6 +270,7 @@ class _Collector:
             self.settings,
             self.backoff,
         )
+        synthetic = from_fake_server(results.http_response.headers)
         async for line in results:
             entry = batch.requests.get(line.custom_id)
             if entry is None:
@@ -271,7 +280,7 @@ class _Collector:
             if entry["clause_sha256"] in done:
                 continue
             item = self.items.item(entry)
-            judged = _judge(line, item, self.run, batch.batch_id)
+            judged = _judge(line, item, self.run, batch.batch_id, synthetic)
             if isinstance(judged, AnalysisResult):
                 self._save(item, judged)
                 continue

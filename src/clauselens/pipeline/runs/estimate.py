@@ -112,9 +112,13 @@ def _read_docs(paths: list[Path], settings: Settings, report: DryRun) -> list[_D
 
 
 def _mean_output(conn: sa.Connection, model: str) -> int:
+    """The mean output tokens of ``model``'s stored valid analyses, synthetic ones left out
+    (their usage is the fake server's, not Claude's)."""
     a = t.analyses.c
     rows = conn.execute(
-        sa.select(a.provenance).where(a.model == model, a.status == "valid").limit(2000)
+        sa.select(a.provenance)
+        .where(a.model == model, a.status == "valid", a.synthetic.is_(False))
+        .limit(2000)
     ).scalars()
     outs = [int(p.get("usage", {}).get("output_tokens", 0)) for p in rows]
     outs = [o for o in outs if o]

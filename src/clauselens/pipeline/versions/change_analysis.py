@@ -55,15 +55,19 @@ def _jobs(
 ) -> tuple[list[_Job], int]:
     ch, new = t.changes, t.clauses
     rows = conn.execute(
-        sa.select(ch.c.id, ch.c.analyzer, ch.c.old_clause_pk, new.c.heading_path)
+        sa.select(
+            ch.c.id, ch.c.analyzer, ch.c.change_provenance, ch.c.old_clause_pk, new.c.heading_path
+        )
         .join(new, new.c.id == ch.c.new_clause_pk)
         .where(ch.c.to_version_pk == version_pk, ch.c.change_class == "modified")
         .order_by(ch.c.id)
     ).all()
     jobs, skipped = [], 0
     rank = analyzer_rank(analyzer)
-    for pk, done_by, old_pk, path in rows:
-        if done_by is not None and not redo and analyzer_rank(done_by) <= rank:
+    for pk, done_by, provenance, old_pk, path in rows:
+        synthetic = bool((provenance or {}).get("synthetic"))
+        outranks = done_by == analyzer or analyzer_rank(done_by, synthetic) <= rank
+        if done_by is not None and not redo and outranks:
             skipped += 1
             continue
         old_text, new_text = changes.provision_texts(conn, int(pk))
@@ -84,9 +88,10 @@ async def analyze_changes(
 ) -> ChangeAnalysisReport:
     """A change analysis for every modified provision of ``version_pk`` not yet analysed.
 
-    A row analysed by ``claude`` is never overwritten by ``offline``; ``redo`` re-analyses.
-    Each result is committed as it completes, its provenance carrying ``run_id``; a failed one
-    is reported and left empty.
+        A row analysed by ``claude`` is never overwritten by ``offline``, unless Claude's answer was
+    synthetic (the fake API server's): ``offline`` replaces that one; ``redo`` re-analyses.
+        Each result is committed as it completes, its provenance carrying ``run_id``; a failed one
+        is reported and left empty.
     """
     with engine.connect() as conn:
         jobs, skipped = _jobs(conn, analyzer.name, version_pk, redo)

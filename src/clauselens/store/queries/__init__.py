@@ -19,11 +19,12 @@ Documents, captures, versions (``documents.py``):
 Analyses (``analyses.py``):
 
 - ``standing_analysis`` / ``standing_analyses``: which analysis stands for a clause text (an
-  analyst's edit, else claude, else offline; the newest), for one text or many at once?
+  analyst's edit, else claude, else offline, else a synthetic one; the newest), for one text or
+  many at once?
 - ``standing_data``: what does one fetched analysis row say as it stands (edit, else original)?
 - ``standing_order`` / ``standing_key``: the same rule as ORDER BY terms / a Python sort key.
 - ``standing_severity`` / ``edited`` / ``standing_candidates``: SQL pieces of that rule.
-- ``analyzer_rank`` / ``ANALYZER_RANK``: which analyzer's work outranks which?
+- ``analyzer_rank`` / ``ANALYZER_RANK``: which analyzer's work outranks which (synthetic last)?
 
 Pending work (``pending.py``, imported by name):
 

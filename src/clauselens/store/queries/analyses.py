@@ -7,6 +7,8 @@ Among the analyses of one clause text (``clause_sha256``), the one that *stands*
 
 1. one an analyst edited;
 2. then by analyzer, ``ANALYZER_RANK``: ``claude`` before ``offline`` (an unknown one last);
+   a synthetic analysis (answered by clauselens' fake API server) ranks below them all,
+   offline included (``SYNTHETIC_RANK``), so it stands first only when an analyst edited it;
 3. then the newest (``generated_at``, then row id).
 
 ``standing_analysis`` and ``standing_analyses`` choose among the valid analyses an analyst has
@@ -31,13 +33,17 @@ from clauselens.store import tables as t
 # table says whose change analysis may replace whose (a rank never gives way to a worse one).
 ANALYZER_RANK: Mapping[str, int] = MappingProxyType({"claude": 0, "offline": 1})
 
+# A synthetic analysis: below every analyzer, unknown ones included.
+SYNTHETIC_RANK = len(ANALYZER_RANK) + 1
+
 _a = t.analyses.c
 _CHUNK = 500
 
 
-def analyzer_rank(analyzer: str | None) -> int:
-    """The rank of an analyzer name: lower stands first; an unknown name ranks last."""
-    return ANALYZER_RANK.get(analyzer or "", len(ANALYZER_RANK))
+def analyzer_rank(analyzer: str | None, synthetic: bool = False) -> int:
+    """The rank of an analyzer's work: lower stands first; an unknown name ranks last, and
+    synthetic work (answered by the fake API server) below that."""
+    return SYNTHETIC_RANK if synthetic else ANALYZER_RANK.get(analyzer or "", len(ANALYZER_RANK))
 
 
 # --- SQL -------------------------------------------------------------------------------------
@@ -62,7 +68,11 @@ def standing_order() -> tuple[sa.ColumnElement[Any], ...]:
     """ORDER BY terms that put the analysis that stands first (see the module docstring)."""
     return (
         sa.case((edited(), 0), else_=1),
-        sa.case(dict(ANALYZER_RANK), value=_a.analyzer, else_=len(ANALYZER_RANK)),
+        sa.case(
+            (_a.synthetic, SYNTHETIC_RANK),
+            *((_a.analyzer == name, rank) for name, rank in ANALYZER_RANK.items()),
+            else_=len(ANALYZER_RANK),
+        ),
         _a.generated_at.desc(),
         _a.id.desc(),
     )
@@ -88,11 +98,11 @@ def standing_data(row: Any) -> dict[str, Any] | None:
 
 def standing_key(row: Any) -> tuple[int, int, float, int]:
     """Sort key of ``standing_order`` for fetched rows (``reviewed_analysis``, ``analyzer``,
-    ``generated_at``, ``id``): the smallest stands."""
+    ``synthetic``, ``generated_at``, ``id``): the smallest stands."""
     generated: datetime = row.generated_at
     return (
         0 if row.reviewed_analysis is not None else 1,
-        analyzer_rank(row.analyzer),
+        analyzer_rank(row.analyzer, bool(row.synthetic)),
         -generated.timestamp(),
         -int(row.id),
     )
@@ -113,6 +123,7 @@ _COLUMNS = (
     _a.analysis,
     _a.reviewed_analysis,
     _a.generated_at,
+    _a.synthetic,
 )
 
 
@@ -131,6 +142,7 @@ def _record(row: Any) -> StandingAnalysis:
         severity=severity if severity in LEVEL_RANK else None,
         data=data,
         generated_at=row.generated_at,
+        synthetic=bool(row.synthetic),
     )
 
 

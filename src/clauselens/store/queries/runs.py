@@ -4,6 +4,10 @@ Analyses carry the id of the run that paid for them (``analyses.run_id``), and s
 analyses (``changes.change_provenance.run_id``); batches carry theirs. ``run_totals`` reads
 them back: a finished run's summary, a collection finished by another process, and a killed
 run's spending all come from here.
+
+Synthetic analyses (answered by clauselens' fake API server) are counted apart, ``synthetic``,
+and their cost is never added to the run's: it is not Claude spend. They still count as
+``analysed`` (the run did analyse those clauses) and their tokens stay in ``usage``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ class RunTotals:
 
     analysed: int = 0  # valid analyses, triaged ones included
     triaged: int = 0  # valid offline analyses kept from Claude by triage
+    synthetic: int = 0  # analyses and change analyses answered by the fake API server
     failed: int = 0
     flagged: int = 0  # analyses with at least one flag
     change_analyses: int = 0
@@ -38,8 +43,18 @@ class RunTotals:
             "failed": self.failed,
             "flagged": self.flagged,
             "triaged": self.triaged,
+            "synthetic": self.synthetic,
             "change_analyses": self.change_analyses,
         }
+
+
+def _spend(totals: RunTotals, provenance: dict[str, Any]) -> None:
+    """Add one analysis's tokens, and its cost unless it is synthetic (counted apart)."""
+    totals.usage += Usage.model_validate(provenance.get("usage", {}))
+    if provenance.get("synthetic"):
+        totals.synthetic += 1
+        return
+    totals.cost_usd += float(provenance.get("cost_usd", 0.0))
 
 
 def _add_analyses(conn: sa.Connection, run_id: str, totals: RunTotals) -> None:
@@ -53,8 +68,7 @@ def _add_analyses(conn: sa.Connection, run_id: str, totals: RunTotals) -> None:
         .order_by(a.c.id)
     )
     for row in conn.execute(query):
-        totals.usage += Usage.model_validate(row.provenance.get("usage", {}))
-        totals.cost_usd += float(row.provenance.get("cost_usd", 0.0))
+        _spend(totals, row.provenance)
         if row.status == "valid":
             totals.analysed += 1
             totals.triaged += int(bool(row.triaged_out))
@@ -70,8 +84,7 @@ def _add_changes(conn: sa.Connection, run_id: str, totals: RunTotals) -> None:
     query = sa.select(ch.change_provenance).where(ch.change_analysis.is_not(None), paid)
     for provenance in conn.execute(query).scalars():
         totals.change_analyses += 1
-        totals.usage += Usage.model_validate(provenance.get("usage", {}))
-        totals.cost_usd += float(provenance.get("cost_usd", 0.0))
+        _spend(totals, provenance)
 
 
 def _count(conn: sa.Connection, query: sa.Select[Any]) -> int:
