@@ -52,7 +52,13 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the user's home, store, key or base URL."""
     monkeypatch.setenv("CLAUSELENS_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
-    for var in ("CLAUSELENS_DB", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "CLAUSELENS_MODEL"):
+    for var in (
+        "CLAUSELENS_DB",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "CLAUSELENS_MODEL",
+        "CLAUSELENS_EFFORT",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -22,7 +22,7 @@ from clauselens.pipeline.runs.run import Callbacks, RunOptions, RunSummary, run
 from clauselens.schemas import AnalysisResult
 from clauselens.store import open_store
 from clauselens.store import tables as t
-from clauselens.testing.fake_api import FakeApi
+from clauselens.testing.fake_api import FakeApi, Reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DEVELOPER_TERMS = FIXTURES / "ota/current/claude-ai/developer-terms.md"
@@ -165,6 +165,35 @@ class TestCollect:
         else:  # nothing to re-ask about: the request is sent afresh
             assert redo["messages"][-1]["role"] == "user"
             assert len(redo["messages"]) == 1
+
+    @pytest.mark.parametrize(
+        ("reply", "kind"),
+        [
+            (
+                Reply(kind="ok", stop_reason="model_context_window_exceeded"),
+                "model_context_window_exceeded",
+            ),
+            (Reply(kind="ok", stop_reason="pause_turn"), "pause_turn"),
+            (Reply(kind="refusal", refusal_category="cyber"), "refusal"),
+            (Reply(kind="text", text=" "), "empty_answer"),
+        ],
+    )
+    def test_every_stop_but_end_turn_is_judged_a_failed_attempt(
+        self, reply: Reply, kind: str, api: FakeApi, store: sa.Engine, batch_settings: Settings
+    ) -> None:
+        """A batch answer that did not end its turn, or ended it blank, is recorded with its
+        reason (a refusal with its category) and redone afresh, never re-asked."""
+        summary = submit(store, batch_settings)
+        api.script(reply)
+        done = batches.resume_run(store, summary.run_id, batch_settings)
+        assert done.status == "succeeded"
+        [redone] = [r for r in analyses(store) if r.provenance["failed_attempts"]]
+        first = redone.provenance["failed_attempts"][0]
+        assert first["kind"] == kind
+        if kind == "refusal":
+            assert "(category cyber)" in first["message"]
+        (redo,) = api.message_bodies()
+        assert [m["role"] for m in redo["messages"]] == ["user"]
 
     def test_a_canceled_batch_is_redone_through_the_messages_api(
         self, api: FakeApi, store: sa.Engine, batch_settings: Settings

@@ -88,6 +88,14 @@ class TestWithAKey:
         (counted,) = [r.body for r in on_fake.requests if r.path == COUNT_PATH]
         assert counted == sent
 
+    def test_reports_the_effort_and_max_tokens_of_the_request(self, on_fake: FakeApi) -> None:
+        """The check says what a run would ask for: --effort reaches the counted request."""
+        result = invoke("check", "--effort", "low")
+        assert result.exit_code == 0, result.output
+        assert "request: effort low, max_tokens 16,000" in result.stdout
+        (counted,) = [r.body for r in on_fake.requests if r.path == COUNT_PATH]
+        assert counted["output_config"]["effort"] == "low"
+
     def test_text_output_states_the_output_token_assumption(self, on_fake: FakeApi) -> None:
         """The plain report names the model, the counted tokens, the costs and the assumption."""
         result = invoke("check", "--output-tokens", "2000")

@@ -86,6 +86,7 @@ async def test_valid_analysis_replays(
     assert result.status == "valid"
     assert result.provenance.request_id
     assert result.provenance.usage.output_tokens > 0
+    assert 0 < result.provenance.usage.thinking_tokens < result.provenance.usage.output_tokens
     assert result.analysis is not None
 
 
@@ -112,6 +113,8 @@ async def test_refusal_replays_as_a_failure(
     result = await analyzer.analyze(high_risk_clause)
     assert result.status == "failed"
     assert result.provenance.stop_reason == "refusal"
+    assert [a.kind for a in result.provenance.failed_attempts] == ["refusal", "refusal"]
+    assert "(category general_harms)" in result.provenance.failed_attempts[0].message
 
 
 @pytest.mark.vcr

@@ -21,7 +21,7 @@ AUTH = {"authorization": "Bearer sk-ant-test-fake", "anthropic-version": "2023-0
 def _valid(**changes: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": "claude-sonnet-5-5",
-        "max_tokens": 256,
+        "max_tokens": 16_000,  # room for the fake's documented thinking (on by default)
         "messages": [{"role": "user", "content": "<clause_text>\nWe may end it.\n</clause_text>"}],
         "output_config": {"format": {"type": "json_schema", "schema": prompts.output_schema()}},
     }
@@ -141,7 +141,8 @@ class TestAnswers:
             "assistant",
             "end_turn",
         )
-        answer = json.loads(message["content"][0]["text"])
+        assert [b["type"] for b in message["content"]] == ["thinking", "text"]
+        answer = json.loads(message["content"][1]["text"])
         assert SYNTHETIC in answer["summary"]
         assert answer["evidence_quotes"] == ["We may end it."]
         assert answer["truncation_note"] is None
@@ -152,6 +153,7 @@ class TestAnswers:
             "cache_read_input_tokens",
             "cache_creation",
             "service_tier",
+            "output_tokens_details",
         }
 
     def test_random_faults_follow_the_seed(self) -> None:

@@ -1,8 +1,9 @@
 """The fake behaves like the API: thinking, usage (cache_creation, service_tier), stop_details.
 
-Thinking tests run a second fake server with ``strict_thinking=True`` (the session server keeps
-the old behaviour until clauselens' requests leave room for thinking). Everything goes through the
-real SDK to 127.0.0.1.
+The session server thinks as documented (``strict_thinking`` is on by default); the thinking
+tests run their own server with ``strict_thinking=True`` stated, and the lenient behaviour is
+checked on a server started with ``strict_thinking=False``. Everything goes through the real SDK
+to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def strict(_strict_server: FakeApi) -> Iterator[anthropic.Anthropic]:
 
 @pytest.fixture
 def lenient(fake_api: FakeApi) -> Iterator[anthropic.Anthropic]:
+    """A client of the session server (strict by default; the name is kept from when it was
+    not: these tests hold whichever way thinking is simulated)."""
     with anthropic.Anthropic(base_url=fake_api.base_url, api_key="sk-ant-fake", max_retries=0) as c:
         yield c
 
@@ -121,30 +124,41 @@ class TestThinkingBlock:
         message = strict.messages.create(**_params(model=HAIKU_45, thinking=thinking))
         assert _thinking_tokens(message) == 1024
 
-    def test_lenient_server_keeps_the_old_answer(self, lenient: anthropic.Anthropic) -> None:
-        """Without strict_thinking: no thinking block, output tokens are the text's."""
-        message = lenient.messages.create(**_params())
+    def test_lenient_server_keeps_the_old_answer(self) -> None:
+        """With strict_thinking=False: no thinking block, output tokens are the text's."""
+        with (
+            FakeApi(strict_thinking=False) as api,
+            anthropic.Anthropic(base_url=api.base_url, api_key="k", max_retries=0) as client,
+        ):
+            message = client.messages.create(**_params())
         assert [b.type for b in message.content] == ["text"]
         assert message.usage.output_tokens_details is None
 
+    def test_the_session_server_thinks_by_default(self, lenient: anthropic.Anthropic) -> None:
+        """Strict thinking is the fake's default, as on the real API."""
+        assert lenient.messages.create(**_params()).content[0].type == "thinking"
+
 
 class TestMaxTokens:
-    def test_clauselens_request_for_a_long_clause_stops_at_max_tokens(
+    def test_the_old_request_for_a_long_clause_stops_at_max_tokens(
         self, strict: anthropic.Anthropic, long_clause: ClauseInput
     ) -> None:
-        """Today's request (max_tokens 4096, no effort) thinks past its limit: no answer text."""
-        params = build_request(long_clause)
-        assert params["max_tokens"] == 4096
-        assert "effort" not in params["output_config"]
+        """The request clauselens sent before issue 13 (max_tokens 4096, no effort: Sonnet 5.5
+        thinks at its default, high) thinks past its limit: no answer text."""
+        params = build_request(long_clause, max_tokens=4096)
+        del params["output_config"]["effort"]
         message = strict.messages.create(**params)
         assert message.stop_reason == "max_tokens"
         assert [b.type for b in message.content] == ["thinking"]
         assert message.usage.output_tokens == 4096
 
-    def test_room_for_thinking_ends_the_turn(
+    def test_the_new_request_for_a_long_clause_ends_the_turn(
         self, strict: anthropic.Anthropic, long_clause: ClauseInput
     ) -> None:
-        message = strict.messages.create(**build_request(long_clause, max_tokens=16_000))
+        """clauselens' request (max_tokens 16,000, effort medium) leaves room for thinking."""
+        params = build_request(long_clause)
+        assert (params["max_tokens"], params["output_config"]["effort"]) == (16_000, "medium")
+        message = strict.messages.create(**params)
         assert message.stop_reason == "end_turn"
         text = next(b.text for b in message.content if b.type == "text")
         assert SYNTHETIC in json.loads(text)["summary"]
@@ -209,12 +223,12 @@ class TestStopDetails:
         assert lenient.messages.create(**_params()).stop_details is None
 
 
-def test_environment_variable_turns_strict_thinking_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    """CLAUSELENS_FAKE_STRICT_THINKING=1 applies to servers started without the argument."""
-    monkeypatch.setenv(STRICT_THINKING_ENV, "1")
+def test_environment_variable_turns_strict_thinking_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLAUSELENS_FAKE_STRICT_THINKING=0 applies to servers started without the argument."""
+    monkeypatch.setenv(STRICT_THINKING_ENV, "0")
     with (
         FakeApi() as api,
         anthropic.Anthropic(base_url=api.base_url, api_key="k", max_retries=0) as client,
     ):
         message = client.messages.create(**_params())
-    assert message.content[0].type == "thinking"
+    assert [b.type for b in message.content] == ["text"]

@@ -44,10 +44,22 @@ class Settings(BaseModel):
     analyzer: Literal["auto", "claude", "offline"] = "auto"  # default of --analyzer
     model: str = DEFAULT_MODEL
     base_url: str | None = None
-    max_tokens: int = Field(4096, ge=256)
-    max_tokens_retry: int = Field(8192, ge=256)
+    # ``output_config.effort``; None: clauselens' default for the model (``analyzers._request``
+    # chooses it from data/models.json and checks an explicit value against the model's levels).
+    effort: str | None = None
+    # Thinking tokens count toward max_tokens and only the tokens used are billed
+    # (https://platform.claude.com/docs/en/build-with-claude/adaptive-thinking): leave room.
+    # Both are capped at the model's maximum output when a request is built. 21,000 stays under
+    # the SDK's ten-minute bound for non-streaming requests (3,600 s x max_tokens / 128,000;
+    # https://platform.claude.com/docs/en/cli-sdks-libraries/sdks/python#long-requests).
+    max_tokens: int = Field(16_000, ge=256)
+    max_tokens_retry: int = Field(21_000, ge=256)
     max_attempts: int = Field(3, ge=1, le=10)
-    request_timeout: float = Field(120.0, gt=0)
+    # Read timeout: the SDK's default, 10 minutes (anthropic._constants.DEFAULT_TIMEOUT); never
+    # shorter, since a thinking model may take minutes on a long clause. Connect timeout: the
+    # SDK's 5 s, so that a wrong ANTHROPIC_BASE_URL fails in seconds, not minutes.
+    request_timeout: float = Field(600.0, ge=600.0)
+    connect_timeout: float = Field(5.0, gt=0, le=30)
     retry_max_wait: float = Field(120.0, ge=0)
     retry_initial_wait: float = Field(1.0, ge=0)
     retry_max_backoff: float = Field(30.0, ge=0)
@@ -66,6 +78,7 @@ _ENV_KEYS: dict[str, str] = {
     "CLAUSELENS_DB": "db_url",
     "CLAUSELENS_MODEL": "model",
     "CLAUSELENS_ANALYZER": "analyzer",
+    "CLAUSELENS_EFFORT": "effort",
     "ANTHROPIC_BASE_URL": "base_url",
     "CLAUSELENS_CONCURRENCY": "concurrency",
     "CLAUSELENS_REVIEWER": "reviewer",

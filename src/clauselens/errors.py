@@ -76,6 +76,24 @@ class ApiError(ClauselensError):
         self.usage: dict[str, int] = {}  # tokens already spent on the clause when it was refused
 
 
+class ApiUnreachableError(ApiError):
+    """No connection could be made to the Messages API at ``url`` (refused, unresolvable or
+    timed out while connecting) within the connection retries. A run stops on it: no other
+    clause can succeed either."""
+
+    def __init__(self, url: str, reason: str, *, attempts: int) -> None:
+        super().__init__(
+            f"cannot reach the Messages API at {url} ({reason}) after {attempts} connection "
+            "attempt(s). Check ANTHROPIC_BASE_URL (unset it to use the public API) and the "
+            "network.",
+            status_code=None,
+            request_id=None,
+        )
+        self.url = url
+        self.reason = reason
+        self.attempts = attempts
+
+
 class ReviewError(UsageError):
     """A review action is not allowed (invalid edit, missing note, unknown state)."""
 

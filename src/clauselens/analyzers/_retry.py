@@ -1,11 +1,21 @@
 """The one retry policy for transient API failures.
 
-Transient: 429 (``RateLimitError``), 5xx (``InternalServerError``, 529 ``OverloadedError``
-included), ``APIConnectionError`` (``APITimeoutError`` included). They are retried with tenacity:
-exponential backoff with jitter, never less than the server's ``retry-after-ms`` /
-``retry-after``, until the sum of the waits would pass ``Settings.retry_max_wait`` (or
-``MAX_TRANSIENT_ATTEMPTS`` calls). Anything else (400, 401, 403, 404, ...) is not retried: the
-caller turns it into ``ApiError`` with ``api_error``.
+Which failures are transient mirrors the SDK's own ``_should_retry`` (anthropic 2.15,
+``_base_client.py``) and the errors page (https://platform.claude.com/docs/en/api/errors):
+an ``x-should-retry: true|false`` response header decides first; then 408 (request timeout),
+409 (lock timeout), 429 and every 5xx (529 overloaded included) are retried; connection errors
+and timeouts too. Anything else (400, 401, 403, 404, 413, ...) is sent once: the caller turns
+it into ``ApiError`` with ``api_error``.
+
+Retries use tenacity: exponential backoff with jitter, never less than the server's
+``retry-after-ms`` / ``retry-after``, until the sum of the waits would pass
+``Settings.retry_max_wait`` (or ``MAX_TRANSIENT_ATTEMPTS`` calls). Two kinds have tighter
+bounds of their own:
+- a timed-out generation (read timeout) is retried once (``MAX_TIMEOUT_ATTEMPTS``): each try
+  may have run for ``request_timeout`` seconds and been billed;
+- a failed connection (connect refused or connect timeout: the request never reached a
+  server) is tried ``MAX_CONNECT_ATTEMPTS`` times, as the SDK's two retries do, so that a wrong
+  ``ANTHROPIC_BASE_URL`` fails in seconds (3 x ``connect_timeout`` plus the waits).
 
 Every call first awaits the shared ``Backoff`` (``analyzers.backoff``), and a 429/529 pauses it
 so that the other workers hold off too.
@@ -20,23 +30,52 @@ from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 import anthropic
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
+import httpx2
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from tenacity.wait import wait_exponential_jitter
 
 from clauselens.analyzers.backoff import Backoff
 from clauselens.config import Settings
-from clauselens.errors import ApiError
+from clauselens.errors import ApiError, ApiUnreachableError
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-TRANSIENT: tuple[type[Exception], ...] = (
-    anthropic.RateLimitError,
-    anthropic.InternalServerError,
-    anthropic.APIConnectionError,
-)
 MAX_TRANSIENT_ATTEMPTS = 10
+MAX_TIMEOUT_ATTEMPTS = 2  # a timed-out generation is retried at most once
+MAX_CONNECT_ATTEMPTS = 3  # the SDK's default: max_retries=2 (anthropic._constants)
+
+
+def should_retry_response(status_code: int, should_retry_header: str | None) -> bool:
+    """The SDK's ``_should_retry`` for a response (anthropic 2.15, ``_base_client.py``)."""
+    if should_retry_header == "true":
+        return True
+    if should_retry_header == "false":
+        return False
+    return status_code in (408, 409, 429) or status_code >= 500
+
+
+def connect_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is a connection that was never made (refused, unresolvable, connect
+    timeout): the SDK raises ``APIConnectionError``/``APITimeoutError`` from httpx2's
+    ``ConnectError``/``ConnectTimeout``."""
+    return isinstance(exc, anthropic.APIConnectionError) and isinstance(
+        exc.__cause__, httpx2.ConnectError | httpx2.ConnectTimeout
+    )
+
+
+def generation_timed_out(exc: BaseException) -> bool:
+    """A timeout after the request was sent (read, write or pool timeout)."""
+    return isinstance(exc, anthropic.APITimeoutError) and not connect_failed(exc)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether the SDK would retry ``exc`` (see the module docstring)."""
+    if isinstance(exc, anthropic.APIStatusError):
+        header = exc.response.headers.get("x-should-retry")
+        return should_retry_response(exc.status_code, header)
+    return isinstance(exc, anthropic.APIConnectionError)
 
 
 def retry_after(exc: BaseException) -> float | None:
@@ -81,9 +120,22 @@ class _TransientWait:
 
 
 def _stop(max_wait: float) -> Callable[[RetryCallState], bool]:
+    """Stop past the wait budget, after ``MAX_TRANSIENT_ATTEMPTS`` calls, after the second
+    timed-out generation or the third failed connection (counted within one call's retries)."""
+    timeouts = connects = 0
+
     def stop(state: RetryCallState) -> bool:
+        nonlocal timeouts, connects
+        exc = state.outcome.exception() if state.outcome else None
+        timeouts += exc is not None and generation_timed_out(exc)
+        connects += exc is not None and connect_failed(exc)
         over_budget = state.idle_for + state.upcoming_sleep > max_wait
-        return over_budget or state.attempt_number >= MAX_TRANSIENT_ATTEMPTS
+        return (
+            over_budget
+            or state.attempt_number >= MAX_TRANSIENT_ATTEMPTS
+            or timeouts >= MAX_TIMEOUT_ATTEMPTS
+            or connects >= MAX_CONNECT_ATTEMPTS
+        )
 
     return stop
 
@@ -111,10 +163,12 @@ async def call_with_retries(
     await backoff.wait()
     try:
         return await call()
-    except TRANSIENT as exc:
+    except anthropic.APIError as exc:
+        if not is_transient(exc):
+            raise
         first: BaseException | None = exc
     retrying = AsyncRetrying(
-        retry=retry_if_exception_type(TRANSIENT),
+        retry=retry_if_exception(is_transient),
         wait=_TransientWait(settings, backoff),
         stop=_stop(settings.retry_max_wait),
         sleep=backoff.sleep,
@@ -144,3 +198,15 @@ def api_error(exc: anthropic.APIStatusError) -> ApiError:
         f"(request id {exc.request_id or 'unknown'}).{hint}"
     )
     return ApiError(message, status_code=exc.status_code, request_id=exc.request_id)
+
+
+def unreachable_error(exc: anthropic.APIConnectionError, base_url: str | None = None) -> ApiError:
+    """An ``ApiUnreachableError`` naming the base URL when no connection could be made
+    (``connect_failed``); otherwise an ``ApiError`` with the SDK's message and the URL tried.
+    ``base_url``: the client's; by default, the request URL up to its ``/v1/`` path."""
+    tried = str(exc.request.url)
+    url = (base_url or tried.split("/v1/", maxsplit=1)[0]).rstrip("/")
+    if connect_failed(exc):
+        reason = f"{type(exc.__cause__).__name__}: {exc.__cause__}"
+        return ApiUnreachableError(url, reason, attempts=MAX_CONNECT_ATTEMPTS)
+    return ApiError(f"{exc} ({tried})", status_code=None, request_id=None)

@@ -8,13 +8,25 @@ as they are.
 
 Two loops, each in one place:
 - transient API errors: ``_retry.call_with_retries`` (tenacity, shared ``Backoff``);
-- invalid answers: ``_run`` re-asks with the model's answer and the validation errors, up to
-  ``Settings.max_attempts`` answers; ``refusal`` gets one plain retry and ``max_tokens`` one retry
-  with ``Settings.max_tokens_retry``. Usage is summed over every call.
+- invalid answers: ``_run`` re-asks with the model's answer (its text blocks only, never its
+  thinking) and the validation errors, up to ``Settings.max_attempts`` answers. A blank answer
+  is not re-asked (there is nothing to correct): it is asked again as it was.
+
+Every stop other than ``end_turn`` is a failed attempt recorded with its reason
+(https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons): ``max_tokens``
+gets one retry with ``Settings.max_tokens_retry`` (capped at the model's maximum output),
+``refusal`` (recorded with its ``stop_details`` category) one plain retry; the others
+(``model_context_window_exceeded``, ``pause_turn``, ``tool_use``, ``stop_sequence``, anything
+new) end the clause: asking again would stop the same way. Usage is summed over every call,
+thinking tokens included (``usage.output_tokens_details.thinking_tokens``).
+
+Requests (``_request``): an explicit ``output_config.effort``, ``max_tokens`` with room for
+thinking, no ``thinking`` field and no sampling parameters.
 
 A clause that still has no valid answer comes back as ``AnalysisResult(status="failed")`` with
 every attempt's error, usage and raw output; so does one whose transient errors outlasted the
-retry budget. Refused requests (400/401/403/404) raise ``ApiError`` at once: no retry helps them.
+retry budget. Refused requests (400/401/403/404) raise ``ApiError`` at once: no retry helps them;
+a base URL no connection can be made to raises ``ApiUnreachableError`` naming it.
 """
 
 from __future__ import annotations
@@ -30,7 +42,19 @@ from typing import Any, Generic, TypeVar
 import anthropic
 
 from clauselens import prompts
-from clauselens.analyzers._retry import api_error, call_with_retries
+from clauselens.analyzers._request import (
+    client_timeout,
+    request_effort,
+    request_max_tokens,
+    validate_request_settings,
+)
+from clauselens.analyzers._retry import (
+    api_error,
+    call_with_retries,
+    connect_failed,
+    is_transient,
+    unreachable_error,
+)
 from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.base import ChangeResult, ClauseInput, DocumentContext
 from clauselens.config import DEFAULT_MODEL, Settings
@@ -55,7 +79,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T", ClauseAnalysis, ChangeAnalysis)
 EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
-DEFAULT_MAX_TOKENS = 4096
+DEFAULT_MAX_TOKENS = 16_000  # Settings.max_tokens' default: room for adaptive thinking
+# The stops asked again once (see the module docstring); any other non-end_turn stop is final.
 _STOP_RETRY = ("refusal", "max_tokens")
 
 
@@ -76,26 +101,44 @@ def _prefix(document: DocumentContext) -> tuple[list[dict[str, Any]], dict[str, 
 
 
 def _params(
-    document: DocumentContext, block: str, kind: str, model: str, max_tokens: int
+    document: DocumentContext,
+    block: str,
+    kind: str,
+    model: str,
+    max_tokens: int,
+    effort: str | None,
 ) -> dict[str, Any]:
+    """The request: no ``thinking`` field (adaptive by default on the 5.5 models; ``disabled``
+    is refused) and no sampling parameters (refused on the 5.5 models); see ``_request``."""
     system, doc_block = _prefix(document)
+    output_config: dict[str, Any] = {
+        "format": {"type": "json_schema", "schema": prompts.output_schema(kind)}
+    }
+    chosen = request_effort(model, effort)
+    if chosen is not None:
+        output_config["effort"] = chosen
     return {
         "model": model,
-        "max_tokens": max_tokens,
+        "max_tokens": request_max_tokens(model, max_tokens),
         "system": system,
         "messages": [{"role": "user", "content": [doc_block, {"type": "text", "text": block}]}],
-        "output_config": {"format": {"type": "json_schema", "schema": prompts.output_schema(kind)}},
+        "output_config": output_config,
     }
 
 
 def build_request(
-    clause: ClauseInput, *, model: str = DEFAULT_MODEL, max_tokens: int = DEFAULT_MAX_TOKENS
+    clause: ClauseInput,
+    *,
+    model: str = DEFAULT_MODEL,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    effort: str | None = None,
 ) -> dict[str, Any]:
-    """The ``messages.create`` params for one clause (also a Message Batches request's params)."""
+    """The ``messages.create`` params for one clause (also a Message Batches request's params).
+    ``effort`` None: clauselens' default for the model (``_request.request_effort``)."""
     block = prompts.render_clause(
         clause.heading_path, clause.prompt_text, clause.truncated, clause.truncation_reason
     )
-    return _params(clause.document, block, "clause", model, max_tokens)
+    return _params(clause.document, block, "clause", model, max_tokens, effort)
 
 
 def build_change_request(
@@ -107,21 +150,23 @@ def build_change_request(
     *,
     model: str = DEFAULT_MODEL,
     max_tokens: int = DEFAULT_MAX_TOKENS,
+    effort: str | None = None,
 ) -> dict[str, Any]:
     """The ``messages.create`` params for one modified provision."""
     previous_json = previous.model_dump_json() if previous else None
     block = prompts.render_change(heading_path, old_text, new_text, previous_json)
-    return _params(document, block, "change", model, max_tokens)
+    return _params(document, block, "change", model, max_tokens, effort)
 
 
 @dataclass(frozen=True)
 class _Reply:
     """What the loop reads from one Messages API reply."""
 
-    text: str  # the text blocks only (thinking blocks may come first)
+    text: str  # the text blocks only (thinking blocks may come first and are never read)
     usage: Usage
     stop_reason: str | None
     request_id: str | None
+    stop_details: dict[str, Any] | None = None
     synthetic: bool = False  # answered by clauselens' fake API server (its header)
 
     @classmethod
@@ -131,6 +176,8 @@ class _Reply:
         client's CPU per clause. Errors are still the SDK's (``with_raw_response``)."""
         u = body.get("usage") or {}
         blocks = body.get("content") or []
+        details = u.get("output_tokens_details") or {}
+        stop_details = body.get("stop_details")
         return cls(
             text="".join(b.get("text", "") for b in blocks if b.get("type") == "text"),
             usage=Usage(
@@ -138,11 +185,26 @@ class _Reply:
                 output_tokens=u.get("output_tokens") or 0,
                 cache_creation_input_tokens=u.get("cache_creation_input_tokens") or 0,
                 cache_read_input_tokens=u.get("cache_read_input_tokens") or 0,
+                thinking_tokens=details.get("thinking_tokens") or 0,
             ),
             stop_reason=body.get("stop_reason"),
             request_id=request_id,
+            stop_details=stop_details if isinstance(stop_details, dict) else None,
             synthetic=synthetic,
         )
+
+
+def stop_failure(stop_reason: str | None, stop_details: dict[str, Any] | None) -> str:
+    """The failed attempt's message for a stop other than ``end_turn``: the reason, and a
+    refusal's ``stop_details`` category and explanation
+    (https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons)."""
+    message = f"the model stopped with stop_reason {stop_reason}"
+    if stop_details:
+        category = stop_details.get("category") or "uncategorised"
+        message += f" (category {category})"
+        if stop_details.get("explanation"):
+            message += f": {stop_details['explanation']}"
+    return message
 
 
 def _usage(message: anthropic.types.Message) -> Usage:
@@ -153,6 +215,11 @@ def _usage(message: anthropic.types.Message) -> Usage:
 def _text(message: anthropic.types.Message) -> str:
     """The answer text of a typed ``Message``: the text blocks only."""
     return _Reply.of(message.model_dump(mode="json"), None).text
+
+
+def _stop_details(message: anthropic.types.Message) -> dict[str, Any] | None:
+    """The ``stop_details`` of a typed ``Message`` (a refusal's category), if any."""
+    return _Reply.of(message.model_dump(mode="json"), None).stop_details
 
 
 @dataclass
@@ -201,9 +268,10 @@ class ClaudeAnalyzer:
         client: anthropic.AsyncAnthropic | None = None,
         backoff: Backoff | None = None,
     ) -> None:
+        validate_request_settings(settings)
         self._settings = settings
         self._client = client or anthropic.AsyncAnthropic(
-            max_retries=0, base_url=settings.base_url, timeout=settings.request_timeout
+            max_retries=0, base_url=settings.base_url, timeout=client_timeout(settings)
         )
         self._backoff = backoff or Backoff()
 
@@ -217,7 +285,8 @@ class ClaudeAnalyzer:
 
     def build_request(self, clause: ClauseInput) -> dict[str, Any]:
         """The params this analyzer sends for ``clause`` (reused by the Message Batches mode)."""
-        return build_request(clause, model=self.model, max_tokens=self._settings.max_tokens)
+        s = self._settings
+        return build_request(clause, model=s.model, max_tokens=s.max_tokens, effort=s.effort)
 
     async def analyze(
         self, clause: ClauseInput, *, reask: tuple[str, list[str]] | None = None
@@ -260,6 +329,7 @@ class ClaudeAnalyzer:
             document,
             model=self.model,
             max_tokens=self._settings.max_tokens,
+            effort=self._settings.effort,
         )
         outcome = await self._run(
             params, lambda text: validate_change_analysis(text, old_text, new_text)
@@ -297,10 +367,14 @@ class ClaudeAnalyzer:
         create = self._client.messages.with_raw_response.create
         try:
             raw = await call_with_retries(lambda: create(**params), self._settings, self._backoff)
-        except (anthropic.RateLimitError, anthropic.InternalServerError):
-            raise
         except anthropic.APIStatusError as exc:
+            if is_transient(exc):
+                raise
             raise api_error(exc) from exc
+        except anthropic.APIConnectionError as exc:
+            if connect_failed(exc):
+                raise unreachable_error(exc, str(self._client.base_url)) from exc
+            raise
         synthetic = from_fake_server(raw.headers)
         return _Reply.of(raw.http_response.json(), raw.request_id, synthetic)
 
@@ -339,16 +413,25 @@ class ClaudeAnalyzer:
             outcome.request_id = reply.request_id or outcome.request_id
             outcome.stop_reason = reply.stop_reason
             outcome.synthetic = outcome.synthetic or reply.synthetic
-            if reply.stop_reason in _STOP_RETRY:
+            if reply.stop_reason != "end_turn":
                 reason = str(reply.stop_reason)
-                outcome.fail(reason, f"the model stopped with stop_reason {reason}", usage, text)
+                message = stop_failure(reply.stop_reason, reply.stop_details)
+                outcome.fail(reason, message, usage, text or None)
                 if reason not in stop_retries_left:
                     return outcome
                 stop_retries_left.discard(reason)
                 if reason == "max_tokens":
-                    max_tokens = max(max_tokens, self._settings.max_tokens_retry)
+                    retry_tokens = request_max_tokens(self.model, self._settings.max_tokens_retry)
+                    if retry_tokens <= max_tokens:  # the same budget would stop the same way
+                        return outcome
+                    max_tokens = retry_tokens
                 continue
             answers += 1
+            if not text.strip():  # nothing to correct: ask again as before, never re-ask
+                outcome.fail("empty_answer", "the model ended its turn with no text", usage, None)
+                if answers >= self._settings.max_attempts:
+                    return outcome
+                continue
             try:
                 outcome.value = validate(text)
             except InvalidAnalysis as invalid:

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, get_args
 
 import click
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from rich.console import Console
 
 from clauselens.config import Settings
 from clauselens.errors import ClauselensError
+from clauselens.models import Effort
 from clauselens.store import open_store
 
 P = ParamSpec("P")
@@ -39,6 +40,25 @@ def state() -> State:
     if obj is None:  # pragma: no cover - the group always sets it
         raise click.UsageError("internal: no state on the context")
     return obj
+
+
+def _set_effort(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        st = state()
+        st.settings = st.settings.model_copy(update={"effort": value})
+
+
+def effort_option(fn: Callable[P, R]) -> Callable[P, R]:
+    """``--effort``: the ``output_config.effort`` of Claude requests (over CLAUSELENS_EFFORT and
+    the config file); checked against the model's supported levels when a request is built."""
+    return click.option(
+        "--effort",
+        type=click.Choice(get_args(Effort)),
+        expose_value=False,
+        callback=_set_effort,
+        help="Claude effort (env CLAUSELENS_EFFORT; default medium, or the model's own default "
+        "where it has no medium).",
+    )(fn)
 
 
 def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:

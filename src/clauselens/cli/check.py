@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from clauselens.cli._common import echo_json, handles_errors, state
+from clauselens.cli._common import echo_json, effort_option, handles_errors, state
 from clauselens.pipeline.runs.check import CheckReport, Cost, ModelCheck, check, model_summary
 from clauselens.schemas import AnalysisResult
 
@@ -64,6 +64,8 @@ def _model_lines(m: ModelCheck) -> list[str]:
         lines.append(f"  corpus tokens: {m.corpus_method}")
     if facts := model_summary(m.model):
         lines.append(f"  {facts}")
+    if m.max_tokens is not None:
+        lines.append(f"  request: effort {m.effort or 'not sent'}, max_tokens {m.max_tokens:,}")
     if m.analysis is not None:
         lines += _analysis_lines(m.analysis)
     if m.error:
@@ -104,6 +106,8 @@ def _as_json(report: CheckReport) -> dict[str, Any]:
             "corpus_method": m.corpus_method,
             "analysis": m.analysis.model_dump(mode="json") if m.analysis else None,
             "error": m.error,
+            "effort": m.effort,
+            "max_tokens": m.max_tokens,
         }
 
     return {
@@ -145,6 +149,7 @@ def _as_json(report: CheckReport) -> dict[str, Any]:
     help="Also price a run over these captures (token-counted dry run; repeatable).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@effort_option
 @handles_errors
 def command(
     models: tuple[str, ...],

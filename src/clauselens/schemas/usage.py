@@ -1,4 +1,11 @@
-"""Token usage and cost, summed over every attempt of a request."""
+"""Token usage and cost, summed over every attempt of a request.
+
+``thinking_tokens`` is the part of ``output_tokens`` the model spent thinking, as the API
+reports it (``usage.output_tokens_details.thinking_tokens``: "Always <= output_tokens", SDK
+``types/output_tokens_details.py``). It is already inside ``output_tokens`` and billed as output
+(https://platform.claude.com/docs/en/build-with-claude/adaptive-thinking): it is shown, never
+priced or counted twice.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ class Usage(BaseModel):
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
+    thinking_tokens: int = 0  # included in output_tokens (see the module docstring)
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -20,6 +28,7 @@ class Usage(BaseModel):
             cache_creation_input_tokens=self.cache_creation_input_tokens
             + other.cache_creation_input_tokens,
             cache_read_input_tokens=self.cache_read_input_tokens + other.cache_read_input_tokens,
+            thinking_tokens=self.thinking_tokens + other.thinking_tokens,
         )
 
     @property

@@ -26,7 +26,7 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from clauselens.analyzers.base import Analyzer
-from clauselens.errors import ApiError, ClauselensError
+from clauselens.errors import ApiError, ApiUnreachableError, ClauselensError
 from clauselens.pipeline.analyze.persist import save_batch
 from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pricing import cost_usd
@@ -174,7 +174,7 @@ class Executor:
         try:
             return await self.analyzer.analyze(item.input)
         except ApiError as exc:
-            if exc.status_code in FATAL_STATUS:
+            if exc.status_code in FATAL_STATUS or isinstance(exc, ApiUnreachableError):
                 raise
             return failure_result(item, self.analyzer, exc)
 

@@ -5,11 +5,14 @@ finishes the run with ``summary.finish``).
 Results come in any order; each is matched to its clause by ``custom_id`` through the batch's
 stored ``requests`` mapping. A succeeded answer is validated with the analyzer's own checks
 (schema, then semantics) and stored with its provenance: ``request_id`` is
-``{batch_id}/{custom_id}``, cost at the batch discount, ``synthetic`` when the results came
-from clauselens' fake API server (its header on the results response). An invalid answer, a refusal,
-``max_tokens``, an errored, expired or canceled request, or one missing from the results, is
-redone with the normal ``ClaudeAnalyzer`` loop under ``Executor``; the batch attempt comes first
-in the result's ``failed_attempts`` and its usage and (discounted) cost are added in.
+``{batch_id}/{custom_id}``, cost at the batch discount, thinking tokens in its usage,
+``synthetic`` when the results came from clauselens' fake API server (its header on the results
+response). An invalid answer, a blank one, any stop other than ``end_turn`` (``max_tokens``, a
+refusal with its ``stop_details`` category, ``model_context_window_exceeded``, ...; recorded with
+its reason as the analyzer records it), an errored, expired or canceled request, or one missing
+from the results, is redone with the normal ``ClaudeAnalyzer`` loop under ``Executor``; the batch
+attempt comes first in the result's ``failed_attempts`` and its usage and (discounted) cost are
+added in.
 
 Idempotent: a request whose key already has a valid analysis is skipped (``save_result``'s
 unique key guards against a race with another process), and a batch is marked collected only
@@ -31,10 +34,17 @@ import sqlalchemy as sa
 from anthropic.types.messages import MessageBatchIndividualResponse
 
 from clauselens import prompts
-from clauselens.analyzers._retry import api_error, call_with_retries
+from clauselens.analyzers._request import client_timeout
+from clauselens.analyzers._retry import api_error, call_with_retries, unreachable_error
 from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.base import ChangeResult, ClauseInput, DocumentContext
-from clauselens.analyzers.claude import ClaudeAnalyzer, _text, _usage
+from clauselens.analyzers.claude import (
+    ClaudeAnalyzer,
+    _stop_details,
+    _text,
+    _usage,
+    stop_failure,
+)
 from clauselens.config import Settings
 from clauselens.errors import ApiError, UsageError
 from clauselens.pipeline.analyze.executor import Executor
@@ -56,7 +66,7 @@ log = logging.getLogger(__name__)
 def new_client(settings: Settings) -> anthropic.AsyncAnthropic:
     """The client of the batches mode: retries are ours (``call_with_retries``), not the SDK's."""
     return anthropic.AsyncAnthropic(
-        max_retries=0, base_url=settings.base_url, timeout=settings.request_timeout
+        max_retries=0, base_url=settings.base_url, timeout=client_timeout(settings)
     )
 
 
@@ -105,7 +115,12 @@ class _AfterBatch:
 
     async def analyze(self, clause: ClauseInput) -> AnalysisResult:
         first = self._attempts.get(clause.clause_sha256)
-        invalid = first is not None and first.kind.endswith("_invalid") and first.raw_output
+        # Re-ask only an answer there is to correct: an invalid, non-blank one.
+        invalid = (
+            first is not None
+            and first.kind.endswith("_invalid")
+            and bool((first.raw_output or "").strip())
+        )
         reask = (first.raw_output or "", [first.message]) if first is not None and invalid else None
         result = await self._inner.analyze(clause, reask=reask)
         if first is None:
@@ -159,10 +174,14 @@ def _judge(
         )
     message = outcome.message
     usage, text = _usage(message), _text(message)
-    if message.stop_reason in ("refusal", "max_tokens"):
+    if message.stop_reason != "end_turn":
         reason = str(message.stop_reason)
-        note = f"the model stopped with stop_reason {reason}"
-        return AttemptRecord(attempt=1, kind=reason, message=note, usage=usage, raw_output=text)
+        note = stop_failure(message.stop_reason, _stop_details(message))
+        raw = text or None
+        return AttemptRecord(attempt=1, kind=reason, message=note, usage=usage, raw_output=raw)
+    if not text.strip():
+        note = "the model ended its turn with no text"
+        return AttemptRecord(attempt=1, kind="empty_answer", message=note, usage=usage)
     try:
         analysis = validate_analysis(text, item.input.text, item.input.truncated)
     except InvalidAnalysis as exc:
@@ -346,6 +365,8 @@ async def collect_run(
         await _collect(collector, batches, interval, timeout)
     except anthropic.APIStatusError as exc:  # retrieve/results refused (404: batch gone)
         return str(api_error(exc))
+    except anthropic.APIConnectionError as exc:  # retrieve/results could not connect
+        return f"{unreachable_error(exc)} (collect again to retry)"
     except (ApiError, anthropic.APIError) as exc:  # refused redo, or transient errors outlasted
         return f"{exc} (collect again to retry)"
     return None

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 from anthropic.types.messages.batch_create_params import Request
 
-from clauselens.analyzers._retry import api_error, call_with_retries
+from clauselens.analyzers._retry import api_error, call_with_retries, unreachable_error
 from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
@@ -183,6 +183,8 @@ async def submit(plan: RunPlan, callbacks: Callbacks) -> RunSummary:
     fatal: str | None = None
     try:
         await _submit(plan.engine, plan.run_id, split(requests), plan.settings)
+    except anthropic.APIConnectionError as exc:
+        fatal = f"batch submission stopped: {unreachable_error(exc)}"
     except (ApiError, anthropic.APIError) as exc:
         fatal = f"batch submission stopped: {exc}"
     finally:

@@ -101,6 +101,8 @@ class ModelCheck:
     corpus_method: str | None = None
     analysis: AnalysisResult | None = None
     error: str | None = None
+    effort: str | None = None  # the output_config.effort the analyzer sends (None: none)
+    max_tokens: int | None = None  # the max_tokens it sends
 
     @property
     def ok(self) -> bool:
@@ -195,6 +197,8 @@ def _check_model(
     result = ModelCheck(model)
     model_settings = settings.model_copy(update={"model": model})
     params = analyzer_request(model_settings, sample)
+    result.effort = params["output_config"].get("effort")
+    result.max_tokens = params["max_tokens"]
     try:
         result.prompt_tokens = client_count(params)
     except ApiError as exc:

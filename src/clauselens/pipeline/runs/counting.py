@@ -22,6 +22,7 @@ from typing import Any
 
 import anthropic
 
+from clauselens.analyzers._request import client_timeout
 from clauselens.analyzers.base import ClauseInput
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
@@ -38,7 +39,6 @@ COUNTED_FIELDS = (
     "tools",
     "tool_choice",
 )
-CONNECT_TIMEOUT = 5.0  # seconds; the SDK's default connect timeout (anthropic.DEFAULT_TIMEOUT)
 
 
 def analyzer_request(settings: Settings, clause: ClauseInput) -> dict[str, Any]:
@@ -51,11 +51,11 @@ def token_client(settings: Settings) -> anthropic.Anthropic:
     """A synchronous client on ``settings.base_url`` (else the SDK's default) for counting.
 
     The SDK's own retry policy applies (2 retries on connection errors, 408, 409, 429, 5xx), with
-    the SDK's 5 s connect timeout, so an unreachable URL fails in seconds.
+    ``Settings.connect_timeout`` (the SDK's 5 s), so an unreachable URL fails in seconds.
     """
     return anthropic.Anthropic(
         base_url=settings.base_url,
-        timeout=anthropic.Timeout(settings.request_timeout, connect=CONNECT_TIMEOUT),
+        timeout=client_timeout(settings),
     )
 
 

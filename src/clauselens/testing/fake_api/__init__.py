@@ -8,13 +8,13 @@ Message Batches endpoints the way the real API does, including its 400/401/404/4
 clause it receives and labelled as synthetic; ``script`` queues replies and faults. Nothing it
 says is model output, and every response carries the header ``x-clauselens-fake: 1``.
 
-``strict_thinking=True`` makes the models think as documented (``_thinking``): a thinking block
-first, whose tokens count toward ``max_tokens`` and ``output_tokens`` at each effort level. It is
-off by default because clauselens' requests (``max_tokens`` 4096, no effort) do not yet leave room
-for thinking: with it on, long analyses end in ``stop_reason: "max_tokens"``, as on the API.
-The environment variable ``CLAUSELENS_FAKE_STRICT_THINKING=1`` turns it on for servers started
-without an explicit ``strict_thinking`` (the test session's included), to check the request
-builder against it. ``expire_batches=True`` ends every batch request ``expired``.
+The models think as documented (``_thinking``), as the real API does: a thinking block first,
+whose tokens count toward ``max_tokens`` and ``output_tokens`` at each effort level, so a request
+without room for thinking (``max_tokens`` 4096, no effort) ends long analyses in
+``stop_reason: "max_tokens"``, as on the API. ``strict_thinking=False`` (or
+``CLAUSELENS_FAKE_STRICT_THINKING=0`` for servers started without the argument) turns that off:
+no thinking unless scripted, and ``max_tokens`` not applied to the synthetic text.
+``expire_batches=True`` ends every batch request ``expired``.
 
     with FakeApi() as api:
         api.script("rate_limit", "ok")
@@ -23,7 +23,7 @@ builder against it. ``expire_batches=True`` ends every batch request ``expired``
         api.message_bodies()   # the JSON bodies of the /v1/messages requests received
 
 From the command line: ``python -m clauselens.testing.fake_api [--port N] [--latency MS]
-[--fault-rate F] [--seed S] [--strict-thinking] [--expire-batches]``, then
+[--fault-rate F] [--seed S] [--no-strict-thinking] [--expire-batches]``, then
 ``ANTHROPIC_BASE_URL=<printed URL>``.
 """
 
@@ -81,16 +81,17 @@ class FakeApi:
     ) -> None:
         """``latency`` in seconds before every reply; ``fault_rate`` the share of unscripted
         requests answered with a random fault (seeded by ``seed``); ``batch_polls`` how many
-        retrievals a batch stays ``in_progress``; ``strict_thinking`` documented thinking (see
-        above); ``expire_batches`` every batch request ends ``expired``; ``max_batch_bytes`` the
-        batch size limit (the documented 256 MB unless a test lowers it)."""
+        retrievals a batch stays ``in_progress``; ``strict_thinking`` documented thinking
+        (default on, see above); ``expire_batches`` every batch request ends ``expired``;
+        ``max_batch_bytes`` the batch size limit (the documented 256 MB unless a test lowers
+        it)."""
         self._state = FakeState(
             latency=latency,
             fault_rate=fault_rate,
             seed=seed,
             batch_polls=batch_polls,
             strict_thinking=(
-                os.environ.get(STRICT_THINKING_ENV) == "1"
+                os.environ.get(STRICT_THINKING_ENV, "1") != "0"
                 if strict_thinking is None
                 else strict_thinking
             ),

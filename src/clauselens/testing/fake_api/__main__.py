@@ -21,8 +21,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-polls", type=int, default=1, help="polls before a batch ends")
     parser.add_argument(
         "--strict-thinking",
-        action="store_true",
-        help="documented thinking: thinking tokens count toward max_tokens and output usage",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="documented thinking: thinking tokens count toward max_tokens and output usage "
+        "(default on; --no-strict-thinking turns it off)",
     )
     parser.add_argument(
         "--expire-batches", action="store_true", help="every batch request ends expired"
@@ -34,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         fault_rate=args.fault_rate,
         seed=args.seed,
         batch_polls=args.batch_polls,
-        strict_thinking=args.strict_thinking or None,
+        strict_thinking=args.strict_thinking,
         expire_batches=args.expire_batches,
         log_level="warning",
     )

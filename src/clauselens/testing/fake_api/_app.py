@@ -63,7 +63,7 @@ class FakeState:
     fault_rate: float = 0.0
     seed: int = 0
     batch_polls: int = 1
-    strict_thinking: bool = False
+    strict_thinking: bool = True
     expire_batches: bool = False
     max_batch_bytes: int = MAX_BATCH_BYTES
     base_url: str = ""
@@ -96,11 +96,16 @@ def as_reply(item: Reply | str) -> Reply:
     return reply
 
 
-def problem_response(problem: ApiProblem, request_id: str) -> JSONResponse:
+def problem_response(
+    problem: ApiProblem, request_id: str, should_retry: str | None = None
+) -> JSONResponse:
+    headers = {"request-id": request_id}
+    if should_retry is not None:
+        headers["x-should-retry"] = should_retry
     return JSONResponse(
         error_body(problem.error_type, problem.message, request_id),
         status_code=problem.status,
-        headers={"request-id": request_id},
+        headers=headers,
     )
 
 
@@ -139,7 +144,8 @@ def reply_response(state: FakeState, body: dict[str, Any], reply: Reply, rid: st
     if reply.kind == "reset":
         return _ResetResponse()
     if reply.kind == "error":
-        return problem_response(ApiProblem(reply.status, reply.error_type, reply.message), rid)
+        problem = ApiProblem(reply.status, reply.error_type, reply.message)
+        return problem_response(problem, rid, reply.should_retry)
     if reply.kind == "expired":
         message = "fake_api: reply kind 'expired' is for Message Batches requests only"
         return problem_response(ApiProblem(500, "api_error", message), rid)
@@ -153,6 +159,8 @@ def reply_response(state: FakeState, body: dict[str, Any], reply: Reply, rid: st
             headers["retry-after"] = f"{retry_after:g}"
         if reply.retry_after_ms is not None:
             headers["retry-after-ms"] = str(reply.retry_after_ms)
+        if reply.should_retry is not None:
+            headers["x-should-retry"] = reply.should_retry
         body_ = error_body(error_type, message, rid)
         return JSONResponse(body_, status_code=status, headers=headers)
     usage = state.cache.usage(body)

@@ -26,9 +26,14 @@ class Reply:
     1 s), ``server_error`` (500),
     ``overloaded`` (529), ``error`` (``status`` / ``error_type`` / ``message``), ``reset``
     (connection dropped mid-response) or ``timeout`` (no answer for ``delay`` seconds).
-    ``retry_after`` / ``retry_after_ms`` set those headers on any HTTP fault. ``delay`` adds
+    ``retry_after`` / ``retry_after_ms`` set those headers on any HTTP fault, ``should_retry``
+    the ``x-should-retry`` header (``true``/``false``; the SDK obeys it before the status) on any
+    HTTP fault or ``error``. ``delay`` adds
     latency before any reply. ``expired`` (Message Batches only): the request's result is
     ``expired``. ``refusal_category`` / ``refusal_explanation``: the refusal's ``stop_details``.
+    ``stop_reason``: end an answer kind with this stop reason instead of its own (e.g.
+    ``model_context_window_exceeded``, ``pause_turn``: the values of
+    https://platform.claude.com/docs/en/build-with-claude/handling-stop-reasons).
     """
 
     kind: str = "ok"
@@ -41,6 +46,8 @@ class Reply:
     delay: float = 0.0
     refusal_category: str | None = "general_harms"
     refusal_explanation: str | None = "SYNTHETIC refusal scripted in clauselens' fake API server."
+    stop_reason: str | None = None
+    should_retry: str | None = None  # the x-should-retry header on an HTTP fault or error
 
 
 HTTP_FAULTS: dict[str, tuple[int, str, str]] = {
@@ -142,20 +149,21 @@ def message_body(
     message_id: str,
     usage: dict[str, Any],
     *,
-    strict_thinking: bool = False,
+    strict_thinking: bool = True,
     service_tier: str = "standard",
 ) -> dict[str, Any]:
     """The ``message`` object for an answer kind; ``usage`` carries the input-side counts.
 
     ``strict_thinking``: the model thinks as the documentation says (``_thinking``): a thinking
     block first, its tokens in ``output_tokens`` and against ``max_tokens``; text past
-    ``max_tokens`` is cut and the stop reason becomes ``max_tokens``. Off (the default until
-    clauselens' requests leave room for thinking): no thinking unless scripted (``thinking``),
-    and ``max_tokens`` is not applied to the synthetic text.
+    ``max_tokens`` is cut and the stop reason becomes ``max_tokens``. On by default, as on the
+    API. Off: no thinking unless scripted (``thinking``), and ``max_tokens`` is not applied to
+    the synthetic text.
     ``service_tier``: ``standard`` for /v1/messages, ``batch`` in batch results
     (https://platform.claude.com/docs/en/api/service-tiers; ``usage.service_tier`` in the SDK).
     """
     text, stop_reason = ANSWERS[reply.kind](request, reply)
+    stop_reason = reply.stop_reason or stop_reason
     content: list[dict[str, Any]] = []
     thinking_tokens = 0
     if strict_thinking:
