@@ -163,3 +163,17 @@ def model_facts(name: str) -> ModelFacts:
     if facts is None:
         raise ConfigError(f"unknown model {name!r}: data/models.json knows {', '.join(models.ids)}")
     return facts
+
+
+# Not a fact: data/models.json leaves ``min_cacheable_tokens`` null where the stored docs do not
+# state it. Then 512 is assumed, the figure notes/anthropic-sdk.md gives for the 5.5 models (Opus
+# 5's what's-new page also says 512); the estimate and the fake server both use this one rule.
+UNKNOWN_MIN_CACHEABLE_TOKENS = 512
+
+
+def min_cacheable_tokens(name: str) -> int:
+    """The shortest prefix the model caches (an unknown model or figure: the assumption above)."""
+    facts = load_models().find(name)
+    if facts is None or facts.min_cacheable_tokens is None:
+        return UNKNOWN_MIN_CACHEABLE_TOKENS
+    return facts.min_cacheable_tokens

@@ -39,6 +39,7 @@ from clauselens import prompts
 from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt
 from clauselens.config import Settings, api_key_present
 from clauselens.errors import ApiError, CaptureError
+from clauselens.models import min_cacheable_tokens
 from clauselens.pipeline.ingest.captures import document_id_for
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
 from clauselens.pipeline.segment.clauses import heading_only, outline, segment
@@ -52,8 +53,6 @@ from clauselens.store.queries.pending import AnalyzerKey, Verdict, done_keys, ve
 
 CHARS_PER_TOKEN = 4
 DEFAULT_OUTPUT_TOKENS = 900
-MIN_CACHEABLE = {"claude-haiku-4-5": 4096}
-DEFAULT_MIN_CACHEABLE = 512
 SAMPLE_CLAUSES = 3
 
 
@@ -203,7 +202,7 @@ def _system_tokens() -> int:
 def _planned_usage(
     docs: list[_Doc], plan: dict[int, list[Clause]], model: str, out: int, settings: Settings
 ) -> Usage:
-    minimum = MIN_CACHEABLE.get(model, DEFAULT_MIN_CACHEABLE)
+    minimum = min_cacheable_tokens(model)
     system = _system_tokens()
     usage = Usage()
     system_cached = False

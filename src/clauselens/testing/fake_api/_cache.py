@@ -18,20 +18,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from clauselens.models import load_models
+from clauselens.models import min_cacheable_tokens
 from clauselens.testing.fake_api._synthetic import block_text, estimate_tokens
-
-# Not a fact: data/models.json leaves min_cacheable_tokens null for most models (the stored docs do
-# not state it). When unknown, the fake uses 512, the figure notes/anthropic-sdk.md gives for the
-# 5.5 models (Opus 5's what's-new page also says 512).
-UNKNOWN_MIN_TOKENS = 512
 
 
 def min_cacheable(model: str) -> int:
-    facts = load_models().find(model)
-    if facts is None or facts.min_cacheable_tokens is None:
-        return UNKNOWN_MIN_TOKENS
-    return facts.min_cacheable_tokens
+    """The shortest cacheable prefix, from the model facts (``clauselens.models``)."""
+    return min_cacheable_tokens(model)
 
 
 def _ttl(block: Any) -> str | None:
