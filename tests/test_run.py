@@ -214,6 +214,10 @@ class TestCrashSafety:
         assert sorted(analyses(open_store(killed))) == expected
 
 
+class _StopTheRun(Exception):
+    """Raised from a progress callback to stop a run midway, as a crash would."""
+
+
 class TestKilledRun:
     def test_a_killed_run_shows_what_its_stored_analyses_cost(
         self, engine: sa.Engine, claude_settings: Settings, fake_api: FakeApi
@@ -227,10 +231,10 @@ class TestKilledRun:
         def stop_after_three(item: WorkItem, result: AnalysisResult) -> None:
             done.append(result.clause_sha256)
             if len(done) == 3:
-                raise KeyboardInterrupt
+                raise _StopTheRun
 
         options = RunOptions(concurrency=1)
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(_StopTheRun):
             run(
                 engine,
                 [AUP],
