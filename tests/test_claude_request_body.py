@@ -122,3 +122,20 @@ class TestEffortAndMaxTokens:
         assert defaults.request_timeout == 600.0
         with pytest.raises(ConfigError):
             load_settings({"request_timeout": 120.0})
+
+
+class TestEncodedBody:
+    """The analyzer encodes the body itself (``request_body``): the bytes ``messages.create``
+    would send for the same params, re-asks included, and the constants stay unchanged."""
+
+    async def test_the_body_is_what_the_sdk_would_send(self, high_risk_clause: ClauseInput) -> None:
+        from anthropic._utils._json import openapi_dumps
+        from anthropic._utils._prepare import async_prepare_request_data
+
+        from clauselens.analyzers.claude import _reask_messages, request_body
+
+        first = build_request(high_risk_clause)
+        reask = {**first, "messages": first["messages"] + _reask_messages("{}", ["e \u2028 ü"])}
+        for params in (first, reask, build_request(high_risk_clause)):
+            prepared = await async_prepare_request_data(params, location="body")
+            assert request_body(params) == openapi_dumps(prepared)

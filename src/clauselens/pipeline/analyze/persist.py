@@ -4,11 +4,11 @@ The unique key guards against duplicates: a valid analysis is never stored twice
 one is replaced by the next attempt's outcome (its failed attempts kept in the provenance).
 
 ``save_results`` stores several results in the caller's transaction in a handful of statements:
-one read of the rows already stored for their clause texts, one INSERT or UPDATE per result, and
-their flags (``review.flags.flag_saved``: a query, a delete, an insert). ``save_batch`` wraps it
-in a transaction of its own; the executor's writer thread commits each batch before it reports
-any of its results done, so a killed run loses only the batch in flight, which the next run
-redoes.
+one read of the rows already stored for their clause texts, an UPDATE per replaced failure, one
+INSERT of the new rows (and one read of their ids), and their flags
+(``review.flags.flag_saved``: a query, a delete, an insert). ``save_batch`` wraps it in a
+transaction of its own; the executor's writer thread commits each batch before it reports any of
+its results done, so a killed run loses only the batch in flight, which the next run redoes.
 """
 
 from __future__ import annotations
@@ -92,7 +92,9 @@ _STORED = (
     .order_by(_A.c.id)
 )
 _INSERT = _A.insert()
-_INSERT_MANY = _A.insert().returning(_A.c.id, sort_by_parameter_order=True)
+_IDS = sa.select(_A.c.id, _A.c.clause_sha256, _A.c.analyzer, _A.c.model, _A.c.prompt_version).where(
+    _A.c.clause_sha256.in_(sa.bindparam("shas", expanding=True))
+)
 _UPDATE = _A.update().where(_A.c.id == sa.bindparam("existing_id"))
 
 
@@ -123,17 +125,22 @@ def _insert_guarded(conn: sa.Connection, key: AnalysisKey, values: Row) -> Row |
 
 
 def _insert_new(conn: sa.Connection, rows: list[Row]) -> None:
-    """INSERT the new rows of a batch in one statement (``RETURNING`` their ids, in order)
-    where the database allows it, else one by one; set each row's id."""
+    """INSERT the new rows of a batch in one statement, then read their ids back by their
+    keys (one SELECT); set each row's id. ``INSERT ... RETURNING`` in parameter order is one
+    statement per row on SQLite (SQLAlchemy's insertmanyvalues), half the writer's time."""
     params = [{name: value for name, value in row.items() if name != "id"} for row in rows]
     if not params:
         return
-    if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
-        ids = [int(pk) for pk in conn.execute(_INSERT_MANY, params).scalars()]
-    else:  # pragma: no cover - SQLite before 3.35
-        ids = [_insert_pk(conn, values) for values in params]
-    for row, pk in zip(rows, ids, strict=True):
-        row["id"] = pk
+    conn.execute(_INSERT, params)
+    shas = sorted({row["clause_sha256"] for row in params})
+    ids = {
+        (r.clause_sha256, r.analyzer, r.model, r.prompt_version): int(r.id)
+        for r in conn.execute(_IDS, {"shas": shas})
+    }
+    for row in rows:
+        row["id"] = ids[
+            (row["clause_sha256"], row["analyzer"], row["model"], row["prompt_version"])
+        ]
 
 
 def save_results(

@@ -26,8 +26,10 @@ project's ``search`` tool):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, get_args
 
 from anthropic.types.model import Model
@@ -245,9 +247,25 @@ class _SchemaWalk:
 
 
 def check_output_schema(schema: Any) -> ApiProblem | None:
-    """STRUCTURED: the supported subset and the complexity limits."""
+    """STRUCTURED: the supported subset and the complexity limits.
+
+    A client sends the same schema with every request: the verdict is kept per schema (its
+    JSON, keys in the order sent, so that the same problem is named first)."""
     if not isinstance(schema, dict):
         return _bad("output_config.format.schema: Input should be an object")
+    try:
+        text = json.dumps(schema)
+    except (TypeError, ValueError):  # not JSON (a schema given in Python): check it as it is
+        return _check_output_schema(schema)
+    return _checked_schema(text)
+
+
+@lru_cache(maxsize=64)
+def _checked_schema(text: str) -> ApiProblem | None:
+    return _check_output_schema(json.loads(text))
+
+
+def _check_output_schema(schema: dict[str, Any]) -> ApiProblem | None:
     walk = _SchemaWalk(schema)
     problem = walk.walk(schema, "schema")
     # Definitions are counted where they are used (each $ref expands them); an unused one is

@@ -45,6 +45,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"indemn", "indemnification"),
     (r"as is|warrant", "warranty_disclaimer"),
 )
+_KEYWORD_PATTERNS = tuple((re.compile(pattern, re.I), code) for pattern, code in KEYWORDS)
 _HIGH = re.compile(r"arbitrat|class action|waive|terminat|sell|train|without notice", re.I)
 _MEDIUM = re.compile(r"share|liab|prohibit|must|may not|retain", re.I)
 
@@ -80,7 +81,7 @@ def _sentences(text: str) -> list[str]:
 
 def _categories(text: str) -> list[str]:
     codes = load_taxonomy().codes
-    found = [code for pattern, code in KEYWORDS if re.search(pattern, text, re.I)]
+    found = [code for pattern, code in _KEYWORD_PATTERNS if pattern.search(text)]
     picked = [c for c in dict.fromkeys(found) if c in codes][:3]
     return picked or ["governing_contract"]
 
