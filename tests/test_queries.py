@@ -25,9 +25,9 @@ from clauselens.pipeline.versions import changes
 from clauselens.review import decisions as review
 from clauselens.schemas import AnalysisResult, Provenance
 from clauselens.schemas.rows import Document, Version
-from clauselens.schemas.validate import validate_analysis
 from clauselens.store import queries
 from clauselens.store import tables as t
+from tests.support.analyses import written_analysis
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DEV_TERMS = FIXTURES / "ota/current/claude-ai/developer-terms.md"
@@ -77,36 +77,11 @@ def analyse(
     status: str = "valid",
 ) -> int:
     """Save a hand-written, schema-valid analysis of ``clause`` (or a failure); its row id."""
-    quote = max(clause.text.splitlines(), key=len).strip()
-    data = {
-        "title": "Developer obligations",
-        "summary": "Sets conditions developers accept to list software in the directory.",
-        "why_it_matters": "Developers take on obligations and the platform keeps discretion.",
-        "consumer_impact": "Users get software reviewed against safety requirements.",
-        "institutional_analysis": {
-            "regulatory_landscape": "FTC Act s.5 (unfair or deceptive practices).",
-            "governance_exposure": {
-                "level": "medium",
-                "rationale": "Enforcement is discretionary.",
-            },
-            "jurisdiction_flags": [],
-            "contract_and_vendor_implications": "Vendors must review the listing terms.",
-            "compliance_considerations": "Keep records of the safety review.",
-        },
-        "applicable_agencies": [],
-        "severity": severity,
-        "confidence": "medium",
-        "confidence_rationale": "The clause text is explicit and complete.",
-        "evidence_type": "explicit_language",
-        "evidence_quotes": [quote],
-        "categories": ["user_conduct"],
-        "truncation_note": None,
-    }
     valid = status == "valid"
     result = AnalysisResult(
         clause_sha256=clause.clause_sha256,
         status="valid" if valid else "failed",
-        analysis=validate_analysis(data, clause.text, truncated=False) if valid else None,
+        analysis=written_analysis(clause.text, severity=severity) if valid else None,
         error=None if valid else "schema_invalid after 3 attempts",
         provenance=Provenance(
             analyzer=analyzer,

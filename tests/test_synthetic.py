@@ -39,11 +39,11 @@ from clauselens.review import decisions as review
 from clauselens.review.queue import get_item
 from clauselens.schemas import AnalysisResult, Provenance, Usage
 from clauselens.schemas.stored import SYNTHETIC_HEADER, SYNTHETIC_MARKER
-from clauselens.schemas.validate import validate_analysis
 from clauselens.store import queries
 from clauselens.store import tables as t
 from clauselens.store.migrations import apply_migrations
 from clauselens.testing.fake_api import FakeApi
+from tests.support.analyses import written_analysis
 from tests.support.paths import FIXTURES
 
 DEV_TERMS = FIXTURES / "ota/current/claude-ai/developer-terms.md"
@@ -85,35 +85,10 @@ def save(
     summary: str = "Sets conditions developers accept to list software in the directory.",
 ) -> int:
     """Save a hand-written, schema-valid analysis of ``clause``; its row id."""
-    quote = max(clause.text.splitlines(), key=len).strip()
-    data = {
-        "title": "Developer obligations",
-        "summary": summary,
-        "why_it_matters": "Developers take on obligations and the platform keeps discretion.",
-        "consumer_impact": "Users get software reviewed against safety requirements.",
-        "institutional_analysis": {
-            "regulatory_landscape": "FTC Act s.5 (unfair or deceptive practices).",
-            "governance_exposure": {
-                "level": "medium",
-                "rationale": "Enforcement is discretionary.",
-            },
-            "jurisdiction_flags": [],
-            "contract_and_vendor_implications": "Vendors must review the listing terms.",
-            "compliance_considerations": "Keep records of the safety review.",
-        },
-        "applicable_agencies": [],
-        "evidence_quotes": [quote],
-        "confidence_rationale": "The clause text is explicit and complete.",
-        "severity": "medium",
-        "confidence": "medium",
-        "evidence_type": "explicit_language",
-        "categories": ["user_conduct"],
-        "truncation_note": None,
-    }
     result = AnalysisResult(
         clause_sha256=clause.clause_sha256,
         status="valid",
-        analysis=validate_analysis(data, clause.text, truncated=False),
+        analysis=written_analysis(clause.text, summary=summary),
         provenance=Provenance(
             analyzer=analyzer,
             model=MODEL if analyzer == "claude" else "offline-claudette-1",
