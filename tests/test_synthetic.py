@@ -42,6 +42,7 @@ from clauselens.schemas.stored import SYNTHETIC_HEADER, SYNTHETIC_MARKER
 from clauselens.store import queries
 from clauselens.store import tables as t
 from clauselens.store.migrations import apply_migrations
+from clauselens.store.queries.pending import AnalyzerKey, done_keys, synthetic_done
 from clauselens.testing.fake_api import FakeApi
 from tests.support.analyses import written_analysis
 from tests.support.paths import FIXTURES
@@ -299,6 +300,52 @@ class TestStanding:
             )
         assert [r.id for r in sorted(rows, key=queries.standing_key)] == sql_order
         assert [r.analyzer for r in rows if r.id == sql_order[0]] == ["offline"]
+
+
+class TestRealAnswersReplaceSynthetic:
+    def test_a_run_against_the_real_api_does_not_count_synthetic_answers_as_done(
+        self, engine: sa.Engine, dev_clauses: list[Any]
+    ) -> None:
+        """Only a run sent to a server of the user's choosing (the fake again) skips them."""
+        clause = dev_clauses[0]
+        save(engine, clause, "claude", synthetic=True)
+        key = AnalyzerKey("claude", MODEL, "test0001")
+        with engine.connect() as conn:
+            to_the_fake = done_keys(conn, key, synthetic=synthetic_done("http://127.0.0.1:8765"))
+            to_the_api = done_keys(conn, key, synthetic=synthetic_done(None))
+        assert clause.clause_sha256 in to_the_fake
+        assert clause.clause_sha256 not in to_the_api
+
+    def test_a_real_answer_takes_the_place_of_a_synthetic_one_and_awaits_review(
+        self, engine: sa.Engine, dev_clauses: list[Any]
+    ) -> None:
+        """Same key, same row: the real answer replaces the fake's, and the analyst's approval
+        of the fake's answer no longer stands."""
+        clause = dev_clauses[0]
+        fake = save(engine, clause, "claude", synthetic=True, summary="The fake's summary.")
+        review.approve(engine, fake, "ana", "looked fine")
+        real = save(engine, clause, "claude", summary="The real summary.")
+        a = t.analyses.c
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(t.analyses).where(a.id == real)).one()
+        assert real == fake
+        assert row.synthetic is False
+        assert row.provenance["synthetic"] is False
+        assert row.analysis["summary"] == "The real summary."
+        assert row.review_status == "pending"
+        assert row.reviewed_by is None
+
+    def test_a_synthetic_answer_never_replaces_a_real_one(
+        self, engine: sa.Engine, dev_clauses: list[Any]
+    ) -> None:
+        """The first valid real answer wins, as for any valid analysis."""
+        clause = dev_clauses[0]
+        real = save(engine, clause, "claude", summary="The real summary.")
+        save(engine, clause, "claude", synthetic=True, summary="The fake's summary.")
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(t.analyses).where(t.analyses.c.id == real)).one()
+        assert row.synthetic is False
+        assert row.analysis["summary"] == "The real summary."
 
 
 class TestChangeAnalyses:

@@ -143,13 +143,30 @@ def _insert_new(conn: sa.Connection, rows: list[Row]) -> None:
         ]
 
 
+# What a real answer replacing a synthetic one resets: it has not been reviewed yet.
+_REVIEW_RESET: Row = {
+    "reviewed_analysis": None,
+    "review_status": "pending",
+    "reviewed_by": None,
+    "reviewed_at": None,
+}
+
+
+def _replaces_synthetic(existing: Row, values: Row) -> bool:
+    """A valid answer from the real API takes the place of the fake API's synthetic one (the
+    run that made it did not count the synthetic answer as done: ``pending.synthetic_done``)."""
+    was_synthetic = bool((existing["provenance"] or {}).get("synthetic"))
+    return was_synthetic and values["status"] == "valid" and not values["synthetic"]
+
+
 def save_results(
     conn: sa.Connection, pending: Sequence[Pending], *, run_id: str | None = None, guarded: bool
 ) -> list[int]:
     """Store each result under its key, as if one after another, and return the row ids.
 
-    A valid analysis already stored for the key wins (the new result is dropped); a stored
-    failure is replaced, keeping its failed attempts in front of the new ones. Unguarded, the
+    A valid analysis already stored for the key wins (the new result is dropped), unless it is
+    the fake API's synthetic answer and the new one is real; a stored failure is replaced,
+    keeping its failed attempts in front of the new ones. Unguarded, the
     new rows go in one INSERT at the end (a later result for the same key is merged into the
     row first), and a writer racing this one makes it raise ``IntegrityError``: the caller
     redoes the whole transaction guarded, with each INSERT in a savepoint at once.
@@ -173,10 +190,15 @@ def save_results(
             standing.append(values)
             continue
         standing.append(existing)
-        if existing["status"] == "valid":
+        if _replaces_synthetic(existing, values):
+            values.update(_REVIEW_RESET)  # the analyst reviewed the fake's answer, not this one
+        elif existing["status"] == "valid":
             continue
-        earlier = (existing["provenance"] or {}).get("failed_attempts", [])
-        values["provenance"]["failed_attempts"] = earlier + values["provenance"]["failed_attempts"]
+        else:
+            earlier = (existing["provenance"] or {}).get("failed_attempts", [])
+            values["provenance"]["failed_attempts"] = (
+                earlier + values["provenance"]["failed_attempts"]
+            )
         values.pop("clause_pk")  # the row keeps the clause it was first made for
         if existing.get("id") is not None:  # else: new in this batch, its INSERT takes these
             conn.execute(_UPDATE, {**values, "existing_id": existing["id"]})

@@ -23,6 +23,7 @@ from clauselens.store.queries.pending import (
     Verdict,
     clauses_needing_analysis,
     done_keys,
+    synthetic_done,
     verdict,
 )
 
@@ -122,7 +123,7 @@ def pending_work(
 ) -> Work:
     """The clauses of ``version_pks`` still to analyse for ``key``, each text once (the rule:
     ``store.queries.pending.verdict``)."""
-    done = done_keys(conn, key)
+    done = done_keys(conn, key, synthetic=synthetic_done(settings.base_url))
     work = Work()
     by_hash: dict[str, WorkItem] = {}
     for version_pk in sorted(set(version_pks)):

@@ -58,7 +58,7 @@ from clauselens.schemas.runs import RunRecord
 from clauselens.schemas.stored import from_fake_server
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import tables as t
-from clauselens.store.queries.pending import AnalyzerKey, valid_keys
+from clauselens.store.queries.pending import AnalyzerKey, synthetic_done, valid_keys
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +237,8 @@ class _Collector:
 
     def done_keys(self) -> set[str]:
         with self.engine.connect() as conn:
-            return valid_keys(conn, AnalyzerKey("claude", self.run.model, self.run.prompt_version))
+            key = AnalyzerKey("claude", self.run.model, self.run.prompt_version)
+            return valid_keys(conn, key, synthetic=synthetic_done(self.settings.base_url))
 
     def _save(self, item: WorkItem, result: AnalysisResult) -> None:
         with self.engine.begin() as conn:

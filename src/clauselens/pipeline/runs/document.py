@@ -40,7 +40,13 @@ from clauselens.store.queries import (
     latest_version,
     version_by_pk,
 )
-from clauselens.store.queries.pending import AnalyzerKey, Verdict, done_keys, verdict
+from clauselens.store.queries.pending import (
+    AnalyzerKey,
+    Verdict,
+    done_keys,
+    synthetic_done,
+    verdict,
+)
 
 
 @dataclass
@@ -81,11 +87,15 @@ def _target_version(
 
 
 def _document_work(
-    engine: sa.Engine, inputs: list[tuple[int, ClauseInput]], version_pk: int, key: AnalyzerKey
+    engine: sa.Engine,
+    inputs: list[tuple[int, ClauseInput]],
+    version_pk: int,
+    key: AnalyzerKey,
+    settings: Settings,
 ) -> Work:
     """The clauses to send (the rule of ``store.queries.pending``; every clause is needed)."""
     with engine.connect() as conn:
-        done = done_keys(conn, key)
+        done = done_keys(conn, key, synthetic=synthetic_done(settings.base_url))
     work = Work(seen=len(inputs))
     planned: set[str] = set()
     for pk, clause in inputs:
@@ -142,7 +152,7 @@ async def aanalyze_document(
     version_pk, document_id, report = _target_version(engine, ref, settings, ingest_options)
     inputs, index_of = _selected(engine, version_pk, settings, clause_index)
     key = AnalyzerKey(analyzer.name, analyzer.model, analyzer.prompt_version)
-    work = _document_work(engine, inputs, version_pk, key)
+    work = _document_work(engine, inputs, version_pk, key, settings)
     run_id = open_run(
         engine,
         analyzer,

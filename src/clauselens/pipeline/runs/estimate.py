@@ -49,7 +49,13 @@ from clauselens.schemas import Clause, Usage
 from clauselens.schemas.changes import NEEDS_ANALYSIS
 from clauselens.store import tables as t
 from clauselens.store.queries import document_by_id, latest_version
-from clauselens.store.queries.pending import AnalyzerKey, Verdict, done_keys, verdict
+from clauselens.store.queries.pending import (
+    AnalyzerKey,
+    Verdict,
+    done_keys,
+    synthetic_done,
+    verdict,
+)
 
 CHARS_PER_TOKEN = 4
 DEFAULT_OUTPUT_TOKENS = 900
@@ -330,7 +336,8 @@ def dry_run(
     report.clauses_seen = sum(len(d.clauses) for d in docs)
     for model in models:
         with engine.connect() as conn:
-            done = done_keys(conn, AnalyzerKey(analyzer, model, prompts.prompt_version()))
+            key = AnalyzerKey(analyzer, model, prompts.prompt_version())
+            done = done_keys(conn, key, synthetic=synthetic_done(settings.base_url))
             out = _mean_output(conn, model)
             plan, reused = _plan(conn, docs, done)
         calls = sum(len(v) for v in plan.values())

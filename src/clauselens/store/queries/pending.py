@@ -65,18 +65,28 @@ def verdict(
     return Verdict.SEND
 
 
-def valid_keys(conn: sa.Connection, key: AnalyzerKey) -> set[str]:
-    """The clause hashes that already have a valid analysis for ``key``."""
+def synthetic_done(base_url: str | None) -> bool:
+    """Whether the fake API's synthetic answers count as done for a run sent to ``base_url``.
+
+    Only for a run sent to a server of the user's choosing (``ANTHROPIC_BASE_URL``: the fake
+    again, or a proxy): a run against the real API sends those clauses again, and its answers
+    replace the synthetic ones (``pipeline.analyze.persist``)."""
+    return base_url is not None
+
+
+def valid_keys(conn: sa.Connection, key: AnalyzerKey, *, synthetic: bool = True) -> set[str]:
+    """The clause hashes that already have a valid analysis for ``key`` (``synthetic``: count
+    the fake API's answers too; see ``synthetic_done``)."""
     a = t.analyses.c
-    rows = conn.execute(
-        sa.select(a.clause_sha256).where(
-            a.analyzer == key.analyzer,
-            a.model == key.model,
-            a.prompt_version == key.prompt_version,
-            a.status == "valid",
-        )
+    query = sa.select(a.clause_sha256).where(
+        a.analyzer == key.analyzer,
+        a.model == key.model,
+        a.prompt_version == key.prompt_version,
+        a.status == "valid",
     )
-    return set(rows.scalars())
+    if not synthetic:
+        query = query.where(a.synthetic.is_(False))
+    return set(conn.execute(query).scalars())
 
 
 def in_flight(conn: sa.Connection, key: AnalyzerKey) -> set[str]:
@@ -96,9 +106,10 @@ def in_flight(conn: sa.Connection, key: AnalyzerKey) -> set[str]:
     return {entry["clause_sha256"] for requests in rows for entry in requests.values()}
 
 
-def done_keys(conn: sa.Connection, key: AnalyzerKey) -> set[str]:
-    """Clause hashes not to pay for again: a valid analysis, or a request in flight."""
-    return valid_keys(conn, key) | in_flight(conn, key)
+def done_keys(conn: sa.Connection, key: AnalyzerKey, *, synthetic: bool = True) -> set[str]:
+    """Clause hashes not to pay for again: a valid analysis, or a request in flight
+    (``synthetic``: as in ``valid_keys``)."""
+    return valid_keys(conn, key, synthetic=synthetic) | in_flight(conn, key)
 
 
 def has_previous_version(conn: sa.Connection, version_pk: int) -> bool:
