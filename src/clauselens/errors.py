@@ -83,9 +83,9 @@ class ApiUnreachableError(ApiError):
 
     def __init__(self, url: str, reason: str, *, attempts: int) -> None:
         super().__init__(
-            f"cannot reach the Messages API at {url} ({reason}) after {attempts} connection "
-            "attempt(s). Check ANTHROPIC_BASE_URL (unset it to use the public API) and the "
-            "network.",
+            f"cannot reach the Messages API at {url} ({reason}); gave up within the connection "
+            f"retries (at most {attempts} attempts). Check ANTHROPIC_BASE_URL (unset it to use "
+            "the public API) and the network.",
             status_code=None,
             request_id=None,
         )
