@@ -13,7 +13,7 @@ Documents, captures, versions (``documents.py``):
 - ``version_in_force`` / ``first_version_after``: the version in force at a time; the next.
 - ``previous_version`` / ``next_version``: the version just before / after a version.
 - ``version_by_pk`` / ``version_text``: a version; its extracted text.
-- ``latest_capture`` / ``capture_by_pk``: a document's most recent capture; a capture.
+- ``latest_capture``: a document's most recent capture.
 - ``provisions_by_id``: provisions by their ids ("CL-P-...").
 
 Analyses (``analyses.py``):
@@ -54,7 +54,6 @@ from clauselens.store.queries.analyses import (
 )
 from clauselens.store.queries.documents import (
     all_documents,
-    capture_by_pk,
     document_by_id,
     document_by_pk,
     find_document,
@@ -77,7 +76,6 @@ __all__ = [
     "ANALYZER_RANK",
     "all_documents",
     "analyzer_rank",
-    "capture_by_pk",
     "document_by_id",
     "document_by_pk",
     "edited",

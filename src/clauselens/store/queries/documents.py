@@ -227,14 +227,6 @@ def latest_capture(conn: sa.Connection, document_pk: int) -> Capture | None:
     return Capture.model_validate(found) if found is not None else None
 
 
-def capture_by_pk(conn: sa.Connection, capture_pk: int) -> Capture:
-    """The capture with row id ``capture_pk`` (NotFoundError when there is none)."""
-    found = _one(conn, sa.select(*_CAPTURE).where(_c.id == capture_pk))
-    if found is None:
-        raise NotFoundError(f"no capture with row id {capture_pk}")
-    return Capture.model_validate(found)
-
-
 def provisions_by_id(conn: sa.Connection, provision_ids: Sequence[str]) -> dict[str, Provision]:
     """provision id ("CL-P-...") → the provision, for the ids that exist."""
     query = sa.select(*_PROVISION).where(_p.provision_id.in_(sorted(set(provision_ids))))
