@@ -14,7 +14,10 @@ the pipeline's interpreter lock (as a remote API would not).
 
 Columns:
 - wall: seconds from building the analyzer to the last committed analysis;
-- ideal: clauses x latency / concurrency (no overhead at all);
+- ideal: ceil(clauses / concurrency) x latency: the rounds of ``concurrency`` requests the
+  clauses need, each taking the latency, with no overhead at all (1000 clauses at concurrency 32
+  need 32 rounds, the last one of 8: 6.40 s at 200 ms, where clauses x latency / concurrency,
+  this column's formula before 2026-12-01, says 6.25 s, which no client can reach);
 - efficiency: ideal / wall;
 - CPU/clause: the child process's CPU time (user + system, all threads) / clauses; the note's
   "CPU ceiling" is ideal / CPU seconds (capped at 1): the efficiency the pipeline could reach
@@ -29,6 +32,9 @@ API costs nothing. Its note also gives the fake server's own CPU per request (th
 time while the child ran): when it nears the client's CPU per clause, the server, not the
 pipeline, sets the overhead.
 
+Bare rows: a bare aiohttp client posting the same request bodies at the same concurrency (no
+SDK, no validation, no store): the efficiency the fake server and this machine allow at all.
+
 Naive baseline: a sequential loop calling the sync client's ``messages.parse(...,
 output_format=ClauseAnalysis)`` once per clause, nothing stored, on ``--baseline`` clauses; its
 per-clause time is extrapolated to ``--clauses`` (said so in the table).
@@ -39,6 +45,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import resource
 import subprocess
@@ -221,6 +228,52 @@ def child_baseline(base_url: str, clauses: int) -> dict[str, Any]:
     }
 
 
+def child_bare(base_url: str, clauses: int, concurrency: int) -> dict[str, Any]:
+    """The floor: a bare aiohttp client posting the same bodies at the same concurrency, with
+    no SDK, no validation and no store: what the fake server and this machine allow."""
+    import aiohttp
+
+    from clauselens.analyzers.claude import build_request, request_body
+    from clauselens.config import load_settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"db_url": f"sqlite:///{tmp}/bench.db"})
+        engine, version = build_store(settings.db_url, clauses)
+        items = work_items(engine, version, settings)
+    bodies = [request_body(build_request(item.input)) for item in items]
+    headers = {"x-api-key": KEY, "anthropic-version": "2023-06-01"}
+    headers["content-type"] = "application/json"
+    done = 0
+
+    async def go() -> None:
+        nonlocal done
+        queue = iter(bodies)
+        async with aiohttp.ClientSession() as session:
+
+            async def worker() -> None:
+                nonlocal done
+                for body in queue:
+                    async with session.post(
+                        f"{base_url}/v1/messages", data=body, headers=headers
+                    ) as response:
+                        await response.read()
+                        done += response.status == 200
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+    cpu0, t0, (_, wait0) = time.process_time(), time.perf_counter(), _schedstat()
+    asyncio.run(go())
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return {
+        "runq": _schedstat()[1] - wait0,
+        "wall": wall,
+        "cpu": cpu,
+        "analysed": done,
+        "failed": clauses - done,
+        "rss_mb": peak_rss_mb(),
+    }
+
+
 def measure(kind: str, base_url: str, clauses: int, concurrency: int = 1) -> dict[str, Any]:
     """Run one measurement in a fresh child process and return its JSON."""
     env = {**os.environ, "ANTHROPIC_API_KEY": KEY, "CLAUSELENS_HOME": tempfile.gettempdir()}
@@ -260,6 +313,8 @@ def main(argv: list[str] | None = None) -> None:
         kind, base_url, clauses, concurrency = args.child
         if kind == "baseline":
             print(json.dumps(child_baseline(base_url, int(clauses))))
+        elif kind == "bare":
+            print(json.dumps(child_bare(base_url, int(clauses), int(concurrency))))
         else:
             print(json.dumps(child_pipeline(base_url, int(clauses), int(concurrency))))
         return
@@ -278,7 +333,16 @@ def main(argv: list[str] | None = None) -> None:
         for concurrency in args.concurrency:
             for _ in range(args.repeat):
                 m = measure("pipeline", slow.base_url, n, concurrency)
-                print(row(f"pipeline c={concurrency}", m, n, n * lat / concurrency), flush=True)
+                ideal = math.ceil(n / concurrency) * lat
+                note = (
+                    f"{n * lat / concurrency / m['wall']:.2f} against clauses x latency / "
+                    f"concurrency; CPU ceiling {min(1.0, ideal / m['cpu']):.2f} (ideal / CPU s)"
+                )
+                print(row(f"pipeline c={concurrency}", m, n, ideal, note), flush=True)
+                slow.reset()
+                bare = measure("bare", slow.base_url, n, concurrency)
+                note = "floor: the fake server and this machine, no SDK, no store"
+                print(row(f"bare aiohttp c={concurrency}", bare, n, ideal, note), flush=True)
                 slow.reset()
         b = measure("baseline", slow.base_url, args.baseline)
         per = b["wall"] / args.baseline

@@ -4,21 +4,26 @@ SDK against the fake API)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from clauselens.analyzers.base import ClauseInput
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
-from clauselens.pipeline.analyze.executor import Executor, OnResult, Outcome
+from clauselens.pipeline.analyze import executor as executor_module
+from clauselens.pipeline.analyze.executor import LINGER, Executor, OnResult, Outcome
 from clauselens.pipeline.analyze.persist import save_batch, save_result
 from clauselens.pipeline.analyze.work import WorkItem, clause_inputs
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.segment.clauses import heading_only
-from clauselens.schemas import AnalysisResult
+from clauselens.schemas import AnalysisResult, Provenance
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi
+from tests.support.analyses import written_analysis
 from tests.support.paths import FIXTURES
 
 AUP = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
@@ -156,3 +161,62 @@ def stored_row(engine: sa.Engine, sha: str) -> tuple[str, list[str], list[str]]:
         flags = conn.execute(sa.select(f.code).where(f.analysis_pk == row.id).order_by(f.code))
         kinds = [attempt["kind"] for attempt in row.provenance["failed_attempts"]]
         return row.status, kinds, list(flags.scalars())
+
+
+class SpacedAnalyzer:
+    """Answers one clause every ``GAP`` seconds (concurrency 1), with a hand-written analysis:
+    results arrive further apart than a commit takes, so only the linger groups them."""
+
+    GAP = LINGER / 10
+    name = "offline"
+    model = "spaced-test-analyzer"
+    prompt_version = "test"
+
+    async def analyze(self, clause: ClauseInput) -> AnalysisResult:
+        await asyncio.sleep(self.GAP)
+        return AnalysisResult(
+            clause_sha256=clause.clause_sha256,
+            status="valid",
+            analysis=written_analysis(clause.text),
+            provenance=Provenance(
+                analyzer="offline",
+                model=self.model,
+                prompt_id="test",
+                prompt_version="test",
+                generated_at=datetime.now(UTC),
+            ),
+        )
+
+    async def aclose(self) -> None:
+        return None
+
+
+class TestLinger:
+    async def test_results_a_little_apart_share_a_transaction_and_all_are_stored(
+        self, engine: sa.Engine, claude_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Results ``LINGER / 10`` apart are committed several to a transaction (one commit
+        per result without the linger), and every one is stored and reported."""
+        items = work_items(engine, claude_settings)
+        sizes: list[int] = []
+
+        def counting_save(engine_: sa.Engine, pending: list, run_id: str | None) -> None:  # type: ignore[type-arg]
+            sizes.append(len(pending))
+            save_batch(engine_, pending, run_id)
+
+        monkeypatch.setattr(executor_module, "save_batch", counting_save)
+        reported: list[WorkItem] = []
+        executor = Executor(
+            engine,
+            SpacedAnalyzer(),  # type: ignore[arg-type]
+            concurrency=1,
+            on_result=lambda item, _: reported.append(item),
+        )
+        outcome = await executor.run(items)
+
+        assert len(items) >= 10
+        assert outcome.analysed == len(reported) == sum(sizes) == len(items)
+        assert len(sizes) <= len(items) / 2, sizes
+        with engine.connect() as conn:
+            stored_count = conn.execute(sa.select(sa.func.count()).select_from(t.analyses))
+            assert stored_count.scalar_one() == len(items)

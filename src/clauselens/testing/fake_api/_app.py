@@ -131,8 +131,11 @@ async def record(state: FakeState, request: Request) -> Any:
     return body
 
 
-async def _sleep_unless_disconnected(request: Request, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
+async def _sleep_unless_disconnected(request: Request, seconds: float, since: float) -> None:
+    """Wait until ``seconds`` after ``since`` (the request's arrival: the time spent reading
+    and checking it is part of the latency, as a real API's would be), unless the client
+    goes away first."""
+    deadline = since + seconds
     while time.monotonic() < deadline:
         if await request.is_disconnected():
             return
@@ -171,6 +174,7 @@ def reply_response(state: FakeState, body: dict[str, Any], reply: Reply, rid: st
 
 
 async def messages(request: Request) -> Response:
+    arrived = time.monotonic()
     state: FakeState = request.app.state.fake
     body = await record(state, request)
     rid = state.next_id("req")
@@ -185,9 +189,12 @@ async def messages(request: Request) -> Response:
     delay = state.latency + reply.delay
     if reply.kind == "timeout":
         delay += reply.delay or TIMEOUT_DEFAULT_DELAY
+    # A reply is built within its latency, as a real API's is: replies due together are not
+    # built one after another once due. A timeout has no reply to build (the client gives up).
+    response = None if reply.kind == "timeout" else reply_response(state, body, reply, rid)
     if delay:
-        await _sleep_unless_disconnected(request, delay)
-    return reply_response(state, body, reply, rid)
+        await _sleep_unless_disconnected(request, delay, arrived)
+    return reply_response(state, body, reply, rid) if response is None else response
 
 
 async def count_tokens(request: Request) -> Response:
