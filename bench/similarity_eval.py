@@ -32,19 +32,18 @@ import json
 import random
 import sys
 import time
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
+from clauselens.evaluation.gold import SimilarityPoint
+from clauselens.evaluation.similarity import Corpus, PlainTfidf, Result, corpus_of, evaluate
 from clauselens.similarity import (
     CATEGORY_WEIGHT,
     DEFAULT_THRESHOLD,
-    EmbedderState,
     Item,
     SimilarityIndex,
     TfidfEmbedder,
@@ -60,50 +59,22 @@ SCALE_PLATFORMS = 600
 LATENCY_BUDGET_MS = 50.0
 
 
-class PlainTfidf:
-    """The baseline: scikit-learn's ``TfidfVectorizer()`` with default settings."""
-
-    name = "plain-tfidf"
-    version = "sklearn-default"
-
-    def __init__(self) -> None:
-        self._vec = TfidfVectorizer()
-        self.fitted = False
-
-    def fit(self, texts: Sequence[str]) -> None:
-        self._vec.fit(texts)
-        self.fitted = True
-
-    def transform(self, texts: Sequence[str]) -> Any:
-        return self._vec.transform(texts).astype(np.float32)
-
-    def unknown_share(self, texts: Sequence[str]) -> float:
-        return 0.0
-
-    def state(self) -> EmbedderState:
-        raise NotImplementedError("the baseline is not saved")
-
-
-@dataclass(frozen=True)
-class Corpus:
-    items: list[Item]
-    cases: list[str]
-
-
 def load_corpus(path: Path) -> Corpus:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    kept: list[tuple[Item, str]] = []
+    points = []
     for row in rows:
         text = (row.get("quote_text_clean") or row.get("quote_text") or "").strip()
         if len(text) < MIN_CHARS or not row.get("services") or not row.get("case"):
             continue
-        item = Item(str(row["point_id"]), row["services"][0], row.get("quote_doc") or "", text)
-        kept.append((item, row["case"]))
-    services: dict[str, set[str]] = defaultdict(set)
-    for item, case in kept:
-        services[case].add(item.entity)
-    kept = [(it, c) for it, c in kept if len(services[c]) > 1]
-    return Corpus([it for it, _ in kept], [c for _, c in kept])
+        points.append(
+            SimilarityPoint(
+                point_id=str(row["point_id"]),
+                service=row["services"][0],
+                case=row["case"],
+                text=text,
+            )
+        )
+    return corpus_of(points)
 
 
 def with_offline_categories(corpus: Corpus) -> Corpus | None:
@@ -123,56 +94,6 @@ def with_offline_categories(corpus: Corpus) -> Corpus | None:
     share = sum(1 for it in items if it.categories) / max(len(items), 1)
     print(f"offline analyzer categories: {share:.0%} of quotes got at least one")
     return Corpus(items, corpus.cases)
-
-
-@dataclass
-class Result:
-    method: str
-    build_s: float
-    recall10: float
-    rel10: float
-    mrr: float
-    query_mean_ms: float
-    query_p95_ms: float
-
-
-def evaluate(
-    name: str, make: Callable[[], SimilarityIndex], corpus: Corpus, hist: PairHistogram | None
-) -> Result:
-    index = make()
-    t0 = time.perf_counter()
-    index.build(corpus.items)
-    build_s = time.perf_counter() - t0
-    case_ids = {c: i for i, c in enumerate(sorted(set(corpus.cases)))}
-    cases = np.array([case_ids[c] for c in corpus.cases])
-    hits, rels, rrs, lat = [], [], [], []
-    for i, item in enumerate(corpus.items):
-        t0 = time.perf_counter()
-        index.query(item.key, top_k=TOP)
-        lat.append(time.perf_counter() - t0)
-        scores = index.scores(item.key)
-        valid = scores >= 0
-        relevant = valid & (cases == cases[i])
-        if hist is not None:
-            hist.add(scores[valid], relevant[valid])
-        n_rel = int(relevant.sum())
-        top = np.argsort(-scores, kind="stable")[:TOP]
-        in_top = int(relevant[top].sum())
-        hits.append(in_top > 0)
-        rels.append(in_top / min(TOP, n_rel))
-        best = scores[relevant].max()
-        rank = 1 + int((scores[valid & ~relevant] >= best).sum())
-        rrs.append(1.0 / rank)
-    ms = np.array(lat) * 1000
-    return Result(
-        name,
-        build_s,
-        float(np.mean(hits)),
-        float(np.mean(rels)),
-        float(np.mean(rrs)),
-        float(ms.mean()),
-        float(np.percentile(ms, 95)),
-    )
 
 
 def methods() -> dict[str, Callable[[], SimilarityIndex]]:

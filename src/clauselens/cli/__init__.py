@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "similar": "Show the provisions of other platforms most similar to a record.",
     "unique": "List the provisions no other platform has.",
     "check": "Check the API key and models, count a sample clause's tokens, print the cost.",
+    "eval": "Measure analysis quality on gold sets, per analyzer, model and effort.",
 }
 
 

@@ -25,6 +25,7 @@ Analyses (``analyses.py``):
 - ``standing_order`` / ``standing_key``: the same rule as ORDER BY terms / a Python sort key.
 - ``standing_severity`` / ``edited`` / ``standing_candidates``: SQL pieces of that rule.
 - ``analyzer_rank`` / ``ANALYZER_RANK``: which analyzer's work outranks which (synthetic last)?
+- ``results_for_key``: the stored result of each clause text under one analysis key (eval).
 
 Pending work (``pending.py``, imported by name):
 

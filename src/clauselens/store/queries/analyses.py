@@ -175,3 +175,24 @@ def standing_analysis(conn: sa.Connection, clause_sha256: str) -> StandingAnalys
         .limit(1)
     ).first()
     return _record(row) if row is not None else None
+
+
+def results_for_key(
+    conn: sa.Connection, shas: Iterable[str], analyzer: str, model: str, prompt_version: str
+) -> dict[str, Any]:
+    """The stored row (status, analysis, error, provenance, input_truncated) of each clause
+    text analysed under one analysis key, as the analyzer made it (no edit applied): what an
+    evaluation reads back instead of paying again."""
+    wanted = sorted(set(shas))
+    found: dict[str, Any] = {}
+    columns = (_a.clause_sha256, _a.status, _a.analysis, _a.error, _a.provenance)
+    for start in range(0, len(wanted), _CHUNK):
+        query = sa.select(*columns, _a.input_truncated).where(
+            _a.clause_sha256.in_(wanted[start : start + _CHUNK]),
+            _a.analyzer == analyzer,
+            _a.model == model,
+            _a.prompt_version == prompt_version,
+        )
+        for row in conn.execute(query.order_by(_a.id)):
+            found[row.clause_sha256] = row
+    return found
