@@ -35,22 +35,24 @@ def _configs(analyzer: str, models: tuple[str, ...], efforts: tuple[str, ...]) -
 
 def _confirm(spends: list[Any], yes: bool) -> None:
     """Show what a Claude eval would cost; go on only when confirmed."""
-    total = sum(s.usd for s in spends)
+    priced = [s.usd for s in spends if s.usd is not None]
+    total = f"${sum(priced):,.2f}" + ("" if len(priced) == len(spends) else " + unpriced models")
     sending = sum(s.to_send for s in spends)
     for s in spends:
+        usd = "unknown (no price in data/models.json)" if s.usd is None else f"${s.usd:,.2f}"
         click.echo(
             f"{s.configuration}: {s.to_send} requests to send, {s.cached} already stored; "
-            f"estimated ${s.usd:,.2f}",
+            f"estimated {usd}",
             err=True,
         )
     if not sending or yes:
         return
     if not sys.stdin.isatty():
         raise UsageError(
-            f"this eval sends {sending} billed requests (estimated ${total:,.2f}): pass --yes to "
+            f"this eval sends {sending} billed requests (estimated {total}): pass --yes to "
             "run it without asking"
         )
-    click.confirm(f"Send {sending} requests (estimated ${total:,.2f})?", abort=True, err=True)
+    click.confirm(f"Send {sending} requests (estimated {total})?", abort=True, err=True)
 
 
 @click.command("eval")

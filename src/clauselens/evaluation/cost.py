@@ -17,7 +17,7 @@ from clauselens.config import Settings
 from clauselens.evaluation.analyse import key_version, stored
 from clauselens.evaluation.gold import GoldSet
 from clauselens.evaluation.run import EvalOptions, build, gold_texts, limited, store_url
-from clauselens.pricing import cost_usd
+from clauselens.pricing import cost_or_none
 from clauselens.schemas import Usage
 from clauselens.store import open_store
 
@@ -34,7 +34,7 @@ class Spend:
     configuration: str
     to_send: int
     cached: int
-    usd: float  # 0.0 for a model without prices in data/models.json
+    usd: float | None  # None: data/models.json has no price for the model
 
 
 def estimate(settings: Settings, sets: list[GoldSet], options: EvalOptions) -> list[Spend]:
@@ -63,7 +63,7 @@ def estimate(settings: Settings, sets: list[GoldSet], options: EvalOptions) -> l
                 cache_read_input_tokens=system * len(todo),
                 output_tokens=ASSUMED_OUTPUT_TOKENS * len(todo),
             )
-            usd = cost_usd(analyzer.model, usage)
+            usd = cost_or_none(analyzer.model, usage, requests=len(todo))
             label = f"{analyzer.model}" + (f" effort={effort}" if effort else "")
             spends.append(Spend(label, len(todo), len(done), usd))
     finally:
