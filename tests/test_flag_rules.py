@@ -205,12 +205,12 @@ class TestRulesAreData:
         return json.dumps(data)
 
     def test_shipped_rules_cover_every_flag_of_the_design(self) -> None:
-        """The ten flags of issue 6 and issue 13's synthetic_answer are all there."""
+        """The ten flags of issue 6, issue 13's synthetic_answer and issue 15's not_english."""
         rules = load_flag_rules()
         assert {r.code for r in rules.rules} == {
             "low_confidence", "high_severity_unsure", "truncated_input", "capture_cut_off",
             "reasked", "failed", "refusal_or_max_tokens", "offline_analyzer", "triaged_out",
-            "analyzer_disagreement", "synthetic_answer",
+            "analyzer_disagreement", "synthetic_answer", "not_english",
         }  # fmt: skip
 
     @pytest.mark.parametrize(

@@ -65,22 +65,50 @@ class TestValidationOnLoad:
 
 class TestEngagement:
     def test_health_terms_engage_hipaa_and_hbnr(self) -> None:
-        """A sentence about patients and diagnosis engages the health instruments."""
+        """A sentence about patients and medical diagnosis engages the health instruments."""
         engaged = load_knowledge_base().engagements(
-            ["The service must not be used for medical diagnosis or patient care."], []
+            ["The service must not be used for medical diagnosis or patient care."], {}
         )
         assert {"hipaa", "hbnr"} <= {e.regulation.id for e in engaged}
 
-    def test_categories_engage_without_terms(self) -> None:
-        """An arbitration category engages the Federal Arbitration Act and 93/13/EEC."""
-        engaged = load_knowledge_base().engagements(["Some sentence."], ["arbitration"])
-        assert {"faa", "uctd"} <= {e.regulation.id for e in engaged}
+    def test_a_category_engages_on_the_sentence_it_was_found_in(self) -> None:
+        """Arbitration found in a sentence engages the Federal Arbitration Act and 93/13/EEC,
+        with that sentence as the evidence."""
+        sentence = "Some sentence."
+        engaged = {
+            e.regulation.id: e
+            for e in load_knowledge_base().engagements([sentence], {sentence: {"arbitration"}})
+        }
+        assert {"faa", "uctd"} <= set(engaged)
+        assert engaged["uctd"].sentences == (sentence,)
+
+    def test_no_evidence_no_engagement(self) -> None:
+        """A plain sentence with no category and no trigger term engages nothing, and the mere
+        words "consumer" or "UK" are not evidence of any instrument."""
+        kb = load_knowledge_base()
+        assert kb.engagements(["Our offices are open Monday to Friday."], {}) == []
+        plain = "This policy applies to consumers in the UK who use our website."
+        assert kb.engagements([plain], {}) == []
+
+    def test_a_category_outside_an_instruments_scope_does_not_engage_it(self) -> None:
+        """An opt-out of arbitration is not a data-protection matter: the GDPR's categories
+        count only in a sentence about personal data."""
+        kb = load_knowledge_base()
+        opt_out = "You may opt out of this arbitration agreement within 30 days."
+        ids = {
+            e.regulation.id for e in kb.engagements([opt_out], {opt_out: {"user_choice_control"}})
+        }
+        assert "gdpr" not in ids
+        data = "You may opt out of the use of your personal data for advertising."
+        ids = {e.regulation.id for e in kb.engagements([data], {data: {"user_choice_control"}})}
+        assert "gdpr" in ids
 
     def test_requires_limits_engagement(self) -> None:
         """PECR needs a UK mention as well as a cookie category."""
         kb = load_knowledge_base()
-        assert "pecr" not in {
-            e.regulation.id for e in kb.engagements(["x"], ["tracking_and_cookies"])
-        }
-        uk = kb.engagements(["Users in the UK see a cookie banner."], ["tracking_and_cookies"])
-        assert "pecr" in {e.regulation.id for e in uk}
+        cookie = "We use cookies to measure visits."
+        found = {cookie: {"tracking_and_cookies"}}
+        assert "pecr" not in {e.regulation.id for e in kb.engagements([cookie], found)}
+        uk = "Users in the UK see a cookie banner."
+        ids = {e.regulation.id for e in kb.engagements([uk], {uk: {"tracking_and_cookies"}})}
+        assert "pecr" in ids

@@ -153,6 +153,7 @@ def score_provisions(
             counts5[3] += len(gold.plausible)
             counts5[4] += bool(wrong)
             row[f"{kind}_wrong"] = ", ".join(sorted(wrong)) or None
+            row[f"{kind}_missed"] = ", ".join(sorted(set(gold.plausible) - ids)) or None
         row["severity"] = analysis.severity
         row["categories"] = ", ".join(sorted(predicted)) or None
     figures = _prf_figures("category_", per_code)

@@ -21,14 +21,16 @@ from functools import cache
 from clauselens.analyzers.base import OFFLINE_MODEL, ChangeResult, ClauseInput, DocumentContext
 from clauselens.analyzers.offline.change import offline_change
 from clauselens.analyzers.offline.classifier import load_classifier, weights_text
-from clauselens.analyzers.offline.compose import compose
+from clauselens.analyzers.offline.compose import compose, not_assessed
 from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.knowledge import knowledge_base_text, load_knowledge_base
+from clauselens.analyzers.offline.language import detect_language
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 
 PROMPT_ID = "offline"
-RULES_CODE_VERSION = "2"  # 2: body sentences before heading lines as evidence
+RULES_CODE_VERSION = "3"  # 3: evidence-only engagements, direction vetoes, languages
+NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 
 @cache
@@ -56,9 +58,14 @@ def analyze_clause(
     truncation_reason: str | None = None,
 ) -> ClauseAnalysis:
     """Analyse one clause offline; the result has passed ``validate_analysis``."""
+    note = truncation_note(truncation_reason) if truncated else None
+    language = detect_language(text)
+    if not language.english:
+        return validate_analysis(
+            not_assessed(text, heading_path, language.name, note), text, truncated
+        )
     kb = load_knowledge_base()
     detection = detect(text, load_classifier(), kb)
-    note = truncation_note(truncation_reason) if truncated else None
     analysis = compose(detection, text, heading_path, kb, note)
     return validate_analysis(analysis, text, truncated)
 
@@ -82,7 +89,7 @@ def analyze_input(clause: ClauseInput) -> AnalysisResult:
         model=OFFLINE_MODEL,
         prompt_id=PROMPT_ID,
         prompt_version=offline_prompt_version(),
-        stop_reason="offline",
+        stop_reason="offline" if detect_language(clause.text).english else NOT_ENGLISH,
         latency_ms=(time.perf_counter() - started) * 1000,
         generated_at=datetime.now(UTC),
     )

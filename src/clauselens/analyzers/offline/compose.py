@@ -2,8 +2,12 @@
 
 Severity comes from the knowledge base's severity table (``severity_table``): the highest level
 of any category found, ``low`` when none is found. Texts come from the per-category and
-per-group entries of the knowledge base and name what was matched; they say that these are rule
-and classifier outputs that need review, never more. Confidence is always ``low``.
+per-group entries of the knowledge base and name what was matched and the sentence it was found
+in; they say that these are rule and classifier outputs that need review, never more. The
+institutional fields name an instrument only with its evidence (``knowledge.engagements``); with
+none they say the offline analyzer did not assess them, and the agency list is empty.
+Confidence is always ``low``. A clause that is not in English is not assessed at all
+(``not_assessed``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,15 @@ CONFIDENCE_RATIONALE = (
     "Confidence is always low; an analyst should review it."
 )
 _MARKUP = re.compile(r"[*_#`>]+|\[([^\]]*)\]\([^)]*\)")
+NOT_ASSESSED_LANDSCAPE = (
+    "Not assessed by the offline analyzer: no instrument of its knowledge base has specific "
+    "evidence in this clause (a sentence naming it or describing a practice within its remit), "
+    "and it names none without that."
+)
+NOT_ASSESSED_COMPLIANCE = (
+    "Not assessed by the offline analyzer (no knowledge-base instrument has evidence in this "
+    "clause)."
+)
 
 
 def clean_title(heading_path: Sequence[str], text: str) -> str:
@@ -102,22 +115,40 @@ def _lead(detection: Detection, title: str) -> str:
     return " ".join(picked)
 
 
+def _plain(text: str) -> str:
+    return " ".join(_MARKUP.sub(r"\1", text).replace("---", " ").split()).strip(" -=")
+
+
 def _summary(detection: Detection, categories: Sequence[str], title: str) -> str:
     lead = _lead(detection, title)
+    if not lead:  # no sentence with prose (a list, a table, a line of links): say what is there
+        words = _plain(" ".join(detection.sentences)).split()
+        lead = f"the clause has no full sentence; it reads: {' '.join(words[:40])}"
+        lead += "..." if len(words) > 40 else ""
     lead = _shorten(lead, SUMMARY_CHARS) + ("..." if len(lead) > SUMMARY_CHARS else "")
-    text = f"Extractive summary (offline, rule-based): {lead or '(no sentence text)'}"
+    text = f"Extractive summary (offline, rule-based): {lead}"
     if categories:
         text += f" Matched categories: {_labels(categories)}."
     return text
 
 
-def _why(categories: Sequence[str], kb: CompiledKnowledgeBase) -> str:
+def _found_in(detection: Detection, category: str) -> str:
+    """The sentence a category was first found in, shortened, as a quote."""
+    sentence = next(f.sentence for f in detection.findings if f.category == category)
+    return f"\u201c{_shorten(_plain(sentence), 160)}\u201d"
+
+
+def _why(detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeBase) -> str:
     if not categories:
         return (
             "The offline rules matched no category in this clause; that is not evidence that "
             "nothing in it matters, only that no rule or classifier category fired."
         )
-    parts = [kb.kb.why(c) for c in categories[:4] if kb.kb.why(c)]
+    parts = [
+        f"{kb.kb.why(c)} (found in {_found_in(detection, c)})"
+        for c in categories[:3]
+        if kb.kb.why(c)
+    ]
     return "Based on matched rules (to be confirmed by review): " + " ".join(parts)
 
 
@@ -139,12 +170,16 @@ def _institutional(
     regs = [e.regulation for e in detection.engagements]
     if regs:
         landscape = (
-            "Knowledge-base matches (instruments the clause may engage; whether they apply "
-            "depends on facts the offline rules cannot see): "
-            + "; ".join(f"{r.short_name} ({r.jurisdiction}): {r.summary}" for r in regs)
+            "Knowledge-base matches, each on a sentence of this clause (instruments it may "
+            "engage; whether they apply depends on facts the offline rules cannot see): "
+            + "; ".join(
+                f"{e.regulation.short_name} ({e.regulation.jurisdiction}), on "
+                f"\u201c{_shorten(_plain(e.sentences[0]), 120)}\u201d: {e.regulation.summary}"
+                for e in detection.engagements
+            )
         )
     else:
-        landscape = "No instrument in the offline knowledge base was triggered by this clause."
+        landscape = NOT_ASSESSED_LANDSCAPE
     exposure = level
     if len(regs) >= 3 and LEVEL_RANK[exposure] < LEVEL_RANK["medium"]:
         exposure = "medium"
@@ -159,7 +194,8 @@ def _institutional(
     flags = [
         JurisdictionFlag(
             jurisdiction=j,
-            note=f"May engage {', '.join(names)} (knowledge-base keyword/category match).",
+            note=f"May engage {', '.join(names)} (a knowledge-base trigger with a quoted "
+            "sentence of this clause as evidence).",
         )
         for j, names in by_jurisdiction.items()
     ]
@@ -174,7 +210,7 @@ def _institutional(
         + ". "
         + " ".join(notes)
         if regs
-        else "No compliance point was derived by the offline rules."
+        else NOT_ASSESSED_COMPLIANCE
     )
     return InstitutionalAnalysis(
         regulatory_landscape=landscape,
@@ -193,6 +229,8 @@ def agencies(detection: Detection, kb: CompiledKnowledgeBase) -> list[Agency]:
             via.setdefault(agency_id, []).append(e.regulation.short_name)
     out = []
     for agency_id, names in via.items():
+        if not kb.agency_applies(agency_id, detection.sentences):
+            continue
         entry = kb.kb.agency(agency_id)
         authority = f"{entry.authority} Matched via: {', '.join(dict.fromkeys(names))}."
         out.append(Agency(name=entry.name, jurisdiction=entry.jurisdiction, authority=authority))
@@ -214,7 +252,7 @@ def compose(
     return ClauseAnalysis(
         title=title,
         summary=_summary(detection, categories, title),
-        why_it_matters=_why(categories, kb),
+        why_it_matters=_why(detection, categories, kb),
         consumer_impact=_consumer_impact(categories, kb),
         institutional_analysis=_institutional(detection, categories, level, kb),
         applicable_agencies=agencies(detection, kb),
@@ -224,5 +262,45 @@ def compose(
         evidence_type="explicit_language" if quotes else "absent",
         evidence_quotes=quotes,
         categories=list(categories),
+        truncation_note=truncation_note,
+    )
+
+
+def not_assessed(
+    clause_text: str,
+    heading_path: Sequence[str],
+    language: str,
+    truncation_note: str | None,
+) -> ClauseAnalysis:
+    """The analysis of a clause the offline rules cannot read (not English): it says so in
+    every field. Severity ``medium`` is a placeholder that asks for review, not an assessment;
+    the ``not_english`` flag says why."""
+    reason = (
+        f"Not assessed: the clause looks like {language} text, and the offline rules, "
+        "classifier and knowledge base read English only."
+    )
+    words = _plain(clause_text).split()
+    start = " ".join(words[:30]) + ("..." if len(words) > 30 else "")
+    return ClauseAnalysis(
+        title=clean_title(heading_path, clause_text),
+        summary=f"{reason} It begins: {start}",
+        why_it_matters=reason,
+        consumer_impact=reason,
+        institutional_analysis=InstitutionalAnalysis(
+            regulatory_landscape=reason,
+            governance_exposure=GovernanceExposure(
+                level="medium", rationale=f"{reason} Medium is a placeholder asking for review."
+            ),
+            jurisdiction_flags=[],
+            contract_and_vendor_implications=reason,
+            compliance_considerations=reason,
+        ),
+        applicable_agencies=[],
+        severity="medium",
+        confidence="low",
+        confidence_rationale=f"{reason} An analyst or Claude should read it.",
+        evidence_type="absent",
+        evidence_quotes=[],
+        categories=[],
         truncation_note=truncation_note,
     )

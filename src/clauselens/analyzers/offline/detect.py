@@ -59,15 +59,20 @@ def detect(
     for sentence in result.sentences:
         prediction = classifier.predict(sentence)
         result.max_probability = max(result.max_probability, prediction.max_probability)
+        lowered = sentence.lower()
         for code in prediction.labels:
             category = by_code[code].code
+            if kb.vetoed(category, lowered):
+                continue
             prob = prediction.probabilities[code]
             result.findings.append(Finding(category, sentence, "classifier", prob))
-        lowered = sentence.lower()
-        for category, matcher in kb.category_matchers.items():
-            if matcher.matches(lowered):
+        for category in kb.category_matchers:
+            if kb.category_in(category, lowered):
                 result.findings.append(Finding(category, sentence, "rule", 1.0))
         if kb.risk_matcher.matches(lowered):
             result.risk_sentences.append(sentence)
-    result.engagements = kb.engagements(result.sentences, result.categories)
+    found: dict[str, set[str]] = {}
+    for finding in result.findings:
+        found.setdefault(finding.sentence, set()).add(finding.category)
+    result.engagements = kb.engagements(result.sentences, found)
     return result

@@ -7,9 +7,16 @@ rules per category, the severity table, per-category and per-group texts, and tr
 signals. Everything is validated on load (``extra="forbid"``) and every reference must resolve:
 agency ids, category codes (against the taxonomy), term-set names, and every regex compiles.
 
-Patterns are matched case-insensitively. A regulation is engaged by a clause when one of its
-categories was found or one of its terms matches, and, if it lists ``requires``, one of those
-terms matches too.
+Patterns are matched case-insensitively. A regulation is engaged by a clause only on evidence:
+a sentence of the clause that matches one of its terms, or a sentence in which one of its
+categories was found and that also matches its ``scope`` terms when it lists any (a category
+found elsewhere in the clause, or a category alone, never engages it); and, if it lists
+``requires``, some sentence of the clause matches one of those terms too. The evidence
+sentences are the engagement's quotes. An agency with ``requires`` is named only when a
+sentence of the clause matches it (the AI Office supervises general-purpose AI models, not
+every AI clause). A category rule's ``unless`` patterns veto it in a sentence where they match:
+the direction of a provision (who may do what to whom) decides whether it is the category
+(users forbidden to train on the service's content is not the service training on theirs).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -36,20 +43,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class AgencyEntry(_Strict):
-    id: str
-    name: str
-    jurisdiction: str
-    authority: str
-
-
 class TermSelector(_Strict):
     term_sets: list[str] = []
     terms: list[str] = []
 
 
+class AgencyEntry(_Strict):
+    id: str
+    name: str
+    jurisdiction: str
+    authority: str
+    requires: TermSelector | None = None
+
+
 class Triggers(TermSelector):
     categories: list[str] = []
+    scope: TermSelector | None = None  # what a category's sentence must also say
 
 
 class Regulation(_Strict):
@@ -68,6 +77,7 @@ class Regulation(_Strict):
 class CategoryRule(_Strict):
     category: str
     patterns: list[str]
+    unless: list[str] = []
 
 
 class SeverityRow(_Strict):
@@ -146,7 +156,7 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
         errors += [
             f"{where}: unknown category {c!r}" for c in reg.triggers.categories if c not in codes
         ]
-        for sel in (reg.triggers, reg.requires):
+        for sel in (reg.triggers, reg.requires, reg.triggers.scope):
             if sel is None:
                 continue
             errors += [
@@ -156,10 +166,19 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
                 _compile(p, where, errors)
         if not reg.agencies and not reg.enforcement_note:
             errors.append(f"{where}: no agency and no enforcement_note")
+    for agency in kb.agencies:
+        if agency.requires is not None:
+            errors += [
+                f"agencies.{agency.id}: unknown term set {t!r}"
+                for t in agency.requires.term_sets
+                if t not in kb.term_sets
+            ]
+            for p in agency.requires.terms:
+                _compile(p, f"agencies.{agency.id}", errors)
     for rule in kb.category_rules:
         if rule.category not in codes:
             errors.append(f"category_rules: unknown category {rule.category!r}")
-        for p in rule.patterns:
+        for p in [*rule.patterns, *rule.unless]:
             _compile(p, f"category_rules.{rule.category}", errors)
     seen: list[str] = [c for row in kb.severity_table for c in row.categories]
     errors += [f"severity_table: unknown category {c!r}" for c in seen if c not in codes]
@@ -257,14 +276,20 @@ class CompiledKnowledgeBase:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.sha256 = hashlib.sha256(kb.model_dump_json().encode("utf-8")).hexdigest()
-        self.category_matchers = {r.category: Matcher(r.patterns) for r in kb.category_rules}
+        self.category_matchers = {
+            r.category: (Matcher(r.patterns), Matcher(r.unless)) for r in kb.category_rules
+        }
         self.risk_matcher = Matcher(kb.risk_signals)
         self._triggers = {
             reg.id: (
                 Matcher(self._terms(reg.triggers)),
+                Matcher(self._terms(reg.triggers.scope)) if reg.triggers.scope else None,
                 Matcher(self._terms(reg.requires)) if reg.requires is not None else None,
             )
             for reg in kb.regulations
+        }
+        self._agency_requires = {
+            a.id: Matcher(self._terms(a.requires)) for a in kb.agencies if a.requires is not None
         }
 
     def _terms(self, sel: TermSelector) -> list[str]:
@@ -273,22 +298,47 @@ class CompiledKnowledgeBase:
             out.extend(self.kb.term_sets[name])
         return out
 
-    def engagements(self, sentences: Iterable[str], categories: Iterable[str]) -> list[Engagement]:
-        """Regulations engaged by a clause's sentences and its categories, in file order."""
-        sents = list(sentences)
-        lowered = [s.lower() for s in sents]
-        found = set(categories)
+    def category_in(self, category: str, lowered: str) -> bool:
+        """Whether the rule of ``category`` finds it in a lower-cased sentence."""
+        matcher, _ = self.category_matchers[category]
+        return matcher.matches(lowered) and not self.vetoed(category, lowered)
+
+    def vetoed(self, category: str, lowered: str) -> bool:
+        """Whether the sentence runs the other way (``unless``): true for the classifier's
+        findings too, so neither source reads a licence to the user as one from the user."""
+        _, unless = self.category_matchers.get(category, (None, None))
+        return bool(unless) and unless is not None and unless.matches(lowered)
+
+    def engagements(
+        self, sentences: Sequence[str], found: Mapping[str, Collection[str]]
+    ) -> list[Engagement]:
+        """Regulations engaged by the clause's sentences, in file order. ``found`` gives, per
+        sentence, the categories found in it (by rule or classifier)."""
+        lowered = [s.lower() for s in sentences]
         out: list[Engagement] = []
         for reg in self.kb.regulations:
-            cats = tuple(c for c in reg.triggers.categories if c in found)
-            matcher, needed = self._triggers[reg.id]
-            hits = tuple(s for s, low in zip(sents, lowered, strict=True) if matcher.matches(low))
-            if not cats and not hits:
+            terms, scope, needed = self._triggers[reg.id]
+            wanted = set(reg.triggers.categories)
+            evidence: list[str] = []
+            cats: dict[str, None] = {}
+            for sentence, low in zip(sentences, lowered, strict=True):
+                in_sentence = wanted.intersection(found.get(sentence, ()))
+                by_category = bool(in_sentence) and (scope is None or scope.matches(low))
+                if by_category:
+                    cats.update(dict.fromkeys(sorted(in_sentence)))
+                if by_category or (terms and terms.matches(low)):
+                    evidence.append(sentence)
+            if not evidence:
                 continue
             if needed is not None and not any(needed.matches(low) for low in lowered):
                 continue
-            out.append(Engagement(regulation=reg, categories=cats, sentences=hits))
+            out.append(Engagement(reg, tuple(cats), tuple(dict.fromkeys(evidence))))
         return out
+
+    def agency_applies(self, agency_id: str, sentences: Sequence[str]) -> bool:
+        """Whether an agency's own condition (``requires``), if any, holds in the clause."""
+        needed = self._agency_requires.get(agency_id)
+        return needed is None or any(needed.matches(s.lower()) for s in sentences)
 
 
 @cache

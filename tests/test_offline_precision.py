@@ -1,0 +1,142 @@
+"""The offline analyzer says only what its evidence supports (issue 15): direction of a
+provision, instruments and agencies only with evidence, non-English text not assessed, and
+summaries that are never placeholders."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clauselens.analyzers.base import ClauseInput, DocumentContext
+from clauselens.analyzers.offline import OfflineAnalyzer, analyze_clause
+from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE
+from clauselens.analyzers.offline.language import detect_language
+from clauselens.textnorm import clause_sha256
+
+
+class TestDirection:
+    def test_users_forbidden_to_train_on_the_service_is_not_training_on_user_content(
+        self,
+    ) -> None:
+        forbidden = analyze_clause(
+            "You may not use the Services or any Netflix content to train, fine-tune or "
+            "develop artificial intelligence models."
+        )
+        assert "model_training_on_user_content" not in forbidden.categories
+        training = analyze_clause(
+            "We may use the content you provide to train and improve our AI models."
+        )
+        assert "model_training_on_user_content" in training.categories
+
+    def test_a_licence_to_the_user_is_not_users_granting_rights(self) -> None:
+        to_user = analyze_clause(
+            "We grant you a limited, non-exclusive, royalty-free, worldwide licence to use "
+            "the app on your devices."
+        )
+        assert "content_license" not in to_user.categories
+        from_user = analyze_clause(
+            "You grant us a worldwide, non-exclusive, royalty-free licence to host, copy and "
+            "display the content you post."
+        )
+        assert "content_license" in from_user.categories
+
+    def test_the_user_ending_their_own_account_is_not_unilateral_termination(self) -> None:
+        own = analyze_clause(
+            "You may terminate your account at any time by visiting your account settings."
+        )
+        assert "unilateral_termination" not in own.categories
+
+
+class TestEvidence:
+    def test_no_evidence_names_no_instrument_and_no_agency(self) -> None:
+        analysis = analyze_clause(
+            "Questions about these terms can be sent to our team at the address below. "
+            "We read every message and answer within a few working days."
+        )
+        assert analysis.applicable_agencies == []
+        assert analysis.institutional_analysis.regulatory_landscape == NOT_ASSESSED_LANDSCAPE
+        assert "Not assessed" in analysis.institutional_analysis.compliance_considerations
+
+    def test_every_named_instrument_quotes_its_sentence(self) -> None:
+        analysis = analyze_clause(
+            "Any dispute will be resolved by binding arbitration. You waive any right to a "
+            "class action."
+        )
+        landscape = analysis.institutional_analysis.regulatory_landscape
+        assert "Federal Arbitration Act" in landscape
+        assert "\u201cAny dispute will be resolved by binding arbitration" in landscape
+
+    def test_the_ai_office_needs_a_general_purpose_model_in_the_clause(self) -> None:
+        """Human oversight in an AI clause engages the AI Act, but the AI Office supervises
+        general-purpose AI models: it is named only when the clause is about them."""
+        plain = analyze_clause(
+            "Outputs of our AI features used in hiring must be reviewed by a qualified human "
+            "before any decision is made."
+        )
+        names = {a.name for a in plain.applicable_agencies}
+        assert not any("AI Office" in n for n in names)
+        gpai = analyze_clause(
+            "Providers of general-purpose AI models must ensure human oversight of outputs "
+            "used in high-risk AI systems."
+        )
+        assert any("AI Office" in a.name for a in gpai.applicable_agencies)
+
+
+class TestLanguage:
+    GERMAN = (
+        "Wir verarbeiten Ihre personenbezogenen Daten nur, wenn Sie uns Ihre Einwilligung "
+        "gegeben haben oder wenn die Verarbeitung für die Erfüllung eines Vertrags mit Ihnen "
+        "erforderlich ist."
+    )
+
+    def test_german_text_is_not_assessed_and_says_so(self) -> None:
+        analysis = analyze_clause(self.GERMAN)
+        assert analysis.summary.startswith("Not assessed: the clause looks like German text")
+        assert analysis.categories == []
+        assert analysis.applicable_agencies == []
+        assert analysis.confidence == "low"
+
+    async def test_the_result_carries_the_not_english_stop_and_is_flagged(self) -> None:
+        from clauselens.review.flags import load_flag_rules
+
+        clause = ClauseInput(
+            clause_sha256=clause_sha256(self.GERMAN),
+            heading_path=("Datenschutz",),
+            text=self.GERMAN,
+            prompt_text=self.GERMAN,
+            truncated=False,
+            truncation_reason=None,
+            document=DocumentContext("Beispiel", "Datenschutz", "Privacy Policy"),
+        )
+        result = await OfflineAnalyzer().analyze(clause)
+        assert result.provenance.stop_reason == "not_english"
+        rule = next(r for r in load_flag_rules().rules if r.code == "not_english")
+        assert "not_english" in rule.params["stop_reasons"]
+
+    @pytest.mark.parametrize(
+        ("text", "code"),
+        [
+            ("We collect the information you give us when you create an account with us.", "en"),
+            ("Nous collectons les informations que vous nous donnez en créant un compte.", "fr"),
+            ("Recopilamos la información que usted nos da al crear una cuenta en el sitio.", "es"),
+            ("Call us", "und"),
+        ],
+    )  # fmt: skip
+    def test_detects_the_language_of_ordinary_sentences(self, text: str, code: str) -> None:
+        assert detect_language(text).code == code
+
+
+class TestSummaries:
+    def test_a_clause_without_sentences_gets_a_summary_of_what_is_there(self) -> None:
+        analysis = analyze_clause("[Home](/) | [Privacy](/privacy) | [Terms](/terms) | [Help]")
+        assert "(no sentence text)" not in analysis.summary
+        assert "Privacy" in analysis.summary
+
+    @given(st.text(alphabet=st.characters(categories=["L", "N", "P", "Zs"]), min_size=1))
+    def test_no_summary_is_a_placeholder(self, text: str) -> None:
+        if not text.strip():
+            return
+        summary = analyze_clause(text).summary
+        assert "(no sentence text)" not in summary
+        assert summary.strip()
