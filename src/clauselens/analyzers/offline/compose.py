@@ -157,11 +157,20 @@ def _groups(categories: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(taxonomy.get(c).group for c in categories))
 
 
-def _consumer_impact(categories: Sequence[str], kb: CompiledKnowledgeBase) -> str:
-    groups = _groups(categories)
-    if not groups:
+def _consumer_impact(
+    detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeBase
+) -> str:
+    """Per group of the categories found, its text and the sentence it rests on."""
+    if not categories:
         return "No consumer impact was identified by the offline rules; review the clause itself."
-    return " ".join(kb.kb.group(g).consumer for g in groups)
+    taxonomy = load_taxonomy()
+    first: dict[str, str] = {}
+    for category in categories:
+        first.setdefault(taxonomy.get(category).group, category)
+    return " ".join(
+        f"{kb.kb.group(group).consumer} (Here: {_found_in(detection, category)})"
+        for group, category in first.items()
+    )
 
 
 def _institutional(
@@ -253,7 +262,7 @@ def compose(
         title=title,
         summary=_summary(detection, categories, title),
         why_it_matters=_why(detection, categories, kb),
-        consumer_impact=_consumer_impact(categories, kb),
+        consumer_impact=_consumer_impact(detection, categories, kb),
         institutional_analysis=_institutional(detection, categories, level, kb),
         applicable_agencies=agencies(detection, kb),
         severity=level,

@@ -8,6 +8,7 @@ engage. Every finding keeps the exact sentence that triggered it, so evidence qu
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from clauselens.analyzers.offline.classifier import ClauseClassifier, load_classifier
@@ -71,6 +72,10 @@ def detect(
                 result.findings.append(Finding(category, sentence, "rule", 1.0))
         if kb.risk_matcher.matches(lowered):
             result.risk_sentences.append(sentence)
+    support = Counter(f.category for f in result.findings)
+    result.findings = [
+        f for f in result.findings if support[f.category] >= kb.min_sentences.get(f.category, 1)
+    ]
     found: dict[str, set[str]] = {}
     for finding in result.findings:
         found.setdefault(finding.sentence, set()).add(finding.category)

@@ -78,6 +78,8 @@ class CategoryRule(_Strict):
     category: str
     patterns: list[str]
     unless: list[str] = []
+    # a broad topic (user conduct, IP) is the clause's only when this many sentences say so
+    min_sentences: int = 1
 
 
 class SeverityRow(_Strict):
@@ -276,6 +278,7 @@ class CompiledKnowledgeBase:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.sha256 = hashlib.sha256(kb.model_dump_json().encode("utf-8")).hexdigest()
+        self.min_sentences = {r.category: r.min_sentences for r in kb.category_rules}
         self.category_matchers = {
             r.category: (Matcher(r.patterns), Matcher(r.unless)) for r in kb.category_rules
         }
