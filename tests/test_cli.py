@@ -42,3 +42,13 @@ def test_every_public_name_is_loaded_from_the_module_that_owns_it() -> None:
     import clauselens
 
     assert set(clauselens.__all__) == {"__version__", *clauselens._PUBLIC}
+
+
+def test_flags_help_names_its_subcommands() -> None:
+    """The help says `flags rules` lists the rules (there is no `flags list`)."""
+    from click.testing import CliRunner
+
+    from clauselens.cli import main
+
+    for args in (["--help"], ["flags", "--help"]):
+        assert "`flags rules` lists them" in CliRunner().invoke(main, args).output

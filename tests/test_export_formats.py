@@ -5,6 +5,8 @@ across a rebuilt store, CSV/Parquet round trips through pandas, the missing-pyar
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -155,3 +157,17 @@ class TestSchemaCommand:
         out = tmp_path / "schema.json"
         assert run(url, "schema", "--out", str(out)).exit_code == 0
         assert out.read_text() == printed.stdout
+
+
+class TestFileMode:
+    def test_an_export_file_is_an_ordinary_file_not_a_private_one(
+        self, store: Any, tmp_path: Path
+    ) -> None:
+        """Written through a temporary file (0600 by default), it ends with the mode any
+        file the user writes gets: 0666 less the umask."""
+        out = tmp_path / "records.json"
+        mask = os.umask(0o022)
+        os.umask(mask)
+        result = run(store["url"], "export", "--status", "all", "--out", str(out))
+        assert result.exit_code == 0, result.stderr
+        assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask

@@ -368,3 +368,19 @@ class TestStagesUseTheStandingAnalysis:
         [record] = [r for r in records if r.clause_index == clause.idx]
         assert (record.provenance.analyzer, record.severity) == ("offline", "high")
         assert record.review.edited
+
+
+class TestFindDocumentByPrefixAndWords:
+    def test_ids_match_by_prefix_and_names_by_word(
+        self, engine: sa.Engine, settings: Settings
+    ) -> None:
+        """ "claude dev" names Claude.ai/Developer Terms by words; an id prefix finds its
+        document; "de", a part of some ids and of "Developer", names none of them."""
+        assert ingest(engine, [MANIFEST], settings).failed == []
+        with engine.connect() as conn:
+            doc = queries.find_document(conn, "Claude.ai/Developer Terms")
+            assert queries.find_document(conn, "claude dev").pk == doc.pk
+            assert queries.find_document(conn, doc.document_id[:9]).pk == doc.pk
+            with pytest.raises((NotFoundError, UsageError)) as caught:
+                queries.find_document(conn, "eloper")
+            assert isinstance(caught.value, NotFoundError)

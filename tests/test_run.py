@@ -321,3 +321,16 @@ def test_the_run_modules_import_each_other_without_a_cycle() -> None:
     assert [m for m in graph if reaches(m, m, {m})] == []
     assert "batches" not in graph["_batch_collect"]
     assert "run" not in graph["batches"] | graph["_batch_collect"] | graph["summary"]
+
+
+def test_runs_lists_whole_run_ids_on_a_narrow_terminal(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run ids are copied for --resume: the table never cuts them, even 60 columns wide."""
+    runner = CliRunner()
+    args = ["--db", db_url, "run", str(AUP), "--entity", "A", "--title", "B"]
+    assert runner.invoke(main, args).exit_code == 0
+    [record] = json.loads(runner.invoke(main, ["--db", db_url, "runs", "--json"]).stdout)
+    monkeypatch.setenv("COLUMNS", "60")
+    table = runner.invoke(main, ["--db", db_url, "runs"])
+    assert record["id"] in table.stdout

@@ -29,7 +29,7 @@ COMMANDS: dict[str, str] = {
     "analyze": "Analyse the clauses of one document and store the results.",
     "batches": "Message Batches runs: list them, collect their results.",
     "review": "Review flagged analyses: list, show, approve, edit, reject, history.",
-    "flags": "Flag rules: list them, recompute flags after they change.",
+    "flags": "Flag rules: `flags rules` lists them; `flags recompute` applies changed rules.",
     "serve": "Serve the review page on this machine.",
     "export": "Export one record per provision, with provenance.",
     "schema": "Print the JSON Schema of the export record.",

@@ -19,7 +19,7 @@ rules_option = click.option(
 
 @click.group("flags")
 def command() -> None:
-    """Flag rules: list them, recompute flags after they change."""
+    """Flag rules: `flags rules` lists them; `flags recompute` applies changed rules."""
 
 
 @command.command("rules")

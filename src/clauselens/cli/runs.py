@@ -26,8 +26,9 @@ def command(as_json: bool, limit: int | None) -> None:
         click.echo("No runs yet: run `clauselens run PATH`.")
         return
     table = Table()
+    width = max(len(r.id) for r in records)  # ids whole: they are copied for --resume
+    table.add_column("run", no_wrap=True, min_width=width)
     for col in (
-        "run",
         "started",
         "status",
         "analyzer",

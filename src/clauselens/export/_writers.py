@@ -101,11 +101,26 @@ WRITERS: dict[str, Callable[[Iterable[ExportRecord], IO[bytes], datetime], int]]
 }
 
 
+def _umask() -> int:
+    """The process umask: from /proc on Linux (no change to process state), else by setting
+    it and straight back."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_file(path: Path) -> Iterator[IO[bytes]]:
     """A file written beside ``path`` and renamed onto it only when writing succeeded."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an export is an ordinary file
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh

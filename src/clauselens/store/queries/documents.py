@@ -7,7 +7,8 @@ order; ``latest_versions()`` gives it for every document at once as a subquery t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -117,20 +118,39 @@ def document_by_id(conn: sa.Connection, document_id: str) -> Document | None:
     return Document.model_validate(found) if found is not None else None
 
 
-def find_document(conn: sa.Connection, query: str) -> Document:
-    """A document by id ("CL-D-..."), "Entity/Title", or a unique substring of either.
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w.'-]+", text.casefold())
 
-    Raises NotFoundError when nothing matches and UsageError when several documents do.
+
+def _named_by_words(wanted: list[str], doc: Document) -> bool:
+    """Every word of the query starts a word of "Entity Title", in order."""
+    words = _words(f"{doc.entity} {doc.title}")
+    position = 0
+    for part in wanted:
+        while position < len(words) and not words[position].startswith(part):
+            position += 1
+        if position == len(words):
+            return False
+        position += 1
+    return True
+
+
+def find_document(conn: sa.Connection, query: str) -> Document:
+    """A document by id ("CL-D-..."), "Entity/Title", an id prefix, or words of its name.
+
+    Ids match by prefix and names by word ("claude dev" is Claude.ai/Developer Terms), so a
+    short query such as "de" does not match every id that happens to contain it. Raises
+    NotFoundError when nothing matches and UsageError when several documents do.
     """
     docs = all_documents(conn)
     wanted = query.strip().casefold()
-    tests = (
+    words = _words(wanted.replace("/", " "))
+    tests: tuple[Callable[[Document], bool], ...] = (
         lambda r: r.document_id.casefold() == wanted,
         lambda r: f"{r.entity}/{r.title}".casefold() == wanted,
         lambda r: (
-            wanted in r.document_id.casefold()
-            or wanted in f"{r.entity}/{r.title}".casefold()
-            or wanted in f"{r.entity} {r.title}".casefold()
+            (len(wanted) >= len("CL-D-") and r.document_id.casefold().startswith(wanted))
+            or (bool(words) and _named_by_words(words, r))
         ),
     )
     for test in tests:
