@@ -121,6 +121,16 @@ class TestLanguage:
             ("Nous collectons les informations que vous nous donnez en créant un compte.", "fr"),
             ("Recopilamos la información que usted nos da al crear una cuenta en el sitio.", "es"),
             ("Call us", "und"),
+            (
+                "Usage Policy ====== Effective September 15, 2025 [Previous Version]"
+                "(https://example.com/legal/archive/7197103a-5e27-4ee4-93b1-f2d4c39ba1e7)",
+                "und",
+            ),
+            (
+                "Os seus dados pessoais são tratados pela empresa para a prestação do serviço "
+                "e para o cumprimento das obrigações legais.",
+                "pt",
+            ),
         ],
     )  # fmt: skip
     def test_detects_the_language_of_ordinary_sentences(self, text: str, code: str) -> None:

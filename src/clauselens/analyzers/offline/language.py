@@ -34,11 +34,11 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "au aux ou sont être avec ces cette"
     ),
     "es": _words(
-        "el la los las de y en que del para por con un una usted su sus se es no al o como "
+        "el la los las de en que del para por con un una usted su sus se es no al como "
         "nuestro nuestros este esta"
     ),
     "it": _words(
-        "il lo la gli le di e che per con non un una sono della delle dei nel nella al alla "
+        "il lo la gli le di che per con non un una sono della delle dei nel nella al alla "
         "si suo sua tuo tua questo questa"
     ),
     "nl": _words(
@@ -46,7 +46,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         "als of deze ook"
     ),
     "pt": _words(
-        "o a os as de e do da dos das em que para por com um uma não se seu sua você nós "
+        "os as de do da dos das em que para por com um uma não se seu sua você nós "
         "nosso nossa ao pelo pela"
     ),
 }
@@ -60,7 +60,8 @@ NAMES = {
     "nl": "Dutch",
     "pt": "Portuguese",
 }
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W\d_]{2,}")  # one-letter tokens are hex and initials as often as words
+_LINK = re.compile(r"\]\([^)]*\)|https?://\S+|www\.\S+|\S+@\S+")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Language:
 
 def detect_language(text: str) -> Language:
     """The language whose function words make up the largest share of ``text``'s words."""
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = [w.lower() for w in _WORD.findall(_LINK.sub(" ", text))]
     if len(words) < MIN_WORDS:
         return Language("und", 0.0)
     shares = {
@@ -89,4 +90,6 @@ def detect_language(text: str) -> Language:
     best = max(shares, key=lambda code: (shares[code], code == "en"))
     if shares[best] < MIN_SHARE:
         return Language("und", shares[best])
+    if best != "en" and shares[best] < 2 * shares["en"]:  # mixed or unclear: read as English
+        return Language("en", shares["en"])
     return Language(best, shares[best])
