@@ -28,22 +28,10 @@ def command(as_json: bool, limit: int | None) -> None:
     table = Table()
     width = max(len(r.id) for r in records)  # ids whole: they are copied for --resume
     table.add_column("run", no_wrap=True, min_width=width)
-    for col in (
-        "started",
-        "status",
-        "analyzer",
-        "model",
-        "prompt",
-        "seen",
-        "analysed",
-        "reused",
-        "failed",
-        "flagged",
-        "synthetic",
-        "tokens",
-        "cost",
-    ):
-        table.add_column(col)
+    for col in ("started", "status", "analyzer", "model", "prompt"):
+        table.add_column(col, overflow="fold")  # these give way first on a narrow terminal
+    for col in ("seen", "analysed", "reused", "failed", "flagged", "synthetic", "tokens", "cost"):
+        table.add_column(col, no_wrap=True, justify="right")
     for r in records:
         c = r.counts
         table.add_row(
