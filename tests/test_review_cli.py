@@ -88,6 +88,14 @@ class TestShow:
         assert result.exit_code == 2
         assert "no analysis with id 999" in result.output
 
+    def test_show_of_an_id_beyond_the_database_exits_2(
+        self, db_url: str, seeded: dict[str, int]
+    ) -> None:
+        """An id too large for the database is "not found", not a traceback."""
+        result = run(db_url, "show", "99999999999999999999999")
+        assert result.exit_code == 2
+        assert "no analysis with id 99999999999999999999999" in result.output
+
 
 class TestApprove:
     def test_approve_uses_the_login_name_by_default(

@@ -44,6 +44,18 @@ class TestQueue:
         with pytest.raises(NotFoundError):
             review.get_item(engine, 999)
 
+    @pytest.mark.parametrize("pk", [0, -1, 2**31, 10**23])
+    def test_ids_no_row_can_have_are_not_found(
+        self, engine: sa.Engine, seeded: dict[str, int], pk: int
+    ) -> None:
+        """Ids beyond what the database holds are NotFoundError too, not OverflowError."""
+        with pytest.raises(NotFoundError):
+            review.get_item(engine, pk)
+        with pytest.raises(NotFoundError):
+            review.approve(engine, pk, "ana")
+        with pytest.raises(NotFoundError):
+            review.history(engine, pk)
+
 
 class TestActions:
     def test_approve_records_an_event_and_the_state(

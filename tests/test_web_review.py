@@ -78,6 +78,26 @@ class TestPages:
         """A missing id is a 404."""
         assert client.get("/item/999").status_code == 404
 
+    @pytest.mark.parametrize(
+        "raw",
+        ["99999999999999999999999", "2147483648", "9" * 5000, "0", "007x", "%C2%B2", "-1"],
+    )
+    def test_item_ids_out_of_range_or_malformed_are_404(
+        self, client: TestClient, engine: sa.Engine, seeded: dict[str, int], raw: str
+    ) -> None:
+        """An id no row can have is a 404 page for GET and for every action, never a 500."""
+        assert client.get(f"/item/{raw}").status_code == 404
+        for action in ("approve", "edit", "reject"):
+            assert post(client, f"/item/{raw}/{action}", note="x").status_code == 404
+
+    @pytest.mark.parametrize("raw", ["%C2%B2", "9" * 5000, "99999999999999999999", "-3", "x"])
+    def test_malformed_query_numbers_are_ignored(self, client: TestClient, raw: str) -> None:
+        """?page= and the confirmation's ?id= fall back instead of failing (``"²".isdigit()``)."""
+        assert client.get(f"/?page={raw}").status_code == 200
+        page = client.get(f"/?done=approved&id={raw}")
+        assert page.status_code == 200
+        assert "approved." not in page.text
+
     def test_security_headers_are_set(self, client: TestClient) -> None:
         """Every page carries a strict CSP and anti-framing headers."""
         headers = client.get("/").headers

@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.errors import NotFoundError, ReviewError
+from clauselens.review.queue import require_row_id
 from clauselens.schemas.review import REVIEW_STATUSES, Action, ReviewEvent, diff_paths
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import insert_pk
@@ -97,6 +98,7 @@ def history(engine: sa.Engine, analysis_pk: int) -> list[ReviewEvent]:
 
 
 def _require(conn: sa.Connection, analysis_pk: int) -> Any:
+    require_row_id(analysis_pk)
     row = conn.execute(sa.select(t.analyses).where(t.analyses.c.id == analysis_pk)).first()
     if row is None:
         raise NotFoundError(f"no analysis with id {analysis_pk}")

@@ -19,7 +19,7 @@ from clauselens.review.flags import Flag
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
 from clauselens.store.queries import review as queries
 from clauselens.store.queries.review import QueueFilter
-from clauselens.store.tables import NO_FLAG_PRIORITY
+from clauselens.store.tables import MAX_ROW_ID, NO_FLAG_PRIORITY
 
 __all__ = [
     "QueueFilter",
@@ -33,6 +33,7 @@ __all__ = [
     "neighbours",
     "next_pending",
     "queue_page",
+    "require_row_id",
 ]
 
 PAGE_SIZE = 50
@@ -178,8 +179,16 @@ def next_pending(
     return pks[0] if pks else None
 
 
+def require_row_id(analysis_pk: int) -> None:
+    """``NotFoundError`` for an id no row can have (0, negative, beyond ``MAX_ROW_ID``), before
+    the database is asked (SQLite raises ``OverflowError`` past 64 bits, PostgreSQL past 32)."""
+    if not 0 < analysis_pk <= MAX_ROW_ID:
+        raise NotFoundError(f"no analysis with id {analysis_pk}")
+
+
 def get_item(engine: sa.Engine, analysis_pk: int) -> ReviewItem:
     """One analysis with its clause, flags, provenance and history."""
+    require_row_id(analysis_pk)
     with engine.connect() as conn:
         got = queries.item_row(conn, analysis_pk)
         if got is None:

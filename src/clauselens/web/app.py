@@ -95,10 +95,10 @@ def create_app(engine: sa.Engine, config: ServeConfig) -> Starlette:
     app = Starlette(
         routes=[
             Route("/", queue_page),
-            Route("/item/{pk:int}", item_page),
-            Route("/item/{pk:int}/approve", approve_action, methods=["POST"]),
-            Route("/item/{pk:int}/edit", edit_action, methods=["POST"]),
-            Route("/item/{pk:int}/reject", reject_action, methods=["POST"]),
+            Route("/item/{pk}", item_page),
+            Route("/item/{pk}/approve", approve_action, methods=["POST"]),
+            Route("/item/{pk}/edit", edit_action, methods=["POST"]),
+            Route("/item/{pk}/reject", reject_action, methods=["POST"]),
             Route("/login", login_page, methods=["GET", "POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

@@ -10,6 +10,7 @@ page's "On other platforms" panel comes from ``pipeline.similar`` with the app's
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ from clauselens.errors import ClauselensError, NotFoundError, ReviewError
 from clauselens.review import REVIEW_STATUSES, QueueFilter
 from clauselens.review.flags import load_flag_rules
 from clauselens.similarity.provisions import SimilarReport, similar_for_analysis
+from clauselens.store.tables import MAX_ROW_ID
 from clauselens.web import forms
 from clauselens.web.csrf import (
     AUTH_COOKIE,
@@ -40,6 +42,24 @@ from clauselens.web.csrf import (
 DONE_MESSAGES = {"approved": "approved", "edited": "edited", "rejected": "rejected"}
 _MAX_REVIEWER = 80
 _MAX_PAGE = 1_000_000
+_SMALL_INT = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() accepts "²"
+
+
+def small_int(raw: str | None, maximum: int) -> int | None:
+    """``raw`` as an int in 1..``maximum``, else ``None`` (malformed, zero, too large)."""
+    if raw is None or not _SMALL_INT.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if 0 < value <= maximum else None
+
+
+def _path_pk(request: Request) -> int:
+    """The analysis id of the path; 404 for anything that cannot be one (never a 500)."""
+    raw = request.path_params["pk"]
+    pk = small_int(raw, MAX_ROW_ID)
+    if pk is None:
+        raise HTTPException(404, f"no analysis with id {raw[:40]}")
+    return pk
 
 
 def pretty(value: Any) -> str:
@@ -89,8 +109,7 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int = 
 
 
 def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= _MAX_PAGE else 1
+    return small_int(request.query_params.get("page"), _MAX_PAGE) or 1
 
 
 async def queue_page(request: Request) -> Response:
@@ -119,8 +138,8 @@ async def queue_page(request: Request) -> Response:
 def _done(request: Request) -> str | None:
     """A fixed confirmation line after an action (nothing from the URL is shown as is)."""
     done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    raw_id = request.query_params.get("id", "")
-    return f"#{int(raw_id)} {done}." if done and raw_id.isdigit() else None
+    pk = small_int(request.query_params.get("id"), MAX_ROW_ID)
+    return f"#{pk} {done}." if done and pk is not None else None
 
 
 NOT_CURRENT = (
@@ -191,7 +210,7 @@ def _item_response(
 
 
 async def item_page(request: Request) -> Response:
-    return _item_response(request, int(request.path_params["pk"]))
+    return _item_response(request, _path_pk(request))
 
 
 def _after_action(request: Request, pk: int, done: str) -> Response:
@@ -235,7 +254,7 @@ _ACTIONS: dict[str, tuple[Callable[[sa.Engine, int, str, FormData], None], str]]
 async def _act(request: Request, action: str) -> Response:
     """One review action from a form: done, refused with its reasons, or 404."""
     form = await checked_form(request)
-    pk = int(request.path_params["pk"])
+    pk = _path_pk(request)
     do, done = _ACTIONS[action]
     try:
         do(request.app.state.engine, pk, _reviewer(request), form)
