@@ -281,6 +281,14 @@ class TestToken:
         app = create_app(engine, ServeConfig(reviewer="ana"))
         assert TestClient(app, base_url="http://evil.example").get("/").status_code == 400
 
+    @pytest.mark.parametrize("base", ["http://[::1]:8000", "http://localhost:8000"])
+    def test_loopback_server_accepts_its_own_names(
+        self, engine: sa.Engine, seeded: dict[str, int], base: str
+    ) -> None:
+        """Host: [::1]:8000 (how a browser sends an IPv6 literal) is a loopback name."""
+        app = create_app(engine, ServeConfig(reviewer="ana"))
+        assert TestClient(app, base_url=base).get("/").status_code == 200
+
     @pytest.mark.parametrize(
         ("host", "loopback"),
         [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False),
@@ -298,7 +306,7 @@ class TestServeCommand:
         seen: dict[str, Any] = {}
 
         def fake_run(app: Any, **kwargs: Any) -> None:
-            seen.update(kwargs, config=app.state.config)
+            seen.update(kwargs, config=app.state.config, app=app)
 
         monkeypatch.setattr("uvicorn.run", fake_run)
         result = CliRunner().invoke(main, ["--db", db_url, "serve", *args])
@@ -313,6 +321,22 @@ class TestServeCommand:
         assert (seen["host"], seen["port"]) == ("127.0.0.1", 8000)
         assert seen["config"].token is None
         assert "http://127.0.0.1:8000/" in output
+
+    @pytest.mark.parametrize(
+        ("host", "bound", "url"),
+        [("::1", "::1", "http://[::1]:8000/"), ("[::1]", "::1", "http://[::1]:8000/"),
+         ("127.0.0.2", "127.0.0.2", "http://127.0.0.2:8000/")],
+    )  # fmt: skip
+    def test_printed_url_answers(
+        self, db_url: str, monkeypatch: pytest.MonkeyPatch, host: str, bound: str, url: str
+    ) -> None:
+        """The URL printed for a loopback address (IPv6 in brackets) is one the app accepts."""
+        output, seen = self.run_serve(db_url, monkeypatch, "--host", host)
+        assert seen["host"] == bound
+        assert f"Review page: {url} " in output
+        assert seen["config"].token is None
+        assert TestClient(seen["app"], base_url=url).get("/").status_code == 200
+        assert TestClient(seen["app"], base_url="http://evil.example").get("/").status_code == 400
 
     def test_other_hosts_get_a_printed_token(
         self, db_url: str, monkeypatch: pytest.MonkeyPatch

@@ -42,7 +42,9 @@ from clauselens.web.routes import (
 )
 
 STATIC = Path(__file__).parent / "static"
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+# Host headers as browsers send them: an IPv6 literal comes in brackets ("[::1]:8000"), and
+# Starlette's TrustedHostMiddleware compares the host with its brackets.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,22 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def url_host(host: str) -> str:
+    """``host`` as it is written in a URL and a Host header: IPv6 literals in brackets."""
+    bare = host.strip("[]")
+    try:
+        is_v6 = ipaddress.ip_address(bare).version == 6
+    except ValueError:
+        return host
+    return f"[{bare}]" if is_v6 else bare
+
+
+def loopback_hosts(host: str) -> tuple[str, ...]:
+    """The Host headers a server bound to the loopback address ``host`` accepts: the usual
+    loopback names and the one it was bound to (``127.0.0.2``, ``[::1]``)."""
+    return tuple(dict.fromkeys([*LOOPBACK_NAMES, url_host(host).lower()]))
 
 
 def templates() -> Environment:
