@@ -13,11 +13,22 @@ from starlette.testclient import TestClient
 from clauselens import review
 from clauselens.cli import main
 from clauselens.web import ServeConfig, create_app, is_loopback
-from clauselens.web.csrf import CSRF_COOKIE
+from clauselens.web.csrf import AUTH_COOKIE, CSRF_COOKIE, auth_value
 from clauselens.web.forms import form_values, highlight
+from clauselens.web.throttle import FailedAttempts, client_key
 from tests.support.review_seed import seed_queue
 
 BASE = "http://127.0.0.1:8000"
+
+
+class FakeClock:
+    """A clock the test moves (seconds), so windows pass without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 @pytest.fixture
@@ -297,6 +308,95 @@ class TestToken:
     def test_is_loopback(self, host: str, loopback: bool) -> None:
         """Only loopback addresses skip the token."""
         assert is_loopback(host) is loopback
+
+
+class TestTokenThrottle:
+    TOKEN = "s3cret-token"
+
+    @pytest.fixture
+    def clock(self) -> FakeClock:
+        return FakeClock()
+
+    @pytest.fixture
+    def app(self, engine: sa.Engine, seeded: dict[str, int], clock: FakeClock) -> Any:
+        config = ServeConfig(
+            reviewer="ana", token=self.TOKEN, allowed_hosts=None, token_attempts=5, token_window=60
+        )
+        return create_app(engine, config, clock=clock)
+
+    def client(self, app: Any, address: str) -> TestClient:
+        return TestClient(app, base_url="http://192.0.2.10:8000", client=(address, 50000))
+
+    def login(self, client: TestClient, token: str) -> Any:
+        client.get("/login")
+        data = {"csrf_token": client.cookies.get(CSRF_COOKIE), "token": token}
+        return client.post("/login", data=data, follow_redirects=False)
+
+    def test_many_wrong_tokens_are_refused_and_the_right_one_works_after_the_window(
+        self, app: Any, clock: FakeClock
+    ) -> None:
+        """After 5 wrong tokens an address gets 429 + Retry-After, even with the right token,
+        until the window has passed; another address is not affected."""
+        guesser = self.client(app, "198.51.100.7")
+        answers = [self.login(guesser, f"guess-{n}") for n in range(40)]
+        assert [a.status_code for a in answers] == [403] * 5 + [429] * 35
+        assert answers[-1].headers["retry-after"] == "60"
+        assert self.login(guesser, self.TOKEN).status_code == 429
+        assert self.login(self.client(app, "203.0.113.9"), self.TOKEN).status_code == 303
+        clock.now += 30
+        assert self.login(guesser, self.TOKEN).headers["retry-after"] == "30"
+        clock.now += 30
+        assert self.login(guesser, self.TOKEN).status_code == 303
+
+    def test_wrong_access_cookies_count_as_guesses(self, app: Any, clock: FakeClock) -> None:
+        """The cookie is a public function of the token, so forging it is guessing too."""
+        guesser = self.client(app, "198.51.100.7")
+        statuses = []
+        for n in range(8):
+            guesser.cookies.set(AUTH_COOKIE, auth_value(f"guess-{n}"))
+            statuses.append(guesser.get("/", follow_redirects=False).status_code)
+        assert statuses == [303] * 5 + [429] * 3
+        guesser.cookies.set(AUTH_COOKIE, auth_value(self.TOKEN))
+        assert guesser.get("/").status_code == 429
+        clock.now += 60
+        assert guesser.get("/").status_code == 200
+
+    def test_a_right_token_clears_earlier_failures(self, app: Any) -> None:
+        """Four typos, then the right token: the count starts again."""
+        analyst = self.client(app, "198.51.100.7")
+        assert [self.login(analyst, "typo").status_code for _ in range(4)] == [403] * 4
+        assert self.login(analyst, self.TOKEN).status_code == 303
+        assert [self.login(analyst, "typo").status_code for _ in range(5)] == [403] * 5
+
+
+class TestFailedAttempts:
+    def test_failures_leave_the_window_one_by_one(self) -> None:
+        """A sliding window: each failure stops counting ``window`` seconds after it."""
+        clock = FakeClock()
+        attempts = FailedAttempts(limit=2, window=10, clock=clock)
+        attempts.fail("a")
+        clock.now += 4
+        attempts.fail("a")
+        assert attempts.retry_after("a") == 6
+        clock.now += 6
+        assert attempts.retry_after("a") == 0
+        attempts.fail("a")
+        assert attempts.retry_after("a") == 4
+
+    def test_ipv6_clients_count_by_their_64_network(self) -> None:
+        """Two addresses of one /64 are one client; IPv4 addresses are themselves."""
+        assert client_key("2001:db8:1:2::5") == client_key("2001:db8:1:2:ffff::9")
+        assert client_key("2001:db8:1:2::5") != client_key("2001:db8:1:3::5")
+        assert client_key("192.0.2.1") == "192.0.2.1"
+        assert client_key(None) == "unknown"
+
+    def test_memory_is_bounded(self) -> None:
+        """Past ``max_clients`` the least recently failing client is forgotten."""
+        attempts = FailedAttempts(limit=1, window=60, clock=FakeClock(), max_clients=2)
+        for key in ("a", "b", "a", "c"):
+            attempts.fail(key)
+        assert (attempts.retry_after("a"), attempts.retry_after("b")) == (60, 0)
+        assert attempts.retry_after("c") == 60
 
 
 class TestServeCommand:

@@ -1,8 +1,8 @@
 """The review web application: a Starlette app over the store, server-rendered with Jinja2.
 
 ``create_app`` wires the routes (``routes.py``), the templates (autoescaped, from the package),
-the static files (CSS and JS shipped in the package: no external asset, works offline) and the
-security layers of ``csrf.py``. ``ServeConfig`` says who reviews and, when the server is reachable
+the static files (CSS and JS shipped in the package: no external asset, works offline), the
+security layers of ``csrf.py`` and the limit on wrong access tokens of ``throttle.py``. ``ServeConfig`` says who reviews and, when the server is reachable
 from other machines, the access token that must be presented before anything else.
 
 The similarity index behind the item page's "On other platforms" panel is held in memory
@@ -13,6 +13,7 @@ store's fingerprint changes.
 from __future__ import annotations
 
 import ipaddress
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from clauselens.web.routes import (
     queue_page,
     reject_action,
 )
+from clauselens.web.throttle import Clock, FailedAttempts
 
 STATIC = Path(__file__).parent / "static"
 # Host headers as browsers send them: an IPv6 literal comes in brackets ("[::1]:8000"), and
@@ -54,13 +56,16 @@ class ServeConfig:
     ``token``: when set, every page needs it first (set it whenever the bind address is not
     loopback). ``allowed_hosts``: the Host headers accepted (``None``: any); a loopback server
     accepts only loopback names, so a DNS-rebinding page cannot talk to it. ``page_size``: the
-    analyses a queue page shows.
+    analyses a queue page shows. ``token_attempts`` wrong tokens per client address within
+    ``token_window`` seconds, then 429 (``throttle.FailedAttempts``).
     """
 
     reviewer: str
     token: str | None = None
     allowed_hosts: tuple[str, ...] | None = LOOPBACK_NAMES
     page_size: int = PAGE_SIZE
+    token_attempts: int = 10
+    token_window: float = 300.0
 
 
 def is_loopback(host: str) -> bool:
@@ -100,8 +105,11 @@ def templates() -> Environment:
     return env
 
 
-def create_app(engine: sa.Engine, config: ServeConfig) -> Starlette:
-    """The review app over ``engine``."""
+def create_app(
+    engine: sa.Engine, config: ServeConfig, *, clock: Clock = time.monotonic
+) -> Starlette:
+    """The review app over ``engine``; ``clock`` (seconds) times the limit on wrong tokens."""
+    attempts = FailedAttempts(config.token_attempts, config.token_window, clock=clock)
     middleware = [Middleware(SecurityHeadersMiddleware)]
     if config.allowed_hosts is not None:
         middleware.append(
@@ -109,7 +117,7 @@ def create_app(engine: sa.Engine, config: ServeConfig) -> Starlette:
         )
     middleware.append(Middleware(CSRFCookieMiddleware))
     if config.token:
-        middleware.append(Middleware(TokenGateMiddleware, token=config.token))
+        middleware.append(Middleware(TokenGateMiddleware, token=config.token, attempts=attempts))
     app = Starlette(
         routes=[
             Route("/", queue_page),
@@ -124,6 +132,7 @@ def create_app(engine: sa.Engine, config: ServeConfig) -> Starlette:
     )
     app.state.engine = engine
     app.state.config = config
+    app.state.attempts = attempts
     app.state.templates = templates()
     app.state.similarity = IndexHolder(engine)
     return app

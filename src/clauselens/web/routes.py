@@ -35,6 +35,7 @@ from clauselens.web.csrf import (
     auth_value,
     checked_form,
     csrf_token,
+    requester,
     safe_next,
     token_matches,
 )
@@ -285,8 +286,16 @@ async def login_page(request: Request) -> Response:
     context: dict[str, Any] = {"next": target, "error": None}
     if request.method == "POST":
         form = await checked_form(request)
+        attempts, key = request.app.state.attempts, requester(request)
+        wait = attempts.retry_after(key)
+        if wait:
+            context["error"] = f"Too many wrong tokens from your address: try again in {wait} s."
+            response = _render(request, "login.html", context, status=429)
+            response.headers["retry-after"] = str(wait)
+            return response
         sent = form.get("token")
         if isinstance(sent, str) and token_matches(sent.strip(), config.token):
+            attempts.clear(key)
             response = RedirectResponse(target, status_code=303)
             response.set_cookie(
                 AUTH_COOKIE, auth_value(config.token), httponly=True, samesite="strict"
@@ -297,6 +306,7 @@ async def login_page(request: Request) -> Response:
                     REVIEWER_COOKIE, name.strip()[:_MAX_REVIEWER], httponly=True, samesite="strict"
                 )
             return response
+        attempts.fail(key)
         context["error"] = "That token is not the one this server printed at start."
         return _render(request, "login.html", context, status=403)
     return _render(request, "login.html", context)
