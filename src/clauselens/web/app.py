@@ -2,8 +2,9 @@
 
 ``create_app`` wires the routes (``routes.py``), the templates (autoescaped, from the package),
 the static files (CSS and JS shipped in the package: no external asset, works offline), the
-security layers of ``csrf.py`` and the limit on wrong access tokens of ``throttle.py``. ``ServeConfig`` says who reviews and, when the server is reachable
-from other machines, the access token that must be presented before anything else.
+security layers of ``csrf.py`` and the limit on wrong access tokens of ``throttle.py``.
+``ServeConfig`` says who reviews and, when the server is reachable from other machines, the
+access token that must be presented before anything else.
 
 The similarity index behind the item page's "On other platforms" panel is held in memory
 (``pipeline.similar.IndexHolder``): loaded from the store on first use, refreshed when the
