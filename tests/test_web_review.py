@@ -12,9 +12,11 @@ from starlette.testclient import TestClient
 
 from clauselens import review
 from clauselens.cli import main
+from clauselens.store import tables as t
 from clauselens.web import ServeConfig, create_app, is_loopback
 from clauselens.web.csrf import AUTH_COOKIE, CSRF_COOKIE, auth_value
 from clauselens.web.forms import form_values, highlight
+from clauselens.web.routes import web_url
 from clauselens.web.throttle import FailedAttempts, client_key
 from tests.support.review_seed import seed_queue
 
@@ -123,6 +125,54 @@ class TestPages:
         assert client.get("/static/review.js").status_code == 200
         assert client.get("/static/review.css").status_code == 200
         assert not re.search(r"""(src|href)=["']https?://""", client.get("/").text)
+
+
+def first_analysis_of(engine: sa.Engine, entity: str, title: str) -> tuple[int, sa.Row[Any]]:
+    """The first analysis of a document's clauses, with the capture of their version."""
+    a, c, v, d, cap = t.analyses.c, t.clauses.c, t.versions.c, t.documents.c, t.captures.c
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(a.id, cap.source_url, cap.archive_url, cap.content_sha256, cap.captured_at)
+            .join(t.clauses, c.id == a.clause_pk)
+            .join(t.versions, v.id == c.version_pk)
+            .join(t.documents, d.id == v.document_pk)
+            .join(t.captures, cap.id == v.capture_pk)
+            .where(d.entity == entity, d.title == title)
+            .order_by(a.id)
+        ).first()
+    assert row is not None
+    return row.id, row
+
+
+class TestProvenance:
+    def test_item_page_shows_where_the_clause_was_captured(self, ota_store: sa.Engine) -> None:
+        """Source URL, archive URL (the capture at its commit), SHA-256 and capture time."""
+        pk, capture = first_analysis_of(ota_store, "Claude.ai", "Developer Terms")
+        assert capture.archive_url.startswith(
+            "https://github.com/OpenTermsArchive/genai-eu-versions/blob/"
+        )
+        client = TestClient(create_app(ota_store, ServeConfig(reviewer="ana")), base_url=BASE)
+        page = client.get(f"/item/{pk}").text
+        card = page[page.index('id="provenance"') :]
+        for shown in (
+            f'<a href="{capture.source_url}" rel="noopener noreferrer">',
+            f'<a href="{capture.archive_url}" rel="noopener noreferrer">',
+            capture.content_sha256,
+            capture.captured_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "offline",
+        ):
+            assert shown in card
+
+    def test_missing_archive_url_says_why(self, client: TestClient, seeded: dict[str, int]) -> None:
+        """A capture with no archive URL says so and why, instead of showing nothing."""
+        page = client.get(f"/item/{seeded['plain']}").text
+        assert review.NO_ARCHIVE_URL in page
+
+    def test_only_web_urls_become_links(self) -> None:
+        """A javascript: source URL from a manifest is shown as text, never linked."""
+        assert web_url("javascript:alert(1)") is None
+        assert web_url(" https://example.org/terms ") == "https://example.org/terms"
+        assert web_url(None) is None
 
 
 class TestActions:

@@ -19,7 +19,9 @@ from clauselens.review.decisions import (
     reject,
 )
 from clauselens.review.queue import (
+    NO_ARCHIVE_URL,
     PAGE_SIZE,
+    CaptureSource,
     QueueFilter,
     QueueItem,
     QueuePage,
@@ -34,8 +36,10 @@ from clauselens.review.queue import (
 )
 
 __all__ = [
+    "NO_ARCHIVE_URL",
     "PAGE_SIZE",
     "REVIEW_STATUSES",
+    "CaptureSource",
     "QueueFilter",
     "QueueItem",
     "QueuePage",

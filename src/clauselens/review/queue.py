@@ -18,10 +18,12 @@ from clauselens.errors import NotFoundError
 from clauselens.review.flags import Flag
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
 from clauselens.store.queries import review as queries
-from clauselens.store.queries.review import QueueFilter
+from clauselens.store.queries.review import CaptureSource, QueueFilter
 from clauselens.store.tables import MAX_ROW_ID, NO_FLAG_PRIORITY
 
 __all__ = [
+    "NO_ARCHIVE_URL",
+    "CaptureSource",
     "QueueFilter",
     "QueueItem",
     "QueuePage",
@@ -37,6 +39,10 @@ __all__ = [
 ]
 
 PAGE_SIZE = 50
+NO_ARCHIVE_URL = (
+    "none recorded: the capture came with no archive_url, nor a GitHub repository, commit and "
+    "path to link to"
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class ReviewItem:
     error: str | None
     reviewed_at: datetime | None
     history: list[ReviewEvent]
+    capture: CaptureSource | None = None  # where the clause was read from
 
 
 def _item(row: queries.QueueRow) -> QueueItem:
@@ -205,4 +212,5 @@ def get_item(engine: sa.Engine, analysis_pk: int) -> ReviewItem:
         error=got.error,
         reviewed_at=got.reviewed_at,
         history=events,
+        capture=got.capture,
     )

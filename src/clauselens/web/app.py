@@ -41,6 +41,7 @@ from clauselens.web.routes import (
     pretty,
     queue_page,
     reject_action,
+    web_url,
 )
 from clauselens.web.throttle import Clock, FailedAttempts
 
@@ -103,6 +104,7 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["pretty"] = pretty
+    env.filters["web_url"] = web_url
     return env
 
 

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
 from starlette.datastructures import FormData
@@ -68,6 +68,15 @@ def pretty(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def web_url(value: str | None) -> str | None:
+    """``value`` when it is an http(s) URL a page may link to, else ``None`` (a manifest could
+    give ``javascript:``: such a value is shown as text, never as a link)."""
+    if not value:
+        return None
+    scheme = urlsplit(value.strip()).scheme.lower()
+    return value.strip() if scheme in ("http", "https") else None
 
 
 def _filters(request: Request) -> QueueFilter:
@@ -205,6 +214,8 @@ def _item_response(
             "done": _done(request),
             "similar": similar,
             "similar_note": similar_note,
+            "capture": got.capture,
+            "no_archive_url": review.NO_ARCHIVE_URL,
         },
         status,
     )
