@@ -233,6 +233,26 @@ class TestReject:
         assert review.get_item(engine, seeded["hostile"]).item.review_status == "rejected"
 
 
+class TestUndo:
+    def test_undo_reverts_the_latest_action(
+        self, db_url: str, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """`review undo` appends a revert and says what the analysis is back to."""
+        pk = str(seeded["plain"])
+        run(db_url, "edit", pk, "--set", "severity=high")
+        result = run(db_url, "undo", pk)
+        assert result.exit_code == 0, result.output
+        assert "(edit by login-name); now pending" in result.output
+        assert 'severity: "high" → "medium"' in result.output
+        assert [e.action for e in events(engine)] == ["edit", "revert"]
+
+    def test_nothing_to_undo_exits_2(self, db_url: str, seeded: dict[str, int]) -> None:
+        """Undo before any action is refused with the reason."""
+        result = run(db_url, "undo", str(seeded["plain"]))
+        assert result.exit_code == 2
+        assert "nothing to undo" in result.output
+
+
 class TestHistory:
     def test_history_lists_every_action_oldest_first(
         self, db_url: str, seeded: dict[str, int]

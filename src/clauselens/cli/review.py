@@ -2,8 +2,9 @@
 
 ``list`` the queue a page at a time (most urgent flag first; ``--page``, ``--limit``), ``show``
 one analysis, ``approve``, ``edit`` (``--set field=value`` with dotted paths, or ``--file
-patch.json``), ``reject`` (a note is required) and ``history``. The reviewer is
-``--reviewer``, else ``CLAUSELENS_REVIEWER`` (or the config file), else the login name.
+patch.json``), ``reject`` (a note is required), ``undo`` (the latest action) and ``history``.
+The reviewer is ``--reviewer``, else ``CLAUSELENS_REVIEWER`` (or the config file), else the
+login name.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ note_option = click.option("--note", help="Why: kept in the audit trail.")
 
 @click.group("review")
 def command() -> None:
-    """Review flagged analyses: list, show, approve, edit, reject, history."""
+    """Review flagged analyses: list, show, approve, edit, reject, undo, history."""
 
 
 @command.command("list")
@@ -245,6 +246,20 @@ def reject_command(analysis_id: int, note: str, reviewer: str | None) -> None:
     """Reject an analysis, saying why."""
     event = review.reject(state().engine, analysis_id, resolve_reviewer(reviewer), note)
     click.echo(f"#{analysis_id} rejected by {event.reviewer}.")
+
+
+@command.command("undo")
+@click.argument("analysis_id", type=int)
+@note_option
+@reviewer_option
+@handles_errors
+def undo_command(analysis_id: int, note: str | None, reviewer: str | None) -> None:
+    """Undo the latest action on an analysis (a revert event; nothing is deleted)."""
+    event = review.revert(state().engine, analysis_id, resolve_reviewer(reviewer), note)
+    item = review.get_item(state().engine, analysis_id).item
+    click.echo(f"#{analysis_id}: {event.note}; now {item.review_status}.")
+    for path, before, after in event.changes():
+        click.echo(f"  {path}: {_short(before)} → {_short(after)}")
 
 
 @command.command("history")
