@@ -180,6 +180,41 @@ class TestKeyboardReview:
         page.wait_for_url(f"**/item/{seeded['unsure']}?**")
 
 
+class TestUndo:
+    def test_z_undoes_the_approval_just_made(
+        self, server: str, page: Page, seen: Seen, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """a approves and moves on; z on the next page reverts it and goes back to the item."""
+        page.goto(f"{server}/item/{seeded['unsure']}?status=pending")
+        page.keyboard.press("a")
+        page.wait_for_url(f"**/item/{seeded['plain']}?**")
+        assert page.locator("#undo-form button").is_visible()
+        page.keyboard.press("z")
+        page.wait_for_url(f"**/item/{seeded['unsure']}?**done=reverted**")
+        assert page.locator(".badges .status").inner_text() == "pending"
+        assert [e.action for e in review.history(engine, seeded["unsure"])] == [
+            "approve",
+            "revert",
+        ]
+        assert seen.errors == []
+
+    def test_the_offer_goes_after_a_few_seconds(
+        self, server: str, page: Page, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """The page's clock is moved past ``undo_seconds``: no button, and z does nothing."""
+        page.clock.install()
+        page.goto(f"{server}/item/{seeded['unsure']}?status=pending")
+        page.keyboard.press("a")
+        page.wait_for_url(f"**/item/{seeded['plain']}?**")
+        assert page.locator("#undo-form").count() == 1
+        page.clock.run_for(11_000)
+        assert page.locator("#undo-form").count() == 0
+        page.keyboard.press("z")
+        page.wait_for_timeout(300)
+        assert f"/item/{seeded['plain']}?" in page.url
+        assert [e.action for e in review.history(engine, seeded["unsure"])] == ["approve"]
+
+
 class TestHostileClause:
     def test_no_script_runs_and_the_payload_shows_as_text(
         self, server: str, page: Page, seen: Seen, seeded: dict[str, int]

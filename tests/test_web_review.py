@@ -226,8 +226,57 @@ class TestActions:
         assert "The queue is clear." in client.get(response.headers["location"]).text
 
 
+class TestUndo:
+    def approve(self, client: TestClient, pk: int) -> tuple[str, int]:
+        """Approve ``pk``; the page landed on and the event id it offers to undo."""
+        location = post(client, f"/item/{pk}/approve?status=pending").headers["location"]
+        found = re.search(r"&event=(\d+)", location)
+        assert found
+        return location, int(found.group(1))
+
+    def test_the_page_after_an_action_offers_to_undo_it(
+        self, client: TestClient, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """Approve, then Undo from the next page: a revert event, and the item is pending."""
+        pk = seeded["unsure"]
+        landed, event = self.approve(client, pk)
+        page = client.get(landed).text
+        assert f'action="/item/{pk}/undo?status=pending"' in page
+        assert f'name="event" value="{event}"' in page
+        undone = post(client, f"/item/{pk}/undo?status=pending", event=str(event))
+        assert undone.status_code == 303
+        assert undone.headers["location"] == f"/item/{pk}?status=pending&done=reverted&id={pk}"
+        assert [e.action for e in review.history(engine, pk)] == ["approve", "revert"]
+        assert review.get_item(engine, pk).item.review_status == "pending"
+        assert "undo-form" not in client.get(landed).text  # the latest is now the revert
+        assert "undone" in client.get(undone.headers["location"]).text
+
+    def test_no_undo_once_another_action_followed(
+        self, client: TestClient, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """After the next action on the item, the old offer is gone and refused if replayed."""
+        pk = seeded["unsure"]
+        landed, event = self.approve(client, pk)
+        post(client, f"/item/{pk}/reject", note="on second thoughts")
+        assert "undo-form" not in client.get(landed).text
+        refused = post(client, f"/item/{pk}/undo", event=str(event))
+        assert refused.status_code == 422
+        assert "is not the latest action" in refused.text
+        assert [e.action for e in review.history(engine, pk)] == ["approve", "reject"]
+
+    @pytest.mark.parametrize("event", ["", "x", "9" * 40])
+    def test_undo_without_a_valid_event_is_400(
+        self, client: TestClient, engine: sa.Engine, seeded: dict[str, int], event: str
+    ) -> None:
+        """The form must name the event it undoes."""
+        pk = seeded["unsure"]
+        self.approve(client, pk)
+        assert post(client, f"/item/{pk}/undo", event=event).status_code == 400
+        assert [e.action for e in review.history(engine, pk)] == ["approve"]
+
+
 class TestCsrf:
-    @pytest.mark.parametrize("action", ["approve", "edit", "reject"])
+    @pytest.mark.parametrize("action", ["approve", "edit", "reject", "undo"])
     @pytest.mark.parametrize("token", [None, "forged"])
     def test_post_without_the_session_token_is_403(
         self,

@@ -41,6 +41,7 @@ from clauselens.web.routes import (
     pretty,
     queue_page,
     reject_action,
+    undo_action,
     web_url,
 )
 from clauselens.web.throttle import Clock, FailedAttempts
@@ -59,7 +60,8 @@ class ServeConfig:
     loopback). ``allowed_hosts``: the Host headers accepted (``None``: any); a loopback server
     accepts only loopback names, so a DNS-rebinding page cannot talk to it. ``page_size``: the
     analyses a queue page shows. ``token_attempts`` wrong tokens per client address within
-    ``token_window`` seconds, then 429 (``throttle.FailedAttempts``).
+    ``token_window`` seconds, then 429 (``throttle.FailedAttempts``). ``undo_seconds``: how
+    long the page offers to undo an action.
     """
 
     reviewer: str
@@ -68,6 +70,7 @@ class ServeConfig:
     page_size: int = PAGE_SIZE
     token_attempts: int = 10
     token_window: float = 300.0
+    undo_seconds: int = 10
 
 
 def is_loopback(host: str) -> bool:
@@ -128,6 +131,7 @@ def create_app(
             Route("/item/{pk}/approve", approve_action, methods=["POST"]),
             Route("/item/{pk}/edit", edit_action, methods=["POST"]),
             Route("/item/{pk}/reject", reject_action, methods=["POST"]),
+            Route("/item/{pk}/undo", undo_action, methods=["POST"]),
             Route("/login", login_page, methods=["GET", "POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],

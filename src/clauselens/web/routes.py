@@ -1,9 +1,11 @@
-"""The review pages: the queue, one item, its three actions, and the login form.
+"""The review pages: the queue, one item, its three actions and their undo, and the login form.
 
 Every handler reads the store through ``clauselens.review`` and renders a template; every POST
 goes through ``csrf.checked_form`` first. The queue shows one page (``?page=``) and says how many
 there are. After an action the analyst lands on the next pending item of the same filtered
-queue, so the queue can be cleared with the keyboard alone. The item
+queue, so the queue can be cleared with the keyboard alone; the confirmation there offers to
+undo the action (``review.revert``) for ``ServeConfig.undo_seconds`` (the script hides it) and
+only while it is still the latest action on its item. The item
 page's "On other platforms" panel comes from ``pipeline.similar`` with the app's in-memory index.
 """
 
@@ -23,7 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from clauselens import review
 from clauselens.errors import ClauselensError, NotFoundError, ReviewError
-from clauselens.review import REVIEW_STATUSES, QueueFilter
+from clauselens.review import REVIEW_STATUSES, QueueFilter, ReviewEvent
 from clauselens.review.flags import load_flag_rules
 from clauselens.similarity.provisions import SimilarReport, similar_for_analysis
 from clauselens.store.tables import MAX_ROW_ID
@@ -40,7 +42,13 @@ from clauselens.web.csrf import (
     token_matches,
 )
 
-DONE_MESSAGES = {"approved": "approved", "edited": "edited", "rejected": "rejected"}
+DONE_MESSAGES = {
+    "approved": "approved.",
+    "edited": "edited.",
+    "rejected": "rejected.",
+    "reverted": "back to how it was before that action (undone).",
+}
+UNDOABLE = ("approved", "edited", "rejected")
 _MAX_REVIEWER = 80
 _MAX_PAGE = 1_000_000
 _SMALL_INT = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() accepts "²"
@@ -113,6 +121,7 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int = 
         csrf_field=CSRF_FIELD,
         csrf_token=csrf_token(request),
         reviewer=_reviewer(request),
+        undo_seconds=request.app.state.config.undo_seconds,
         **context,
     )
     return HTMLResponse(html, status_code=status)
@@ -140,16 +149,34 @@ async def queue_page(request: Request) -> Response:
             "entities": review.entities(engine),
             "levels": forms.LEVELS,
             "statuses": REVIEW_STATUSES,
-            "done": _done(request),
+            **_confirmation(request),
         },
     )
 
 
-def _done(request: Request) -> str | None:
-    """A fixed confirmation line after an action (nothing from the URL is shown as is)."""
-    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    pk = small_int(request.query_params.get("id"), MAX_ROW_ID)
-    return f"#{pk} {done}." if done and pk is not None else None
+def _confirmation(request: Request) -> dict[str, Any]:
+    """After an action: a fixed line saying what was done (nothing from the URL is shown as
+    is), and the undo offer while that action is still the latest on its item."""
+    q = request.query_params
+    done = q.get("done", "")
+    pk = small_int(q.get("id"), MAX_ROW_ID)
+    if done not in DONE_MESSAGES or pk is None:
+        return {"done": None, "undo": None}
+    undo = None
+    event_id = small_int(q.get("event"), MAX_ROW_ID)
+    if done in UNDOABLE and event_id is not None:
+        latest = _latest_event(request, pk)
+        if latest is not None and latest.id == event_id and latest.action != "revert":
+            undo = {"pk": pk, "event": event_id}
+    return {"done": f"#{pk} {DONE_MESSAGES[done]}", "undo": undo}
+
+
+def _latest_event(request: Request, pk: int) -> ReviewEvent | None:
+    try:
+        trail = review.history(request.app.state.engine, pk)
+    except NotFoundError:
+        return None
+    return trail[-1] if trail else None
 
 
 NOT_CURRENT = (
@@ -211,7 +238,7 @@ def _item_response(
             "errors": errors or [],
             "open_panel": open_panel,
             "reject_note": (form.get("note") if form is not None else "") or "",
-            "done": _done(request),
+            **_confirmation(request),
             "similar": similar,
             "similar_note": similar_note,
             "capture": got.capture,
@@ -225,10 +252,10 @@ async def item_page(request: Request) -> Response:
     return _item_response(request, _path_pk(request))
 
 
-def _after_action(request: Request, pk: int, done: str) -> Response:
+def _after_action(request: Request, pk: int, done: str, event_id: int) -> Response:
     filters = _filters(request)
     following = review.next_pending(request.app.state.engine, filters, after=pk)
-    qs = _qs(filters) + f"&done={done}&id={pk}"
+    qs = _qs(filters) + f"&done={done}&id={pk}&event={event_id}"
     target = f"/item/{following}?{qs}" if following is not None else f"/?{qs}"
     return RedirectResponse(target, status_code=303)
 
@@ -243,20 +270,20 @@ def _note(form: FormData) -> str | None:
     return note if isinstance(note, str) else None
 
 
-def _approve(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> None:
-    review.approve(engine, pk, reviewer, _note(form))
+def _approve(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> ReviewEvent:
+    return review.approve(engine, pk, reviewer, _note(form))
 
 
-def _edit(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> None:
+def _edit(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> ReviewEvent:
     current = review.get_item(engine, pk).analysis or {}
-    review.edit(engine, pk, reviewer, forms.patch_from_form(current, form), _note(form))
+    return review.edit(engine, pk, reviewer, forms.patch_from_form(current, form), _note(form))
 
 
-def _reject(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> None:
-    review.reject(engine, pk, reviewer, _note(form))
+def _reject(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> ReviewEvent:
+    return review.reject(engine, pk, reviewer, _note(form))
 
 
-_ACTIONS: dict[str, tuple[Callable[[sa.Engine, int, str, FormData], None], str]] = {
+_ACTIONS: dict[str, tuple[Callable[[sa.Engine, int, str, FormData], ReviewEvent], str]] = {
     "approve": (_approve, "approved"),
     "edit": (_edit, "edited"),
     "reject": (_reject, "rejected"),
@@ -269,12 +296,12 @@ async def _act(request: Request, action: str) -> Response:
     pk = _path_pk(request)
     do, done = _ACTIONS[action]
     try:
-        do(request.app.state.engine, pk, _reviewer(request), form)
+        event = do(request.app.state.engine, pk, _reviewer(request), form)
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
     except ReviewError as exc:
         return _refused(request, pk, exc, form, action)
-    return _after_action(request, pk, done)
+    return _after_action(request, pk, done, event.id)
 
 
 async def approve_action(request: Request) -> Response:
@@ -287,6 +314,24 @@ async def edit_action(request: Request) -> Response:
 
 async def reject_action(request: Request) -> Response:
     return await _act(request, "reject")
+
+
+async def undo_action(request: Request) -> Response:
+    """Undo the action the form names, if it is still the latest on the item; back to it."""
+    form = await checked_form(request)
+    pk = _path_pk(request)
+    raw = form.get("event")
+    event_id = small_int(raw if isinstance(raw, str) else None, MAX_ROW_ID)
+    if event_id is None:
+        raise HTTPException(400, "the undo form names no event")
+    try:
+        review.revert(request.app.state.engine, pk, _reviewer(request), event_id=event_id)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except ReviewError as exc:
+        return _refused(request, pk, exc, form, "undo")
+    qs = _qs(_filters(request)) + f"&done=reverted&id={pk}"
+    return RedirectResponse(f"/item/{pk}?{qs}", status_code=303)
 
 
 async def login_page(request: Request) -> Response:

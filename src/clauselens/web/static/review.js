@@ -2,6 +2,7 @@
 // Queue: j/k move the selection, Enter or o opens it, / focuses the filters.
 // Item: j next, k previous, a approve, e edit, r reject, u back to the queue,
 // Ctrl+Enter (or Cmd+Enter) submits the form being typed in, Esc leaves a field.
+// Both: z undoes the action just confirmed, while its Undo button shows (data-seconds).
 (function () {
   "use strict";
 
@@ -68,9 +69,20 @@
     };
   }
 
+  function offerUndo(keys) {
+    var form = document.getElementById("undo-form");
+    if (!form) return;
+    var seconds = parseInt(form.dataset.seconds, 10) || 10;
+    window.setTimeout(function () { form.remove(); }, seconds * 1000);
+    keys.z = function () {
+      if (document.getElementById("undo-form")) form.requestSubmit();
+    };
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var page = document.body.dataset.page;
     var keys = page === "queue" ? queueKeys() : page === "item" ? itemKeys() : {};
+    offerUndo(keys);
 
     document.addEventListener("keydown", function (event) {
       var target = event.target;
