@@ -14,6 +14,7 @@ from clauselens import review
 from clauselens.cli import main
 from clauselens.store import tables as t
 from clauselens.web import ServeConfig, create_app, is_loopback
+from clauselens.web.clause import render_clause
 from clauselens.web.csrf import AUTH_COOKIE, CSRF_COOKIE, auth_value
 from clauselens.web.forms import form_values, highlight
 from clauselens.web.routes import web_url
@@ -327,6 +328,74 @@ class TestEscaping:
         """Quotes match across whitespace and curly quotes; everything else stays escaped."""
         html = str(highlight('a <b>x</b>\n  "it’s" <i>', ['<b>x</b> "it\'s"']))
         assert html == "a <mark>&lt;b&gt;x&lt;/b&gt;\n  &#34;it’s&#34;</mark> &lt;i&gt;"
+
+
+class TestClauseRendering:
+    def test_markdown_renders_and_raw_html_stays_text(self) -> None:
+        """Emphasis, lists and web links render; tags from the clause are escaped text."""
+        html = str(
+            render_clause("**Bold** <b>x</b>\n\n- [a](https://e.org) <script>y</script>", [])
+        )
+        assert "<strong>Bold</strong> &lt;b&gt;x&lt;/b&gt;" in html
+        assert '<a href="https://e.org" rel="noopener noreferrer nofollow">a</a>' in html
+        assert "&lt;script&gt;y&lt;/script&gt;" in html
+        assert "<script" not in html
+        assert "<b>" not in html
+
+    @pytest.mark.parametrize(
+        "source",
+        [
+            "[x](javascript:alert(1))",
+            "[x](JAVASCRIPT:alert(1))",
+            "[x](data:text/html,hi)",
+            "<javascript:alert(1)>",
+            "[x](/relative/path)",
+            "![x](https://e.org/p.png)",
+        ],
+    )
+    def test_no_link_but_to_the_web_and_no_image(self, source: str) -> None:
+        """Other schemes and relative links stay text; images are never fetched."""
+        html = str(render_clause(source, []))
+        assert "<img" not in html
+        assert not re.search(r'href="(?!https://e\.org)', html)
+
+    def test_quotes_are_marked_without_breaking_the_markup(self) -> None:
+        """A quote across emphasis (verbatim: markers included) closes and reopens its mark
+        around the tags."""
+        html = str(render_clause("You **must not** sell data.", ["must not** sell"]))
+        assert html == (
+            "<p>You <strong><mark>must not</mark></strong><mark> sell</mark> data.</p>\n"
+        )
+
+    def test_quote_on_a_list_marker_keeps_the_list(self) -> None:
+        """A quote starting with "1." marks the item's text, and the list stays a list."""
+        html = str(render_clause("1. Pay on time.\n2. Keep records.", ["1. Pay on time."]))
+        assert html.startswith("<ol>\n<li><mark>Pay on time.</mark></li>")
+
+    def test_quote_inside_a_link_destination_does_not_break_the_link(self) -> None:
+        """Bounds inside ``](...)`` move past it: the href is intact."""
+        html = str(render_clause("See [terms](https://e.org/terms) now.", ["e.org/terms) now"]))
+        assert '<a href="https://e.org/terms" rel="noopener noreferrer nofollow">terms</a>' in html
+        assert "\ue000" not in html
+        assert "\ue001" not in html
+
+    def test_headings_sit_below_the_page_headings(self) -> None:
+        """# in a clause is an h3 (the page has h1 and h2)."""
+        assert str(render_clause("# Terms", [])) == "<h3>Terms</h3>\n"
+
+    def test_item_page_renders_the_clause_and_keeps_the_raw_text(
+        self, client: TestClient, seeded: dict[str, int]
+    ) -> None:
+        """Rendered Markdown first; the stored text (hidden) with the same quote marked."""
+        page = client.get(f"/item/{seeded['unsure']}").text
+        rendered = page[page.index('id="clause-text"') : page.index('id="clause-raw"')]
+        assert "<strong>individuals or consumers</strong>" in rendered
+        assert "<mark>a qualified professional in that field must review the content</mark>" in (
+            rendered
+        )
+        raw = page[page.index('id="clause-raw"') :]
+        assert raw.startswith('id="clause-raw" hidden>')
+        assert "**individuals or consumers**" in raw
 
 
 class TestToken:

@@ -30,6 +30,7 @@ from clauselens.review.flags import load_flag_rules
 from clauselens.similarity.provisions import SimilarReport, similar_for_analysis
 from clauselens.store.tables import MAX_ROW_ID
 from clauselens.web import forms
+from clauselens.web.clause import render_clause
 from clauselens.web.csrf import (
     AUTH_COOKIE,
     CSRF_FIELD,
@@ -226,6 +227,7 @@ def _item_response(
             "got": got,
             "item": got.item,
             "clause_html": forms.highlight(got.clause_text or "", quotes),
+            "clause_md": render_clause(got.clause_text or "", quotes),
             "quotes_found": len(forms.quote_spans(got.clause_text or "", quotes)),
             "fields": forms.FIELDS,
             "analysis": analysis,
