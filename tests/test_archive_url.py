@@ -11,7 +11,10 @@ from clauselens.pipeline.ingest.archive import github_blob_url
 from clauselens.pipeline.ingest.manifest import CaptureMeta, read_manifest
 
 COMMIT = "825849237a82bae334d965497f730de34bc7fb91"
-BLOB = f"https://github.com/OpenTermsArchive/genai-eu-versions/blob/{COMMIT}/ChatGPT/Terms%20of%20Service.md"
+BLOB = (
+    f"https://github.com/OpenTermsArchive/genai-eu-versions/blob/{COMMIT}/"
+    "ChatGPT/Terms%20of%20Service.md"
+)
 
 
 class TestGithubBlobUrl:

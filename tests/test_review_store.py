@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from clauselens import review
 from clauselens.errors import NotFoundError, ReviewError
+from clauselens.similarity.provisions import store_fingerprint
 from tests.support.review_seed import seed_queue
 
 
@@ -234,3 +235,15 @@ class TestUndo:
         with pytest.raises(ReviewError, match="already an undo"):
             review.revert(engine, pk, "ana")
         assert len(review.history(engine, pk)) == 2
+
+    def test_undoing_an_edit_refreshes_the_similarity_index(
+        self, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """The edit's categories are gone again, so the index's fingerprint moves."""
+        pk = seeded["plain"]
+        review.edit(engine, pk, "ana", {"categories": ["jurisdiction", "choice_of_law"]})
+        with engine.connect() as conn:
+            edited = store_fingerprint(conn)
+        review.revert(engine, pk, "ana")
+        with engine.connect() as conn:
+            assert store_fingerprint(conn) != edited
