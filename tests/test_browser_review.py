@@ -25,9 +25,18 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from clauselens import review
 from clauselens.web import ServeConfig, create_app
-from tests.support.review_seed import seed_queue
+from tests.support.review_seed import add_document, analysis_of, save_analysis, seed_queue
 
 CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+#: A clause written for these tests: Markdown, links good and bad, and raw HTML that must not run.
+MARKDOWN_CLAUSE = (
+    "You **must not** misuse the [Services](https://example.org/services).\n\n"
+    "- Never follow [this link](javascript:alert(2)) or "
+    '<a href="javascript:alert(3)">that one</a>.\n'
+    "- Raw <img src=x onerror=alert(4)> and <script>alert(5)</script> stay text.\n"
+    "- Accounts may be suspended without notice."
+)
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ARGS = [
     "--headless",
@@ -178,6 +187,135 @@ class TestKeyboardReview:
         page.wait_for_url(f"**/item/{seeded['plain']}?**")
         page.keyboard.press("k")
         page.wait_for_url(f"**/item/{seeded['unsure']}?**")
+
+
+class TestUndo:
+    def test_z_undoes_the_approval_just_made(
+        self, server: str, page: Page, seen: Seen, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """a approves and moves on; z on the next page reverts it and goes back to the item."""
+        page.goto(f"{server}/item/{seeded['unsure']}?status=pending")
+        page.keyboard.press("a")
+        page.wait_for_url(f"**/item/{seeded['plain']}?**")
+        assert page.locator("#undo-form button").is_visible()
+        page.keyboard.press("z")
+        page.wait_for_url(f"**/item/{seeded['unsure']}?**done=reverted**")
+        assert page.locator(".badges .status").inner_text() == "pending"
+        assert [e.action for e in review.history(engine, seeded["unsure"])] == [
+            "approve",
+            "revert",
+        ]
+        assert seen.errors == []
+
+    def test_the_offer_goes_after_a_few_seconds(
+        self, server: str, page: Page, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """The page's clock is moved past ``undo_seconds``: no button, and z does nothing."""
+        page.clock.install()
+        page.goto(f"{server}/item/{seeded['unsure']}?status=pending")
+        page.keyboard.press("a")
+        page.wait_for_url(f"**/item/{seeded['plain']}?**")
+        assert page.locator("#undo-form").count() == 1
+        page.clock.run_for(11_000)
+        assert page.locator("#undo-form").count() == 0
+        page.keyboard.press("z")
+        page.wait_for_timeout(300)
+        assert f"/item/{seeded['plain']}?" in page.url
+        assert [e.action for e in review.history(engine, seeded["unsure"])] == ["approve"]
+
+
+@pytest.fixture
+def markdown_item(engine: sa.Engine, seeded: dict[str, int]) -> int:
+    """An analysis of ``MARKDOWN_CLAUSE`` quoting its last sentence."""
+    [clause] = add_document(engine, "Example", "Markdown Terms", [(["Use"], MARKDOWN_CLAUSE)])
+    quote = "Accounts may be suspended without notice."
+    return save_analysis(engine, clause, analysis_of(quote, title="Suspension without notice"))
+
+
+@pytest.fixture
+def phone(browser: Browser, seen: Seen) -> Iterator[Page]:
+    """A page 390 px wide (a phone), recording dialogs and errors like ``page``."""
+    context = browser.new_context(viewport=PHONE)
+    pg = context.new_page()
+    pg.on("dialog", lambda d: (seen.dialogs.append(d.message), d.dismiss()))
+    pg.on("pageerror", lambda e: seen.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def overflow(page: Page) -> int:
+    """How many pixels the page is wider than the window (0: nothing cut off)."""
+    return int(page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))
+
+
+class TestNarrowScreen:
+    def test_queue_fits_a_phone(self, server: str, phone: Page, seeded: dict[str, int]) -> None:
+        """At 390 px no horizontal scroll, and every row shows its title, severity and status."""
+        phone.goto(f"{server}/")
+        assert overflow(phone) == 0
+        rows = phone.locator("#queue tbody tr")
+        assert rows.count() == 3
+        for n in range(3):
+            for part in ("td.title a", ".level", ".status"):
+                box = rows.nth(n).locator(part).first.bounding_box()
+                assert box is not None
+                assert box["x"] >= 0
+                assert box["x"] + box["width"] <= PHONE["width"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        phone.screenshot(path=str(ARTIFACTS / "review-queue-390.png"), full_page=True)
+
+    def test_item_fits_a_phone(self, server: str, phone: Page, markdown_item: int) -> None:
+        """The item page is one column without horizontal scroll."""
+        phone.goto(f"{server}/item/{markdown_item}")
+        assert overflow(phone) == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        phone.screenshot(path=str(ARTIFACTS / "review-item-390.png"), full_page=True)
+
+
+class TestClauseMarkdown:
+    def test_markdown_is_rendered_and_raw_html_is_text(
+        self, server: str, phone: Page, seen: Seen, markdown_item: int
+    ) -> None:
+        """Bold and a web link render; javascript: links, img and script from the clause do not:
+        they show as text, nothing runs, no dialog opens."""
+        phone.goto(f"{server}/item/{markdown_item}")
+        clause = phone.locator("#clause-text")
+        assert clause.locator("strong").inner_text() == "must not"
+        assert clause.locator("li").count() == 3
+        [link] = clause.locator("a").all()
+        assert link.get_attribute("href") == "https://example.org/services"
+        assert "noopener" in (link.get_attribute("rel") or "")
+        assert phone.locator('main a[href^="javascript:"], main [onerror]').count() == 0
+        assert clause.locator("img, script").count() == 0
+        text = clause.inner_text()
+        assert "<img src=x onerror=alert(4)>" in text
+        assert "<script>alert(5)</script>" in text
+        assert '<a href="javascript:alert(3)">that one</a>' in text
+        assert clause.locator("mark").inner_text() == "Accounts may be suspended without notice."
+        font = clause.evaluate("el => getComputedStyle(el).fontFamily")
+        assert "Georgia" not in font
+        phone.wait_for_timeout(300)
+        assert seen.dialogs == []
+        assert seen.errors == []
+
+    def test_t_shows_the_raw_text_and_back(
+        self, server: str, phone: Page, markdown_item: int
+    ) -> None:
+        """t swaps the rendered clause for its stored text (quotes still marked), and back."""
+        phone.goto(f"{server}/item/{markdown_item}")
+        raw = phone.locator("#clause-raw")
+        assert raw.is_hidden()
+        phone.keyboard.press("t")
+        assert raw.is_visible()
+        assert phone.locator("#clause-text").is_hidden()
+        assert "You **must not** misuse the [Services](https://example.org/services)." in (
+            raw.inner_text()
+        )
+        assert raw.locator("mark").inner_text() == "Accounts may be suspended without notice."
+        assert phone.locator("#raw-toggle").get_attribute("aria-pressed") == "true"
+        phone.keyboard.press("t")
+        assert raw.is_hidden()
+        assert phone.locator("#clause-text").is_visible()
 
 
 class TestHostileClause:

@@ -8,6 +8,7 @@ The helpers here are shared with ``test_export_formats.py``.
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -297,6 +298,17 @@ class TestCitationAndFaq:
             record.provenance.source_url or "",
         ):
             assert part in line
+
+    def test_archive_url_is_the_capture_at_its_commit_in_its_repository(self, store: Any) -> None:
+        """Open Terms Archive's manifest gives repository, commit and path, not an archive_url:
+        the record links to that file at that commit."""
+        rows = [json.loads(line) for line in MANIFEST.read_text("utf-8").splitlines() if line]
+        [row] = [r for r in rows if (r["service"], r["terms_type"]) == ("Claude.ai", DEV_TERMS)]
+        record = by_clause(list(iter_records(store["engine"])))[1]
+        assert record.provenance.archive_url == (
+            f"https://github.com/OpenTermsArchive/genai-eu-versions/blob/{row['commit']}/"
+            "Claude.ai/Developer%20Terms.md"
+        )
 
     def test_faq_answers_from_the_analysis(self, store: Any) -> None:
         """The FAQ says what the clause does, its effect, the agencies and recent changes."""

@@ -82,11 +82,41 @@ class TestShow:
         ):
             assert part in result.output
 
+    def test_show_prints_where_the_clause_was_captured(self, ota_store: sa.Engine) -> None:
+        """Source URL, archive URL, SHA-256 of the capture and its time, in text and JSON."""
+        cap = t.captures.c
+        with ota_store.connect() as conn:
+            pk = conn.execute(sa.select(sa.func.min(t.analyses.c.id))).scalar_one()
+            item = review.get_item(ota_store, pk)
+            assert item.capture is not None
+            [row] = conn.execute(
+                sa.select(cap.source_url, cap.archive_url, cap.content_sha256).where(
+                    cap.content_sha256 == item.capture.content_sha256
+                )
+            ).all()
+        db = ota_store.url.render_as_string(hide_password=False)
+        result = run(db, "show", str(pk))
+        assert result.exit_code == 0, result.output
+        provenance = result.output[result.output.index("\nProvenance") :]
+        assert row.archive_url.startswith("https://github.com/OpenTermsArchive/")
+        for part in (row.source_url, row.archive_url, row.content_sha256, "captured 20"):
+            assert part in provenance
+        shown = json.loads(run(db, "show", str(pk), "--json").output)["capture"]
+        assert (shown["source_url"], shown["archive_url"], shown["content_sha256"]) == tuple(row)
+
     def test_show_of_a_missing_id_exits_2(self, db_url: str, seeded: dict[str, int]) -> None:
         """An unknown id is a usage error with a message."""
         result = run(db_url, "show", "999")
         assert result.exit_code == 2
         assert "no analysis with id 999" in result.output
+
+    def test_show_of_an_id_beyond_the_database_exits_2(
+        self, db_url: str, seeded: dict[str, int]
+    ) -> None:
+        """An id too large for the database is "not found", not a traceback."""
+        result = run(db_url, "show", "99999999999999999999999")
+        assert result.exit_code == 2
+        assert "no analysis with id 99999999999999999999999" in result.output
 
 
 class TestApprove:
@@ -201,6 +231,26 @@ class TestReject:
         assert result.exit_code == 0, result.output
         assert events(engine)[0].note == "not a real clause"
         assert review.get_item(engine, seeded["hostile"]).item.review_status == "rejected"
+
+
+class TestUndo:
+    def test_undo_reverts_the_latest_action(
+        self, db_url: str, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """`review undo` appends a revert and says what the analysis is back to."""
+        pk = str(seeded["plain"])
+        run(db_url, "edit", pk, "--set", "severity=high")
+        result = run(db_url, "undo", pk)
+        assert result.exit_code == 0, result.output
+        assert "(edit by login-name); now pending" in result.output
+        assert 'severity: "high" → "medium"' in result.output
+        assert [e.action for e in events(engine)] == ["edit", "revert"]
+
+    def test_nothing_to_undo_exits_2(self, db_url: str, seeded: dict[str, int]) -> None:
+        """Undo before any action is refused with the reason."""
+        result = run(db_url, "undo", str(seeded["plain"]))
+        assert result.exit_code == 2
+        assert "nothing to undo" in result.output
 
 
 class TestHistory:

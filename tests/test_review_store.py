@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from clauselens import review
 from clauselens.errors import NotFoundError, ReviewError
+from clauselens.similarity.provisions import store_fingerprint
 from tests.support.review_seed import seed_queue
 
 
@@ -43,6 +44,18 @@ class TestQueue:
         """Asking for a missing id is a NotFoundError, not a crash."""
         with pytest.raises(NotFoundError):
             review.get_item(engine, 999)
+
+    @pytest.mark.parametrize("pk", [0, -1, 2**31, 10**23])
+    def test_ids_no_row_can_have_are_not_found(
+        self, engine: sa.Engine, seeded: dict[str, int], pk: int
+    ) -> None:
+        """Ids beyond what the database holds are NotFoundError too, not OverflowError."""
+        with pytest.raises(NotFoundError):
+            review.get_item(engine, pk)
+        with pytest.raises(NotFoundError):
+            review.approve(engine, pk, "ana")
+        with pytest.raises(NotFoundError):
+            review.history(engine, pk)
 
 
 class TestActions:
@@ -142,3 +155,95 @@ class TestAuditTrail:
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.exec_driver_sql(statement)
         assert review.history(engine, seeded["plain"])[0].note == "ok"
+
+
+class TestUndo:
+    def test_undoing_an_approval_puts_the_analysis_back_to_pending(
+        self, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """A revert event is appended and status, reviewer and time go back to before."""
+        pk = seeded["plain"]
+        approved = review.approve(engine, pk, "ana", "ok")
+        undone = review.revert(engine, pk, "ana", event_id=approved.id)
+        item = review.get_item(engine, pk)
+        assert (item.item.review_status, item.item.reviewed_by, item.reviewed_at) == (
+            "pending",
+            None,
+            None,
+        )
+        assert [e.action for e in item.history] == ["approve", "revert"]
+        assert undone.note == f"undoes #{approved.id} (approve by ana)"
+        assert undone.changes() == []
+        assert review.next_pending(engine) == seeded["unsure"]
+
+    def test_undoing_an_edit_restores_the_analysis_and_its_columns(
+        self, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """The original analysis stands again, severity included, and the revert says so."""
+        pk = seeded["plain"]
+        edited = review.edit(engine, pk, "ana", {"severity": "high"})
+        undone = review.revert(engine, pk, "bo", "edited the wrong item")
+        item = review.get_item(engine, pk)
+        assert item.analysis == item.original
+        assert (item.item.review_status, item.item.severity) == ("pending", "medium")
+        assert undone.changes() == [("severity", "high", "medium")]
+        assert undone.note == f"undoes #{edited.id} (edit by ana): edited the wrong item"
+
+    def test_undo_goes_back_to_the_previous_decision_not_to_pending(
+        self, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """Edit, then approve, then undo the approval: the edit still stands, as edited."""
+        pk = seeded["plain"]
+        edited = review.edit(engine, pk, "ana", {"severity": "high"})
+        review.approve(engine, pk, "bo")
+        review.revert(engine, pk, "bo")
+        item = review.get_item(engine, pk)
+        assert (item.item.review_status, item.item.reviewed_by) == ("edited", "ana")
+        assert item.reviewed_at == edited.at
+        assert item.item.severity == "high"
+
+    def test_replay_counts_earlier_undos(self, engine: sa.Engine, seeded: dict[str, int]) -> None:
+        """Reject, undo, approve, undo: back to pending (the first undo cancelled the reject)."""
+        pk = seeded["plain"]
+        review.reject(engine, pk, "ana", "wrong")
+        review.revert(engine, pk, "ana")
+        review.approve(engine, pk, "ana")
+        review.revert(engine, pk, "ana")
+        assert review.get_item(engine, pk).item.review_status == "pending"
+
+    def test_only_the_latest_action_can_be_undone(
+        self, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """An action followed by another is not undone; nothing is stored."""
+        pk = seeded["plain"]
+        approved = review.approve(engine, pk, "ana")
+        review.reject(engine, pk, "bo", "wrong")
+        with pytest.raises(ReviewError, match="not the latest action") as info:
+            review.revert(engine, pk, "ana", event_id=approved.id)
+        assert "reject by bo" in info.value.reasons[0]
+        assert [e.action for e in review.history(engine, pk)] == ["approve", "reject"]
+
+    def test_an_undo_is_not_undone_and_nothing_is_nothing(
+        self, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """Undo twice in a row, or before any action: refused."""
+        pk = seeded["plain"]
+        with pytest.raises(ReviewError, match="nothing to undo"):
+            review.revert(engine, pk, "ana")
+        review.approve(engine, pk, "ana")
+        review.revert(engine, pk, "ana")
+        with pytest.raises(ReviewError, match="already an undo"):
+            review.revert(engine, pk, "ana")
+        assert len(review.history(engine, pk)) == 2
+
+    def test_undoing_an_edit_refreshes_the_similarity_index(
+        self, engine: sa.Engine, seeded: dict[str, int]
+    ) -> None:
+        """The edit's categories are gone again, so the index's fingerprint moves."""
+        pk = seeded["plain"]
+        review.edit(engine, pk, "ana", {"categories": ["jurisdiction", "choice_of_law"]})
+        with engine.connect() as conn:
+            edited = store_fingerprint(conn)
+        review.revert(engine, pk, "ana")
+        with engine.connect() as conn:
+            assert store_fingerprint(conn) != edited

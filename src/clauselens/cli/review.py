@@ -2,12 +2,14 @@
 
 ``list`` the queue a page at a time (most urgent flag first; ``--page``, ``--limit``), ``show``
 one analysis, ``approve``, ``edit`` (``--set field=value`` with dotted paths, or ``--file
-patch.json``), ``reject`` (a note is required) and ``history``. The reviewer is
-``--reviewer``, else ``CLAUSELENS_REVIEWER`` (or the config file), else the login name.
+patch.json``), ``reject`` (a note is required), ``undo`` (the latest action) and ``history``.
+The reviewer is ``--reviewer``, else ``CLAUSELENS_REVIEWER`` (or the config file), else the
+login name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
 import textwrap
@@ -40,7 +42,7 @@ note_option = click.option("--note", help="Why: kept in the audit trail.")
 
 @click.group("review")
 def command() -> None:
-    """Review flagged analyses: list, show, approve, edit, reject, history."""
+    """Review flagged analyses: list, show, approve, edit, reject, undo, history."""
 
 
 @command.command("list")
@@ -133,6 +135,7 @@ def show_command(analysis_id: int, as_json: bool) -> None:
                 "analysis": got.analysis,
                 "original": got.original,
                 "provenance": got.provenance,
+                "capture": _capture_json(got.capture),
                 "error": got.error,
                 "history": [e.model_dump(mode="json") for e in got.history],
             }
@@ -157,15 +160,7 @@ def show_command(analysis_id: int, as_json: bool) -> None:
         _section("Analysis", _analysis_lines(got.analysis))
     if got.error:
         _section("Error", [got.error])
-    prov = got.provenance
-    _section(
-        "Provenance",
-        [
-            f"prompt {prov.get('prompt_id')} {prov.get('prompt_version')}  ·  "
-            f"stop {prov.get('stop_reason')}  ·  attempts {prov.get('attempts')}  ·  "
-            f"generated {prov.get('generated_at')}"
-        ],
-    )
+    _section("Provenance", _provenance_lines(got))
     _section("History", [_event_line(e) for e in got.history] or ["no review yet"])
 
 
@@ -253,6 +248,20 @@ def reject_command(analysis_id: int, note: str, reviewer: str | None) -> None:
     click.echo(f"#{analysis_id} rejected by {event.reviewer}.")
 
 
+@command.command("undo")
+@click.argument("analysis_id", type=int)
+@note_option
+@reviewer_option
+@handles_errors
+def undo_command(analysis_id: int, note: str | None, reviewer: str | None) -> None:
+    """Undo the latest action on an analysis (a revert event; nothing is deleted)."""
+    event = review.revert(state().engine, analysis_id, resolve_reviewer(reviewer), note)
+    item = review.get_item(state().engine, analysis_id).item
+    click.echo(f"#{analysis_id}: {event.note}; now {item.review_status}.")
+    for path, before, after in event.changes():
+        click.echo(f"  {path}: {_short(before)} → {_short(after)}")
+
+
 @command.command("history")
 @click.argument("analysis_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -292,6 +301,41 @@ def _item_json(item: review.QueueItem) -> dict[str, Any]:
     }
 
 
+def _capture_json(capture: review.CaptureSource | None) -> dict[str, Any] | None:
+    if capture is None:
+        return None
+    return {**dataclasses.asdict(capture), "archive_url_note": _archive(capture)}
+
+
+def _archive(capture: review.CaptureSource) -> str:
+    return capture.archive_url or review.NO_ARCHIVE_URL
+
+
+def _provenance_lines(got: review.ReviewItem) -> list[str]:
+    """Where the clause was read from (capture) and what produced the analysis."""
+    prov, item, capture = got.provenance, got.item, got.capture
+    lines = []
+    if capture is not None:
+        lines += [
+            f"document {capture.document_id}",
+            f"source   {capture.source_url or 'none recorded'}",
+            f"archive  {_archive(capture)}",
+            f"captured {capture.captured_at:%Y-%m-%d %H:%M:%S}Z  ·  "
+            f"last verified {capture.last_verified:%Y-%m-%d}",
+            f"sha256   {capture.content_sha256} (the captured bytes)",
+        ]
+    else:
+        lines.append("no stored clause, so no capture")
+    return [
+        *lines,
+        f"analyzer {item.analyzer}  ·  model {item.model}  ·  "
+        f"prompt {prov.get('prompt_id')} {prov.get('prompt_version')}  ·  "
+        f"schema {prov.get('schema_version')}",
+        f"stop {prov.get('stop_reason')}  ·  attempts {prov.get('attempts')}  ·  "
+        f"generated {prov.get('generated_at')}",
+    ]
+
+
 def _event_line(event: ReviewEvent) -> str:
     note = f"  “{event.note}”" if event.note else ""
     return f"{event.at:%Y-%m-%d %H:%M:%S}Z  {event.action:<7}  {event.reviewer}{note}"
@@ -321,7 +365,14 @@ def _section(title: str, lines: list[str]) -> None:
     click.echo(click.style(f"\n{title}", bold=True))
     for line in lines:
         for part in line.splitlines() or [""]:
-            wrapped = textwrap.fill(part, _WIDTH, initial_indent="  ", subsequent_indent="    ")
+            wrapped = textwrap.fill(
+                part,
+                _WIDTH,
+                initial_indent="  ",
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+                break_long_words=False,  # URLs and hashes stay whole, to copy
+            )
             click.echo(wrapped.rstrip())
 
 

@@ -13,7 +13,7 @@ import secrets
 import click
 
 from clauselens.cli._common import handles_errors, state
-from clauselens.web import ServeConfig, create_app, is_loopback
+from clauselens.web import ServeConfig, create_app, is_loopback, loopback_hosts, url_host
 
 
 @click.command("serve")
@@ -27,8 +27,9 @@ def command(host: str, port: int, reviewer: str | None) -> None:
 
     settings = state().settings
     who = reviewer or settings.reviewer or getpass.getuser()
+    host = host.strip("[]")  # "--host [::1]" binds "::1"; the URL below brackets it again
     if is_loopback(host):
-        config = ServeConfig(reviewer=who)
+        config = ServeConfig(reviewer=who, allowed_hosts=loopback_hosts(host))
     else:
         token = settings.serve_token or secrets.token_urlsafe(18)
         config = ServeConfig(reviewer=who, token=token, allowed_hosts=None)
@@ -37,6 +38,7 @@ def command(host: str, port: int, reviewer: str | None) -> None:
             f"  {token if not settings.serve_token else '(the one in CLAUSELENS_SERVE_TOKEN)'}"
         )
     app = create_app(state().engine, config)
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"Review page: http://{shown}:{port}/  (reviewing as {who}; Ctrl+C to stop)")
+    click.echo(
+        f"Review page: http://{url_host(host)}:{port}/  (reviewing as {who}; Ctrl+C to stop)"
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -3,7 +3,8 @@
 - ``flags``: the flag rules (data) and the flags of each analysis.
 - ``queue``: the review queue (computed by the store's query layer), a page at a time, and one
   item of it.
-- ``decisions``: approve / edit / reject, and the append-only audit trail.
+- ``decisions``: approve / edit / reject, revert (undo the latest), and the append-only audit
+  trail.
 
 The names below are the review API: ``from clauselens import review``.
 """
@@ -17,9 +18,12 @@ from clauselens.review.decisions import (
     edit,
     history,
     reject,
+    revert,
 )
 from clauselens.review.queue import (
+    NO_ARCHIVE_URL,
     PAGE_SIZE,
+    CaptureSource,
     QueueFilter,
     QueueItem,
     QueuePage,
@@ -34,8 +38,10 @@ from clauselens.review.queue import (
 )
 
 __all__ = [
+    "NO_ARCHIVE_URL",
     "PAGE_SIZE",
     "REVIEW_STATUSES",
+    "CaptureSource",
     "QueueFilter",
     "QueueItem",
     "QueuePage",
@@ -54,4 +60,5 @@ __all__ = [
     "next_pending",
     "queue_page",
     "reject",
+    "revert",
 ]

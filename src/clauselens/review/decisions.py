@@ -5,6 +5,15 @@ allowed: every action appends a new ``review_events`` row (reviewer, time, note,
 edit the analysis before and after) and updates the analysis's review columns in the same
 transaction. The store refuses UPDATE and DELETE on ``review_events`` (migration 0002).
 
+Undo is ``revert``: while an action is the latest event of its analysis, it can be reverted.
+That appends a ``revert`` event (nothing is deleted) and puts the review columns back as the
+trail before the action leaves them: replaying the trail, each revert cancels the action it
+follows. The analysis as it stands comes back too (reverting an edit restores the earlier edit
+or the original), and the revert event carries it before and after. A revert itself is not
+reverted: act again instead. (A real answer replacing the fake API's synthetic one resets the
+review columns without an event, ``pipeline.analyze.persist``: an action reviewed before such
+a reset still counts in the replay.)
+
 An edit is a patch of dotted field paths (``institutional_analysis.governance_exposure.level``,
 ``evidence_quotes``, ``applicable_agencies.0.name``) applied to the analysis as it stands, then
 validated with the same two layers as model output (``schemas.validate``), with the clause text
@@ -23,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.errors import NotFoundError, ReviewError
+from clauselens.review.queue import require_row_id
 from clauselens.schemas.review import REVIEW_STATUSES, Action, ReviewEvent, diff_paths
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import insert_pk
@@ -40,6 +50,7 @@ __all__ = [
     "edit",
     "history",
     "reject",
+    "revert",
 ]
 
 _STATUS_AFTER: dict[str, str] = {"approve": "approved", "edit": "edited", "reject": "rejected"}
@@ -97,6 +108,7 @@ def history(engine: sa.Engine, analysis_pk: int) -> list[ReviewEvent]:
 
 
 def _require(conn: sa.Connection, analysis_pk: int) -> Any:
+    require_row_id(analysis_pk)
     row = conn.execute(sa.select(t.analyses).where(t.analyses.c.id == analysis_pk)).first()
     if row is None:
         raise NotFoundError(f"no analysis with id {analysis_pk}")
@@ -137,6 +149,34 @@ def _record(
         update["confidence"] = after.get("confidence")
     conn.execute(t.analyses.update().where(t.analyses.c.id == analysis_pk).values(**update))
     return ReviewEvent(id=pk, **values)
+
+
+def in_effect(events: list[ReviewEvent]) -> list[ReviewEvent]:
+    """The actions of a trail (oldest first) that still count: each revert cancels the latest
+    action before it that still counted."""
+    kept: list[ReviewEvent] = []
+    for event in events:
+        if event.action != "revert":
+            kept.append(event)
+        elif kept:
+            kept.pop()
+    return kept
+
+
+def _state_after(row: Any, events: list[ReviewEvent]) -> dict[str, Any]:
+    """The review columns of ``row`` as the trail ``events`` leaves them."""
+    kept = in_effect(events)
+    last = kept[-1] if kept else None
+    edit = next((e.after for e in reversed(kept) if e.after is not None), None)
+    standing = edit if edit is not None else row.analysis
+    return {
+        "review_status": _STATUS_AFTER[last.action] if last else "pending",
+        "reviewed_by": last.reviewer if last else None,
+        "reviewed_at": last.at if last else None,
+        "reviewed_analysis": edit,
+        "severity": standing.get("severity") if isinstance(standing, dict) else None,
+        "confidence": standing.get("confidence") if isinstance(standing, dict) else None,
+    }
 
 
 def _clean(reviewer: str, note: str | None) -> tuple[str, str | None]:
@@ -212,3 +252,68 @@ def edit(
         if after == before:
             raise ReviewError("the edit changes nothing")
         return _record(conn, analysis_pk, "edit", reviewer, note, before, after)
+
+
+def _latest_action(
+    conn: sa.Connection, analysis_pk: int, event_id: int | None
+) -> tuple[ReviewEvent, list[ReviewEvent]]:
+    """The latest event of the analysis (it must be ``event_id`` when given, and not a revert),
+    and the events before it."""
+    events = queries.review_events(conn, analysis_pk)
+    if not events:
+        raise ReviewError(
+            f"analysis {analysis_pk} has not been reviewed, so there is nothing to undo"
+        )
+    latest = events[-1]
+    if event_id is not None and latest.id != event_id:
+        raise ReviewError(
+            f"event {event_id} is not the latest action on analysis {analysis_pk}, so it cannot "
+            "be undone",
+            [f"the latest is #{latest.id}: {latest.action} by {latest.reviewer}"],
+        )
+    if latest.action == "revert":
+        raise ReviewError(
+            f"the latest event on analysis {analysis_pk} is already an undo",
+            ["approve, edit or reject it again instead"],
+        )
+    return latest, events[:-1]
+
+
+def revert(
+    engine: sa.Engine,
+    analysis_pk: int,
+    reviewer: str,
+    note: str | None = None,
+    *,
+    event_id: int | None = None,
+) -> ReviewEvent:
+    """Undo the latest action on the analysis (``event_id``: only if it is that one): append a
+    ``revert`` event and put the review state back as it was before that action."""
+    reviewer, note = _clean(reviewer, note)
+    with engine.begin() as conn:
+        row = _require(conn, analysis_pk)
+        latest, earlier = _latest_action(conn, analysis_pk, event_id)
+        if row.reviewed_at != latest.at:
+            raise ReviewError(
+                f"the review of analysis {analysis_pk} was reset after #{latest.id} (a new "
+                "answer replaced the one reviewed), so there is nothing to undo"
+            )
+        state = _state_after(row, earlier)
+        before = standing_data(row)
+        after = (
+            state["reviewed_analysis"] if state["reviewed_analysis"] is not None else row.analysis
+        )
+        changed = before != after
+        said = f"undoes #{latest.id} ({latest.action} by {latest.reviewer})"
+        values: dict[str, Any] = {
+            "analysis_pk": analysis_pk,
+            "action": "revert",
+            "reviewer": reviewer,
+            "at": datetime.now(UTC),
+            "note": f"{said}: {note}" if note else said,
+            "before": before if changed else None,
+            "after": after if changed else None,
+        }
+        pk = insert_pk(conn, t.review_events.insert().values(**values))
+        conn.execute(t.analyses.update().where(t.analyses.c.id == analysis_pk).values(**state))
+        return ReviewEvent(id=pk, **values)

@@ -18,10 +18,12 @@ from clauselens.errors import NotFoundError
 from clauselens.review.flags import Flag
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
 from clauselens.store.queries import review as queries
-from clauselens.store.queries.review import QueueFilter
-from clauselens.store.tables import NO_FLAG_PRIORITY
+from clauselens.store.queries.review import CaptureSource, QueueFilter
+from clauselens.store.tables import MAX_ROW_ID, NO_FLAG_PRIORITY
 
 __all__ = [
+    "NO_ARCHIVE_URL",
+    "CaptureSource",
     "QueueFilter",
     "QueueItem",
     "QueuePage",
@@ -33,9 +35,14 @@ __all__ = [
     "neighbours",
     "next_pending",
     "queue_page",
+    "require_row_id",
 ]
 
 PAGE_SIZE = 50
+NO_ARCHIVE_URL = (
+    "none recorded: the capture came with no archive_url, nor a GitHub repository, commit and "
+    "path to link to"
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ class ReviewItem:
     error: str | None
     reviewed_at: datetime | None
     history: list[ReviewEvent]
+    capture: CaptureSource | None = None  # where the clause was read from
 
 
 def _item(row: queries.QueueRow) -> QueueItem:
@@ -178,8 +186,16 @@ def next_pending(
     return pks[0] if pks else None
 
 
+def require_row_id(analysis_pk: int) -> None:
+    """``NotFoundError`` for an id no row can have (0, negative, beyond ``MAX_ROW_ID``), before
+    the database is asked (SQLite raises ``OverflowError`` past 64 bits, PostgreSQL past 32)."""
+    if not 0 < analysis_pk <= MAX_ROW_ID:
+        raise NotFoundError(f"no analysis with id {analysis_pk}")
+
+
 def get_item(engine: sa.Engine, analysis_pk: int) -> ReviewItem:
     """One analysis with its clause, flags, provenance and history."""
+    require_row_id(analysis_pk)
     with engine.connect() as conn:
         got = queries.item_row(conn, analysis_pk)
         if got is None:
@@ -196,4 +212,5 @@ def get_item(engine: sa.Engine, analysis_pk: int) -> ReviewItem:
         error=got.error,
         reviewed_at=got.reviewed_at,
         history=events,
+        capture=got.capture,
     )

@@ -54,7 +54,11 @@ class ExportProvenance(_Strict):
     """Where the clause and its analysis come from, enough to check both independently."""
 
     source_url: str | None
-    archive_url: str | None
+    archive_url: str | None = Field(
+        description="A permanent copy of the capture: the manifest's archive_url, else the "
+        "capture's page at its commit in its GitHub repository (Open Terms Archive's "
+        "source_repo, commit, path_in_repo); null when the capture came with neither."
+    )
     content_sha256: str = Field(description="SHA-256 of the raw captured bytes of the version.")
     clause_sha256: str = Field(description="SHA-256 of the clause's whitespace-normalised text.")
     captured_at: datetime = Field(description="When the capture of the version was fetched.")

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Action = Literal["approve", "edit", "reject"]
+# ``revert`` undoes the latest action: the review state goes back to what it was before it.
+Action = Literal["approve", "edit", "reject", "revert"]
 REVIEW_STATUSES = ("pending", "approved", "edited", "rejected")
 
 
@@ -23,7 +24,8 @@ def diff_paths(before: Any, after: Any, prefix: str = "") -> list[tuple[str, Any
 
 
 class ReviewEvent(BaseModel):
-    """One past action in the audit trail; an edit carries the analysis before and after."""
+    """One past action in the audit trail; an edit carries the analysis before and after, and
+    so does a revert that puts a different analysis back (the revert of an edit)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

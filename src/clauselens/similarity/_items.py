@@ -180,9 +180,10 @@ def store_fingerprint(conn: sa.Connection) -> str:
         sa.select(sa.func.count(), sa.func.max(t.analyses.c.id)).where(
             t.analyses.c.status == "valid"
         ),
-        # edits change categories and rejections change which analysis stands; approvals don't
+        # edits change categories and rejections change which analysis stands, and so can the
+        # revert of either; approvals don't
         sa.select(sa.func.count(), sa.func.max(t.review_events.c.id)).where(
-            t.review_events.c.action.in_(["edit", "reject"])
+            t.review_events.c.action.in_(["edit", "reject", "revert"])
         ),
         sa.select(sa.func.count(), sa.func.max(t.changes.c.id)).select_from(t.changes),
     ]

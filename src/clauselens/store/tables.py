@@ -37,6 +37,10 @@ metadata = sa.MetaData()
 # ``analyses.top_priority`` of an analysis with no flag: after every flagged one in the queue.
 NO_FLAG_PRIORITY = 10_000
 
+# The largest row id a table can hold on every backend (``sa.Integer`` is 32-bit on PostgreSQL):
+# an id above it names nothing, and asking the database for it is an error, not "no row".
+MAX_ROW_ID = 2**31 - 1
+
 documents = sa.Table(
     "documents",
     metadata,

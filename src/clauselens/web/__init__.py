@@ -3,6 +3,6 @@
 ``create_app(engine, ServeConfig(...))`` builds the Starlette app; see ``app.py``.
 """
 
-from clauselens.web.app import ServeConfig, create_app, is_loopback
+from clauselens.web.app import ServeConfig, create_app, is_loopback, loopback_hosts, url_host
 
-__all__ = ["ServeConfig", "create_app", "is_loopback"]
+__all__ = ["ServeConfig", "create_app", "is_loopback", "loopback_hosts", "url_host"]

@@ -1,9 +1,10 @@
 """The review web application: a Starlette app over the store, server-rendered with Jinja2.
 
 ``create_app`` wires the routes (``routes.py``), the templates (autoescaped, from the package),
-the static files (CSS and JS shipped in the package: no external asset, works offline) and the
-security layers of ``csrf.py``. ``ServeConfig`` says who reviews and, when the server is reachable
-from other machines, the access token that must be presented before anything else.
+the static files (CSS and JS shipped in the package: no external asset, works offline), the
+security layers of ``csrf.py`` and the limit on wrong access tokens of ``throttle.py``.
+``ServeConfig`` says who reviews and, when the server is reachable from other machines, the
+access token that must be presented before anything else.
 
 The similarity index behind the item page's "On other platforms" panel is held in memory
 (``pipeline.similar.IndexHolder``): loaded from the store on first use, refreshed when the
@@ -13,6 +14,7 @@ store's fingerprint changes.
 from __future__ import annotations
 
 import ipaddress
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +41,15 @@ from clauselens.web.routes import (
     pretty,
     queue_page,
     reject_action,
+    undo_action,
+    web_url,
 )
+from clauselens.web.throttle import Clock, FailedAttempts
 
 STATIC = Path(__file__).parent / "static"
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+# Host headers as browsers send them: an IPv6 literal comes in brackets ("[::1]:8000"), and
+# Starlette's TrustedHostMiddleware compares the host with its brackets.
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 
 
 @dataclass(frozen=True)
@@ -52,13 +59,18 @@ class ServeConfig:
     ``token``: when set, every page needs it first (set it whenever the bind address is not
     loopback). ``allowed_hosts``: the Host headers accepted (``None``: any); a loopback server
     accepts only loopback names, so a DNS-rebinding page cannot talk to it. ``page_size``: the
-    analyses a queue page shows.
+    analyses a queue page shows. ``token_attempts`` wrong tokens per client address within
+    ``token_window`` seconds, then 429 (``throttle.FailedAttempts``). ``undo_seconds``: how
+    long the page offers to undo an action.
     """
 
     reviewer: str
     token: str | None = None
     allowed_hosts: tuple[str, ...] | None = LOOPBACK_NAMES
     page_size: int = PAGE_SIZE
+    token_attempts: int = 10
+    token_window: float = 300.0
+    undo_seconds: int = 10
 
 
 def is_loopback(host: str) -> bool:
@@ -71,6 +83,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def url_host(host: str) -> str:
+    """``host`` as it is written in a URL and a Host header: IPv6 literals in brackets."""
+    bare = host.strip("[]")
+    try:
+        is_v6 = ipaddress.ip_address(bare).version == 6
+    except ValueError:
+        return host
+    return f"[{bare}]" if is_v6 else bare
+
+
+def loopback_hosts(host: str) -> tuple[str, ...]:
+    """The Host headers a server bound to the loopback address ``host`` accepts: the usual
+    loopback names and the one it was bound to (``127.0.0.2``, ``[::1]``)."""
+    return tuple(dict.fromkeys([*LOOPBACK_NAMES, url_host(host).lower()]))
+
+
 def templates() -> Environment:
     env = Environment(
         loader=PackageLoader("clauselens.web", "templates"),
@@ -79,11 +107,15 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["pretty"] = pretty
+    env.filters["web_url"] = web_url
     return env
 
 
-def create_app(engine: sa.Engine, config: ServeConfig) -> Starlette:
-    """The review app over ``engine``."""
+def create_app(
+    engine: sa.Engine, config: ServeConfig, *, clock: Clock = time.monotonic
+) -> Starlette:
+    """The review app over ``engine``; ``clock`` (seconds) times the limit on wrong tokens."""
+    attempts = FailedAttempts(config.token_attempts, config.token_window, clock=clock)
     middleware = [Middleware(SecurityHeadersMiddleware)]
     if config.allowed_hosts is not None:
         middleware.append(
@@ -91,14 +123,15 @@ def create_app(engine: sa.Engine, config: ServeConfig) -> Starlette:
         )
     middleware.append(Middleware(CSRFCookieMiddleware))
     if config.token:
-        middleware.append(Middleware(TokenGateMiddleware, token=config.token))
+        middleware.append(Middleware(TokenGateMiddleware, token=config.token, attempts=attempts))
     app = Starlette(
         routes=[
             Route("/", queue_page),
-            Route("/item/{pk:int}", item_page),
-            Route("/item/{pk:int}/approve", approve_action, methods=["POST"]),
-            Route("/item/{pk:int}/edit", edit_action, methods=["POST"]),
-            Route("/item/{pk:int}/reject", reject_action, methods=["POST"]),
+            Route("/item/{pk}", item_page),
+            Route("/item/{pk}/approve", approve_action, methods=["POST"]),
+            Route("/item/{pk}/edit", edit_action, methods=["POST"]),
+            Route("/item/{pk}/reject", reject_action, methods=["POST"]),
+            Route("/item/{pk}/undo", undo_action, methods=["POST"]),
             Route("/login", login_page, methods=["GET", "POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
@@ -106,6 +139,7 @@ def create_app(engine: sa.Engine, config: ServeConfig) -> Starlette:
     )
     app.state.engine = engine
     app.state.config = config
+    app.state.attempts = attempts
     app.state.templates = templates()
     app.state.similarity = IndexHolder(engine)
     return app

@@ -6,7 +6,9 @@
 - Access token: when the server is bound to a non-loopback address, every page except the
   login form and the static files needs a cookie derived from the token (printed at start, or
   ``settings.serve_token``); without it a GET is sent to the login form and any other method
-  is refused with 403.
+  is refused with 403. A wrong cookie is a guess like a wrong token at the login form (the
+  cookie is a public function of the token): both count against the client in
+  ``throttle.FailedAttempts``, and a client over the limit gets 429 without being checked.
 - Headers: a strict Content-Security-Policy (scripts and styles only from ``/static``), no
   framing, no sniffing, no referrer, no caching of pages.
 """
@@ -24,6 +26,8 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from clauselens.web.throttle import FailedAttempts, client_key
 
 CSRF_COOKIE = "clauselens_csrf"
 CSRF_FIELD = "csrf_token"
@@ -85,20 +89,41 @@ def token_matches(sent: str, token: str) -> bool:
     return hmac.compare_digest(sent.encode(), token.encode())
 
 
+def requester(request: Request) -> str:
+    """The key ``FailedAttempts`` counts this request's client under."""
+    return client_key(request.client.host if request.client else None)
+
+
+def too_many(retry_after: int) -> Response:
+    """429 for a client over the limit of failed attempts."""
+    return Response(
+        f"too many wrong tokens from this address: try again in {retry_after} s",
+        status_code=429,
+        headers={"retry-after": str(retry_after)},
+    )
+
+
 class TokenGateMiddleware(BaseHTTPMiddleware):
     """Require the access cookie on every path but the login form and static files."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str, attempts: FailedAttempts) -> None:
         super().__init__(app)
         self.expected = auth_value(token)
+        self.attempts = attempts
 
     async def dispatch(self, request: Request, call_next: Handler) -> Response:
         path = request.url.path
         if path == "/login" or path.startswith("/static/"):
             return await call_next(request)
         cookie = request.cookies.get(AUTH_COOKIE, "")
-        if hmac.compare_digest(cookie.encode(), self.expected.encode()):
-            return await call_next(request)
+        if cookie:
+            key = requester(request)
+            wait = self.attempts.retry_after(key)
+            if wait:
+                return too_many(wait)
+            if hmac.compare_digest(cookie.encode(), self.expected.encode()):
+                return await call_next(request)
+            self.attempts.fail(key)
         if request.method in ("GET", "HEAD"):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?{_next_param(target)}", status_code=303)

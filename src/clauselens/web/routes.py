@@ -1,18 +1,21 @@
-"""The review pages: the queue, one item, its three actions, and the login form.
+"""The review pages: the queue, one item, its three actions and their undo, and the login form.
 
 Every handler reads the store through ``clauselens.review`` and renders a template; every POST
 goes through ``csrf.checked_form`` first. The queue shows one page (``?page=``) and says how many
 there are. After an action the analyst lands on the next pending item of the same filtered
-queue, so the queue can be cleared with the keyboard alone. The item
+queue, so the queue can be cleared with the keyboard alone; the confirmation there offers to
+undo the action (``review.revert``) for ``ServeConfig.undo_seconds`` (the script hides it) and
+only while it is still the latest action on its item. The item
 page's "On other platforms" panel comes from ``pipeline.similar`` with the app's in-memory index.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
 from starlette.datastructures import FormData
@@ -22,10 +25,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from clauselens import review
 from clauselens.errors import ClauselensError, NotFoundError, ReviewError
-from clauselens.review import REVIEW_STATUSES, QueueFilter
+from clauselens.review import REVIEW_STATUSES, QueueFilter, ReviewEvent
 from clauselens.review.flags import load_flag_rules
 from clauselens.similarity.provisions import SimilarReport, similar_for_analysis
+from clauselens.store.tables import MAX_ROW_ID
 from clauselens.web import forms
+from clauselens.web.clause import render_clause
 from clauselens.web.csrf import (
     AUTH_COOKIE,
     CSRF_FIELD,
@@ -33,13 +38,38 @@ from clauselens.web.csrf import (
     auth_value,
     checked_form,
     csrf_token,
+    requester,
     safe_next,
     token_matches,
 )
 
-DONE_MESSAGES = {"approved": "approved", "edited": "edited", "rejected": "rejected"}
+DONE_MESSAGES = {
+    "approved": "approved.",
+    "edited": "edited.",
+    "rejected": "rejected.",
+    "reverted": "back to how it was before that action (undone).",
+}
+UNDOABLE = ("approved", "edited", "rejected")
 _MAX_REVIEWER = 80
 _MAX_PAGE = 1_000_000
+_SMALL_INT = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() accepts "²"
+
+
+def small_int(raw: str | None, maximum: int) -> int | None:
+    """``raw`` as an int in 1..``maximum``, else ``None`` (malformed, zero, too large)."""
+    if raw is None or not _SMALL_INT.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if 0 < value <= maximum else None
+
+
+def _path_pk(request: Request) -> int:
+    """The analysis id of the path; 404 for anything that cannot be one (never a 500)."""
+    raw = request.path_params["pk"]
+    pk = small_int(raw, MAX_ROW_ID)
+    if pk is None:
+        raise HTTPException(404, f"no analysis with id {raw[:40]}")
+    return pk
 
 
 def pretty(value: Any) -> str:
@@ -47,6 +77,15 @@ def pretty(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def web_url(value: str | None) -> str | None:
+    """``value`` when it is an http(s) URL a page may link to, else ``None`` (a manifest could
+    give ``javascript:``: such a value is shown as text, never as a link)."""
+    if not value:
+        return None
+    scheme = urlsplit(value.strip()).scheme.lower()
+    return value.strip() if scheme in ("http", "https") else None
 
 
 def _filters(request: Request) -> QueueFilter:
@@ -83,14 +122,14 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int = 
         csrf_field=CSRF_FIELD,
         csrf_token=csrf_token(request),
         reviewer=_reviewer(request),
+        undo_seconds=request.app.state.config.undo_seconds,
         **context,
     )
     return HTMLResponse(html, status_code=status)
 
 
 def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= _MAX_PAGE else 1
+    return small_int(request.query_params.get("page"), _MAX_PAGE) or 1
 
 
 async def queue_page(request: Request) -> Response:
@@ -111,16 +150,34 @@ async def queue_page(request: Request) -> Response:
             "entities": review.entities(engine),
             "levels": forms.LEVELS,
             "statuses": REVIEW_STATUSES,
-            "done": _done(request),
+            **_confirmation(request),
         },
     )
 
 
-def _done(request: Request) -> str | None:
-    """A fixed confirmation line after an action (nothing from the URL is shown as is)."""
-    done = DONE_MESSAGES.get(request.query_params.get("done", ""))
-    raw_id = request.query_params.get("id", "")
-    return f"#{int(raw_id)} {done}." if done and raw_id.isdigit() else None
+def _confirmation(request: Request) -> dict[str, Any]:
+    """After an action: a fixed line saying what was done (nothing from the URL is shown as
+    is), and the undo offer while that action is still the latest on its item."""
+    q = request.query_params
+    done = q.get("done", "")
+    pk = small_int(q.get("id"), MAX_ROW_ID)
+    if done not in DONE_MESSAGES or pk is None:
+        return {"done": None, "undo": None}
+    undo = None
+    event_id = small_int(q.get("event"), MAX_ROW_ID)
+    if done in UNDOABLE and event_id is not None:
+        latest = _latest_event(request, pk)
+        if latest is not None and latest.id == event_id and latest.action != "revert":
+            undo = {"pk": pk, "event": event_id}
+    return {"done": f"#{pk} {DONE_MESSAGES[done]}", "undo": undo}
+
+
+def _latest_event(request: Request, pk: int) -> ReviewEvent | None:
+    try:
+        trail = review.history(request.app.state.engine, pk)
+    except NotFoundError:
+        return None
+    return trail[-1] if trail else None
 
 
 NOT_CURRENT = (
@@ -170,6 +227,7 @@ def _item_response(
             "got": got,
             "item": got.item,
             "clause_html": forms.highlight(got.clause_text or "", quotes),
+            "clause_md": render_clause(got.clause_text or "", quotes),
             "quotes_found": len(forms.quote_spans(got.clause_text or "", quotes)),
             "fields": forms.FIELDS,
             "analysis": analysis,
@@ -182,22 +240,24 @@ def _item_response(
             "errors": errors or [],
             "open_panel": open_panel,
             "reject_note": (form.get("note") if form is not None else "") or "",
-            "done": _done(request),
+            **_confirmation(request),
             "similar": similar,
             "similar_note": similar_note,
+            "capture": got.capture,
+            "no_archive_url": review.NO_ARCHIVE_URL,
         },
         status,
     )
 
 
 async def item_page(request: Request) -> Response:
-    return _item_response(request, int(request.path_params["pk"]))
+    return _item_response(request, _path_pk(request))
 
 
-def _after_action(request: Request, pk: int, done: str) -> Response:
+def _after_action(request: Request, pk: int, done: str, event_id: int) -> Response:
     filters = _filters(request)
     following = review.next_pending(request.app.state.engine, filters, after=pk)
-    qs = _qs(filters) + f"&done={done}&id={pk}"
+    qs = _qs(filters) + f"&done={done}&id={pk}&event={event_id}"
     target = f"/item/{following}?{qs}" if following is not None else f"/?{qs}"
     return RedirectResponse(target, status_code=303)
 
@@ -212,20 +272,20 @@ def _note(form: FormData) -> str | None:
     return note if isinstance(note, str) else None
 
 
-def _approve(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> None:
-    review.approve(engine, pk, reviewer, _note(form))
+def _approve(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> ReviewEvent:
+    return review.approve(engine, pk, reviewer, _note(form))
 
 
-def _edit(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> None:
+def _edit(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> ReviewEvent:
     current = review.get_item(engine, pk).analysis or {}
-    review.edit(engine, pk, reviewer, forms.patch_from_form(current, form), _note(form))
+    return review.edit(engine, pk, reviewer, forms.patch_from_form(current, form), _note(form))
 
 
-def _reject(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> None:
-    review.reject(engine, pk, reviewer, _note(form))
+def _reject(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> ReviewEvent:
+    return review.reject(engine, pk, reviewer, _note(form))
 
 
-_ACTIONS: dict[str, tuple[Callable[[sa.Engine, int, str, FormData], None], str]] = {
+_ACTIONS: dict[str, tuple[Callable[[sa.Engine, int, str, FormData], ReviewEvent], str]] = {
     "approve": (_approve, "approved"),
     "edit": (_edit, "edited"),
     "reject": (_reject, "rejected"),
@@ -235,15 +295,15 @@ _ACTIONS: dict[str, tuple[Callable[[sa.Engine, int, str, FormData], None], str]]
 async def _act(request: Request, action: str) -> Response:
     """One review action from a form: done, refused with its reasons, or 404."""
     form = await checked_form(request)
-    pk = int(request.path_params["pk"])
+    pk = _path_pk(request)
     do, done = _ACTIONS[action]
     try:
-        do(request.app.state.engine, pk, _reviewer(request), form)
+        event = do(request.app.state.engine, pk, _reviewer(request), form)
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
     except ReviewError as exc:
         return _refused(request, pk, exc, form, action)
-    return _after_action(request, pk, done)
+    return _after_action(request, pk, done, event.id)
 
 
 async def approve_action(request: Request) -> Response:
@@ -258,6 +318,24 @@ async def reject_action(request: Request) -> Response:
     return await _act(request, "reject")
 
 
+async def undo_action(request: Request) -> Response:
+    """Undo the action the form names, if it is still the latest on the item; back to it."""
+    form = await checked_form(request)
+    pk = _path_pk(request)
+    raw = form.get("event")
+    event_id = small_int(raw if isinstance(raw, str) else None, MAX_ROW_ID)
+    if event_id is None:
+        raise HTTPException(400, "the undo form names no event")
+    try:
+        review.revert(request.app.state.engine, pk, _reviewer(request), event_id=event_id)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except ReviewError as exc:
+        return _refused(request, pk, exc, form, "undo")
+    qs = _qs(_filters(request)) + f"&done=reverted&id={pk}"
+    return RedirectResponse(f"/item/{pk}?{qs}", status_code=303)
+
+
 async def login_page(request: Request) -> Response:
     config = request.app.state.config
     target = safe_next(request.query_params.get("next"))
@@ -266,8 +344,16 @@ async def login_page(request: Request) -> Response:
     context: dict[str, Any] = {"next": target, "error": None}
     if request.method == "POST":
         form = await checked_form(request)
+        attempts, key = request.app.state.attempts, requester(request)
+        wait = attempts.retry_after(key)
+        if wait:
+            context["error"] = f"Too many wrong tokens from your address: try again in {wait} s."
+            response = _render(request, "login.html", context, status=429)
+            response.headers["retry-after"] = str(wait)
+            return response
         sent = form.get("token")
         if isinstance(sent, str) and token_matches(sent.strip(), config.token):
+            attempts.clear(key)
             response = RedirectResponse(target, status_code=303)
             response.set_cookie(
                 AUTH_COOKIE, auth_value(config.token), httponly=True, samesite="strict"
@@ -278,6 +364,7 @@ async def login_page(request: Request) -> Response:
                     REVIEWER_COOKIE, name.strip()[:_MAX_REVIEWER], httponly=True, samesite="strict"
                 )
             return response
+        attempts.fail(key)
         context["error"] = "That token is not the one this server printed at start."
         return _render(request, "login.html", context, status=403)
     return _render(request, "login.html", context)

@@ -2,7 +2,8 @@
 
 A manifest row names a file and its document: ``entity`` (or ``service``), ``title`` (or
 ``terms_type``/``document``), ``terms_type``, ``captured_at``, ``source_url``, ``archive_url``.
-Open Terms Archive's manifest works as it is (``service`` → entity, ``terms_type`` → title).
+Open Terms Archive's manifest works as it is (``service`` → entity, ``terms_type`` → title;
+without ``archive_url``, ``source_repo``/``commit``/``path_in_repo`` give one: ``archive.py``).
 Files named in a manifest are resolved against the manifest's folder, then its parents.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from clauselens.errors import ManifestError
+from clauselens.pipeline.ingest.archive import github_blob_url
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,10 @@ def _row_meta(row: Mapping[str, Any], base: Path, where: str, line: int) -> Capt
         terms_type=_first(row, "terms_type") or title,
         captured_at=parse_time(captured, f"{where}:{line}") if captured else _mtime(base / file),
         source_url=_first(row, "source_url", "url"),
-        archive_url=_first(row, "archive_url", "wayback_url"),
+        archive_url=_first(row, "archive_url", "wayback_url")
+        or github_blob_url(
+            _first(row, "source_repo"), _first(row, "commit"), _first(row, "path_in_repo")
+        ),
     )
 
 

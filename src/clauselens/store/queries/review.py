@@ -7,7 +7,9 @@ an analysis without flags comes after every flagged one), then severity as the a
 (``review_status, top_priority, severity, id``) serves the default queue in order.
 
 An analysis belongs to the clause it was first made for (``clause_pk``), else to the newest
-clause with its text; that clause gives its heading path, document and entity.
+clause with its text; that clause gives its heading path, document and entity, and its
+version's capture (the one the text was first seen in) gives the provenance an analyst checks:
+source URL, archive URL, SHA-256 of the captured bytes, capture time.
 """
 
 from __future__ import annotations
@@ -56,6 +58,19 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
+class CaptureSource:
+    """Where the clause of an analysis comes from: its document and the capture of its version."""
+
+    document_id: str
+    source_url: str | None
+    archive_url: str | None
+    content_sha256: str
+    captured_at: datetime
+    last_verified: datetime
+    metadata_source: str  # manifest | options | path
+
+
+@dataclass(frozen=True)
 class ItemRow:
     """One analysis with what an analyst needs to decide on it."""
 
@@ -67,6 +82,7 @@ class ItemRow:
     provenance: dict[str, Any]
     error: str | None
     reviewed_at: datetime | None
+    capture: CaptureSource | None
 
 
 # --- pieces ---------------------------------------------------------------------------------
@@ -257,11 +273,35 @@ def neighbours(
     return conn.execute(before).scalar(), conn.execute(after).scalar()
 
 
+def capture_source(conn: sa.Connection, clause_pk: int) -> CaptureSource | None:
+    """The document and capture a clause was read from (``None`` for an unknown clause)."""
+    c, v, d, cap = t.clauses.c, t.versions.c, t.documents.c, t.captures.c
+    query = (
+        sa.select(
+            d.document_id,
+            d.last_verified,
+            cap.source_url,
+            cap.archive_url,
+            cap.content_sha256,
+            cap.captured_at,
+            cap.metadata_source,
+        )
+        .select_from(t.clauses)
+        .join(t.versions, v.id == c.version_pk)
+        .join(t.documents, d.id == v.document_pk)
+        .join(t.captures, cap.id == v.capture_pk)
+        .where(c.id == clause_pk)
+    )
+    found = conn.execute(query).first()
+    return None if found is None else CaptureSource(**found._asdict())
+
+
 def item_row(conn: sa.Connection, analysis_pk: int) -> ItemRow | None:
     """One analysis with its clause, flags and provenance; ``None`` when there is none."""
     row = conn.execute(_detail_query([analysis_pk])).first()
     if row is None:
         return None
+    capture = capture_source(conn, row.the_clause_pk) if row.the_clause_pk else None
     return ItemRow(
         row=_queue_row(row, _flags_of(conn, [analysis_pk])[analysis_pk]),
         clause_text=row.clause_text,
@@ -271,6 +311,7 @@ def item_row(conn: sa.Connection, analysis_pk: int) -> ItemRow | None:
         provenance=row.provenance or {},
         error=row.error,
         reviewed_at=row.reviewed_at,
+        capture=capture,
     )
 
 

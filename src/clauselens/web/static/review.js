@@ -1,7 +1,9 @@
 // clauselens review: keyboard shortcuts. Served from /static (CSP script-src 'self').
 // Queue: j/k move the selection, Enter or o opens it, / focuses the filters.
 // Item: j next, k previous, a approve, e edit, r reject, u back to the queue,
+// t switches the clause between its rendered Markdown and its raw text,
 // Ctrl+Enter (or Cmd+Enter) submits the form being typed in, Esc leaves a field.
+// Both: z undoes the action just confirmed, while its Undo button shows (data-seconds).
 (function () {
   "use strict";
 
@@ -44,8 +46,24 @@
     };
   }
 
+  function rawToggle() {
+    var button = document.getElementById("raw-toggle");
+    var rendered = document.getElementById("clause-text");
+    var raw = document.getElementById("clause-raw");
+    if (!button || !rendered || !raw) return function () {};
+    function toggle() {
+      var showRaw = raw.hidden;
+      raw.hidden = !showRaw;
+      rendered.hidden = showRaw;
+      button.setAttribute("aria-pressed", showRaw ? "true" : "false");
+    }
+    button.addEventListener("click", toggle);
+    return toggle;
+  }
+
   function itemKeys() {
     return {
+      t: rawToggle(),
       j: function () { follow("next-link"); },
       k: function () { follow("prev-link"); },
       u: function () { follow("queue-link"); },
@@ -68,9 +86,20 @@
     };
   }
 
+  function offerUndo(keys) {
+    var form = document.getElementById("undo-form");
+    if (!form) return;
+    var seconds = parseInt(form.dataset.seconds, 10) || 10;
+    window.setTimeout(function () { form.remove(); }, seconds * 1000);
+    keys.z = function () {
+      if (document.getElementById("undo-form")) form.requestSubmit();
+    };
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var page = document.body.dataset.page;
     var keys = page === "queue" ? queueKeys() : page === "item" ? itemKeys() : {};
+    offerUndo(keys);
 
     document.addEventListener("keydown", function (event) {
       var target = event.target;
