@@ -16,7 +16,9 @@ WIDTH = 100
 
 def usage(*command: str) -> None:
     """Write ``clauselens COMMAND --help`` as a code block."""
-    result = CliRunner().invoke(main, [*command, "--help"], terminal_width=WIDTH)
+    result = CliRunner().invoke(
+        main, [*command, "--help"], prog_name="clauselens", terminal_width=WIDTH
+    )
     if result.exit_code != 0:
         raise SystemExit(f"clauselens {' '.join(command)} --help failed: {result.output}")
     cog.outl("```")
