@@ -3,11 +3,18 @@
 Each migration receives a connection inside the transaction that records it. A migration that
 adds to a table must check what is there, so that it also runs after migration 0001 created the
 table from the current definition in ``tables.py``.
+
+Safe when several processes open the same store at once (two ``clauselens run`` started
+together): the pending migrations are applied in one transaction that first takes the store's
+write lock (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level advisory lock), then
+reads again what is recorded. The process that waited finds everything applied and applies
+nothing. A store already up to date is only read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -159,17 +166,66 @@ def m0007_analyses_synthetic(conn: sa.Connection) -> None:
         conn.execute(a.update().where(a.c.id == pk).values(synthetic=True, provenance=marked))
 
 
+# Any fixed number: the key of the advisory lock PostgreSQL sessions take to migrate.
+_POSTGRES_LOCK_KEY = 0x636C6C6E  # "clln"
+
+
+def _sqlite_lock(conn: sa.Connection) -> None:
+    # pysqlite begins a transaction only before a data change; say so now, and take the write
+    # lock at once (waiting up to the busy timeout), so that no other process migrates meanwhile.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgres_lock(conn: sa.Connection) -> None:
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
+
+
+_WRITE_LOCKS: dict[str, Callable[[sa.Connection], None]] = {
+    "sqlite": _sqlite_lock,
+    "postgresql": _postgres_lock,
+}
+
+
+@contextmanager
+def _locked(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction holding the store's write lock until it commits (module docstring)."""
+    with engine.connect() as conn:
+        lock = _WRITE_LOCKS.get(conn.dialect.name)
+        if lock is not None:
+            lock(conn)
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def _recorded(conn: sa.Connection) -> set[str]:
+    if not sa.inspect(conn).has_table(_migrations_table.name):
+        return set()
+    return set(conn.execute(sa.select(_migrations_table.c.name)).scalars())
+
+
+def pending_migrations(conn: sa.Connection) -> list[str]:
+    """The names of the migrations not yet recorded in the store, in order."""
+    done = _recorded(conn)
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
 def apply_migrations(engine: sa.Engine) -> list[str]:
-    """Apply the migrations not yet recorded; return the names applied."""
+    """Apply the migrations not yet recorded; return the names applied (by this process)."""
+    with engine.connect() as conn:
+        if not pending_migrations(conn):
+            return []
     applied: list[str] = []
-    with engine.begin() as conn:
+    with _locked(engine) as conn:
         _migrations_table.create(conn, checkfirst=True)
-        done = set(conn.execute(sa.select(_migrations_table.c.name)).scalars())
-    for name, fn in MIGRATIONS:
-        if name in done:
-            continue
-        with engine.begin() as conn:
+        done = _recorded(conn)  # again, under the lock: another process may have applied some
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
             fn(conn)
             conn.execute(_migrations_table.insert().values(name=name, applied_at=datetime.now(UTC)))
-        applied.append(name)
+            applied.append(name)
     return applied
