@@ -36,6 +36,7 @@ def run_together(
     timeout: float = 120,
 ) -> list[subprocess.CompletedProcess[str]]:
     """Run ``processes`` children (see the module docstring); their outcomes, in start order."""
+    folder.mkdir(parents=True, exist_ok=True)
     go = folder / "go"
     script = _CHILD.format(setup=setup, code=code, go=str(go))
     child_env = {**os.environ, **(env or {})}

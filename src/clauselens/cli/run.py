@@ -54,6 +54,9 @@ def print_summary(summary: RunSummary) -> None:
         ("tokens", _tokens_row(summary)),
         ("cost", f"${summary.cost_usd:,.4f}"),
     ]
+    if c.get("claimed_elsewhere"):
+        note = "claimed or analysed by another run on this store meanwhile; not sent"
+        rows.insert(5, ("left to other runs", f"{c['claimed_elsewhere']} ({note})"))
     if c.get("synthetic"):
         note = "answered by clauselens' fake API server, not Claude; no cost counted"
         rows.insert(5, ("synthetic", f"{c['synthetic']} ({note})"))

@@ -6,21 +6,20 @@ table from the current definition in ``tables.py``.
 
 Safe when several processes open the same store at once (two ``clauselens run`` started
 together): the pending migrations are applied in one transaction that first takes the store's
-write lock (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level advisory lock), then
-reads again what is recorded. The process that waited finds everything applied and applies
-nothing. A store already up to date is only read.
+write lock (``locks.write_transaction``), then reads again what is recorded. The process that
+waited finds everything applied and applies nothing. A store already up to date is only read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from clauselens.schemas.stored import SYNTHETIC_MARKER
 from clauselens.store import tables
+from clauselens.store.locks import write_transaction
 
 Migration = Callable[[sa.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -166,39 +165,11 @@ def m0007_analyses_synthetic(conn: sa.Connection) -> None:
         conn.execute(a.update().where(a.c.id == pk).values(synthetic=True, provenance=marked))
 
 
-# Any fixed number: the key of the advisory lock PostgreSQL sessions take to migrate.
-_POSTGRES_LOCK_KEY = 0x636C6C6E  # "clln"
-
-
-def _sqlite_lock(conn: sa.Connection) -> None:
-    # pysqlite begins a transaction only before a data change; say so now, and take the write
-    # lock at once (waiting up to the busy timeout), so that no other process migrates meanwhile.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _postgres_lock(conn: sa.Connection) -> None:
-    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
-
-
-_WRITE_LOCKS: dict[str, Callable[[sa.Connection], None]] = {
-    "sqlite": _sqlite_lock,
-    "postgresql": _postgres_lock,
-}
-
-
-@contextmanager
-def _locked(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """One transaction holding the store's write lock until it commits (module docstring)."""
-    with engine.connect() as conn:
-        lock = _WRITE_LOCKS.get(conn.dialect.name)
-        if lock is not None:
-            lock(conn)
-        try:
-            yield conn
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit()
+@migration
+def m0008_claims(conn: sa.Connection) -> None:
+    """``claims``: clause texts a run has claimed before sending their requests, so that two
+    runs on one store never pay for the same analysis."""
+    tables.claims.create(conn, checkfirst=True)
 
 
 def _recorded(conn: sa.Connection) -> set[str]:
@@ -219,7 +190,7 @@ def apply_migrations(engine: sa.Engine) -> list[str]:
         if not pending_migrations(conn):
             return []
     applied: list[str] = []
-    with _locked(engine) as conn:
+    with write_transaction(engine) as conn:
         _migrations_table.create(conn, checkfirst=True)
         done = _recorded(conn)  # again, under the lock: another process may have applied some
         for name, fn in MIGRATIONS:

@@ -2,7 +2,7 @@
 
 Words follow DESIGN.md: documents, captures (immutable, raw bytes in ``blobs`` by SHA-256),
 versions, clauses, provisions, analyses, flags, review_events (append-only), runs, batches,
-changes.
+claims, changes.
 """
 
 from __future__ import annotations
@@ -217,6 +217,22 @@ batches = sa.Table(
     sa.Column("submitted_at", UTCDateTime(), nullable=False),
     sa.Column("collected_at", UTCDateTime()),
     sa.Column("requests", sa.JSON, nullable=False),  # custom_id -> {clause_pk, clause_sha256}
+)
+
+# A clause text claimed for its analysis key by a run just before its request is sent, so that
+# another run does not pay for it too (``pipeline.analyze.claims``): a lease held by one process
+# of the run (``holder``) until ``expires_at``; an expired claim can be taken over.
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("clause_sha256", sa.String(64), primary_key=True),
+    sa.Column("analyzer", sa.String(16), primary_key=True),
+    sa.Column("model", sa.String(64), primary_key=True),
+    sa.Column("prompt_version", sa.String(32), primary_key=True),
+    sa.Column("run_id", sa.String(40), nullable=False, index=True),
+    sa.Column("holder", sa.String(80), nullable=False, index=True),
+    sa.Column("claimed_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
 )
 
 changes = sa.Table(

@@ -1,7 +1,9 @@
 """Ingest: captures (files, folders, manifests) → documents, captures, versions and clauses.
 
 Each capture goes in its own transaction: a bad file is reported and skipped, the others go in,
-and a failure half-way leaves the store as it was. Raw bytes are kept content-addressed in
+and a failure half-way leaves the store as it was. The transaction holds the store's write lock
+from its start, so two runs ingesting the same capture at once do not both insert it: the
+second finds it ingested. Raw bytes are kept content-addressed in
 ``blobs``. A capture whose extracted text equals the version in force at its ``captured_at`` adds
 no version and only moves the document's ``last_verified``; versions are ordered by
 ``captured_at`` whatever order the files arrive in. A new version is segmented (and its clauses
@@ -32,6 +34,7 @@ from clauselens.pipeline.versions import align
 from clauselens.schemas.rows import Version
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
+from clauselens.store.locks import write_transaction
 from clauselens.store.queries import (
     all_documents,
     document_by_id,
@@ -137,7 +140,7 @@ def ingest_one(engine: sa.Engine, meta: CaptureMeta, settings: Settings) -> Capt
     """One capture in one transaction. Capture problems are an outcome; store errors raise."""
     try:
         raw, extracted = read_capture(meta.path, settings)
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             return _record(conn, meta, raw, extracted, settings)
     except CaptureError as exc:
         log.warning("skipped %s", exc)

@@ -31,7 +31,7 @@ from clauselens.pipeline.runs.plan import (
     open_run,
     record_plan,
 )
-from clauselens.pipeline.runs.summary import Callbacks, RunSummary
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary, reap_dead_runs
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.store import tables as t
 from clauselens.store.queries import (
@@ -147,6 +147,7 @@ async def aanalyze_document(
     ``ref`` is a capture path (ingested first) or a stored document (id, "Entity/Title" or a
     unique part of it). Clauses with a valid analysis for the key are not sent again.
     """
+    reap_dead_runs(engine)
     settings = effective_settings(settings, options).model_copy(update={"concurrency": 1})
     analyzer, note = build_analyzer(settings, options, env)
     version_pk, document_id, report = _target_version(engine, ref, settings, ingest_options)

@@ -1,7 +1,9 @@
 """Run records: what a batch run processed, with which analyzer, model and prompt, and how it
 ended. A run is inserted when it starts (status ``running``) and completed when it ends; a run
-whose process died shows as ``interrupted``. A run not finished (running or interrupted) shows
-what it has spent so far: the usage and cost of the analyses stored under its id.
+stopped in its process (an exception, Ctrl-C) is recorded ``interrupted`` there, and one whose
+process died shows as ``interrupted`` (and is recorded so by the next run started on this host:
+``summary.reap_dead_runs``). A run not finished (running or interrupted) shows what it has
+stored and spent so far: the counts, usage and cost of the analyses stored under its id.
 """
 
 from __future__ import annotations
@@ -103,6 +105,15 @@ def _alive(owner: dict[str, Any]) -> bool:
     except (OSError, ValueError):
         return False
     return True
+
+
+def dead_runs(engine: sa.Engine) -> list[str]:
+    """Runs still recorded ``running`` whose process, on this host, is gone (oldest first)."""
+    r = t.runs.c
+    query = sa.select(r.id, r.options).where(r.status == "running").order_by(r.started_at)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [run_id for run_id, options in rows if not _alive(options.get("_owner", {}))]
 
 
 def _record(conn: sa.Connection, row: sa.Row[Any]) -> RunRecord:
