@@ -1,9 +1,7 @@
 """Ingest: captures (files, folders, manifests) → documents, captures, versions and clauses.
 
 Each capture goes in its own transaction: a bad file is reported and skipped, the others go in,
-and a failure half-way leaves the store as it was. The transaction holds the store's write lock
-from its start, so two runs ingesting the same capture at once do not both insert it: the
-second finds it ingested. Raw bytes are kept content-addressed in
+and a failure half-way leaves the store as it was. Raw bytes are kept content-addressed in
 ``blobs``. A capture whose extracted text equals the version in force at its ``captured_at`` adds
 no version and only moves the document's ``last_verified``; versions are ordered by
 ``captured_at`` whatever order the files arrive in. A new version is segmented (and its clauses
@@ -140,6 +138,8 @@ def ingest_one(engine: sa.Engine, meta: CaptureMeta, settings: Settings) -> Capt
     """One capture in one transaction. Capture problems are an outcome; store errors raise."""
     try:
         raw, extracted = read_capture(meta.path, settings)
+        # The store's write lock from the start: two runs ingesting one capture at once must not
+        # both find it new and both insert it (the second waits, then finds it ingested).
         with write_transaction(engine) as conn:
             return _record(conn, meta, raw, extracted, settings)
     except CaptureError as exc:
