@@ -172,6 +172,15 @@ def m0008_claims(conn: sa.Connection) -> None:
     tables.claims.create(conn, checkfirst=True)
 
 
+@migration
+def m0009_captures_captured_at_source(conn: sa.Connection) -> None:
+    """``captures.captured_at_source``: where a capture's time came from (a manifest, an option,
+    a history file name, or the file's modification time). Older captures stay NULL: unknown."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("captures")}
+    if "captured_at_source" not in columns:
+        conn.exec_driver_sql("ALTER TABLE captures ADD COLUMN captured_at_source VARCHAR(16)")
+
+
 def _recorded(conn: sa.Connection) -> set[str]:
     if not sa.inspect(conn).has_table(_migrations_table.name):
         return set()

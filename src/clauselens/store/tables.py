@@ -70,6 +70,9 @@ captures = sa.Table(
     sa.Column("archive_url", sa.Text),
     sa.Column("source_path", sa.Text),
     sa.Column("metadata_source", sa.String(16), nullable=False),
+    # Where captured_at came from: manifest | option | file_name | file_mtime (NULL: ingested
+    # before it was recorded). ``pipeline.ingest.manifest``.
+    sa.Column("captured_at_source", sa.String(16)),
     sa.Column("text_sha256", sa.String(64), nullable=False),
     sa.Column("version_pk", sa.ForeignKey("versions.id"), index=True),
     sa.Column("ingested_at", UTCDateTime(), nullable=False),

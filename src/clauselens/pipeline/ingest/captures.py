@@ -203,6 +203,7 @@ def _record(
             archive_url=meta.archive_url,
             source_path=str(meta.path),
             metadata_source=meta.source,
+            captured_at_source=meta.captured_at_source,
             text_sha256=text_sha,
             ingested_at=datetime.now(UTC),
         ),
