@@ -31,7 +31,8 @@ Analyses (``analyses.py``):
 Pending work (``pending.py``, imported by name):
 
 - ``verdict`` / ``done_keys`` / ``clauses_needing_analysis``: which clauses need analysis for an
-  analyzer key (the one rule, for runs, one document and the estimate)?
+  analyzer key (the one rule, for runs, one document and the estimate; a valid analysis, an
+  uncollected batch and another run's claim in force all count as done or in flight)?
 
 Runs (``runs.py``, imported by name):
 
