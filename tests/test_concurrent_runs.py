@@ -194,9 +194,23 @@ class TestTwoRuns:
             status = conn.execute(sa.select(t.runs.c.status).where(t.runs.c.id == dead))
             assert status.scalar_one() == "interrupted"  # recorded, not only shown
 
+    def test_a_run_of_another_pid_namespace_is_not_judged_dead(
+        self, engine: sa.Engine, claude_settings: Settings, fake_api: FakeApi
+    ) -> None:
+        """A container sharing this host's name has process ids of its own: a run recorded
+        there keeps its claims (they expire with their lease if it was killed)."""
+        texts = pending_texts(engine, claude_settings)
+        other = _dead_run(engine, claude_settings, pidns="pid:[1]")
+        Claimer(engine, claude_key(claude_settings), other).take(texts[:4])
+        summary = run(engine, [AUP], claude_settings, RunOptions(), ingest_options=META)
+        assert len(fake_api.message_bodies()) == summary.counts["analysed"] == len(texts) - 4
+        assert get_run(engine, other).status == "running"
+        assert count(engine, t.claims) == 4
 
-def _dead_run(engine: sa.Engine, settings: Settings) -> str:
-    """A run record left ``running`` by a process of this machine that has ended."""
+
+def _dead_run(engine: sa.Engine, settings: Settings, pidns: str | None = None) -> str:
+    """A run record left ``running`` by a process of this machine that has ended (in another
+    process id namespace with ``pidns``)."""
     run_id = start_run(
         engine,
         analyzer="claude",
@@ -211,6 +225,8 @@ def _dead_run(engine: sa.Engine, settings: Settings) -> str:
     with engine.begin() as conn:
         (options,) = conn.execute(sa.select(t.runs.c.options).where(t.runs.c.id == run_id)).one()
         owner = {**options["_owner"], "pid": gone.pid}
+        if pidns is not None:
+            owner["pidns"] = pidns
         record = t.runs.update().where(t.runs.c.id == run_id)
         conn.execute(record.values(options={**options, "_owner": owner}))
     return run_id

@@ -40,7 +40,7 @@ def start_run(
 ) -> str:
     now = datetime.now(UTC)
     run_id = new_run_id(now)
-    owner = {"pid": os.getpid(), "host": socket.gethostname()}
+    owner = {"pid": os.getpid(), "host": socket.gethostname(), "pidns": _pid_namespace()}
     with engine.begin() as conn:
         conn.execute(
             t.runs.insert().values(
@@ -97,9 +97,20 @@ def update_counts(engine: sa.Engine, run_id: str, counts: dict[str, int]) -> Non
         )
 
 
+def _pid_namespace() -> str:
+    """The process id namespace (Linux), so that a container sharing the host's name does not
+    judge another container's process ids; empty where there is none to read."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+
+
 def _alive(owner: dict[str, Any]) -> bool:
     if owner.get("host") != socket.gethostname():
         return True  # cannot tell from here
+    if owner.get("pidns", _pid_namespace()) != _pid_namespace():
+        return True  # another container's process: cannot tell from here either
     try:
         os.kill(int(owner.get("pid", 0)), 0)
     except (OSError, ValueError):
