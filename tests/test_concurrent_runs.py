@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from clauselens import prompts
 from clauselens.config import Settings
-from clauselens.pipeline.analyze.claims import Claimer
+from clauselens.pipeline.analyze.claims import CHUNK, Claimer
 from clauselens.pipeline.analyze.work import pending_work
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.runs.records import get_run, start_run
@@ -74,6 +74,14 @@ class TestClaims:
         second = Claimer(engine, claude_key(settings), "run-b")
         assert first.take(shas[:3]) == set(shas[:3])
         assert second.take(shas[:5]) == set(shas[3:5])
+
+    def test_more_texts_than_one_statement_names_are_all_claimed(self, engine: sa.Engine) -> None:
+        """A batch may hold 100,000 requests, more than a SQLite statement may name (32,766
+        values where the library keeps its default): they are claimed ``CHUNK`` at a time."""
+        shas = [f"{n:064x}" for n in range(2 * CHUNK + 1)]
+        key = AnalyzerKey("claude", "claude-sonnet-5-5", "test0001")
+        assert Claimer(engine, key, "run-a").take(shas) == set(shas)
+        assert Claimer(engine, key, "run-b").take(shas) == set()
 
     def test_an_expired_claim_is_taken_over(self, engine: sa.Engine, settings: Settings) -> None:
         shas = pending_texts(engine, settings)

@@ -37,6 +37,7 @@ from clauselens.store import tables as t
 from clauselens.store.queries.pending import AnalyzerKey, valid_keys
 
 DEFAULT_LEASE = 300.0  # seconds (``Settings.claim_lease``)
+CHUNK = 500  # texts a statement names at most (SQLite allows 32,766 parameters a statement)
 
 Clock = Callable[[], datetime]
 
@@ -59,10 +60,15 @@ def new_holder(run_id: str) -> str:
     return f"{run_id}@{socket.gethostname()[:24]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+def _chunks(shas: Collection[str]) -> list[list[str]]:
+    ordered = sorted(set(shas))
+    return [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+
+
 def release(conn: sa.Connection, holder: str, shas: Collection[str]) -> None:
     """End ``holder``'s claims on ``shas``, in the caller's transaction."""
-    if shas:
-        conn.execute(t.claims.delete().where(_C.holder == holder, _C.clause_sha256.in_(shas)))
+    for chunk in _chunks(shas):
+        conn.execute(t.claims.delete().where(_C.holder == holder, _C.clause_sha256.in_(chunk)))
 
 
 def release_run(conn: sa.Connection, run_id: str) -> int:
@@ -99,10 +105,14 @@ class Claimer:
         )
 
     def take(self, shas: Collection[str]) -> set[str]:
-        """Claim ``shas``; return those now held by this claimer (module docstring)."""
-        wanted = sorted(set(shas))
-        if not wanted:
-            return set()
+        """Claim ``shas`` (``CHUNK`` at a time, a short transaction each); return those now
+        held by this claimer (module docstring)."""
+        held: set[str] = set()
+        for chunk in _chunks(shas):
+            held |= self._take(chunk)
+        return held
+
+    def _take(self, wanted: list[str]) -> set[str]:
         now = self.clock()
         values = {
             "analyzer": self.key.analyzer,
