@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -9,6 +12,7 @@ from clauselens.cli import main
 from clauselens.config import Settings
 from clauselens.pipeline.runs.estimate import dry_run
 from clauselens.pipeline.runs.run import RunOptions, run
+from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi
 from tests.support.paths import FIXTURES
@@ -70,3 +74,68 @@ def test_estimated_calls_equal_what_a_run_then_analyses(
     summary = run(engine, [fixtures], settings, RunOptions(analyzer="offline"))
     assert report.calls == summary.counts["to_analyse"] == summary.counts["analysed"]
     assert report.calls < report.clauses_seen
+
+
+class TestDryRunStore:
+    """A dry run writes nothing: not even a store that does not exist yet (issue 16, point 8)."""
+
+    def test_a_dry_run_creates_no_store(self, tmp_path: Path) -> None:
+        store = tmp_path / "never.db"
+        result = CliRunner().invoke(main, ["--db", str(store), "run", str(HISTORY), "--dry-run"])
+        assert result.exit_code == 0, result.output
+        assert "call(s) needed" in result.output
+        assert list(tmp_path.glob("never.db*")) == []
+
+    def test_a_dry_run_leaves_an_existing_store_byte_for_byte(
+        self, tmp_path: Path, settings: Settings
+    ) -> None:
+        path = HISTORY / sorted(p.name for p in HISTORY.glob("v*.md"))[0]
+        meta = {"entity": "ChatGPT", "title": "Terms of Service"}
+        engine = open_store(settings.db_url)
+        run(engine, [path], settings, RunOptions(analyzer="offline"), ingest_options=meta)
+        engine.dispose()
+        store = tmp_path / "store.db"
+        before = store.read_bytes()
+        args = ["--db", settings.db_url, "run", str(HISTORY), "--dry-run"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert store.read_bytes() == before
+
+    def test_a_store_needing_a_migration_is_refused_not_migrated(
+        self, tmp_path: Path, settings: Settings
+    ) -> None:
+        engine = open_store(settings.db_url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM _migrations WHERE name = 'm0008_claims'")
+        engine.dispose()
+        args = ["--db", settings.db_url, "run", str(HISTORY), "--dry-run"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1
+        assert "needs migrating (m0008_claims)" in result.output
+        engine = open_store(settings.db_url)  # a command that writes migrates it
+        engine.dispose()
+
+
+class TestDryRunUnreadable:
+    def test_every_capture_unreadable_exits_1_and_says_so(self, tmp_path: Path) -> None:
+        folder = tmp_path / "captures" / "acme"
+        folder.mkdir(parents=True)
+        (folder / "terms.md").write_bytes(b"")
+        (folder / "privacy.md").write_bytes(b"\x00\x01\x02binary\xff\xfe")
+        args = ["--db", str(tmp_path / "s.db"), "run", str(folder), "--dry-run"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1
+        assert result.output.count("unreadable capture:") == 2
+        assert "no capture could be read" in result.output
+
+    def test_one_capture_unreadable_among_readable_ones_exits_1(self, tmp_path: Path) -> None:
+        """As ``run`` would: exit 1 when some captures failed, and they are listed."""
+        folder = tmp_path / "chatgpt" / "terms-of-service"
+        shutil.copytree(HISTORY, folder)
+        (folder / "v9_2030-01-01T00-00-00_empty.md").write_bytes(b"")
+        args = ["--db", str(tmp_path / "s.db"), "run", str(folder), "--dry-run"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1
+        assert result.output.count("unreadable capture:") == 1
+        assert "no capture could be read" not in result.output
+        assert "call(s) needed" in result.output

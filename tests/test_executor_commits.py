@@ -200,9 +200,14 @@ class TestLinger:
         items = work_items(engine, claude_settings)
         sizes: list[int] = []
 
-        def counting_save(engine_: sa.Engine, pending: list, run_id: str | None) -> None:  # type: ignore[type-arg]
+        def counting_save(
+            engine_: sa.Engine,
+            pending: list,  # type: ignore[type-arg]
+            run_id: str | None,
+            claim_holder: str | None = None,
+        ) -> None:
             sizes.append(len(pending))
-            save_batch(engine_, pending, run_id)
+            save_batch(engine_, pending, run_id, claim_holder)
 
         monkeypatch.setattr(executor_module, "save_batch", counting_save)
         reported: list[WorkItem] = []

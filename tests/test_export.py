@@ -183,8 +183,8 @@ class TestSchema:
     def test_schema_is_versioned_and_closed(self) -> None:
         """The published schema carries its id and version and forbids unknown fields."""
         schema = export_json_schema()
-        assert schema["version"] == "clauselens.export/2"
-        assert schema["$id"].endswith(":export:2")
+        assert schema["version"] == "clauselens.export/3"
+        assert schema["$id"].endswith(":export:3")
         assert schema["additionalProperties"] is False
         jsonschema.Draft202012Validator.check_schema(schema)
 

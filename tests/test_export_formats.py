@@ -44,7 +44,7 @@ class TestJson:
         assert result.exit_code == 0
         doc = json.loads(result.stdout_bytes)
         assert list(doc) == ["schema_version", "generated_at", "records"]
-        assert doc["schema_version"] == "clauselens.export/2"
+        assert doc["schema_version"] == "clauselens.export/3"
         assert doc["generated_at"] == GENERATED_AT
         assert len(doc["records"]) == 5
         jsonschema.validate(doc, export_json_schema(document=True))

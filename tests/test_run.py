@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -16,16 +18,19 @@ from click.testing import CliRunner
 
 from clauselens.cli import main
 from clauselens.config import Settings
+from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.analyze.work import WorkItem
-from clauselens.pipeline.runs.records import list_runs
+from clauselens.pipeline.ingest.captures import ingest
+from clauselens.pipeline.runs.records import list_runs, start_run
 from clauselens.pipeline.runs.run import Callbacks, RunOptions, run
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.pipeline.versions.changes import analysis_origin
-from clauselens.schemas import AnalysisResult
+from clauselens.schemas import AnalysisResult, Provenance, Usage
 from clauselens.schemas.validate import validate_analysis
 from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi
+from tests.support.analyses import written_analysis
 from tests.support.keys import FAKE_API_KEY
 from tests.support.paths import FIXTURES
 
@@ -259,6 +264,108 @@ class TestKilledRun:
         assert all(p["synthetic"] and p["cost_usd"] > 0 for p in provenances)
         assert record.cost_usd == 0
         assert record.usage.output_tokens == sum(p["usage"]["output_tokens"] for p in provenances)
+
+    def test_a_run_stopped_in_its_process_is_recorded_interrupted_with_what_it_stored(
+        self, engine: sa.Engine, claude_settings: Settings
+    ) -> None:
+        """The run record itself (not only the listing) says interrupted, with the counts and
+        tokens of the analyses stored under its id."""
+
+        done: list[str] = []
+
+        def stop_after_three(item: WorkItem, result: AnalysisResult) -> None:
+            done.append(result.clause_sha256)
+            if len(done) == 3:
+                raise _StopTheRun
+
+        with pytest.raises(_StopTheRun):
+            run(
+                engine,
+                [AUP],
+                claude_settings,
+                RunOptions(concurrency=1),
+                Callbacks(on_result=stop_after_three),
+                ingest_options=META,
+            )
+        a = t.analyses.c
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(t.runs)).one()
+            provenances = conn.execute(sa.select(a.provenance)).scalars().all()
+        assert row.status == "interrupted"
+        assert row.finished_at is None
+        assert row.counts["analysed"] == len(provenances) >= 3
+        assert row.counts["to_analyse"] > row.counts["analysed"]
+        assert row.usage["output_tokens"] == sum(p["usage"]["output_tokens"] for p in provenances)
+
+    def test_a_dead_run_is_recorded_with_its_claude_spend_when_the_next_run_starts(
+        self, engine: sa.Engine, settings: Settings
+    ) -> None:
+        """A run killed after storing two real Claude analyses ($0.25 and $0.28) is recorded
+        interrupted with 2 analysed and $0.53 by the next run started on this machine."""
+        dead = _dead_run(engine)
+        clause_rows = _aup_clauses(engine, settings)[:2]
+        for clause, cost in zip(clause_rows, (0.25, 0.28), strict=True):
+            _save_claude_analysis(engine, clause, dead, cost)
+        run(engine, [AUP], settings, RunOptions(analyzer="offline"), ingest_options=META)
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(t.runs).where(t.runs.c.id == dead)).one()
+        assert row.status == "interrupted"
+        assert row.counts["analysed"] == 2
+        assert row.cost_usd == pytest.approx(0.53)
+        listed = CliRunner().invoke(main, ["--db", settings.db_url, "runs", "--json"])
+        (record,) = [r for r in json.loads(listed.output) if r["id"] == dead]
+        assert record["status"] == "interrupted"
+        assert record["counts"]["analysed"] == 2
+        assert record["cost_usd"] == pytest.approx(0.53)
+
+
+def _dead_run(engine: sa.Engine) -> str:
+    """A run record left ``running`` by a process of this machine that has ended."""
+    run_id = start_run(
+        engine,
+        analyzer="claude",
+        model="claude-sonnet-5-5",
+        prompt_version="test0001",
+        via="messages",
+        options={},
+        paths=[],
+    )
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with engine.begin() as conn:
+        (options,) = conn.execute(sa.select(t.runs.c.options).where(t.runs.c.id == run_id)).one()
+        owner = {**options["_owner"], "pid": gone.pid}
+        record = t.runs.update().where(t.runs.c.id == run_id)
+        conn.execute(record.values(options={**options, "_owner": owner}))
+    return run_id
+
+
+def _aup_clauses(engine: sa.Engine, settings: Settings) -> list[sa.Row[Any]]:
+    ingest(engine, [AUP], settings, META)
+    c = t.clauses.c
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(c.id, c.text, c.clause_sha256).order_by(c.id)).all()
+    return [r for r in rows if not heading_only(r.text)]
+
+
+def _save_claude_analysis(engine: sa.Engine, clause: sa.Row[Any], run_id: str, cost: float) -> None:
+    """A hand-written analysis stored as a real Claude answer paid by ``run_id`` (test data)."""
+    result = AnalysisResult(
+        clause_sha256=clause.clause_sha256,
+        status="valid",
+        analysis=written_analysis(clause.text),
+        provenance=Provenance(
+            analyzer="claude",
+            model="claude-sonnet-5-5",
+            prompt_id="clause-analysis",
+            prompt_version="test0001",
+            generated_at=datetime.now(UTC),
+            usage=Usage(output_tokens=900),
+            cost_usd=cost,
+        ),
+    )
+    with engine.begin() as conn:
+        save_result(conn, result, clause_pk=clause.id, run_id=run_id)
 
 
 class TestFaults:

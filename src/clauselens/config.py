@@ -68,6 +68,9 @@ class Settings(BaseModel):
     rpm: int | None = Field(None, ge=1)
     tpm: int | None = Field(None, ge=1)
     triage_threshold: float = Field(0.15, ge=0, le=1)
+    # Seconds a run's claim on a clause lasts unless renewed (``pipeline.analyze.claims``): a
+    # live run renews its claims every third of it; a killed run's return after at most this.
+    claim_lease: float = Field(300.0, ge=1)
 
     reviewer: str | None = None
     serve_token: str | None = None

@@ -15,24 +15,34 @@ from rich.console import Console
 from clauselens.config import Settings
 from clauselens.errors import ClauselensError
 from clauselens.models import Effort
-from clauselens.store import open_store
+from clauselens.store import open_store, open_store_read_only
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 class State:
-    """The click context object: Settings built once, the store opened on first use."""
+    """The click context object: Settings built once, the store opened on first use
+    (``read_engine``: for reading only, never created nor migrated)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._engine: sa.Engine | None = None
+        self._read_engine: sa.Engine | None = None
 
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
             self._engine = open_store(self.settings.db_url)
         return self._engine
+
+    @property
+    def read_engine(self) -> sa.Engine:
+        if self._engine is not None:
+            return self._engine
+        if self._read_engine is None:
+            self._read_engine = open_store_read_only(self.settings.db_url)
+        return self._read_engine
 
 
 def state() -> State:

@@ -60,6 +60,8 @@ def command(
             Callbacks(progress.on_start, progress.on_result),
             ingest_options=ingest_options,
         )
+    if result.recognised:
+        click.echo(result.recognised, err=True)
     if as_json:
         a = t.analyses.c
         with st.engine.connect() as conn:

@@ -54,6 +54,9 @@ def print_summary(summary: RunSummary) -> None:
         ("tokens", _tokens_row(summary)),
         ("cost", f"${summary.cost_usd:,.4f}"),
     ]
+    if c.get("claimed_elsewhere"):
+        note = "claimed or analysed by another run on this store meanwhile; not sent"
+        rows.insert(5, ("left to other runs", f"{c['claimed_elsewhere']} ({note})"))
     if c.get("synthetic"):
         note = "answered by clauselens' fake API server, not Claude; no cost counted"
         rows.insert(5, ("synthetic", f"{c['synthetic']} ({note})"))
@@ -116,6 +119,8 @@ def print_dry_run(report: DryRun) -> None:
             )
     for failed in report.failed_captures:
         click.echo(f"unreadable capture: {failed}", err=True)
+    if report.failed_captures and not report.captures:
+        click.echo("error: no capture could be read: nothing to estimate", err=True)
 
 
 @click.command("run")
@@ -164,7 +169,7 @@ def command(
     """Run the main job over captures: files, folders and manifests.
 
     Exit status: 0 when everything succeeded, 1 when some clauses or captures failed (they are
-    listed), 2 for usage errors.
+    listed), 2 for usage errors. With --dry-run: 1 when some captures cannot be read (listed).
     """
     st = state()
     if resume:
@@ -181,10 +186,10 @@ def command(
     if dry_run:
         chosen = list(models) or [st.settings.model]
         estimate = estimate_run(
-            st.engine, list(paths), st.settings, chosen, count_tokens=api_key_present()
+            st.read_engine, list(paths), st.settings, chosen, count_tokens=api_key_present()
         )
         print_dry_run(estimate)
-        return
+        sys.exit(1 if estimate.failed_captures else 0)
     if len(models) > 1:
         raise UsageError("--model can be repeated only with --dry-run")
     options = RunOptions(

@@ -147,6 +147,7 @@ def build_record(
             content_sha256=head.content_sha256,
             clause_sha256=clause.clause_sha256,
             captured_at=head.captured_at,
+            captured_at_source=head.captured_at_source,
             analyzer=analysis_row.analyzer,
             other_analyzers=other_analyzers,
             model=analysis_row.model,

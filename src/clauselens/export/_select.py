@@ -47,6 +47,7 @@ class DocumentHead:
     last_verified: datetime
     version_pk: int
     captured_at: datetime
+    captured_at_source: str | None
     content_sha256: str
     source_url: str | None
     archive_url: str | None
@@ -83,6 +84,7 @@ def document_heads(conn: sa.Connection, filters: ExportFilters) -> Iterator[Docu
             d,
             v.c.id.label("version_pk"),
             v.c.captured_at,
+            c.c.captured_at_source,
             c.c.content_sha256,
             c.c.source_url,
             c.c.archive_url,
@@ -104,6 +106,7 @@ def document_heads(conn: sa.Connection, filters: ExportFilters) -> Iterator[Docu
             last_verified=doc.last_verified,
             version_pk=doc.version_pk,
             captured_at=doc.captured_at,
+            captured_at_source=doc.captured_at_source,
             content_sha256=doc.content_sha256,
             source_url=doc.source_url,
             archive_url=doc.archive_url,

@@ -12,7 +12,8 @@ Versions: 1, the first; 2, ``analysis`` keys in generation order (evidence, reas
 verdicts ``evidence_type``, ``severity``, ``confidence``; ``governance_exposure`` gives its
 ``rationale`` before its ``level``) and ``categories`` (in ``analysis`` and at the top level) an
 ``enum`` of the taxonomy codes. The ``enum`` follows ``data/taxonomy.json``: a taxonomy change
-that removes or renames a code is a consumer-visible change too.
+that removes or renames a code is a consumer-visible change too. 3, ``provenance``
+``captured_at_source`` after ``captured_at``: where the capture time came from.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from clauselens.schemas.analysis import CategoryCode, ClauseAnalysis, EvidenceType, Level
 from clauselens.schemas.stored import AnalyzerName, ReviewStatus
 
-EXPORT_SCHEMA_VERSION = "clauselens.export/2"
-EXPORT_SCHEMA_ID = "urn:clauselens:schema:export:2"
+EXPORT_SCHEMA_VERSION = "clauselens.export/3"
+EXPORT_SCHEMA_ID = "urn:clauselens:schema:export:3"
 
 
 class _Strict(BaseModel):
@@ -62,6 +63,11 @@ class ExportProvenance(_Strict):
     content_sha256: str = Field(description="SHA-256 of the raw captured bytes of the version.")
     clause_sha256: str = Field(description="SHA-256 of the clause's whitespace-normalised text.")
     captured_at: datetime = Field(description="When the capture of the version was fetched.")
+    captured_at_source: Literal["manifest", "option", "file_name", "file_mtime"] | None = Field(
+        description="Where captured_at comes from: a manifest, a command-line option, a history "
+        "file name, or only the file's modification time (a fallback); null when the capture "
+        "was ingested before this was recorded."
+    )
     analyzer: AnalyzerName
     other_analyzers: list[AnalyzerName] = Field(
         description="Analyzers that also analysed this clause but were not chosen "
@@ -146,7 +152,7 @@ class ExportRecord(_Strict):
 class ExportDocument(_Strict):
     """The envelope of ``--format json``: the header, then the records."""
 
-    schema_version: Literal["clauselens.export/2"]
+    schema_version: Literal["clauselens.export/3"]
     generated_at: datetime
     records: list[ExportRecord]
 

@@ -44,6 +44,7 @@ class Capture(_Row):
     archive_url: str | None
     source_path: str | None
     metadata_source: str
+    captured_at_source: str | None  # manifest | option | file_name | file_mtime (None: unknown)
     text_sha256: str
     version_pk: int | None
     ingested_at: datetime

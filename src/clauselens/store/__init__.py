@@ -2,27 +2,35 @@
 
 ``open_store`` returns an engine with every migration applied. Each stage opens its own short
 transactions with ``engine.begin()``; nothing holds a transaction across a model call.
+``open_store_read_only`` is for commands that promise to write nothing (``run --dry-run``): it
+never creates nor migrates a store. ``locks.write_transaction`` holds the store's write lock for
+work that reads then writes on what it read (migrations, ingesting a capture).
 """
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import StaticPool
 
 from clauselens.errors import StoreError
 from clauselens.store import tables
-from clauselens.store.migrations import apply_migrations
+from clauselens.store.migrations import apply_migrations, pending_migrations
 
-__all__ = ["insert_pk", "open_store", "tables"]
+__all__ = ["insert_pk", "open_store", "open_store_read_only", "tables"]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
+    # The busy timeout first: switching a new file to WAL takes a lock another process starting
+    # at the same moment may hold.
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -36,6 +44,57 @@ def open_store(url: str) -> sa.Engine:
         apply_migrations(engine)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot open the store at {url}: {exc}") from exc
+    return engine
+
+
+def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _empty_store() -> sa.Engine:
+    """An empty store in memory, every migration applied: what a store not created yet holds."""
+    engine = sa.create_engine("sqlite://", poolclass=StaticPool)
+    apply_migrations(engine)
+    return engine
+
+
+def _read_only_sqlite(path: Path) -> sa.Engine:
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    engine = sa.create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+    )
+    sa.event.listen(engine, "connect", _sqlite_read_pragmas)
+    return engine
+
+
+def open_store_read_only(url: str) -> sa.Engine:
+    """The store at ``url`` for reading only: nothing is created, migrated or written.
+
+    A SQLite file that does not exist reads as an empty store (kept in memory). A store whose
+    schema needs a migration is refused (``StoreError``): this version's queries could not read
+    it, and migrating is a write."""
+    try:
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database in ("", ":memory:") or not Path(database).exists():
+                return _empty_store()
+            engine = _read_only_sqlite(Path(database))
+        else:
+            engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            pending = pending_migrations(conn)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the store at {url}: {exc}") from exc
+    if pending:
+        engine.dispose()
+        raise StoreError(
+            f"the store at {url} needs migrating ({', '.join(pending)}) before it can be read; "
+            "any command that writes migrates it (e.g. `clauselens runs`)"
+        )
     return engine
 
 

@@ -3,6 +3,11 @@
 Each migration receives a connection inside the transaction that records it. A migration that
 adds to a table must check what is there, so that it also runs after migration 0001 created the
 table from the current definition in ``tables.py``.
+
+Safe when several processes open the same store at once (two ``clauselens run`` started
+together): the pending migrations are applied in one transaction that first takes the store's
+write lock (``locks.write_transaction``), then reads again what is recorded. The process that
+waited finds everything applied and applies nothing. A store already up to date is only read.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import sqlalchemy as sa
 
 from clauselens.schemas.stored import SYNTHETIC_MARKER
 from clauselens.store import tables
+from clauselens.store.locks import write_transaction
 
 Migration = Callable[[sa.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -159,17 +165,47 @@ def m0007_analyses_synthetic(conn: sa.Connection) -> None:
         conn.execute(a.update().where(a.c.id == pk).values(synthetic=True, provenance=marked))
 
 
+@migration
+def m0008_claims(conn: sa.Connection) -> None:
+    """``claims``: clause texts a run has claimed before sending their requests, so that two
+    runs on one store never pay for the same analysis."""
+    tables.claims.create(conn, checkfirst=True)
+
+
+@migration
+def m0009_captures_captured_at_source(conn: sa.Connection) -> None:
+    """``captures.captured_at_source``: where a capture's time came from (a manifest, an option,
+    a history file name, or the file's modification time). Older captures stay NULL: unknown."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("captures")}
+    if "captured_at_source" not in columns:
+        conn.exec_driver_sql("ALTER TABLE captures ADD COLUMN captured_at_source VARCHAR(16)")
+
+
+def _recorded(conn: sa.Connection) -> set[str]:
+    if not sa.inspect(conn).has_table(_migrations_table.name):
+        return set()
+    return set(conn.execute(sa.select(_migrations_table.c.name)).scalars())
+
+
+def pending_migrations(conn: sa.Connection) -> list[str]:
+    """The names of the migrations not yet recorded in the store, in order."""
+    done = _recorded(conn)
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
 def apply_migrations(engine: sa.Engine) -> list[str]:
-    """Apply the migrations not yet recorded; return the names applied."""
+    """Apply the migrations not yet recorded; return the names applied (by this process)."""
+    with engine.connect() as conn:
+        if not pending_migrations(conn):
+            return []
     applied: list[str] = []
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         _migrations_table.create(conn, checkfirst=True)
-        done = set(conn.execute(sa.select(_migrations_table.c.name)).scalars())
-    for name, fn in MIGRATIONS:
-        if name in done:
-            continue
-        with engine.begin() as conn:
+        done = _recorded(conn)  # again, under the lock: another process may have applied some
+        for name, fn in MIGRATIONS:
+            if name in done:
+                continue
             fn(conn)
             conn.execute(_migrations_table.insert().values(name=name, applied_at=datetime.now(UTC)))
-        applied.append(name)
+            applied.append(name)
     return applied

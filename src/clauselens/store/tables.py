@@ -2,7 +2,7 @@
 
 Words follow DESIGN.md: documents, captures (immutable, raw bytes in ``blobs`` by SHA-256),
 versions, clauses, provisions, analyses, flags, review_events (append-only), runs, batches,
-changes.
+claims, changes.
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ captures = sa.Table(
     sa.Column("archive_url", sa.Text),
     sa.Column("source_path", sa.Text),
     sa.Column("metadata_source", sa.String(16), nullable=False),
+    # Where captured_at came from: manifest | option | file_name | file_mtime (NULL: ingested
+    # before it was recorded). ``pipeline.ingest.manifest``.
+    sa.Column("captured_at_source", sa.String(16)),
     sa.Column("text_sha256", sa.String(64), nullable=False),
     sa.Column("version_pk", sa.ForeignKey("versions.id"), index=True),
     sa.Column("ingested_at", UTCDateTime(), nullable=False),
@@ -221,6 +224,22 @@ batches = sa.Table(
     sa.Column("submitted_at", UTCDateTime(), nullable=False),
     sa.Column("collected_at", UTCDateTime()),
     sa.Column("requests", sa.JSON, nullable=False),  # custom_id -> {clause_pk, clause_sha256}
+)
+
+# A clause text claimed for its analysis key by a run just before its request is sent, so that
+# another run does not pay for it too (``pipeline.analyze.claims``): a lease held by one process
+# of the run (``holder``) until ``expires_at``; an expired claim can be taken over.
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("clause_sha256", sa.String(64), primary_key=True),
+    sa.Column("analyzer", sa.String(16), primary_key=True),
+    sa.Column("model", sa.String(64), primary_key=True),
+    sa.Column("prompt_version", sa.String(32), primary_key=True),
+    sa.Column("run_id", sa.String(40), nullable=False, index=True),
+    sa.Column("holder", sa.String(80), nullable=False, index=True),
+    sa.Column("claimed_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
 )
 
 changes = sa.Table(

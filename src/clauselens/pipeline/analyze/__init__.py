@@ -1,6 +1,7 @@
 """Analyze: clauses to stored analyses.
 
 - ``work``: which clauses a key still needs, and each one's analyzer input.
+- ``claims``: a clause claimed just before its request is sent, so two runs never pay twice.
 - ``executor``: the analyzer over work items, concurrently, under the run's limits.
 - ``persist``: one stored analysis per key, flagged as it is saved.
 """

@@ -13,6 +13,13 @@ batches, or ``LINGER`` seconds of results), which the next run redoes, and a res
 stored twice (its key is unique). A storage error stops the run. An authentication or
 permission error (401/403) stops it too: every other request would fail the same way. Any other
 refused request is a recorded failure of its clause, and the run goes on.
+
+With a ``Claimer`` (every run has one), a worker sends only clauses it has claimed
+(``claims``): items are claimed a round at a time (``concurrency`` of them) just before they
+are sent; an item another run holds, or has analysed meanwhile, is left to it
+(``Outcome.claimed_elsewhere``). A result's claim ends in the transaction that stores it; the
+claims are renewed every third of their lease while the executor works, and what is left is
+released when it stops.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +38,7 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import Analyzer
 from clauselens.errors import ApiError, ApiUnreachableError, ClauselensError
+from clauselens.pipeline.analyze.claims import Claimer
 from clauselens.pipeline.analyze.persist import save_batch
 from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pricing import cost_usd
@@ -50,6 +59,7 @@ class Outcome:
 
     analysed: int = 0
     triaged: int = 0
+    claimed_elsewhere: int = 0  # items left to another run that claimed (or analysed) them
     failures: list[Failure] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
@@ -122,6 +132,7 @@ class Executor:
         output_tokens: int = 1000,
         triage: Callable[[WorkItem], AnalysisResult | None] | None = None,
         on_result: OnResult | None = None,
+        claimer: Claimer | None = None,
     ) -> None:
         self.engine = engine
         self.analyzer = analyzer
@@ -131,6 +142,7 @@ class Executor:
         self.output_tokens = output_tokens
         self.triage = triage
         self.on_result = on_result
+        self.claimer = claimer
         self.outcome = Outcome()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clauselens-writer")
         self._waiting: list[tuple[WorkItem, AnalysisResult]] = []
@@ -139,6 +151,8 @@ class Executor:
         self._done = False  # every worker has finished: commit what waits without lingering
         self._flusher: asyncio.Task[None] | None = None
         self._stopped: BaseException | None = None  # a storage error (or a callback's)
+        self._claimed: deque[WorkItem] = deque()  # claimed, not yet taken by a worker
+        self._claiming = asyncio.Lock()
 
     async def _commit(self, item: WorkItem, result: AnalysisResult) -> None:
         """Hand the result to the writer; it is counted and reported once committed. Waits
@@ -162,8 +176,9 @@ class Executor:
                 batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
                 self._room.set()
                 pending = [(result, item.clause_pk) for item, result in batch]
+                holder = self.claimer.holder if self.claimer else None
                 await loop.run_in_executor(
-                    self._writer, save_batch, self.engine, pending, self.run_id
+                    self._writer, save_batch, self.engine, pending, self.run_id, holder
                 )
                 for item, result in batch:
                     self.outcome.add(item, result)
@@ -196,13 +211,30 @@ class Executor:
                 raise
             return failure_result(item, self.analyzer, exc)
 
+    async def _take(self, queue: asyncio.Queue[WorkItem]) -> WorkItem | None:
+        """The next item to send, claimed first when there is a claimer; None when none is
+        left."""
+        if self.claimer is None:
+            return None if queue.empty() else queue.get_nowait()
+        async with self._claiming:  # one claim at a time; the others wait for its round
+            while not self._claimed and not queue.empty():
+                batch = [queue.get_nowait() for _ in range(min(self.concurrency, queue.qsize()))]
+                shas = [item.input.clause_sha256 for item in batch]
+                loop = asyncio.get_running_loop()
+                held = await loop.run_in_executor(self._writer, self.claimer.take, shas)
+                for item in batch:
+                    if item.input.clause_sha256 in held:
+                        self._claimed.append(item)
+                    else:
+                        self.outcome.claimed_elsewhere += 1
+            return self._claimed.popleft() if self._claimed else None
+
     async def _worker(self, queue: asyncio.Queue[WorkItem]) -> None:
         """Take items until none is left: analyse one, hand it to the writer, take the next
         (the writer's commit does not hold up the next request)."""
         while self._stopped is None:
-            try:
-                item = queue.get_nowait()
-            except asyncio.QueueEmpty:
+            item = await self._take(queue)
+            if item is None:
                 return
             try:
                 result = await self._result(item)
@@ -210,14 +242,37 @@ class Executor:
                 self.outcome.fatal = exc
                 while not queue.empty():  # drain: nothing else can succeed
                     queue.get_nowait()
+                self._claimed.clear()
                 return
             await self._commit(item, result)
+
+    async def _renew_claims(self) -> None:
+        """Renew the claims every third of their lease until cancelled."""
+        if self.claimer is None:
+            return
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.claimer.lease / 3)
+            try:
+                await loop.run_in_executor(self._writer, self.claimer.renew)
+            except sa.exc.SQLAlchemyError as exc:  # the next renewal may get through
+                log.warning("could not renew the run's claims: %s", exc)
+
+    def _release_claims(self) -> None:
+        """End the claims not ended with a stored result (items not sent, or lost)."""
+        if self.claimer is None:
+            return
+        try:
+            self.claimer.release_all()
+        except sa.exc.SQLAlchemyError as exc:  # they expire with their lease
+            log.warning("could not release the run's claims (they expire): %s", exc)
 
     async def run(self, items: Sequence[WorkItem]) -> Outcome:
         queue: asyncio.Queue[WorkItem] = asyncio.Queue()
         for item in items:
             queue.put_nowait(item)
         workers = min(self.concurrency, max(1, len(items)))
+        renewing = asyncio.create_task(self._renew_claims())
         try:
             await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
             self._done = True
@@ -225,7 +280,11 @@ class Executor:
             while self._flusher is not None:  # the last batches
                 await self._flusher
         finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
             self._writer.shutdown(wait=True)
+            self._release_claims()
         if self._stopped is not None:
             raise self._stopped
         return self.outcome

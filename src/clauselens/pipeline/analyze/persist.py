@@ -8,7 +8,8 @@ one read of the rows already stored for their clause texts, an UPDATE per replac
 INSERT of the new rows (and one read of their ids), and their flags
 (``review.flags.flag_saved``: a query, a delete, an insert). ``save_batch`` wraps it in a
 transaction of its own; the executor's writer thread commits each batch before it reports any of
-its results done, so a killed run loses only the batch in flight, which the next run redoes.
+its results done, so a killed run loses only the batch in flight, which the next run redoes. The
+same transaction ends the run's claims on those clause texts (``claims.release``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from clauselens.errors import StoreError
+from clauselens.pipeline.analyze.claims import release
 from clauselens.review.flags import ROW_COLUMNS, flag_saved
 from clauselens.schemas import AnalysisResult
 from clauselens.store import tables as t
@@ -221,15 +223,33 @@ def save_result(
     return save_results(conn, [(result, clause_pk)], run_id=run_id, guarded=True)[0]
 
 
-def save_batch(engine: sa.Engine, pending: Sequence[Pending], run_id: str | None = None) -> None:
-    """Store ``pending`` in one transaction of its own, committed when this returns.
+def _save_batch(
+    engine: sa.Engine,
+    pending: Sequence[Pending],
+    run_id: str | None,
+    claim_holder: str | None,
+    *,
+    guarded: bool,
+) -> None:
+    with engine.begin() as conn:
+        save_results(conn, pending, run_id=run_id, guarded=guarded)
+        if claim_holder is not None:
+            release(conn, claim_holder, {result.clause_sha256 for result, _ in pending})
+
+
+def save_batch(
+    engine: sa.Engine,
+    pending: Sequence[Pending],
+    run_id: str | None = None,
+    claim_holder: str | None = None,
+) -> None:
+    """Store ``pending`` in one transaction of its own, committed when this returns; with
+    ``claim_holder``, its claims on these clause texts end in the same transaction.
 
     Unguarded first (no savepoints); if another writer stored one of the keys meanwhile, the
     transaction is rolled back and done again with every INSERT guarded.
     """
     try:
-        with engine.begin() as conn:
-            save_results(conn, pending, run_id=run_id, guarded=False)
+        _save_batch(engine, pending, run_id, claim_holder, guarded=False)
     except IntegrityError:
-        with engine.begin() as conn:
-            save_results(conn, pending, run_id=run_id, guarded=True)
+        _save_batch(engine, pending, run_id, claim_holder, guarded=True)

@@ -32,6 +32,7 @@ from clauselens.pipeline.versions import align
 from clauselens.schemas.rows import Version
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
+from clauselens.store.locks import write_transaction
 from clauselens.store.queries import (
     all_documents,
     document_by_id,
@@ -137,7 +138,9 @@ def ingest_one(engine: sa.Engine, meta: CaptureMeta, settings: Settings) -> Capt
     """One capture in one transaction. Capture problems are an outcome; store errors raise."""
     try:
         raw, extracted = read_capture(meta.path, settings)
-        with engine.begin() as conn:
+        # The store's write lock from the start: two runs ingesting one capture at once must not
+        # both find it new and both insert it (the second waits, then finds it ingested).
+        with write_transaction(engine) as conn:
             return _record(conn, meta, raw, extracted, settings)
     except CaptureError as exc:
         log.warning("skipped %s", exc)
@@ -200,6 +203,7 @@ def _record(
             archive_url=meta.archive_url,
             source_path=str(meta.path),
             metadata_source=meta.source,
+            captured_at_source=meta.captured_at_source,
             text_sha256=text_sha,
             ingested_at=datetime.now(UTC),
         ),

@@ -5,6 +5,10 @@ A manifest row names a file and its document: ``entity`` (or ``service``), ``tit
 Open Terms Archive's manifest works as it is (``service`` → entity, ``terms_type`` → title;
 without ``archive_url``, ``source_repo``/``commit``/``path_in_repo`` give one: ``archive.py``).
 Files named in a manifest are resolved against the manifest's folder, then its parents.
+
+``captured_at`` comes from the manifest, from ``--captured-at``, from a history file name
+(``v3_2024-01-02T10-00-00_x.md``), or failing all three from the file's modification time; which
+one is kept with the capture (``captured_at_source``), and the last is announced with a warning.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from clauselens.errors import ManifestError
 from clauselens.pipeline.ingest.archive import github_blob_url
@@ -29,6 +33,10 @@ MANIFEST_NAMES = ("manifest.jsonl", "manifest.csv")
 _HISTORY_NAME = re.compile(r"^v\d+_(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})")
 _SMALL_WORDS = {"of", "and", "for", "the", "to", "in", "on", "a", "an", "or"}
 _ACRONYMS = {"ai": "AI", "api": "API", "eu": "EU", "us": "US", "uk": "UK", "faq": "FAQ"}
+
+
+# Where a capture's ``captured_at`` comes from (module docstring).
+CapturedAtSource = Literal["manifest", "option", "file_name", "file_mtime"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class CaptureMeta:
     source_url: str | None = None
     archive_url: str | None = None
     source: str = "manifest"  # manifest | options | path
+    captured_at_source: CapturedAtSource = "manifest"
 
 
 def parse_time(value: str, where: str = "") -> datetime:
@@ -80,6 +89,7 @@ def _row_meta(row: Mapping[str, Any], base: Path, where: str, line: int) -> Capt
         or github_blob_url(
             _first(row, "source_repo"), _first(row, "commit"), _first(row, "path_in_repo")
         ),
+        captured_at_source="manifest" if captured else "file_mtime",
     )
 
 
@@ -163,13 +173,14 @@ def infer_from_path(path: Path) -> CaptureMeta:
     """Guess entity, title and capture time from a path such as ``<entity>/<title>.md`` or
     ``<entity>/<title>/v3_2024-01-02T10-00-00_abc.md`` (history layout)."""
     stamp = _HISTORY_NAME.match(path.stem)
+    source: CapturedAtSource = "file_name"
     if stamp:
         entity_dir, title_slug = path.parent.parent.name, path.parent.name
         day, hh, mm, ss = stamp.groups()
         captured = datetime.fromisoformat(f"{day}T{hh}:{mm}:{ss}+00:00")
     else:
         entity_dir, title_slug = path.parent.name, path.stem
-        captured = _mtime(path)
+        captured, source = _mtime(path), "file_mtime"
     title = pretty(title_slug) or "Document"
     return CaptureMeta(
         path=path,
@@ -178,19 +189,30 @@ def infer_from_path(path: Path) -> CaptureMeta:
         terms_type=title,
         captured_at=captured,
         source="path",
+        captured_at_source=source,
     )
 
 
 def apply_options(meta: CaptureMeta, options: Mapping[str, Any]) -> CaptureMeta:
-    """Command-line metadata wins over what the manifest or the path said."""
+    """Command-line metadata wins over what the manifest or the path said. A ``captured_at``
+    still taken from the file's modification time is announced (a warning)."""
     given = {k: v for k, v in options.items() if v is not None}
-    if not given:
-        return meta
-    if "captured_at" in given and isinstance(given["captured_at"], str):
-        given["captured_at"] = parse_time(given["captured_at"], "--captured-at")
-    if "title" in given and "terms_type" not in given and meta.source == "path":
-        given["terms_type"] = given["title"]
-    return replace(meta, **given, source="options" if meta.source == "path" else meta.source)
+    if given:
+        if "captured_at" in given:
+            given["captured_at_source"] = "option"
+            if isinstance(given["captured_at"], str):
+                given["captured_at"] = parse_time(given["captured_at"], "--captured-at")
+        if "title" in given and "terms_type" not in given and meta.source == "path":
+            given["terms_type"] = given["title"]
+        meta = replace(meta, **given, source="options" if meta.source == "path" else meta.source)
+    if meta.captured_at_source == "file_mtime":
+        log.warning(
+            "%s: no captured_at in a manifest or --captured-at; using the file's modification "
+            "time, %s (recorded as captured_at_source file_mtime)",
+            meta.path,
+            meta.captured_at.isoformat(),
+        )
+    return meta
 
 
 def _with_options(entry: Entry, options: Mapping[str, Any]) -> Entry:

@@ -47,6 +47,7 @@ from clauselens.analyzers.claude import (
 )
 from clauselens.config import Settings
 from clauselens.errors import ApiError, UsageError
+from clauselens.pipeline.analyze.claims import Claimer
 from clauselens.pipeline.analyze.executor import Executor
 from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.analyze.work import WorkItem, clause_inputs
@@ -311,6 +312,13 @@ class _Collector:
             limiter=RateLimiter(self.settings.rpm, self.settings.tpm),
             run_id=self.run.id,
             on_result=self.callbacks.on_result,
+            claimer=Claimer(  # two processes collecting one run redo each clause once
+                self.engine,
+                AnalyzerKey("claude", self.analyzer.model, self.analyzer.prompt_version),
+                self.run.id,
+                lease=self.settings.claim_lease,
+                synthetic=synthetic_done(self.settings.base_url),
+            ),
         )
         outcome = await executor.run(items)
         if outcome.fatal is not None:

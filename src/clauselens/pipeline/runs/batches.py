@@ -8,7 +8,9 @@ params the Messages API would get), gives it a ``custom_id`` that maps back to i
 splits the requests into batches within the API's limits (``MAX_BATCH_REQUESTS`` requests and
 ``MAX_BATCH_BYTES`` of JSON a batch; module constants, so tests can lower them), creates each
 batch under the transient-error policy and stores its ``batches`` row at once, so that another
-process can collect it. The run is left ``waiting``.
+process can collect it. The run is left ``waiting``. The clauses are claimed before anything is
+built (``analyze.claims``): those another run holds are left to it; a batch's claims end in the
+transaction that stores its row (from then on the uncollected batch keeps later runs off them).
 
 ``aresume_run`` (``resume_run`` outside an event loop) polls the run's uncollected batches
 (``_batch_collect``), stores their results in whatever order they come, redoes the rest through
@@ -35,6 +37,7 @@ from clauselens.analyzers.backoff import Backoff
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
 from clauselens.errors import ApiError, ClauselensError, NotFoundError, UsageError
+from clauselens.pipeline.analyze.claims import Claimer, release
 from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pipeline.runs import records as runs
@@ -42,9 +45,10 @@ from clauselens.pipeline.runs._batch_collect import collect_run, new_client
 from clauselens.pipeline.runs._sync import no_running_loop
 from clauselens.pipeline.runs.messages import analyse_changes
 from clauselens.pipeline.runs.plan import RunPlan, triage_hook
-from clauselens.pipeline.runs.summary import Callbacks, RunSummary, finish
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary, finish, record_interrupted
 from clauselens.schemas import Failure, RunRecord
 from clauselens.store import tables as t
+from clauselens.store.queries.pending import synthetic_done
 from clauselens.store.queries.runs import uncollected_batches
 
 log = logging.getLogger(__name__)
@@ -129,15 +133,22 @@ async def _create(
 
 
 async def _submit(
-    engine: sa.Engine, run_id: str, groups: list[list[BatchRequest]], settings: Settings
+    engine: sa.Engine,
+    run_id: str,
+    groups: list[list[BatchRequest]],
+    settings: Settings,
+    claimer: Claimer,
 ) -> list[str]:
-    """Create the batches one by one, storing each row as soon as its batch exists."""
+    """Create the batches one by one, storing each row as soon as its batch exists (and ending
+    its claims with it)."""
     client = new_client(settings)
     batch_ids: list[str] = []
     try:
         for group in groups:
+            claimer.renew()  # the later groups' claims last while the earlier ones go out
             batch = await _create(client, group, settings)
             with engine.begin() as conn:
+                release(conn, claimer.holder, [r.entry["clause_sha256"] for r in group])
                 conn.execute(
                     t.batches.insert().values(
                         batch_id=batch.id,
@@ -154,13 +165,13 @@ async def _submit(
     return batch_ids
 
 
-def _triage_before_batches(plan: RunPlan) -> list[WorkItem]:
+def _triage_before_batches(plan: RunPlan, items: list[WorkItem]) -> list[WorkItem]:
     """Store the offline analysis of the clauses triage keeps from Claude; return the rest."""
     hook = triage_hook(plan)
     if hook is None:
-        return plan.work.items
+        return items
     sent = []
-    for item in plan.work.items:
+    for item in items:
         result = hook(item)
         if result is None:
             sent.append(item)
@@ -178,19 +189,36 @@ async def submit(plan: RunPlan, callbacks: Callbacks) -> RunSummary:
     analyzer = plan.analyzer
     if not isinstance(analyzer, ClaudeAnalyzer):
         raise ClauselensError("the batches mode needs the claude analyzer")
-    items = _triage_before_batches(plan)
-    requests = [batch_request(item, analyzer.build_request(item.input)) for item in items]
+    claimer = Claimer(
+        plan.engine,
+        plan.key,
+        plan.run_id,
+        lease=plan.settings.claim_lease,
+        synthetic=synthetic_done(plan.settings.base_url),
+    )
+    held = claimer.take([item.input.clause_sha256 for item in plan.work.items])
+    mine = [item for item in plan.work.items if item.input.clause_sha256 in held]
     fatal: str | None = None
     try:
-        await _submit(plan.engine, plan.run_id, split(requests), plan.settings)
+        items = _triage_before_batches(plan, mine)
+        requests = [batch_request(item, analyzer.build_request(item.input)) for item in items]
+        await _submit(plan.engine, plan.run_id, split(requests), plan.settings, claimer)
     except anthropic.APIConnectionError as exc:
         fatal = f"batch submission stopped: {unreachable_error(exc)}"
     except (ApiError, anthropic.APIError) as exc:
         fatal = f"batch submission stopped: {exc}"
+    except BaseException:  # stopped before its end: recorded so (waiting on what went out)
+        record_interrupted(plan.engine, plan.run_id)
+        raise
     finally:
+        claimer.release_all()  # what was not submitted goes to the next run
         await analyzer.aclose()
     batches = list_batches(plan.engine, plan.run_id)
-    counts = {"batches": len(batches), "submitted": sum(b.requests for b in batches)}
+    counts = {
+        "batches": len(batches),
+        "submitted": sum(b.requests for b in batches),
+        "claimed_elsewhere": len(plan.work.items) - len(mine),
+    }
     runs.update_counts(plan.engine, plan.run_id, counts)
     summary = finish(
         plan.engine,

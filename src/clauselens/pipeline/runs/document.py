@@ -4,11 +4,18 @@ The clauses of a document's latest version (or one of them) go to the analyzer o
 and are stored, with a run record like any run (the messages transport, one request at a time,
 ending in ``summary.finish``). A path is ingested first; anything else names a
 stored document. Clauses with a valid analysis for the key are not sent again.
+
+A path whose bytes are those of a capture already tracked under another document than its path
+names is recognised: unless the caller names the document (``entity`` or ``title``), that
+document is analysed, nothing is ingested, and ``DocumentAnalysis.recognised`` says so (without
+it, a file named differently from the one first ingested would become a second document with
+the same SHA-256).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +27,8 @@ from clauselens.config import Settings
 from clauselens.errors import ClauselensError, UsageError
 from clauselens.pipeline.analyze.persist import AnalysisKey
 from clauselens.pipeline.analyze.work import Work, WorkItem, clause_inputs
-from clauselens.pipeline.ingest.captures import IngestReport, ingest
+from clauselens.pipeline.ingest.captures import IngestReport, document_id_for, ingest
+from clauselens.pipeline.ingest.manifest import infer_from_path
 from clauselens.pipeline.runs import messages
 from clauselens.pipeline.runs._sync import no_running_loop
 from clauselens.pipeline.runs.plan import (
@@ -31,10 +39,11 @@ from clauselens.pipeline.runs.plan import (
     open_run,
     record_plan,
 )
-from clauselens.pipeline.runs.summary import Callbacks, RunSummary
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary, reap_dead_runs
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.store import tables as t
 from clauselens.store.queries import (
+    capture_with_content,
     document_by_pk,
     find_document,
     latest_version,
@@ -57,6 +66,7 @@ class DocumentAnalysis:
     document_id: str
     version_pk: int
     clauses: list[tuple[int, str, int | None]]  # (clause index, heading, analysis pk)
+    recognised: str | None = None  # the path's bytes are a tracked capture's: which (module doc)
 
 
 def _latest_version(conn: sa.Connection, document_pk: int) -> int:
@@ -66,13 +76,54 @@ def _latest_version(conn: sa.Connection, document_pk: int) -> int:
     return latest.pk
 
 
+@dataclass(frozen=True)
+class _Target:
+    version_pk: int
+    document_id: str
+    report: IngestReport
+    recognised: str | None = None
+
+
+def _tracked_elsewhere(engine: sa.Engine, path: Path, settings: Settings) -> _Target | None:
+    """The document that tracks a capture with the same bytes as ``path``, when it is not the
+    one the path names (module docstring)."""
+    if not path.is_file() or path.stat().st_size > settings.max_capture_bytes:
+        return None  # ingest says why
+    with path.open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    inferred = infer_from_path(path)
+    with engine.connect() as conn:
+        capture = capture_with_content(conn, digest)
+        if capture is None:
+            return None
+        doc = document_by_pk(conn, capture.document_pk)
+        if doc.document_id == document_id_for(inferred.entity, inferred.title):
+            return None  # the document the path names: ingested as usual
+        version_pk = _latest_version(conn, doc.pk)
+    note = (
+        f"{path}: same bytes (SHA-256 {digest[:12]}...) as a capture of {doc.document_id} "
+        f"({doc.entity} / {doc.title}) captured {capture.captured_at:%Y-%m-%d %H:%M} UTC; "
+        f"analysing {doc.document_id}, not tracking the file again as "
+        f"{inferred.entity} / {inferred.title} (give --entity and --title to do that)"
+    )
+    return _Target(version_pk, doc.document_id, IngestReport(), note)
+
+
+def _names_document(ingest_options: Mapping[str, object] | None) -> bool:
+    return any((ingest_options or {}).get(k) for k in ("entity", "title"))
+
+
 def _target_version(
     engine: sa.Engine, ref: str, settings: Settings, ingest_options: Mapping[str, object] | None
-) -> tuple[int, str, IngestReport]:
-    """A path is ingested first; anything else names a stored document (its latest version)."""
-    report = IngestReport()
+) -> _Target:
+    """A path is ingested first (unless it is a tracked capture: module docstring); anything
+    else names a stored document (its latest version)."""
     path = Path(ref)
     if path.exists():
+        if not _names_document(ingest_options):
+            tracked = _tracked_elsewhere(engine, path, settings)
+            if tracked is not None:
+                return tracked
         report = ingest(engine, [path], settings, ingest_options)
         if report.failed or not report.versions:
             reason = report.failed[0].message if report.failed else "no capture found"
@@ -80,10 +131,10 @@ def _target_version(
         with engine.connect() as conn:
             doc_pk = version_by_pk(conn, report.versions[-1]).document_pk
             document = document_by_pk(conn, doc_pk)
-            return _latest_version(conn, doc_pk), document.document_id, report
+            return _Target(_latest_version(conn, doc_pk), document.document_id, report)
     with engine.connect() as conn:
         doc = find_document(conn, ref)
-        return _latest_version(conn, doc.pk), doc.document_id, report
+        return _Target(_latest_version(conn, doc.pk), doc.document_id, IngestReport())
 
 
 def _document_work(
@@ -147,9 +198,11 @@ async def aanalyze_document(
     ``ref`` is a capture path (ingested first) or a stored document (id, "Entity/Title" or a
     unique part of it). Clauses with a valid analysis for the key are not sent again.
     """
+    reap_dead_runs(engine)
     settings = effective_settings(settings, options).model_copy(update={"concurrency": 1})
     analyzer, note = build_analyzer(settings, options, env)
-    version_pk, document_id, report = _target_version(engine, ref, settings, ingest_options)
+    target = _target_version(engine, ref, settings, ingest_options)
+    version_pk, report = target.version_pk, target.report
     inputs, index_of = _selected(engine, version_pk, settings, clause_index)
     key = AnalyzerKey(analyzer.name, analyzer.model, analyzer.prompt_version)
     work = _document_work(engine, inputs, version_pk, key, settings)
@@ -178,7 +231,7 @@ async def aanalyze_document(
             )
             for pk, ci in inputs
         ]
-    return DocumentAnalysis(summary, document_id, version_pk, listed)
+    return DocumentAnalysis(summary, target.document_id, version_pk, listed, target.recognised)
 
 
 def analyze_document(

@@ -1,6 +1,7 @@
 """The messages transport: each clause is its own Messages API request (or offline call),
-``concurrency`` in flight under the rate limits, each result committed as it completes; then
-the change analyses of the run's versions; then ``summary.finish``.
+``concurrency`` in flight under the rate limits, each claimed just before it is sent and each
+result committed as it completes; then the change analyses of the run's versions; then
+``summary.finish``. Clauses another run claimed first are left to it (``claimed_elsewhere``).
 
 ``analyse_changes`` is also how a batches run gets its change analyses once collected.
 """
@@ -11,13 +12,15 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import Analyzer
 from clauselens.config import Settings
+from clauselens.pipeline.analyze.claims import Claimer
 from clauselens.pipeline.analyze.executor import Executor
 from clauselens.pipeline.analyze.work import document_context_for
 from clauselens.pipeline.runs.plan import RunPlan, triage_hook
 from clauselens.pipeline.runs.ratelimit import RateLimiter
-from clauselens.pipeline.runs.summary import Callbacks, RunSummary, finish
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary, finish, record_interrupted
 from clauselens.pipeline.versions.change_analysis import analyze_changes
 from clauselens.schemas import Failure
+from clauselens.store.queries.pending import synthetic_done
 
 
 async def analyse_changes(
@@ -46,6 +49,13 @@ async def send(plan: RunPlan, callbacks: Callbacks) -> RunSummary:
     if callbacks.on_start:
         callbacks.on_start(len(plan.work.items))
     settings = plan.settings
+    claimer = Claimer(
+        plan.engine,
+        plan.key,
+        plan.run_id,
+        lease=settings.claim_lease,
+        synthetic=synthetic_done(settings.base_url),
+    )
     executor = Executor(
         plan.engine,
         plan.analyzer,
@@ -54,6 +64,7 @@ async def send(plan: RunPlan, callbacks: Callbacks) -> RunSummary:
         run_id=plan.run_id,
         triage=triage_hook(plan),
         on_result=callbacks.on_result,
+        claimer=claimer,
     )
     change_failures: list[Failure] = []
     try:
@@ -62,6 +73,10 @@ async def send(plan: RunPlan, callbacks: Callbacks) -> RunSummary:
             change_failures = await analyse_changes(
                 plan.engine, plan.analyzer, plan.versions, settings, plan.run_id
             )
+    except BaseException:  # stopped before its end: recorded so, then raised on
+        elsewhere = executor.outcome.claimed_elsewhere
+        record_interrupted(plan.engine, plan.run_id, {"claimed_elsewhere": elsewhere})
+        raise
     finally:
         await plan.analyzer.aclose()
     return finish(
@@ -71,4 +86,5 @@ async def send(plan: RunPlan, callbacks: Callbacks) -> RunSummary:
         failed_captures=plan.report.failed,
         fatal=str(outcome.fatal) if outcome.fatal is not None else None,
         change_failures=change_failures,
+        counts={"claimed_elsewhere": outcome.claimed_elsewhere},
     )

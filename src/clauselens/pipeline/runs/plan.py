@@ -1,6 +1,7 @@
 """Planning a run: the analyzer, the captures ingested, the run record opened, the work found.
 
-``plan_run`` does every step with a side effect before the first request: it resolves the
+``plan_run`` does every step with a side effect before the first request: it records runs whose
+process died as interrupted and ends their claims (``summary.reap_dead_runs``), resolves the
 analyzer (``RunOptions.analyzer``, else ``Settings.analyzer``: explicit > ``CLAUSELENS_ANALYZER``
 > config file > ``auto``), ingests, starts the run record and records the plan's counts on it
 (captures, new versions, clauses seen, to analyse, reused, heading-only, failed captures), so
@@ -25,6 +26,7 @@ from clauselens.config import Settings
 from clauselens.pipeline.analyze.work import Work, WorkItem, pending_work
 from clauselens.pipeline.ingest.captures import IngestReport, ingest
 from clauselens.pipeline.runs import records
+from clauselens.pipeline.runs.summary import reap_dead_runs
 from clauselens.schemas import AnalysisResult, Usage
 from clauselens.store.queries.pending import AnalyzerKey
 
@@ -150,7 +152,8 @@ def plan_run(
     env: Mapping[str, str] | None = None,
     ingest_options: Mapping[str, object] | None = None,
 ) -> RunPlan:
-    """Analyzer, ingest, run record, work (module docstring)."""
+    """Dead runs, analyzer, ingest, run record, work (module docstring)."""
+    reap_dead_runs(engine)
     settings = effective_settings(settings, options)
     analyzer, note = build_analyzer(settings, options, env)
     report = ingest(engine, paths, settings, ingest_options)

@@ -1,7 +1,9 @@
 """Run records: what a batch run processed, with which analyzer, model and prompt, and how it
 ended. A run is inserted when it starts (status ``running``) and completed when it ends; a run
-whose process died shows as ``interrupted``. A run not finished (running or interrupted) shows
-what it has spent so far: the usage and cost of the analyses stored under its id.
+stopped in its process (an exception, Ctrl-C) is recorded ``interrupted`` there, and one whose
+process died shows as ``interrupted`` (and is recorded so by the next run started on this host:
+``summary.reap_dead_runs``). A run not finished (running or interrupted) shows what it has
+stored and spent so far: the counts, usage and cost of the analyses stored under its id.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def start_run(
 ) -> str:
     now = datetime.now(UTC)
     run_id = new_run_id(now)
-    owner = {"pid": os.getpid(), "host": socket.gethostname()}
+    owner = {"pid": os.getpid(), "host": socket.gethostname(), "pidns": _pid_namespace()}
     with engine.begin() as conn:
         conn.execute(
             t.runs.insert().values(
@@ -95,14 +97,34 @@ def update_counts(engine: sa.Engine, run_id: str, counts: dict[str, int]) -> Non
         )
 
 
+def _pid_namespace() -> str:
+    """The process id namespace (Linux), so that a container sharing the host's name does not
+    judge another container's process ids; empty where there is none to read."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+
+
 def _alive(owner: dict[str, Any]) -> bool:
     if owner.get("host") != socket.gethostname():
         return True  # cannot tell from here
+    if owner.get("pidns", _pid_namespace()) != _pid_namespace():
+        return True  # another container's process: cannot tell from here either
     try:
         os.kill(int(owner.get("pid", 0)), 0)
     except (OSError, ValueError):
         return False
     return True
+
+
+def dead_runs(engine: sa.Engine) -> list[str]:
+    """Runs still recorded ``running`` whose process, on this host, is gone (oldest first)."""
+    r = t.runs.c
+    query = sa.select(r.id, r.options).where(r.status == "running").order_by(r.started_at)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [run_id for run_id, options in rows if not _alive(options.get("_owner", {}))]
 
 
 def _record(conn: sa.Connection, row: sa.Row[Any]) -> RunRecord:

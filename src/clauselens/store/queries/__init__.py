@@ -14,6 +14,7 @@ Documents, captures, versions (``documents.py``):
 - ``previous_version`` / ``next_version``: the version just before / after a version.
 - ``version_by_pk`` / ``version_text``: a version; its extracted text.
 - ``latest_capture``: a document's most recent capture.
+- ``capture_with_content``: the most recent capture with given raw bytes (SHA-256), any document.
 - ``provisions_by_id``: provisions by their ids ("CL-P-...").
 
 Analyses (``analyses.py``):
@@ -30,7 +31,8 @@ Analyses (``analyses.py``):
 Pending work (``pending.py``, imported by name):
 
 - ``verdict`` / ``done_keys`` / ``clauses_needing_analysis``: which clauses need analysis for an
-  analyzer key (the one rule, for runs, one document and the estimate)?
+  analyzer key (the one rule, for runs, one document and the estimate; a valid analysis, an
+  uncollected batch and another run's claim in force all count as done or in flight)?
 
 Runs (``runs.py``, imported by name):
 
@@ -55,6 +57,7 @@ from clauselens.store.queries.analyses import (
 )
 from clauselens.store.queries.documents import (
     all_documents,
+    capture_with_content,
     document_by_id,
     document_by_pk,
     find_document,
@@ -77,6 +80,7 @@ __all__ = [
     "ANALYZER_RANK",
     "all_documents",
     "analyzer_rank",
+    "capture_with_content",
     "document_by_id",
     "document_by_pk",
     "edited",

@@ -39,6 +39,7 @@ _CAPTURE = (
     _c.archive_url,
     _c.source_path,
     _c.metadata_source,
+    _c.captured_at_source,
     _c.text_sha256,
     _c.version_pk,
     _c.ingested_at,
@@ -241,6 +242,18 @@ def latest_capture(conn: sa.Connection, document_pk: int) -> Capture | None:
     query = (
         sa.select(*_CAPTURE)
         .where(_c.document_pk == document_pk)
+        .order_by(_c.captured_at.desc(), _c.id.desc())
+    )
+    found = _one(conn, query)
+    return Capture.model_validate(found) if found is not None else None
+
+
+def capture_with_content(conn: sa.Connection, content_sha256: str) -> Capture | None:
+    """The most recent capture (by ``captured_at``, then id) whose raw bytes have this SHA-256,
+    of any document: is a file already tracked?"""
+    query = (
+        sa.select(*_CAPTURE)
+        .where(_c.content_sha256 == content_sha256)
         .order_by(_c.captured_at.desc(), _c.id.desc())
     )
     found = _one(conn, query)

@@ -7,8 +7,10 @@ when all of these hold:
 - its provision is new or its wording changed (``needed``: every clause of a document's first
   version, then the clauses of ``added`` and ``modified`` provisions; see
   ``clauses_needing_analysis``);
-- its key has no valid analysis and is not waiting in an uncollected Message Batch
-  (``done_keys``);
+- its key has no valid analysis, is not waiting in an uncollected Message Batch, and is not
+  claimed by a run whose claim is still in force (``done_keys``: all three are done or in
+  flight; a claim is taken just before a request is sent, ``pipeline.analyze.claims``, and an
+  expired one counts for nothing);
 - the same text is not already planned in this run (``planned``: sent once).
 
 ``verdict`` applies it to one clause; a run (``pipeline.analyze.work``), one document
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -74,9 +77,15 @@ def synthetic_done(base_url: str | None) -> bool:
     return base_url is not None
 
 
-def valid_keys(conn: sa.Connection, key: AnalyzerKey, *, synthetic: bool = True) -> set[str]:
+def valid_keys(
+    conn: sa.Connection,
+    key: AnalyzerKey,
+    *,
+    synthetic: bool = True,
+    among: Collection[str] | None = None,
+) -> set[str]:
     """The clause hashes that already have a valid analysis for ``key`` (``synthetic``: count
-    the fake API's answers too; see ``synthetic_done``)."""
+    the fake API's answers too; see ``synthetic_done``), of those in ``among`` if given."""
     a = t.analyses.c
     query = sa.select(a.clause_sha256).where(
         a.analyzer == key.analyzer,
@@ -86,6 +95,21 @@ def valid_keys(conn: sa.Connection, key: AnalyzerKey, *, synthetic: bool = True)
     )
     if not synthetic:
         query = query.where(a.synthetic.is_(False))
+    if among is not None:
+        query = query.where(a.clause_sha256.in_(sorted(among)))
+    return set(conn.execute(query).scalars())
+
+
+def claimed(conn: sa.Connection, key: AnalyzerKey, *, now: datetime | None = None) -> set[str]:
+    """Clause hashes claimed for ``key`` by a run, the claim still in force at ``now``: their
+    requests are in flight (or about to be) in that run."""
+    c = t.claims.c
+    query = sa.select(c.clause_sha256).where(
+        c.analyzer == key.analyzer,
+        c.model == key.model,
+        c.prompt_version == key.prompt_version,
+        c.expires_at > (now or datetime.now(UTC)),
+    )
     return set(conn.execute(query).scalars())
 
 
@@ -106,10 +130,20 @@ def in_flight(conn: sa.Connection, key: AnalyzerKey) -> set[str]:
     return {entry["clause_sha256"] for requests in rows for entry in requests.values()}
 
 
-def done_keys(conn: sa.Connection, key: AnalyzerKey, *, synthetic: bool = True) -> set[str]:
-    """Clause hashes not to pay for again: a valid analysis, or a request in flight
-    (``synthetic``: as in ``valid_keys``)."""
-    return valid_keys(conn, key, synthetic=synthetic) | in_flight(conn, key)
+def done_keys(
+    conn: sa.Connection,
+    key: AnalyzerKey,
+    *,
+    synthetic: bool = True,
+    now: datetime | None = None,
+) -> set[str]:
+    """Clause hashes not to pay for again: a valid analysis, a request in an uncollected
+    batch, or a claim in force at ``now`` (``synthetic``: as in ``valid_keys``)."""
+    return (
+        valid_keys(conn, key, synthetic=synthetic)
+        | in_flight(conn, key)
+        | claimed(conn, key, now=now)
+    )
 
 
 def has_previous_version(conn: sa.Connection, version_pk: int) -> bool:
