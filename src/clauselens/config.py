@@ -67,7 +67,8 @@ class Settings(BaseModel):
     concurrency: int = Field(8, ge=1, le=512)
     rpm: int | None = Field(None, ge=1)
     tpm: int | None = Field(None, ge=1)
-    triage_threshold: float = Field(0.15, ge=0, le=1)
+    # None: the threshold shipped with the offline classifier's weights (analyzers.offline.triage).
+    triage_threshold: float | None = Field(None, ge=0, le=1)
 
     reviewer: str | None = None
     serve_token: str | None = None
