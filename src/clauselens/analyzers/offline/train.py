@@ -110,7 +110,7 @@ def choose(counts: fitting.Counts, y: Any, groups: Sequence[str]) -> Choice:
         for key, values in _decisions(counts, y, train, test).items():
             oof[key][test] = values
     best: Choice | None = None
-    for (name, c), decision in oof.items():  # simplest first: ties keep the simpler setting
+    for (name, c), decision in oof.items():  # grid order: a tie keeps the earlier setting
         calibration, thresholds, macro = _calibrate(decision, y)
         if best is not None and best.cv_macro_f1 is not None and macro <= best.cv_macro_f1:
             continue
