@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from clauselens.analyzers.offline.classifier import load_classifier, load_classifier_from
+from clauselens.analyzers.offline import _fitting
+from clauselens.analyzers.offline.classifier import (
+    ClassifierWeights,
+    ClauseClassifier,
+    load_classifier,
+    load_classifier_from,
+)
 from clauselens.analyzers.offline.normalise import normalise_for_classifier, sentences
+from clauselens.analyzers.offline.train import FEATURE_SETS, read_corpus, train_weights
 from clauselens.analyzers.offline.train import main as train_main
+from clauselens.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "fixtures" / "offline" / "claudette_sample.jsonl"
@@ -93,4 +103,41 @@ class TestTraining:
         train_main([str(SAMPLE), "--out", str(out)])
         classifier = load_classifier_from(out)
         assert classifier.labels == ("A", "CH", "CR", "J", "LAW", "LTD", "TER", "USE")
-        assert classifier.weights.training["sentences"] == 9
+        assert 0.0 <= classifier.triage_threshold <= 1.0
+
+    def test_every_row_is_used(self, tmp_path: Path) -> None:
+        """Training uses both LexGLUE splits: the sample's validation row counts too."""
+        rows = read_corpus(SAMPLE)
+        assert {r["lexglue_split"] for r in rows} == {"train", "validation"}
+        assert train_weights(rows)["training"]["sentences"] == len(rows)
+
+    def test_choices_come_from_grouped_cross_validation(self) -> None:
+        """With several documents the settings are chosen by inner CV, and that is recorded."""
+        rows = [dict(r, doc=f"doc{i % 3}") for i, r in enumerate(read_corpus(SAMPLE))]
+        training = train_weights(rows)["training"]
+        assert training["documents"] == 3
+        assert training["cv_macro_f1"] is not None
+        assert training["feature_set"] in FEATURE_SETS
+
+    def test_inference_matches_the_training_matrix(self) -> None:
+        """The numpy scorer gives the decision values of the TF-IDF model it was trained as."""
+        rows = read_corpus(SAMPLE)
+        weights = train_weights(rows)
+        texts = [r["text"] for r in rows]
+        counts = _fitting.count_features(texts)
+        everything = np.arange(len(texts))
+        min_df = FEATURE_SETS[weights["training"]["feature_set"]]
+        x = _fitting.transform(counts, everything, _fitting.fit_space(counts, everything, min_df))
+        expected = x @ np.array(weights["coef"]) + np.array(weights["intercept"])
+        scorer = ClauseClassifier(ClassifierWeights.model_validate(weights))
+        got = np.array([scorer.decision(t) for t in texts])
+        assert np.abs(got - expected).max() < 1e-3
+
+    def test_weights_without_a_triage_threshold_are_rejected(self, tmp_path: Path) -> None:
+        """A weights file must carry its triage threshold."""
+        weights = train_weights(read_corpus(SAMPLE))
+        del weights["triage_threshold"]
+        out = tmp_path / "w.json"
+        out.write_text(json.dumps(weights), encoding="utf-8")
+        with pytest.raises(ConfigError):
+            load_classifier_from(out)

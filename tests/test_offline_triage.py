@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from clauselens.analyzers.base import ClauseInput, DocumentContext
-from clauselens.analyzers.offline import analyze_clause, triage, triaged_result
+from clauselens.analyzers.offline import analyze_clause, load_classifier, triage, triaged_result
+from clauselens.analyzers.offline.detect import Detection, Finding
+from clauselens.analyzers.offline.triage import decide
 from clauselens.review.flags import disagreement
 from clauselens.textnorm import clause_sha256
 
@@ -32,7 +34,32 @@ class TestTriage:
         """A clause with nothing in it is not sent, and the reason says why."""
         decision = triage("Contact")
         assert not decision.send
-        assert "no category" in decision.reasons[-1]
+        assert "clearly fair" in decision.reasons[-1]
+
+    def test_one_likely_unfair_sentence_sends_the_clause(self) -> None:
+        """The clause score is its most likely unfair sentence, so one is enough to send it."""
+        fair = "You can contact our support team by email."
+        assert not triage(fair).send
+        assert triage(f"{fair} We may terminate your account at any time without notice.").send
+
+    def test_default_threshold_is_the_shipped_one(self) -> None:
+        """Without a threshold, triage uses the one shipped with the classifier weights."""
+        shipped = load_classifier().triage_threshold
+        for text in ("Contact", "We may change these terms at any time without notice."):
+            assert triage(text) == triage(text, threshold=shipped)
+
+    def test_rule_matches_alone_do_not_send(self) -> None:
+        """Rule categories and risk signals are reported but do not send a clause on their own."""
+        sentence = "Disputes are settled by arbitration at our sole discretion."
+        detection = Detection(
+            sentences=[sentence],
+            findings=[Finding("arbitration", sentence, "rule", 1.0)],
+            risk_sentences=[sentence],
+            max_probability=0.001,
+        )
+        decision = decide(detection, threshold=0.01)
+        assert not decision.send
+        assert any("rule categories: arbitration" in r for r in decision.reasons)
 
     def test_threshold_is_respected(self) -> None:
         """A threshold above every score skips even a flagged clause; zero sends everything."""

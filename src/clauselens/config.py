@@ -67,7 +67,8 @@ class Settings(BaseModel):
     concurrency: int = Field(8, ge=1, le=512)
     rpm: int | None = Field(None, ge=1)
     tpm: int | None = Field(None, ge=1)
-    triage_threshold: float = Field(0.15, ge=0, le=1)
+    # None: the threshold shipped with the offline classifier's weights (analyzers.offline.triage).
+    triage_threshold: float | None = Field(None, ge=0, le=1)
     # Seconds a run's claim on a clause lasts unless renewed (``pipeline.analyze.claims``): a
     # live run renews its claims every third of it; a killed run's return after at most this.
     claim_lease: float = Field(300.0, ge=1)

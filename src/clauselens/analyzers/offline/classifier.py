@@ -1,32 +1,33 @@
 """The CLAUDETTE unfair-term classifier at inference: shipped JSON weights, numpy scoring.
 
 ``data/offline_classifier.json`` holds a TF-IDF vocabulary (sorted), its idf values, one
-logistic-regression coefficient vector per category, intercepts and per-category decision
-thresholds. Scoring a sentence is a sparse dot product (numpy, over the rows of the
-sentence's known features): sub-linear term
-frequency times idf, L2-normalised, exactly as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``
-computes it. Nothing executable is loaded.
+coefficient vector per category, intercepts, per-category decision thresholds and the triage
+threshold (``train.py`` says how each was chosen). Scoring a sentence is a sparse dot product
+(numpy, over the rows of the sentence's known features): sub-linear term frequency times idf,
+L2-normalised within each feature block (words, characters: ``features.block_of``), as
+``_fitting.transform`` computes it in training. The coefficients are Platt-calibrated, so the
+sigmoid of a score is a probability. Nothing executable is loaded.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from clauselens.analyzers.offline.features import features
+from clauselens.analyzers.offline.features import block_of, token_char_features, word_features
 from clauselens.analyzers.offline.normalise import normalise_for_classifier
 from clauselens.errors import ConfigError
 
-WEIGHTS_FORMAT = "clauselens-offline-classifier/1"
+WEIGHTS_FORMAT = "clauselens-offline-classifier/2"
 WEIGHTS_RESOURCE = "data/offline_classifier.json"
 CLAUDETTE_CODES = ("A", "CH", "CR", "J", "LAW", "LTD", "TER", "USE")
 
@@ -40,11 +41,12 @@ class ClassifierWeights(BaseModel):
     labels: list[str]
     vocabulary: list[str]
     # The two large arrays are checked as numpy arrays below (shape, numeric, finite): element
-    # by element Pydantic validation of ~200,000 floats would dominate the load time.
+    # by element Pydantic validation of several hundred thousand floats would dominate the load.
     idf: list[Any]
     coef: list[Any]
     intercept: list[float]
     thresholds: list[float]
+    triage_threshold: float = Field(ge=0, le=1)
     training: dict[str, Any]
 
     @model_validator(mode="after")
@@ -84,21 +86,47 @@ class ClauseClassifier:
         self._index = {term: i for i, term in enumerate(weights.vocabulary)}
         self._idf = np.asarray(weights.idf, dtype=np.float64)
         self._coef = np.asarray(weights.coef, dtype=np.float64).reshape(-1, len(self.labels))
+        self._blocks = np.array([block_of(t) for t in weights.vocabulary], dtype=np.intp)
         self._intercept = np.asarray(weights.intercept, dtype=np.float64)
         self._thresholds = dict(zip(self.labels, weights.thresholds, strict=True))
+        self._token_rows = lru_cache(maxsize=1 << 16)(self._char_rows)
+
+    def _char_rows(self, token: str) -> tuple[int, ...]:
+        return tuple(self._known_rows(token_char_features(token)))
 
     def threshold(self, label: str) -> float:
         return self._thresholds[label]
 
+    @property
+    def triage_threshold(self) -> float:
+        """The highest category probability below which a sentence counts as clearly fair."""
+        return self.weights.triage_threshold
+
+    def _known_rows(self, features: Iterable[str]) -> list[int]:
+        index = self._index
+        return [index[f] for f in features if f in index]
+
+    def _occurrences(self, normalised: str) -> list[int]:
+        """Vocabulary rows of a sentence's known ``features``, one per occurrence.
+
+        Character n-grams are looked up once per distinct token (``_token_rows``, cached).
+        """
+        rows = self._known_rows(word_features(normalised))
+        for token in normalised.split():
+            rows.extend(self._token_rows(token))
+        return rows
+
     def decision(self, normalised: str) -> list[float]:
-        """Raw decision values of a sentence already in corpus form."""
-        counts = Counter(f for f in features(normalised) if f in self._index)
-        if not counts:
+        """Decision values (calibrated log-odds) of a sentence already in corpus form."""
+        occurrences = self._occurrences(normalised)
+        if not occurrences:
             return [float(v) for v in self._intercept]
-        rows = np.fromiter((self._index[f] for f in counts), dtype=np.intp, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        rows, counts = np.unique(np.asarray(occurrences, dtype=np.intp), return_counts=True)
+        tf = 1.0 + np.log(counts)
         weighted = tf * self._idf[rows]
-        weighted /= np.sqrt(weighted @ weighted)
+        blocks = self._blocks[rows]
+        squares = np.bincount(blocks, weights=weighted * weighted)
+        weighted /= np.sqrt(squares[blocks])
         return [float(v) for v in self._intercept + weighted @ self._coef[rows]]
 
     def predict_normalised(self, normalised: str) -> Prediction:

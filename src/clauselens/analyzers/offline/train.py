@@ -2,14 +2,22 @@
 
     python -m clauselens.analyzers.offline.train CORPUS_JSONL [--out PATH]
 
-Model: TF-IDF over word unigrams and bigrams (``features.features``; ``min_df=2``, sub-linear
-tf, L2 norm) and one balanced logistic regression per category (liblinear, ``C=10``; C was
-chosen on the validation split). Each category's decision threshold maximises F1 on
-out-of-fold predictions over the *train* split (5 folds, fixed seed), so the validation split
-stays a fair check of the shipped thresholds. Output is JSON (sorted vocabulary, rounded
-floats, no timestamps): the same corpus gives the same bytes. Only the train split is used.
+Every row of the file is used (both LexGLUE splits). Model: TF-IDF over the ``features`` blocks
+(``_fitting``) and one linear SVM per category. Every choice is made by cross-validation over the
+rows given, in ``INNER_FOLDS`` folds that keep each document whole (fixed seed):
 
-scikit-learn is needed here and in ``bench/``, never at inference.
+- the feature set (``FEATURE_SETS``: words only, or words and characters) and ``C``
+  (``C_GRID``): the pair with the best out-of-fold macro-F1 (at per-category best thresholds);
+- per category, Platt scaling of the out-of-fold decision values (folded into the shipped
+  coefficients, so the classifier's scores are calibrated probabilities), then the probability
+  threshold with the best out-of-fold F1;
+- the triage threshold: the highest that keeps ``TRIAGE_KEEP`` of the out-of-fold unfair
+  sentences (score: a sentence's highest category probability).
+
+The final model is fitted on all the rows with the chosen settings. ``bench/offline_eval.py``
+calls ``train_weights`` inside an outer cross-validation, so those choices never see the rows
+they are scored on. Output is JSON (sorted vocabulary, rounded floats, no timestamps): the same
+corpus gives the same bytes. scikit-learn is needed here and in ``bench/``, never at inference.
 """
 
 from __future__ import annotations
@@ -19,20 +27,38 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from clauselens.analyzers.offline import _fitting as fitting
 from clauselens.analyzers.offline.classifier import CLAUDETTE_CODES, WEIGHTS_FORMAT
-from clauselens.analyzers.offline.features import features
 
-C_VALUE = 10.0
-MIN_DF = 2
-FOLDS = 5
-SEED = 0
+INNER_FOLDS = 5
+# min_df per block (words, characters); 0 leaves a block out.
+FEATURE_SETS: dict[str, tuple[int, int]] = {"words": (2, 0), "words+chars": (2, 3)}
+MODEL_FEATURES = {
+    "words": "word 1-2 grams",
+    "words+chars": "word 1-2 grams and char_wb 3-5 grams, each block L2-normalised",
+}
+C_GRID = (0.1, 0.3, 1.0, 3.0)
+TRIAGE_KEEP = 0.985
+DEFAULT_C = 0.3
 DECIMALS = 5
-_GRID = [round(0.05 + 0.01 * i, 2) for i in range(91)]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Settings chosen by the inner cross-validation (or defaults when it cannot run)."""
+
+    feature_set: str
+    c: float
+    calibration: list[tuple[float, float]]
+    thresholds: list[float]
+    triage_threshold: float
+    cv_macro_f1: float | None
 
 
 def read_corpus(path: Path) -> list[dict[str, Any]]:
@@ -42,79 +68,104 @@ def read_corpus(path: Path) -> list[dict[str, Any]]:
 
 
 def label_matrix(rows: Sequence[dict[str, Any]]) -> Any:
-    return np.array([[code in r["label_codes"] for code in CLAUDETTE_CODES] for r in rows], int)
+    return np.array([[code in r["label_codes"] for code in CLAUDETTE_CODES] for r in rows], bool)
 
 
-def _model() -> Any:
-    from sklearn.linear_model import LogisticRegression
+def _decisions(counts: fitting.Counts, y: Any, train: Any, test: Any) -> dict[Any, Any]:
+    """Decision values on ``test`` of models fitted on ``train``, per (feature set, C)."""
+    out: dict[Any, Any] = {}
+    for name, min_df in FEATURE_SETS.items():
+        space = fitting.fit_space(counts, train, min_df)
+        x_train = fitting.transform(counts, train, space)
+        x_test = fitting.transform(counts, test, space)
+        for c in C_GRID:
+            columns = []
+            for k in range(y.shape[1]):
+                coef, intercept = fitting.fit_linear(x_train, y[train, k], c)
+                columns.append(x_test @ coef + intercept)
+            out[name, c] = np.column_stack(columns)
+    return out
 
-    return LogisticRegression(
-        C=C_VALUE, class_weight="balanced", solver="liblinear", max_iter=5000, random_state=SEED
-    )
+
+def _calibrate(decision: Any, y: Any) -> tuple[list[tuple[float, float]], list[float], float]:
+    """Per category: Platt scaling and best-F1 threshold; and the mean of those F1s."""
+    calibration, thresholds, f1s = [], [], []
+    for k in range(y.shape[1]):
+        a, b = fitting.fit_sigmoid(decision[:, k], y[:, k])
+        threshold, f1 = fitting.best_threshold(y[:, k], fitting.sigmoid(a * decision[:, k] + b))
+        calibration.append((a, b))
+        thresholds.append(threshold)
+        f1s.append(f1)
+    return calibration, thresholds, float(np.mean(f1s))
 
 
-def _best_threshold(y: Any, p: Any) -> float:
-    best, best_f1 = 0.5, -1.0
-    for t in _GRID:
-        pred = p >= t
-        tp = int((pred & (y == 1)).sum())
-        denom = int(pred.sum()) + int(y.sum())
-        f1 = 2 * tp / denom if denom else 0.0
-        if f1 > best_f1:
-            best, best_f1 = t, f1
+def choose(counts: fitting.Counts, y: Any, groups: Sequence[str]) -> Choice:
+    """Feature set, C, calibration and thresholds from out-of-fold predictions over documents."""
+    folds = fitting.group_folds(groups, INNER_FOLDS)
+    if not folds:
+        n = y.shape[1]
+        return Choice("words+chars", DEFAULT_C, [(1.0, 0.0)] * n, [0.5] * n, 0.5, None)
+    oof = {key: np.zeros(y.shape) for key in [(f, c) for f in FEATURE_SETS for c in C_GRID]}
+    for train, test in folds:
+        for key, values in _decisions(counts, y, train, test).items():
+            oof[key][test] = values
+    best: Choice | None = None
+    for (name, c), decision in oof.items():  # grid order: a tie keeps the earlier setting
+        calibration, thresholds, macro = _calibrate(decision, y)
+        if best is not None and best.cv_macro_f1 is not None and macro <= best.cv_macro_f1:
+            continue
+        slopes, offsets = zip(*calibration, strict=True)
+        probs = fitting.sigmoid(decision * np.array(slopes) + np.array(offsets))
+        triage = fitting.recall_threshold(probs.max(axis=1), y.any(axis=1), TRIAGE_KEEP)
+        best = Choice(name, c, calibration, thresholds, triage, macro)
+    assert best is not None
     return best
 
 
-def _fit_one(x: Any, y: Any) -> tuple[list[float], float, float]:
-    """Coefficients, intercept and out-of-fold threshold for one category."""
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    positives = int(y.sum())
-    if positives == 0 or positives == len(y):
-        return [0.0] * x.shape[1], -10.0 if positives == 0 else 10.0, 0.5
-    model = _model().fit(x, y)
-    threshold = 0.5
-    if positives >= FOLDS:
-        folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
-        oof = cross_val_predict(_model(), x, y, cv=folds, method="predict_proba")[:, 1]
-        threshold = _best_threshold(y, oof)
-    return list(model.coef_[0]), float(model.intercept_[0]), threshold
+def _round(v: float) -> float:
+    return round(float(v), DECIMALS) + 0.0  # + 0.0: no "-0.0" in the file
 
 
 def train_weights(rows: Sequence[dict[str, Any]], corpus_sha256: str = "") -> dict[str, Any]:
-    """Fit on the rows of the train split; return the weights document."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    train = [r for r in rows if r.get("lexglue_split", "train") == "train"]
-    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=MIN_DF)
-    x = vectorizer.fit_transform([r["text"] for r in train])
-    y = label_matrix(train)
-    vocab = vectorizer.get_feature_names_out()  # sorted
-    per_label = [_fit_one(x, y[:, k]) for k in range(len(CLAUDETTE_CODES))]
-    coef_rows = np.array([c for c, _, _ in per_label]).T
-
-    def r(v: float) -> float:
-        return round(float(v), DECIMALS) + 0.0
-
+    """Choose settings by inner cross-validation, fit on all ``rows``; the weights document."""
+    y = label_matrix(rows)
+    groups = [str(r.get("doc", "")) for r in rows]
+    counts = fitting.count_features([r["text"] for r in rows])
+    choice = choose(counts, y, groups)
+    everything = np.arange(len(rows))
+    space = fitting.fit_space(counts, everything, FEATURE_SETS[choice.feature_set])
+    x = fitting.transform(counts, everything, space)
+    coef_columns, intercepts = [], []
+    for k, (a, b) in enumerate(choice.calibration):
+        coef, intercept = fitting.fit_linear(x, y[:, k], choice.c)
+        coef_columns.append(a * coef)
+        intercepts.append(a * intercept + b)
+    coef_rows = np.column_stack(coef_columns)
     return {
         "format": WEIGHTS_FORMAT,
         "labels": list(CLAUDETTE_CODES),
-        "vocabulary": [str(t) for t in vocab],
-        "idf": [r(v) for v in vectorizer.idf_],
-        "coef": [[r(v) for v in row] for row in coef_rows],
-        "intercept": [r(i) for _, i, _ in per_label],
-        "thresholds": [t for _, _, t in per_label],
+        "vocabulary": [counts.terms[i] for i in space.columns],
+        "idf": [_round(v) for v in space.idf],
+        "coef": [[_round(v) for v in row] for row in coef_rows],
+        "intercept": [_round(v) for v in intercepts],
+        "thresholds": choice.thresholds,
+        "triage_threshold": _round(np.floor(choice.triage_threshold * 10**DECIMALS) / 10**DECIMALS),
         "training": {
             "corpus": "CLAUDETTE ToS (Lippi et al. 2019) as split by LexGLUE UNFAIR-ToS",
             "corpus_licence": "CC BY 4.0",
             "corpus_sha256": corpus_sha256,
-            "split": "train",
-            "sentences": len(train),
-            "model": "tfidf word 1-2 grams + one-vs-rest logistic regression (liblinear)",
-            "C": C_VALUE,
-            "min_df": MIN_DF,
-            "class_weight": "balanced",
-            "thresholds": f"max F1 on {FOLDS}-fold out-of-fold train predictions, seed {SEED}",
+            "split": "train+validation",
+            "sentences": len(rows),
+            "documents": len(set(groups)),
+            "model": f"tf-idf ({MODEL_FEATURES[choice.feature_set]}) + one-vs-rest linear SVM"
+            " (liblinear), Platt-calibrated",
+            "feature_set": choice.feature_set,
+            "min_df": list(FEATURE_SETS[choice.feature_set]),
+            "C": choice.c,
+            "choices": f"{INNER_FOLDS}-fold document-grouped CV, seed {fitting.SEED}: feature set"
+            f" and C by macro-F1, per-category Platt scaling and best-F1 thresholds, triage"
+            f" threshold keeping {TRIAGE_KEEP:.1%} of unfair sentences",
+            "cv_macro_f1": None if choice.cv_macro_f1 is None else _round(choice.cv_macro_f1),
         },
     }
 
