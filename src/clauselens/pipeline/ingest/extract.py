@@ -39,7 +39,6 @@ _DROP_TAGS = (
     "button",
 )
 _BLANKS = re.compile(r"\n{3,}")
-_TRAILING_WS = re.compile(r"[ \t]+\n")
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,10 @@ def decode(raw: bytes, name: str) -> str:
 def tidy(text: str) -> str:
     """Normalise line endings, drop trailing spaces on lines and runs of blank lines."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _TRAILING_WS.sub("\n", text)
+    # Spaces and tabs before each line break go (a regex would retry every space of a long
+    # run: quadratic); the last line keeps them, as it always has, until the strip below.
+    lines = text.split("\n")
+    text = "\n".join([*(line.rstrip(" \t") for line in lines[:-1]), lines[-1]])
     return _BLANKS.sub("\n\n", text).strip("\n") + "\n"
 
 
