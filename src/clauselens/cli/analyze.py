@@ -8,7 +8,13 @@ import click
 import sqlalchemy as sa
 
 from clauselens.analyzers import CHOICES, resolve
-from clauselens.cli._common import echo_json, effort_option, handles_errors, state
+from clauselens.cli._common import (
+    allow_root_option,
+    echo_json,
+    effort_option,
+    handles_errors,
+    state,
+)
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.cli.run import print_summary
@@ -30,6 +36,7 @@ from clauselens.store import tables as t
 @click.option("--model", help="Claude model (default claude-sonnet-5-5).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored analyses as JSON.")
 @metadata_options
+@allow_root_option
 @effort_option
 @handles_errors
 def command(

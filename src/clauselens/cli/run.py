@@ -9,7 +9,13 @@ import click
 from rich.table import Table
 
 from clauselens.analyzers import CHOICES, resolve
-from clauselens.cli._common import console, effort_option, handles_errors, state
+from clauselens.cli._common import (
+    allow_root_option,
+    console,
+    effort_option,
+    handles_errors,
+    state,
+)
 from clauselens.cli._progress import RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.config import api_key_present
@@ -146,6 +152,7 @@ def print_dry_run(report: DryRun) -> None:
 @click.option("--triage", is_flag=True, help="Send to Claude only what the offline triage keeps.")
 @click.option("--resume", "resume", metavar="RUN_ID", help="Collect a batches run's results.")
 @metadata_options
+@allow_root_option
 @effort_option
 @handles_errors
 def command(

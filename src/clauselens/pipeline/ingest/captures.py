@@ -26,6 +26,7 @@ from clauselens.config import Settings
 from clauselens.errors import CaptureError, ClauselensError, ManifestError, StoreError
 from clauselens.pipeline.ingest.cutoff import looks_cut_off
 from clauselens.pipeline.ingest.extract import Extracted, extract
+from clauselens.pipeline.ingest.files import read_bounded
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
 from clauselens.pipeline.segment.clauses import SEGMENTER_VERSION, segment
 from clauselens.pipeline.versions import align
@@ -97,24 +98,10 @@ def document_id_for(entity: str, title: str) -> str:
 
 
 def read_capture(path: Path, settings: Settings) -> tuple[bytes, Extracted]:
-    """Read and extract one file, refusing what is too large before reading it."""
-    name = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CaptureError(name, f"cannot read: {exc.strerror or exc}") from exc
-    if size > settings.max_capture_bytes:
-        raise CaptureError(
-            name,
-            f"file is {size / 1e6:.1f} MB, over the capture limit of "
-            f"{settings.max_capture_bytes / 1e6:.1f} MB (setting max_capture_bytes, "
-            "env CLAUSELENS_MAX_CAPTURE_BYTES)",
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CaptureError(name, f"cannot read: {exc.strerror or exc}") from exc
-    return raw, extract(raw, name)
+    """Read one regular file within the capture limit (``files.read_bounded``), and extract it
+    within the extraction bounds (``Settings.extract``)."""
+    raw = read_bounded(path, settings.max_capture_bytes)
+    return raw, extract(raw, str(path))
 
 
 def ingest(
@@ -125,9 +112,14 @@ def ingest(
 ) -> IngestReport:
     """Ingest every capture named by ``paths``; bad captures are reported, not fatal."""
     report = IngestReport()
-    for entry in discover(list(paths), options or {}):
+    for entry in discover(list(paths), options or {}, settings.allow_roots):
         if isinstance(entry, ManifestError):
-            report.outcomes.append(CaptureOutcome(entry.path, "failed", str(entry)))
+            where = f"line {entry.line}: " if entry.line else ""
+            report.outcomes.append(CaptureOutcome(entry.path, "failed", where + entry.reason))
+            continue
+        if isinstance(entry, CaptureError):
+            log.warning("skipped %s", entry)
+            report.outcomes.append(CaptureOutcome(entry.path, "failed", entry.reason))
             continue
         report.outcomes.append(ingest_one(engine, entry, settings))
     return report
