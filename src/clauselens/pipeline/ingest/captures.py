@@ -101,7 +101,7 @@ def read_capture(path: Path, settings: Settings) -> tuple[bytes, Extracted]:
     """Read one regular file within the capture limit (``files.read_bounded``), and extract it
     within the extraction bounds (``Settings.extract``)."""
     raw = read_bounded(path, settings.max_capture_bytes)
-    return raw, extract(raw, str(path))
+    return raw, extract(raw, str(path), settings.extract)
 
 
 def ingest(
