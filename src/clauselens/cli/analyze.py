@@ -15,9 +15,10 @@ from clauselens.cli._common import (
     handles_errors,
     state,
 )
-from clauselens.cli._progress import RunProgress
+from clauselens.cli._progress import IngestDisplay, RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.cli.run import print_summary
+from clauselens.pipeline.ingest.progress import reporting
 from clauselens.pipeline.runs.document import analyze_document
 from clauselens.pipeline.runs.plan import RunOptions
 from clauselens.pipeline.runs.summary import Callbacks
@@ -57,14 +58,14 @@ def command(
     if not as_json:
         click.echo(note, err=True)
     ingest_options = dict(metadata)
-    with RunProgress() as progress:
+    with IngestDisplay() as display, reporting(display), RunProgress() as progress:
         result = analyze_document(
             st.engine,
             ref,
             st.settings,
             RunOptions(analyzer=analyzer, model=model),
             clause_index,
-            Callbacks(progress.on_start, progress.on_result),
+            Callbacks(display.closing_before(progress.on_start), progress.on_result),
             ingest_options=ingest_options,
         )
     if as_json:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from clauselens.cli._common import allow_root_option, echo_json, handles_errors, state
+from clauselens.cli._progress import IngestDisplay
 from clauselens.pipeline.ingest.captures import IngestReport, ingest
 
 
@@ -56,7 +57,8 @@ def command(
     """
     st = state()
     options = dict(metadata)
-    report = ingest(st.engine, list(paths), st.settings, options)
+    with IngestDisplay() as display:
+        report = ingest(st.engine, list(paths), st.settings, options, display)
     if as_json:
         echo_json([o.__dict__ for o in report.outcomes])
     else:

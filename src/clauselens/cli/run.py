@@ -16,10 +16,11 @@ from clauselens.cli._common import (
     handles_errors,
     state,
 )
-from clauselens.cli._progress import RunProgress
+from clauselens.cli._progress import IngestDisplay, RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.config import api_key_present
 from clauselens.errors import UsageError
+from clauselens.pipeline.ingest.progress import reporting
 from clauselens.pipeline.runs.estimate import DryRun
 from clauselens.pipeline.runs.estimate import dry_run as estimate_run
 from clauselens.pipeline.runs.plan import RunOptions
@@ -205,13 +206,13 @@ def command(
     )
     ingest_options = dict(metadata)
     click.echo(resolve(analyzer or st.settings.analyzer)[1], err=True)
-    with RunProgress() as progress:
+    with IngestDisplay() as display, reporting(display), RunProgress() as progress:
         summary = run(
             st.engine,
             list(paths),
             st.settings,
             options,
-            Callbacks(progress.on_start, progress.on_result),
+            Callbacks(display.closing_before(progress.on_start), progress.on_result),
             ingest_options=ingest_options,
         )
     print_summary(summary)

@@ -33,7 +33,7 @@ _NOT_REGULAR: tuple[tuple[Callable[[int], bool], str], ...] = (
 
 def megabytes(size: int) -> str:
     """``20000000`` → ``20 MB``; ``20971520`` → ``20.97152 MB`` (decimal megabytes)."""
-    return f"{size / MB:,.6g} MB"
+    return f"{size / MB:,.6f}".rstrip("0").rstrip(".") + " MB"
 
 
 def limit_text(limit: int) -> str:
