@@ -449,7 +449,7 @@ class TestProgress:
         )
         assert result.exit_code == 0, result.output
         for step in ("extracting", "segmenting", "aligning"):
-            assert f"ingest: {capture} (1.225 MB): {step}" in result.output
+            assert f"ingest: {capture} (1.2 MB): {step}" in result.output
 
 
 @dataclass

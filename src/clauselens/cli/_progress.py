@@ -26,7 +26,7 @@ from rich.progress import (
 
 from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pipeline.ingest.captures import CaptureOutcome
-from clauselens.pipeline.ingest.files import megabytes
+from clauselens.pipeline.ingest.files import MB
 from clauselens.pipeline.ingest.progress import Step
 from clauselens.schemas import AnalysisResult
 
@@ -124,7 +124,7 @@ class IngestDisplay:
         self._task: TaskID | None = None
         self._closed = False
 
-    def _spinner(self) -> tuple[Progress, TaskID]:
+    def _spinner(self, description: str) -> tuple[Progress, TaskID]:
         if self._progress is None or self._task is None:
             self._progress = Progress(
                 SpinnerColumn(),
@@ -134,18 +134,22 @@ class IngestDisplay:
                 transient=True,
             )
             self._progress.start()
-            self._task = self._progress.add_task("", total=None, count=0)
+            self._task = self._progress.add_task(description, total=None, count=0)
         return self._progress, self._task
 
     def _line(self, path: str, step: Step, size: int | None) -> str:
-        return f"{path} ({megabytes(size)}): {step}" if size is not None else f"{path}: {step}"
+        if size is None:
+            return f"{path}: {step}"
+        shown = f"{size / MB:,.1f} MB" if size >= MB / 10 else f"{size / 1000:,.1f} kB"
+        return f"{path} ({shown}): {step}"
 
     def step(self, path: str, step: Step, size: int | None) -> None:
         if step == "reading":
             self._current, self._started = path, time.monotonic()
         if self.tty and not self._closed:
-            progress, task = self._spinner()
-            progress.update(task, description=self._line(path, step, size))
+            line = self._line(path, step, size)
+            progress, task = self._spinner(line)
+            progress.update(task, description=line)
         elif size is not None and size >= LARGE_CAPTURE_BYTES:
             click.echo(f"ingest: {self._line(path, step, size)}", err=True)
 
