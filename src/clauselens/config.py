@@ -31,6 +31,22 @@ class SegmentSettings(BaseModel):
     prompt_max_chars: int = Field(30_000, ge=500)
 
 
+class ExtractSettings(BaseModel):
+    """Bounds of text extraction (``pipeline.ingest.extract``), per capture. Over a bound the
+    capture is refused with the reason, except HTML nesting, which is flattened."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Wall-clock seconds for one HTML or PDF capture (enforced in the main thread on Unix).
+    max_seconds: float = Field(120.0, gt=0)
+    # Elements nested deeper are unwrapped (their text kept): markdownify recurses per level.
+    max_html_depth: int = Field(100, ge=8, le=200)
+    max_html_tags: int = Field(1_000_000, ge=1)
+    max_pdf_pages: int = Field(2_000, ge=1)
+    # Extracted text of any format (a PDF's text can be far larger than its bytes).
+    max_text_chars: int = Field(20_000_000, ge=1)
+
+
 class Settings(BaseModel):
     """Everything that shapes behaviour, with its default."""
 
@@ -38,8 +54,13 @@ class Settings(BaseModel):
 
     home: Path = Field(default_factory=lambda: Path.home() / ".clauselens")
     db_url: str = "sqlite:///clauselens.db"
-    max_capture_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    # Decimal megabytes throughout (1 MB = 1,000,000 bytes): the default is 20 MB.
+    max_capture_bytes: int = Field(20_000_000, ge=1)
+    # Folders that files named by a manifest (or found in a folder) may resolve into, besides the
+    # manifest's (or the folder's) own; ``--allow-root`` adds to them.
+    allow_roots: tuple[Path, ...] = ()
     segment: SegmentSettings = Field(default_factory=SegmentSettings)
+    extract: ExtractSettings = Field(default_factory=ExtractSettings)
 
     analyzer: Literal["auto", "claude", "offline"] = "auto"  # default of --analyzer
     model: str = DEFAULT_MODEL
@@ -88,6 +109,7 @@ _ENV_KEYS: dict[str, str] = {
     "CLAUSELENS_REVIEWER": "reviewer",
     "CLAUSELENS_SERVE_TOKEN": "serve_token",
     "CLAUSELENS_MAX_CAPTURE_BYTES": "max_capture_bytes",
+    "CLAUSELENS_ALLOW_ROOTS": "allow_roots",  # several folders joined with os.pathsep
 }
 
 
@@ -120,6 +142,8 @@ def load_settings(
     values: dict[str, Any] = {**_config_file(home), **from_env, **explicit, "home": home}
     if "db_url" in values:
         values["db_url"] = normalise_db_url(str(values["db_url"]))
+    if isinstance(values.get("allow_roots"), str):
+        values["allow_roots"] = [p for p in values["allow_roots"].split(os.pathsep) if p]
     try:
         return Settings(**values)
     except ValidationError as exc:

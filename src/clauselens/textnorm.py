@@ -32,12 +32,11 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_WS = re.compile(r"\s+")
-
 
 def normalise_whitespace(text: str) -> str:
     """NFC-normalise, collapse every run of whitespace to one space, strip both ends."""
-    return _WS.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    # str.split() and re's \s agree on what whitespace is (str.isspace); split is 3x faster.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def clause_sha256(text: str) -> str:
@@ -58,24 +57,40 @@ _EMPHASIS = re.compile(r"[*_`]+")
 _MARKUP = re.compile(r"[=|<>~^#]")
 
 
+#: Passes over nested links (each pass unwraps one or two levels). Real documents nest a link
+#: in a link's text at most once; a bound keeps crafted nesting linear, and what is left of
+#: deeper links is punctuation, turned into spaces below.
+LINK_PASSES = 8
+
+
 def _strip_links(text: str) -> str:
-    previous = None
-    while previous != text:  # nested or adjacent links: repeat until nothing changes
+    for _ in range(LINK_PASSES):  # nested or adjacent links: repeat until nothing changes
         previous = text
         text = _INLINE_LINK.sub(r"\1", text)
         text = _REFERENCE_LINK.sub(r"\1", text)
+        if text == previous:
+            break
     return text
 
 
 _DROP = {"P": " ", "Cf": ""}  # punctuation → space; invisible format characters → nothing
 
 
-def _no_punctuation(text: str) -> str:
-    out = []
-    for ch in text:
+def by_category(text: str, replace: dict[str, str]) -> str:
+    """``text`` with every character whose Unicode category (``"Cf"``) or major class (``"P"``)
+    is a key of ``replace`` replaced by its value. One table for the distinct characters, then
+    ``str.translate``: linear, and fast on megabytes."""
+    table: dict[int, str] = {}
+    for ch in set(text):
         category = unicodedata.category(ch)
-        out.append(_DROP.get(category, _DROP.get(category[0], ch)))
-    return "".join(out)
+        new = replace.get(category, replace.get(category[0]))
+        if new is not None:
+            table[ord(ch)] = new
+    return text.translate(table) if table else text
+
+
+def _no_punctuation(text: str) -> str:
+    return by_category(text, _DROP)
 
 
 @lru_cache(maxsize=4096)
@@ -90,7 +105,7 @@ def cosmetic_form(text: str) -> str:
     # casefold and NFKC can introduce new punctuation-free forms; normalise once more so the
     # result is a fixed point of this function.
     text = unicodedata.normalize("NFKC", text)
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def is_cosmetic_change(old: str, new: str) -> bool:

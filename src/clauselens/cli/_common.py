@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, get_args
 
 import click
@@ -68,6 +69,28 @@ def effort_option(fn: Callable[P, R]) -> Callable[P, R]:
         callback=_set_effort,
         help="Claude effort (env CLAUSELENS_EFFORT; default medium, or the model's own default "
         "where it has no medium).",
+    )(fn)
+
+
+def _add_roots(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]) -> None:
+    if value:
+        st = state()
+        roots = (*st.settings.allow_roots, *value)
+        st.settings = st.settings.model_copy(update={"allow_roots": roots})
+
+
+def allow_root_option(fn: Callable[P, R]) -> Callable[P, R]:
+    """``--allow-root DIR`` (repeatable): a folder that files named by a manifest, or found in a
+    folder, may resolve into besides their own (adds to the allow_roots setting)."""
+    return click.option(
+        "--allow-root",
+        "allow_roots",
+        multiple=True,
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        expose_value=False,
+        callback=_add_roots,
+        help="Let manifest rows and folder entries resolve under DIR too (repeatable; by default "
+        "only inside the manifest's or folder's own folder; env CLAUSELENS_ALLOW_ROOTS).",
     )(fn)
 
 

@@ -8,10 +8,17 @@ import click
 import sqlalchemy as sa
 
 from clauselens.analyzers import CHOICES, resolve
-from clauselens.cli._common import echo_json, effort_option, handles_errors, state
-from clauselens.cli._progress import RunProgress
+from clauselens.cli._common import (
+    allow_root_option,
+    echo_json,
+    effort_option,
+    handles_errors,
+    state,
+)
+from clauselens.cli._progress import IngestDisplay, RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.cli.run import print_summary
+from clauselens.pipeline.ingest.progress import reporting
 from clauselens.pipeline.runs.document import analyze_document
 from clauselens.pipeline.runs.plan import RunOptions
 from clauselens.pipeline.runs.summary import Callbacks
@@ -30,6 +37,7 @@ from clauselens.store import tables as t
 @click.option("--model", help="Claude model (default claude-sonnet-5-5).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored analyses as JSON.")
 @metadata_options
+@allow_root_option
 @effort_option
 @handles_errors
 def command(
@@ -50,14 +58,14 @@ def command(
     if not as_json:
         click.echo(note, err=True)
     ingest_options = dict(metadata)
-    with RunProgress() as progress:
+    with IngestDisplay() as display, reporting(display), RunProgress() as progress:
         result = analyze_document(
             st.engine,
             ref,
             st.settings,
             RunOptions(analyzer=analyzer, model=model),
             clause_index,
-            Callbacks(progress.on_start, progress.on_result),
+            Callbacks(display.closing_before(progress.on_start), progress.on_result),
             ingest_options=ingest_options,
         )
     if result.recognised:

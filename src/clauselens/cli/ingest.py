@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from clauselens.cli._common import echo_json, handles_errors, state
+from clauselens.cli._common import allow_root_option, echo_json, handles_errors, state
+from clauselens.cli._progress import IngestDisplay
 from clauselens.pipeline.ingest.captures import IngestReport, ingest
 
 
@@ -42,6 +43,7 @@ def print_report(report: IngestReport) -> None:
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @metadata_options
+@allow_root_option
 @click.option("--json", "as_json", is_flag=True, help="Print each capture's outcome as JSON.")
 @handles_errors
 def command(
@@ -55,7 +57,8 @@ def command(
     """
     st = state()
     options = dict(metadata)
-    report = ingest(st.engine, list(paths), st.settings, options)
+    with IngestDisplay() as display:
+        report = ingest(st.engine, list(paths), st.settings, options, display)
     if as_json:
         echo_json([o.__dict__ for o in report.outcomes])
     else:

@@ -9,11 +9,18 @@ import click
 from rich.table import Table
 
 from clauselens.analyzers import CHOICES, resolve
-from clauselens.cli._common import console, effort_option, handles_errors, state
-from clauselens.cli._progress import RunProgress
+from clauselens.cli._common import (
+    allow_root_option,
+    console,
+    effort_option,
+    handles_errors,
+    state,
+)
+from clauselens.cli._progress import IngestDisplay, RunProgress
 from clauselens.cli.ingest import metadata_options
 from clauselens.config import api_key_present
 from clauselens.errors import UsageError
+from clauselens.pipeline.ingest.progress import reporting
 from clauselens.pipeline.runs.estimate import DryRun
 from clauselens.pipeline.runs.estimate import dry_run as estimate_run
 from clauselens.pipeline.runs.plan import RunOptions
@@ -151,6 +158,7 @@ def print_dry_run(report: DryRun) -> None:
 @click.option("--triage", is_flag=True, help="Send to Claude only what the offline triage keeps.")
 @click.option("--resume", "resume", metavar="RUN_ID", help="Collect a batches run's results.")
 @metadata_options
+@allow_root_option
 @effort_option
 @handles_errors
 def command(
@@ -203,13 +211,13 @@ def command(
     )
     ingest_options = dict(metadata)
     click.echo(resolve(analyzer or st.settings.analyzer)[1], err=True)
-    with RunProgress() as progress:
+    with IngestDisplay() as display, reporting(display), RunProgress() as progress:
         summary = run(
             st.engine,
             list(paths),
             st.settings,
             options,
-            Callbacks(progress.on_start, progress.on_result),
+            Callbacks(display.closing_before(progress.on_start), progress.on_result),
             ingest_options=ingest_options,
         )
     print_summary(summary)

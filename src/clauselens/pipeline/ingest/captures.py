@@ -5,7 +5,8 @@ and a failure half-way leaves the store as it was. Raw bytes are kept content-ad
 ``blobs``. A capture whose extracted text equals the version in force at its ``captured_at`` adds
 no version and only moves the document's ``last_verified``; versions are ordered by
 ``captured_at`` whatever order the files arrive in. A new version is segmented (and its clauses
-aligned with the version before it) inside the same transaction.
+aligned with the version before it) inside the same transaction. Each capture's steps are
+reported to an ``IngestProgress`` when one is given or installed (``progress``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from clauselens.config import Settings
 from clauselens.errors import CaptureError, ClauselensError, ManifestError, StoreError
 from clauselens.pipeline.ingest.cutoff import looks_cut_off
 from clauselens.pipeline.ingest.extract import Extracted, extract
+from clauselens.pipeline.ingest.files import read_bounded
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
+from clauselens.pipeline.ingest.progress import IngestProgress, Step, installed
 from clauselens.pipeline.segment.clauses import SEGMENTER_VERSION, segment
 from clauselens.pipeline.versions import align
 from clauselens.schemas.rows import Version
@@ -79,6 +82,24 @@ class IngestReport:
         return sorted({o.version_pk for o in self.outcomes if o.version_pk})
 
 
+@dataclass
+class _Steps:
+    """Tells the progress, if any, which step one capture has reached."""
+
+    progress: IngestProgress | None
+    path: str
+    size: int | None = None
+
+    def __call__(self, step: Step) -> None:
+        if self.progress is not None:
+            self.progress.step(self.path, step, self.size)
+
+    def done(self, outcome: CaptureOutcome) -> CaptureOutcome:
+        if self.progress is not None:
+            self.progress.done(outcome)
+        return outcome
+
+
 class DocumentRow(BaseModel):
     document_id: str
     entity: str
@@ -98,24 +119,10 @@ def document_id_for(entity: str, title: str) -> str:
 
 
 def read_capture(path: Path, settings: Settings) -> tuple[bytes, Extracted]:
-    """Read and extract one file, refusing what is too large before reading it."""
-    name = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CaptureError(name, f"cannot read: {exc.strerror or exc}") from exc
-    if size > settings.max_capture_bytes:
-        raise CaptureError(
-            name,
-            f"file is {size / 1e6:.1f} MB, over the capture limit of "
-            f"{settings.max_capture_bytes / 1e6:.1f} MB (setting max_capture_bytes, "
-            "env CLAUSELENS_MAX_CAPTURE_BYTES)",
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CaptureError(name, f"cannot read: {exc.strerror or exc}") from exc
-    return raw, extract(raw, name)
+    """Read one regular file within the capture limit (``files.read_bounded``), and extract it
+    within the extraction bounds (``Settings.extract``)."""
+    raw = read_bounded(path, settings.max_capture_bytes)
+    return raw, extract(raw, str(path), settings.extract)
 
 
 def ingest(
@@ -123,25 +130,51 @@ def ingest(
     paths: Iterable[Path],
     settings: Settings,
     options: Mapping[str, Any] | None = None,
+    progress: IngestProgress | None = None,
 ) -> IngestReport:
-    """Ingest every capture named by ``paths``; bad captures are reported, not fatal."""
+    """Ingest every capture named by ``paths``; bad captures are reported, not fatal. Steps go
+    to ``progress``, else to the one installed with ``progress.reporting``."""
     report = IngestReport()
-    for entry in discover(list(paths), options or {}):
+    progress = progress or installed()
+    for entry in discover(list(paths), options or {}, settings.allow_roots):
         if isinstance(entry, ManifestError):
-            report.outcomes.append(CaptureOutcome(entry.path, "failed", str(entry)))
+            where = f"line {entry.line}: " if entry.line else ""
+            failed = CaptureOutcome(entry.path, "failed", where + entry.reason)
+            report.outcomes.append(_Steps(progress, entry.path).done(failed))
             continue
-        report.outcomes.append(ingest_one(engine, entry, settings))
+        if isinstance(entry, CaptureError):
+            log.warning("skipped %s", entry)
+            failed = CaptureOutcome(entry.path, "failed", entry.reason)
+            report.outcomes.append(_Steps(progress, entry.path).done(failed))
+            continue
+        report.outcomes.append(ingest_one(engine, entry, settings, progress))
     return report
 
 
-def ingest_one(engine: sa.Engine, meta: CaptureMeta, settings: Settings) -> CaptureOutcome:
+def ingest_one(
+    engine: sa.Engine,
+    meta: CaptureMeta,
+    settings: Settings,
+    progress: IngestProgress | None = None,
+) -> CaptureOutcome:
     """One capture in one transaction. Capture problems are an outcome; store errors raise."""
+    steps = _Steps(progress, str(meta.path))
+    return steps.done(_ingest_one(engine, meta, settings, steps))
+
+
+def _ingest_one(
+    engine: sa.Engine, meta: CaptureMeta, settings: Settings, steps: _Steps
+) -> CaptureOutcome:
     try:
-        raw, extracted = read_capture(meta.path, settings)
+        steps("reading")
+        raw = read_bounded(meta.path, settings.max_capture_bytes)
+        steps.size = len(raw)
+        steps("extracting")
+        extracted = extract(raw, str(meta.path), settings.extract)
         # The store's write lock from the start: two runs ingesting one capture at once must not
         # both find it new and both insert it (the second waits, then finds it ingested).
         with write_transaction(engine) as conn:
-            return _record(conn, meta, raw, extracted, settings)
+            return _record(conn, meta, raw, extracted, settings, steps)
     except CaptureError as exc:
         log.warning("skipped %s", exc)
         return CaptureOutcome(str(meta.path), "failed", exc.reason)
@@ -177,7 +210,12 @@ def _store_blob(conn: sa.Connection, digest: str, raw: bytes) -> None:
 
 
 def _record(
-    conn: sa.Connection, meta: CaptureMeta, raw: bytes, extracted: Extracted, settings: Settings
+    conn: sa.Connection,
+    meta: CaptureMeta,
+    raw: bytes,
+    extracted: Extracted,
+    settings: Settings,
+    steps: _Steps,
 ) -> CaptureOutcome:
     doc_pk, doc_id = _document(conn, meta)
     digest = sha256_hex(raw)
@@ -209,7 +247,7 @@ def _record(
         ),
     )
     version_pk, is_new = _place_version(
-        conn, doc_pk, capture_pk, meta, extracted, text_sha, settings
+        conn, doc_pk, capture_pk, meta, extracted, text_sha, settings, steps
     )
     conn.execute(
         t.captures.update().where(t.captures.c.id == capture_pk).values(version_pk=version_pk)
@@ -227,6 +265,7 @@ def _place_version(
     extracted: Extracted,
     text_sha: str,
     settings: Settings,
+    steps: _Steps,
 ) -> tuple[int, bool]:
     before: Version | None = version_in_force(conn, doc_pk, meta.captured_at)
     after: Version | None = first_version_after(conn, doc_pk, meta.captured_at)
@@ -259,7 +298,9 @@ def _place_version(
             ),
         )
     )
+    steps("segmenting")
     _store_clauses(conn, version_pk, extracted.text, settings)
+    steps("aligning")
     align.align_version(conn, version_pk)
     if after is not None:  # a version arrived late: the next one must be re-aligned to it
         align.align_version(conn, after.pk)

@@ -2,9 +2,14 @@
 
 The format is detected from content (magic bytes, markup), with the file extension only as a
 hint. HTML becomes Markdown with ``markdownify`` after scripts, styles, navigation and other
-page chrome are dropped; PDF text comes from ``pypdf``. Text is decoded strictly: UTF-8 (with or
-without BOM) or UTF-16 with a BOM; anything else is refused with the byte offset of the first
-bad sequence, rather than silently guessed.
+page chrome are dropped (``_html``); PDF text comes from ``pypdf``. Text is decoded strictly: UTF-8
+(with or without BOM) or UTF-16 with a BOM; anything else is refused with the byte offset of the
+first bad sequence, rather than silently guessed.
+
+Every parser is bounded (``Settings.extract``): the input by the capture limit, HTML by its tags
+and nesting depth, PDF by its pages, every extracted text by ``max_text_chars``, and HTML and PDF
+parsing by ``max_seconds`` of wall-clock time. A parser that gives up on a damaged file (a corrupt
+PDF, nesting past Python's recursion limit) fails that capture only.
 
 Every problem is a ``CaptureError`` saying what is wrong with which file.
 """
@@ -13,33 +18,22 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 
-from bs4 import Tag
-
+from clauselens.config import ExtractSettings
 from clauselens.errors import CaptureError
 
-EXTRACTOR_VERSION = "extract/1"
+# 2: HTML nested deeper than ExtractSettings.max_html_depth is flattened (it failed before).
+EXTRACTOR_VERSION = "extract/2"
 
 _HTML_HINT = re.compile(rb"^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
 _HTML_TAGS = re.compile(rb"</(p|div|h[1-6]|li|ul|ol|table|section|article|span|a)>", re.IGNORECASE)
-_DROP_TAGS = (
-    "script",
-    "style",
-    "noscript",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "svg",
-    "iframe",
-    "template",
-    "button",
-)
 _BLANKS = re.compile(r"\n{3,}")
-_TRAILING_WS = re.compile(r"[ \t]+\n")
 
 
 @dataclass(frozen=True)
@@ -83,59 +77,127 @@ def decode(raw: bytes, name: str) -> str:
 def tidy(text: str) -> str:
     """Normalise line endings, drop trailing spaces on lines and runs of blank lines."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _TRAILING_WS.sub("\n", text)
+    # Spaces and tabs before each line break go (a regex would retry every space of a long
+    # run: quadratic); the last line keeps them, as it always has, until the strip below.
+    lines = text.split("\n")
+    text = "\n".join([*(line.rstrip(" \t") for line in lines[:-1]), lines[-1]])
     return _BLANKS.sub("\n\n", text).strip("\n") + "\n"
 
 
-def _from_text(raw: bytes, name: str) -> str:
+def _from_text(raw: bytes, name: str, limits: ExtractSettings) -> str:
     return decode(raw, name)
 
 
-def _from_html(raw: bytes, name: str) -> str:
-    from bs4 import BeautifulSoup
-    from markdownify import MarkdownConverter
+def _from_html(raw: bytes, name: str, limits: ExtractSettings) -> str:
+    from clauselens.pipeline.ingest._html import html_to_markdown
 
-    soup = BeautifulSoup(decode(raw, name), "html.parser")
-    for tag in soup.find_all(list(_DROP_TAGS)):
-        tag.decompose()
-    for tag in soup.find_all(_is_chrome):
-        tag.decompose()
-    root = soup.find("main") or soup.find("article") or soup.body or soup
-    markdown: str = MarkdownConverter(heading_style="ATX", bullets="*").convert_soup(root)
-    return markdown
+    return html_to_markdown(decode(raw, name), name, limits)
 
 
-def _is_chrome(tag: Tag) -> bool:
-    """Page chrome marked by ARIA role rather than by tag name."""
-    return tag.get("role") in ("navigation", "banner", "contentinfo")
-
-
-def _from_pdf(raw: bytes, name: str) -> str:
+def _from_pdf(raw: bytes, name: str, limits: ExtractSettings) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
+    pages: list[str] = []
+    size = 0
     try:
         reader = PdfReader(io.BytesIO(raw))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as exc:
-        raise CaptureError(name, f"unreadable PDF: {exc}") from exc
+        count = len(reader.pages)
+        if count > limits.max_pdf_pages:
+            raise CaptureError(
+                name,
+                f"PDF of {count:,} pages, over the limit of {limits.max_pdf_pages:,} pages "
+                "(setting extract.max_pdf_pages)",
+            )
+        for number, page in enumerate(reader.pages, start=1):
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1])
+            if size > limits.max_text_chars:
+                raise CaptureError(name, f"{_over_text(limits)} by page {number} of the PDF")
+    except CaptureError:
+        raise
+    # pypdf raises many kinds of error on a damaged file (PdfReadError, ValueError, KeyError,
+    # TypeError, AssertionError, zlib.error, RecursionError, ...): each means this capture cannot
+    # be read, not that clauselens is broken.
+    except Exception as exc:
+        raise CaptureError(name, f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
     return "\n\n".join(pages)
 
 
-_EXTRACTORS: dict[str, Callable[[bytes, str], str]] = {
+def _over_text(limits: ExtractSettings) -> str:
+    return (
+        f"the extracted text passes {limits.max_text_chars:,} characters "
+        "(setting extract.max_text_chars)"
+    )
+
+
+_EXTRACTORS: dict[str, Callable[[bytes, str, ExtractSettings], str]] = {
     "markdown": _from_text,
     "text": _from_text,
     "html": _from_html,
     "pdf": _from_pdf,
 }
+#: Formats whose parsing is timed (decoding text is linear and needs no clock).
+_TIMED = frozenset({"html", "pdf"})
 
 
-def extract(raw: bytes, name: str = "") -> Extracted:
-    """Detect the format of ``raw`` and extract its text; refuse empty results."""
+class _Expired(BaseException):
+    """Raised by the alarm of ``_time_limit``. A ``BaseException``, so that a parser's own
+    ``except Exception`` cannot swallow it."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise ``_Expired`` inside the block once ``seconds`` of wall-clock time have passed.
+
+    A SIGALRM timer: in the main thread on Unix (the CLI, scripts, notebooks). Elsewhere (another
+    thread, Windows), or when the process already has a timer of its own, the block runs without
+    one; the other bounds (size, tags, depth, pages) still hold.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable or signal.getitimer(signal.ITIMER_REAL)[0]:
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def extract(
+    raw: bytes,
+    name: str = "",
+    limits: ExtractSettings = ExtractSettings(),  # noqa: B008 - frozen
+) -> Extracted:
+    """Detect the format of ``raw`` and extract its text within ``limits``; refuse empty results."""
     if not raw.strip():
         raise CaptureError(name, "empty file (no text to analyse)")
     fmt = detect_format(raw, name)
-    text = tidy(_EXTRACTORS[fmt](raw, name))
+    try:
+        if fmt in _TIMED:
+            with _time_limit(limits.max_seconds):
+                text = _EXTRACTORS[fmt](raw, name, limits)
+        else:
+            text = _EXTRACTORS[fmt](raw, name, limits)
+    except _Expired:
+        raise CaptureError(
+            name,
+            f"{fmt} extraction took over {limits.max_seconds:g} s and was stopped "
+            "(setting extract.max_seconds); the file may be malformed",
+        ) from None
+    except RecursionError as exc:
+        raise CaptureError(
+            name, f"{fmt} nested too deeply to extract (Python's recursion limit)"
+        ) from exc
+    if len(text) > limits.max_text_chars:
+        raise CaptureError(name, _over_text(limits))
+    text = tidy(text)
     if not text.strip():
         raise CaptureError(name, f"no text could be extracted from this {fmt} file")
     return Extracted(format=fmt, text=text)

@@ -4,7 +4,11 @@ A manifest row names a file and its document: ``entity`` (or ``service``), ``tit
 ``terms_type``/``document``), ``terms_type``, ``captured_at``, ``source_url``, ``archive_url``.
 Open Terms Archive's manifest works as it is (``service`` → entity, ``terms_type`` → title;
 without ``archive_url``, ``source_repo``/``commit``/``path_in_repo`` give one: ``archive.py``).
-Files named in a manifest are resolved against the manifest's folder, then its parents.
+Files named in a manifest are looked up against the manifest's folder, then its parents (a manifest
+written for a repository's root), then by name beside it; the file found must resolve, symbolic
+links followed, inside the manifest's folder or an allowed root (``Settings.allow_roots``), so a row
+naming ``../../etc/passwd`` or ``/etc/passwd`` is refused with the reason. A folder walked without
+a manifest holds only the files that resolve inside it (or an allowed root) the same way.
 
 ``captured_at`` comes from the manifest, from ``--captured-at``, from a history file name
 (``v3_2024-01-02T10-00-00_x.md``), or failing all three from the file's modification time; which
@@ -17,14 +21,15 @@ import csv
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from clauselens.errors import ManifestError
+from clauselens.errors import CaptureError, ManifestError
 from clauselens.pipeline.ingest.archive import github_blob_url
+from clauselens.pipeline.ingest.files import inside, outside_reason
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +75,9 @@ def _first(row: Mapping[str, Any], *keys: str) -> str | None:
     return None
 
 
-def _row_meta(row: Mapping[str, Any], base: Path, where: str, line: int) -> CaptureMeta:
+def _row_meta(
+    row: Mapping[str, Any], base: Path, where: str, line: int, roots: Sequence[Path]
+) -> CaptureMeta:
     file = _first(row, "file", "path")
     entity = _first(row, "entity", "service")
     title = _first(row, "title", "terms_type", "document")
@@ -78,12 +85,13 @@ def _row_meta(row: Mapping[str, Any], base: Path, where: str, line: int) -> Capt
     missing = [n for n, v in (("file", file), ("entity", entity), ("title", title)) if not v]
     if missing or file is None or entity is None or title is None:
         raise ManifestError(where, line, f"missing {', '.join(missing)}")
+    path = resolve_file(base, file, where, line, roots)
     return CaptureMeta(
-        path=resolve_file(base, file, where, line),
+        path=path,
         entity=entity,
         title=title,
         terms_type=_first(row, "terms_type") or title,
-        captured_at=parse_time(captured, f"{where}:{line}") if captured else _mtime(base / file),
+        captured_at=parse_time(captured, f"{where}:{line}") if captured else _mtime(path),
         source_url=_first(row, "source_url", "url"),
         archive_url=_first(row, "archive_url", "wayback_url")
         or github_blob_url(
@@ -93,20 +101,24 @@ def _row_meta(row: Mapping[str, Any], base: Path, where: str, line: int) -> Capt
     )
 
 
-def resolve_file(base: Path, file: str, where: str, line: int) -> Path:
-    """A manifest's file path, relative to its folder or one of its parents."""
+def resolve_file(base: Path, file: str, where: str, line: int, roots: Sequence[Path] = ()) -> Path:
+    """A manifest's file: relative to its folder or one of its parents, or beside it by name;
+    the first that exists and resolves inside ``base`` or one of ``roots``."""
     candidate = Path(file)
-    if candidate.is_absolute():
-        return candidate
-    for folder in [base, *list(base.parents)[:3]]:
-        if (folder / candidate).is_file():
-            return folder / candidate
-    if (base / candidate.name).is_file():  # a manifest copied next to its files
-        return base / candidate.name
-    raise ManifestError(where, line, f"file not found next to the manifest: {file}")
+    folders = [] if candidate.is_absolute() else [base, *list(base.parents)[:3]]
+    tries = [candidate] if candidate.is_absolute() else [f / candidate for f in folders]
+    found = [p for p in [*tries, base / candidate.name] if p.exists()]
+    if not found:
+        raise ManifestError(where, line, f"file not found next to the manifest: {file}")
+    allowed = next((p for p in found if inside(p, [base, *roots])), None)
+    if allowed is None:
+        raise ManifestError(
+            where, line, outside_reason(file, found[0], base, "the manifest's folder")
+        )
+    return allowed
 
 
-Entry = CaptureMeta | ManifestError
+Entry = CaptureMeta | ManifestError | CaptureError
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | ManifestError]]:
@@ -130,7 +142,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | ManifestError]]:
         yield 0, ManifestError(str(path), 0, f"cannot read the manifest: {exc}")
 
 
-def read_manifest(path: Path) -> Iterator[Entry]:
+def read_manifest(path: Path, roots: Sequence[Path] = ()) -> Iterator[Entry]:
     """Rows of a JSONL or CSV manifest; a bad row is yielded as a ``ManifestError`` so that the
     caller reports it and goes on with the others."""
     for line, row in _rows(path):
@@ -138,7 +150,7 @@ def read_manifest(path: Path) -> Iterator[Entry]:
             yield row
             continue
         try:
-            yield _row_meta(row, path.parent, str(path), line)
+            yield _row_meta(row, path.parent, str(path), line, roots)
         except ManifestError as exc:
             yield exc
 
@@ -216,17 +228,21 @@ def apply_options(meta: CaptureMeta, options: Mapping[str, Any]) -> CaptureMeta:
 
 
 def _with_options(entry: Entry, options: Mapping[str, Any]) -> Entry:
-    return entry if isinstance(entry, ManifestError) else apply_options(entry, options)
+    return entry if not isinstance(entry, CaptureMeta) else apply_options(entry, options)
 
 
-def discover(paths: list[Path], options: Mapping[str, Any]) -> Iterator[Entry]:
-    """Every capture named by the paths: files, folders (with their manifest) and manifests."""
+def discover(
+    paths: list[Path], options: Mapping[str, Any], roots: Sequence[Path] = ()
+) -> Iterator[Entry]:
+    """Every capture named by the paths: files, folders (with their manifest) and manifests.
+    A file named on the command line is the user's choice; one found through a manifest or a
+    folder must resolve inside it or one of ``roots``."""
     for path in paths:
         if is_manifest(path):
-            for entry in read_manifest(path):
+            for entry in read_manifest(path, roots):
                 yield _with_options(entry, options)
         elif path.is_dir():
-            yield from _discover_dir(path, options)
+            yield from _discover_dir(path, options, roots)
         else:
             yield _single(path, options)
 
@@ -244,16 +260,22 @@ def _single(path: Path, options: Mapping[str, Any]) -> CaptureMeta:
     return meta
 
 
-def _discover_dir(folder: Path, options: Mapping[str, Any]) -> Iterator[Entry]:
+def _discover_dir(
+    folder: Path, options: Mapping[str, Any], roots: Sequence[Path]
+) -> Iterator[Entry]:
     """A folder with a manifest holds the captures its manifest lists (other files, such as
     licences and READMEs, are not captures); a folder without one holds every capture file in
-    it, with metadata inferred from each path."""
+    it, with metadata inferred from each path (a symbolic link out of the folder is refused)."""
     manifests = [folder / n for n in MANIFEST_NAMES if (folder / n).is_file()]
     for manifest in manifests:
-        for entry in read_manifest(manifest):
+        for entry in read_manifest(manifest, roots):
             yield _with_options(entry, options)
     if manifests:
         return
     for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() in CAPTURE_SUFFIXES and path.is_file():
+        if path.suffix.lower() not in CAPTURE_SUFFIXES or not path.exists() or path.is_dir():
+            continue
+        if not inside(path, [folder, *roots]):
+            yield CaptureError(str(path), outside_reason(path.name, path, folder, "the folder"))
+        else:  # a FIFO or device named like a capture is refused when read, with its kind
             yield _single(path, options)

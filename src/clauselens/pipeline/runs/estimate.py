@@ -98,7 +98,7 @@ def _read_docs(paths: list[Path], settings: Settings, report: DryRun) -> list[_D
     from clauselens.pipeline.ingest.captures import read_capture
 
     metas: list[CaptureMeta] = []
-    for entry in discover(paths, {}):
+    for entry in discover(paths, {}, settings.allow_roots):
         if isinstance(entry, CaptureMeta):
             metas.append(entry)
         else:

@@ -50,7 +50,9 @@ class Block:
     level: tuple[float, float, float] | None = None
 
 
-ATX = re.compile(r"[ \t]*(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+# The opening of an ATX heading; ``atx`` reads the rest (a regex for the closing sequence would
+# try every space of a long line, quadratic in a megabyte-long heading line).
+_ATX_OPEN = re.compile(r"[ \t]*(#{1,6})(?=[ \t]|$)")
 SETEXT = re.compile(r"[ \t]*(=+|-+)[ \t]*$")
 BREAK = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 BULLET = re.compile(r"([ \t]*)[-*+](?:[ \t]+|$)")
@@ -58,6 +60,19 @@ ORDERED = re.compile(r"([ \t]*)(\d{1,9})[.)](?:[ \t]+|$)")
 FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 TABLE_DELIM = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 HTML_TABLE = re.compile(r"<(/?)table\b", re.IGNORECASE)
+
+
+def atx(line: str) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading line, else None: one to six ``#``, then a space or the
+    end; the title without its leading and trailing spaces and closing ``#`` sequence."""
+    opening = _ATX_OPEN.match(line)
+    if opening is None:
+        return None
+    title = line[opening.end() :].strip(" \t")
+    hashes = title.rstrip("#")
+    if hashes != title and hashes != hashes.rstrip(" \t"):  # a closing sequence after a space
+        title = hashes.rstrip(" \t")
+    return len(opening.group(1)), title
 
 
 class _Lines:
@@ -99,7 +114,7 @@ def _is_table_start(lines: _Lines, i: int) -> bool:
 
 def _interrupts_paragraph(lines: _Lines, i: int) -> bool:
     line = lines.lines[i]
-    if ATX.match(line) or BREAK.match(line) or FENCE.match(line):
+    if atx(line) or BREAK.match(line) or FENCE.match(line):
         return True
     if BULLET.match(line):
         return bool(line.strip()[1:].strip())
@@ -202,17 +217,17 @@ def _heading(lines: _Lines, first: int, last: int, level: int, title: str) -> Bl
     return block
 
 
-def _atx_in(line: str) -> re.Match[str] | None:
+def _atx_in(line: str) -> tuple[int, str] | None:
     """An ATX heading on the line, bare or as the content of a list item."""
     marker = BULLET.match(line) or ORDERED.match(line)
-    return ATX.match(line[marker.end() :] if marker else line)
+    return atx(line[marker.end() :] if marker else line)
 
 
 def _next_block(lines: _Lines, i: int) -> tuple[Block, int]:
     """The block starting at (non-blank) line i, and the line after it."""
-    atx = _atx_in(lines.lines[i])
-    if atx:
-        return _heading(lines, i, i, len(atx.group(1)), atx.group(2) or ""), i + 1
+    heading = _atx_in(lines.lines[i])
+    if heading:
+        return _heading(lines, i, i, *heading), i + 1
     for test, kind, scan_to in _SIMPLE_SCANNERS:
         if test(lines, i):
             last = scan_to(lines, i)

@@ -238,7 +238,7 @@ _HEADING_ONLY_LINE = re.compile(
       | [=\-]{2,}                 # setext underline
       | (\*\*|__)[^*_]+(\*\*|__):? # a bold line
       | \[[^\]]*\]\([^)]*\)       # a bare link or anchor
-      | \[\]\(\#[^)]*\)(\*\*|__)?[^\n]*?(\*\*|__)?  # an anchor followed by a bold title
+      | \[\]\(\#[^)]*\).*         # an anchor followed by a (bold) title
     )\s*$""",
     re.VERBOSE,
 )

@@ -22,6 +22,11 @@ The algorithm, in passes over the clauses not yet matched (each clause is matche
    (merge) with ``relation`` naming it and the other clause recorded, so lineage is kept while
    every provision stays one clause per version.
 
+Work is bounded on huge clauses (a table or a paragraph of megabytes is one block, never cut):
+``ratio`` and ``partial_ratio`` cost the product of the two lengths, so a text over
+``COMPARE_MAX_CHARS`` is compared by its first and last ``COMPARE_MAX_CHARS / 2`` characters, and
+containment in a text over that length is an exact substring test of the cosmetic forms.
+
 Order: the longest increasing subsequence of old indices over the matched pairs (taken in new
 order) is "in place"; a matched pair outside it has moved relative to its neighbours. Classes:
 exact in place ``unchanged``; exact or cosmetic out of place ``moved``; cosmetic in place
@@ -53,6 +58,8 @@ TEXT_FLOOR = 50.0
 TEXT_WEIGHT = 0.8
 CONTAINED_THRESHOLD = 90.0
 CONTAINED_MIN_CHARS = 40
+#: Longest text compared in full (ordinary clauses are under 15,000 characters).
+COMPARE_MAX_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -100,8 +107,8 @@ def _similar(
     if not olds or not news:
         return
     text = process.cdist(
-        [cosmetic_form(new[j].text) for j in news],
-        [cosmetic_form(old[i].text) for i in olds],
+        [_sample(cosmetic_form(new[j].text)) for j in news],
+        [_sample(cosmetic_form(old[i].text)) for i in olds],
         scorer=fuzz.ratio,
     )
     heads = process.cdist(
@@ -123,6 +130,14 @@ def _similar(
             matches[j] = _Match(i, "similar", sim)
 
 
+def _sample(form: str) -> str:
+    """The part of a cosmetic form that similarity reads: all of it, or both ends of a huge one."""
+    if len(form) <= COMPARE_MAX_CHARS:
+        return form
+    half = COMPARE_MAX_CHARS // 2
+    return form[:half] + form[-half:]
+
+
 @lru_cache(maxsize=4096)
 def _words(form: str) -> frozenset[str]:
     return frozenset(form.split())
@@ -135,6 +150,8 @@ def _contained(part: str, whole: str) -> float:
     words = _words(part)
     if len(words - _words(whole)) > 0.2 * len(words):  # cheap filter before partial_ratio
         return 0.0
+    if len(whole) > COMPARE_MAX_CHARS:  # partial_ratio would cost len(part) x len(whole)
+        return 100.0 if part in whole else 0.0
     return float(fuzz.partial_ratio(part, whole, score_cutoff=CONTAINED_THRESHOLD))
 
 
