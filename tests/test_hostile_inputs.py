@@ -41,7 +41,7 @@ from clauselens.store.queries import document_by_id, latest_version, version_tex
 from clauselens.textnorm import clause_sha256, cosmetic_form
 from tests.support.paths import FIXTURES
 
-README = FIXTURES.parent / "README.md"
+CONFIGURATION = FIXTURES.parent / "docs" / "configuration.md"  # the settings table
 GOOD = b"# Terms\n\nYou agree to these terms of service. We may end your account at any time.\n"
 META = {"entity": "Acme", "title": "Terms"}
 
@@ -213,8 +213,10 @@ class TestOnlyRegularFiles:
         with pytest.raises(CaptureError, match="file grew while read, past the capture limit"):
             read_bounded(Path("/proc/self/status"), 50)
 
-    def test_the_readme_states_the_limit_the_message_prints(self) -> None:
-        line = next(ln for ln in README.read_text().splitlines() if "`max_capture_bytes`" in ln)
+    def test_the_docs_state_the_limit_the_message_prints(self) -> None:
+        line = next(
+            ln for ln in CONFIGURATION.read_text().splitlines() if "`max_capture_bytes`" in ln
+        )
         figure = line.rstrip(" |").rsplit("|", 1)[-1].strip()
         assert figure == megabytes(Settings().max_capture_bytes) == "20 MB"
 

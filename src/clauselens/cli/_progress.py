@@ -25,8 +25,8 @@ from rich.progress import (
 )
 
 from clauselens.pipeline.analyze.work import WorkItem
-from clauselens.pipeline.ingest.captures import CaptureOutcome
 from clauselens.pipeline.ingest.files import MB
+from clauselens.pipeline.ingest.outcome import CaptureOutcome
 from clauselens.pipeline.ingest.progress import Step
 from clauselens.schemas import AnalysisResult
 

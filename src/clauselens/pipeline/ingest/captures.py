@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -29,6 +29,7 @@ from clauselens.pipeline.ingest.cutoff import looks_cut_off
 from clauselens.pipeline.ingest.extract import Extracted, extract
 from clauselens.pipeline.ingest.files import read_bounded
 from clauselens.pipeline.ingest.manifest import CaptureMeta, discover
+from clauselens.pipeline.ingest.outcome import CaptureOutcome, Outcome
 from clauselens.pipeline.ingest.progress import IngestProgress, Step, installed
 from clauselens.pipeline.segment.clauses import SEGMENTER_VERSION, segment
 from clauselens.pipeline.versions import align
@@ -48,17 +49,6 @@ from clauselens.store.queries import (
 from clauselens.textnorm import sha256_hex
 
 log = logging.getLogger(__name__)
-
-Outcome = Literal["new_version", "unchanged", "already_ingested", "failed"]
-
-
-@dataclass
-class CaptureOutcome:
-    path: str
-    outcome: Outcome
-    message: str = ""
-    document_id: str | None = None
-    version_pk: int | None = None
 
 
 @dataclass

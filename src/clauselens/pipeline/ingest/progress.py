@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
-    from clauselens.pipeline.ingest.captures import CaptureOutcome
+    from clauselens.pipeline.ingest.outcome import CaptureOutcome
 
 Step = Literal["reading", "extracting", "segmenting", "aligning"]
 

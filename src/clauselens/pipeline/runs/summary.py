@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from clauselens.errors import ClauselensError
 from clauselens.pipeline.analyze.claims import release_run
 from clauselens.pipeline.analyze.work import WorkItem
-from clauselens.pipeline.ingest.captures import CaptureOutcome
+from clauselens.pipeline.ingest.outcome import CaptureOutcome
 from clauselens.pipeline.runs import records
 from clauselens.schemas import AnalysisResult, Failure, RunStatus, Usage
 from clauselens.store.queries.runs import RunTotals, run_batch_ids, run_totals
