@@ -8,12 +8,15 @@ from clauselens.config import load_settings
 from clauselens.pipeline.runs.run import RunOptions, run
 from clauselens.store import open_store
 
-OTA_MANIFEST = Path(__file__).resolve().parents[2] / "fixtures" / "ota" / "manifest.jsonl"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+OTA_MANIFEST = FIXTURES / "ota" / "manifest.jsonl"
 
 
 def run_offline(db: Path, manifest: Path, home: Path) -> None:
-    """An offline run of ``manifest`` into the SQLite store ``db``."""
-    settings = load_settings({"db_url": f"sqlite:///{db}", "home": str(home)}, env={})
+    """An offline run of ``manifest`` into the SQLite store ``db``; the fixtures folder is an
+    allowed root (a test's manifest in a temporary folder names the fixture files)."""
+    values = {"db_url": f"sqlite:///{db}", "home": str(home), "allow_roots": (FIXTURES,)}
+    settings = load_settings(values, env={})
     engine = open_store(settings.db_url)
     try:
         summary = run(engine, [manifest], settings, RunOptions(analyzer="offline"), env={})
