@@ -31,6 +31,7 @@ class PlainTfidf:
 
     name = "plain-tfidf"
     version = "sklearn-default"
+    dense_tail = 0
 
     def __init__(self) -> None:
         self._vec = TfidfVectorizer()
