@@ -268,3 +268,14 @@ def test_query_results_are_bounded_sorted_and_from_other_entities(
     assert all(m.entity != query.entity for m in matches)
     similar, total = index.platform_counts(query.key, threshold=0.5)
     assert 0 <= similar <= total == len({it.entity for it in items} - {query.entity})
+
+
+def test_scores_of_many_keys_equal_one_key_at_a_time() -> None:
+    """The bulk scores_of gives, row by row, what scores gives per key (categories included)."""
+    items = [*corpus(), Item("c", "delta", "d", TEXTS["arbitration"], ("arbitration",))]
+    items[1] = Item(items[1].key, items[1].entity, "d", items[1].text, ("arbitration",))
+    index = built(items)
+    keys = [it.key for it in items]
+    bulk = index.scores_of(keys)
+    for key, row in zip(keys, bulk, strict=True):
+        np.testing.assert_allclose(row, index.scores(key), atol=1e-6)

@@ -223,22 +223,42 @@ class SimilarityIndex:
     def _vector(self, item: Item) -> Matrix:
         return self.embedder.transform([item.text])
 
+    def scores_of(self, keys: Sequence[str]) -> FloatArray:
+        """``scores(key)`` for many indexed keys at once: one row per key (faster in bulk)."""
+        if not keys:
+            return np.zeros((0, len(self.items)), dtype=np.float32)
+        rows = [self._rows[key] for key in keys]
+        text = self._text_scores(self._matrix[rows])
+        for out, row in zip(text, rows, strict=True):
+            item = self.items[row]
+            out[:] = self._blend(out, item.categories, item.entity)
+        return text
+
     def _scores(self, vector: Matrix, categories: Sequence[str], exclude: str | None) -> FloatArray:
         """Scores of every row against ``vector``; the excluded entity's rows score -1."""
         if not self.items:
             return np.zeros(0, dtype=np.float32)
+        return self._blend(self._text_scores(vector)[0], categories, exclude)
+
+    def _text_scores(self, vectors: Matrix) -> FloatArray:
+        """Text cosines, clipped to [0, 1], of every row against each query row."""
         if sparse.issparse(self._matrix):
             if self._postings is None:
                 self._build_query_cache()
-            query = sparse.csr_matrix(vector)
+            query = sparse.csr_matrix(vectors)
             tail = self._dense.shape[1]
             lexical = query[:, : query.shape[1] - tail] if tail else query
-            text: FloatArray = np.asarray((lexical @ self._postings).todense()).ravel()
+            text: FloatArray = np.asarray((lexical @ self._postings).todense())
             if tail:
-                text = text + self._dense @ query[:, -tail:].toarray().ravel()
+                text = text + query[:, -tail:].toarray() @ self._dense.T
         else:
-            text = np.asarray(self._matrix @ np.asarray(vector).ravel())
-        scores = np.clip(text.astype(np.float32), 0.0, 1.0)
+            text = np.atleast_2d(np.asarray(vectors)) @ np.asarray(self._matrix).T
+        return np.clip(text.astype(np.float32), 0.0, 1.0)
+
+    def _blend(
+        self, scores: FloatArray, categories: Sequence[str], exclude: str | None
+    ) -> FloatArray:
+        """Blend in category agreement and score the excluded entity's rows -1."""
         if categories and self._cats.shape[1]:
             q = self.categories.vectors([categories])[0]
             if q.any():
