@@ -17,6 +17,8 @@ held-out cases' points are queried against an index of *all* points (the trainin
 stay in as distractors, as they would in use), for the baseline, the lexical-only index (the
 previous default) and the chosen one. An index fits its TF-IDF vocabulary on the texts it holds,
 labels unseen, as it does in use; the word vectors were trained without ToS;DR text.
+``pooled_threshold`` calibrates on the folds' held-out pairs together: every pair scored by an
+index whose weight was chosen without its case.
 """
 
 from __future__ import annotations
@@ -185,6 +187,7 @@ class Fold:
     results: dict[str, Result]
     held_out_precision: float
     held_out_recall: float
+    held_out_pairs: PairHistogram
 
 
 def subset(corpus: Corpus, rows: Sequence[int]) -> Corpus:
@@ -219,6 +222,7 @@ def cross_validate(corpus: Corpus, folds: int = FOLDS) -> list[Fold]:
                 results,
                 float(hist.precision_at()[b]) if b < hist.bins else float("nan"),
                 float(hist.recall_at()[b]) if b < hist.bins else 0.0,
+                hist,
             )
         )
     return out
@@ -244,3 +248,14 @@ def score_similarity(points: Sequence[SimilarityPoint]) -> dict[str, float | int
         "baseline_rel_at_10": baseline.rel10,
         "baseline_mrr": baseline.mrr,
     }
+
+
+def pooled_threshold(folds: Sequence[Fold]) -> tuple[float, float]:
+    """The threshold calibrated on every fold's held-out pairs, and their precision at it."""
+    pooled = PairHistogram()
+    for fold in folds:
+        pooled.total += fold.held_out_pairs.total
+        pooled.relevant += fold.held_out_pairs.relevant
+    threshold = calibrate_threshold(pooled)
+    b = round(threshold * pooled.bins)
+    return threshold, float(pooled.precision_at()[b]) if b < pooled.bins else float("nan")
