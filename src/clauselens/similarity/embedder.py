@@ -179,7 +179,9 @@ def _fit_block(
 
 
 class TfidfEmbedder:
-    """Sublinear TF-IDF, word 1-2 grams blended with char 3-5 grams (see the module docstring)."""
+    """Sublinear TF-IDF, word 1-2 grams blended with char 3-5 grams, fused with the word-vector
+    sentence vector at ``semantic_weight`` (see the module docstring). ``vectors`` defaults to
+    the shipped ones; the benchmark passes others only to compare."""
 
     name = "tfidf"
 
