@@ -11,7 +11,7 @@ The value comes from case-grouped cross-validation (``bench/similarity_eval.py``
 and prints it): 5 folds by case; on each, the semantic weight is chosen on the training cases and
 the held-out cases' quotes are scored against an index of all 5,554 quotes; the pairs of all
 folds' held-out quotes, each scored by an index whose choices never saw its case, are pooled and
-calibrated. That gave 0.265 (pair precision 0.50, pair recall about 0.26) for the default
+calibrated. That gave 0.265 (pair precision 0.50) for the default
 (lexical TF-IDF fused with word vectors at ``SEMANTIC_WEIGHT`` 0.2). Two checks: calibrating on
 each fold's training cases alone gave 0.215-0.255, where the held-out pairs had precision
 0.42-0.51 (mean 0.45): an index of fewer quotes has fewer near misses, so calibrate on an index as
