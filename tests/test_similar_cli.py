@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from clauselens.cli import main
+from clauselens.similarity import DEFAULT_THRESHOLD
 from clauselens.similarity.provisions import cross_platform_all, unique_provisions
 
 
@@ -31,7 +32,7 @@ class TestSimilarCommand:
         assert code == 0
         assert key in out
         line = f"similar on {cp.similar_platforms} of {cp.platforms_total} other platforms"
-        assert f"{line} (threshold 0.21)" in out
+        assert f"{line} (threshold {DEFAULT_THRESHOLD:g})" in out
         assert re.search(r"^\s*1\s+[01]\.\d{4}\*?\s+\S", out, re.M)
         assert re.search(r"^\s*3\s+[01]\.\d{4}", out, re.M)
         assert not re.search(r"^\s*4\s+[01]\.\d{4}", out, re.M)

@@ -20,6 +20,7 @@ from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.pipeline.versions.changes import analysis_origin
 from clauselens.review import decisions as review
 from clauselens.similarity import DEFAULT_THRESHOLD, SimilarityIndex
+from clauselens.similarity.persist import FORMAT
 from clauselens.similarity.provisions import (
     CrossPlatform,
     cross_platform,
@@ -123,6 +124,19 @@ class TestRefresh:
         assert second.unchanged == first.items
         forced = refresh_index(ota_store, force=True)
         assert (forced.added, forced.removed, forced.rebuilt) == (0, 0, False)
+
+    def test_cache_of_an_older_index_format_is_rebuilt(self, ota_store: sa.Engine) -> None:
+        """A cached index of another format (one saved before the word vectors) is rebuilt."""
+        refresh_index(ota_store)
+        with ota_store.begin() as conn:
+            conn.execute(t.similarity_cache.update().values(format="clauselens-similarity-index/1"))
+        assert refresh_index(ota_store).rebuilt
+        with ota_store.connect() as conn:
+            row = conn.execute(
+                sa.select(t.similarity_cache.c.format, t.similarity_cache.c.embedder)
+            ).one()
+        assert row.format == FORMAT
+        assert row.embedder.startswith("tfidf tfidf-2:")
 
     def test_incremental_refresh_after_a_new_version_equals_a_rebuild(self, tmp_path: Path) -> None:
         """Ingesting a newer version, then refreshing, gives the keys and scores of a rebuild

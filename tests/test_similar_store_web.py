@@ -7,6 +7,7 @@ import html
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
+from clauselens.similarity import DEFAULT_THRESHOLD
 from clauselens.similarity.provisions import cross_platform_all, load_or_build
 from clauselens.store import tables as t
 from clauselens.web import ServeConfig, create_app
@@ -53,7 +54,7 @@ def shared_provision(engine: sa.Engine) -> str:
 
 class TestSimilarPanel:
     def test_panel_shows_platform_count_and_matches(self, ota_store: sa.Engine) -> None:
-        """The item page says "similar on N of M platforms (threshold 0.21)" and lists matches."""
+        """The item page says "similar on N of M platforms (threshold T)" and lists matches."""
         key = shared_provision(ota_store)
         cp = cross_platform_all(ota_store)[key]
         page = client_for(ota_store).get(f"/item/{analysis_of_provision(ota_store, key)}").text
@@ -61,7 +62,9 @@ class TestSimilarPanel:
         assert "On other platforms" in page
         count = f"similar on {cp.similar_platforms} of {cp.platforms_total} other platforms"
         assert count in page
-        assert f'(threshold 0.21; provision <span class="nowrap">{key}</span>)' in page
+        assert (
+            f'(threshold {DEFAULT_THRESHOLD}; provision <span class="nowrap">{key}</span>)' in page
+        )
         for match in cp.similar:
             assert match.record_id in page
             assert f"<strong>{html.escape(match.entity)}</strong>" in page

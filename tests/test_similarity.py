@@ -5,6 +5,7 @@ The texts are short handmade policy sentences written for these tests (no ../sha
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,11 @@ from clauselens.similarity import (
     RefitPolicy,
     SimilarityIndex,
     TfidfEmbedder,
+    TfidfParams,
     load_index,
     save_index,
 )
+from clauselens.similarity.vectors import WordVectors, shipped_vectors
 
 TEXTS = {
     "terminate": "We may suspend or terminate your account at any time without notice.",
@@ -158,6 +161,84 @@ class TestPersistence:
             assert "data" in npz.files
 
 
+class TestWordVectors:
+    def test_sentence_vectors_are_unit_rows_and_zero_without_known_words(self) -> None:
+        """Each text with a known word gets a unit row; a text of unknown words a zero row."""
+        rows = shipped_vectors().sentence_vectors([TEXTS["terminate"], "zzqx qqzz", ""])
+        assert np.linalg.norm(rows[0]) == pytest.approx(1.0, abs=1e-5)
+        assert not rows[1].any()
+        assert not rows[2].any()
+
+    def test_a_paraphrase_in_other_words_is_closer_than_another_topic(self) -> None:
+        """Suspending an account is nearer to disabling a profile than to cookies."""
+        terminate, disable, cookies = shipped_vectors().sentence_vectors(
+            [
+                "We may suspend or terminate your account.",
+                "Your profile can be disabled or deleted by us.",
+                "We use cookies to measure advertising.",
+            ]
+        )
+        assert terminate @ disable > terminate @ cookies + 0.2
+
+    def test_vectors_round_trip_through_npz_bytes(self) -> None:
+        """to_bytes / from_bytes keeps words, vectors (float16) and the version."""
+        wv = shipped_vectors()
+        again = WordVectors.from_bytes(wv.to_bytes())
+        assert again.words == wv.words
+        assert again.version == wv.version
+        assert "ota/current" in again.meta["sources"]
+
+    def test_training_is_deterministic(self) -> None:
+        """The same texts give byte-identical vectors (one worker, fixed seed)."""
+        pytest.importorskip("gensim")
+        from clauselens.similarity.train_vectors import train
+
+        texts = [text for text in TEXTS.values() for _ in range(5)]
+        assert train(texts).to_bytes() == train(texts).to_bytes()
+
+
+class TestSemanticFusion:
+    def test_score_is_the_weighted_sum_of_lexical_and_semantic_cosines(self) -> None:
+        """With weight s, an index score is (1 - s) * lexical cosine + s * word-vector cosine."""
+        items = corpus()
+        fused = SimilarityIndex(TfidfEmbedder(TfidfParams(semantic_weight=0.3)))
+        fused.build(items)
+        lexical = SimilarityIndex(TfidfEmbedder(TfidfParams(semantic_weight=0.0)))
+        lexical.build(items)
+        sem = shipped_vectors().sentence_vectors([it.text for it in items])
+        for i, item in enumerate(items):
+            expected = 0.7 * lexical.scores(item.key) + 0.3 * (sem @ sem[i])
+            own = fused.scores(item.key) < 0
+            np.testing.assert_allclose(
+                fused.scores(item.key)[~own], np.clip(expected[~own], 0, 1), atol=1e-5
+            )
+
+    def test_word_vectors_raise_a_paraphrase_and_lower_an_unrelated_text(self) -> None:
+        """A paraphrase in other words gains score from the word vectors; cookies lose it."""
+        items = [
+            Item("q", "a", "d", "We may suspend or terminate your account."),
+            Item("para", "b", "d", "Your profile can be disabled or deleted by us."),
+            Item("other", "c", "d", "We may use cookies on your account pages."),
+        ]
+        scores = {}
+        for weight in (0.0, 0.3):
+            index = SimilarityIndex(TfidfEmbedder(TfidfParams(semantic_weight=weight)))
+            index.build(items)
+            scores[weight] = {m.key: m.score for m in index.query("q")}
+        assert scores[0.3]["para"] > scores[0.0]["para"] + 0.03
+        assert scores[0.3]["other"] < scores[0.0]["other"]
+
+    def test_index_saved_with_other_word_vectors_does_not_load(self, tmp_path: Path) -> None:
+        """Loading refuses an index whose word vectors are not the shipped ones (so caches
+        rebuild instead of mixing vectors)."""
+        folder = save_index(built(), tmp_path / "idx")
+        meta = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        meta["embedder"]["params"]["vectors"] = "sif-1:0000000000000000"
+        (folder / "index.json").write_text(json.dumps(meta), encoding="utf-8")
+        with pytest.raises(ValueError, match="word vectors"):
+            load_index(folder)
+
+
 WORDS = ["account", "terminate", "data", "sell", "cookies", "law", "arbitration", "notice", "we"]
 item_lists = st.lists(
     st.tuples(
@@ -187,3 +268,14 @@ def test_query_results_are_bounded_sorted_and_from_other_entities(
     assert all(m.entity != query.entity for m in matches)
     similar, total = index.platform_counts(query.key, threshold=0.5)
     assert 0 <= similar <= total == len({it.entity for it in items} - {query.entity})
+
+
+def test_scores_of_many_keys_equal_one_key_at_a_time() -> None:
+    """The bulk scores_of gives, row by row, what scores gives per key (categories included)."""
+    items = [*corpus(), Item("c", "delta", "d", TEXTS["arbitration"], ("arbitration",))]
+    items[1] = Item(items[1].key, items[1].entity, "d", items[1].text, ("arbitration",))
+    index = built(items)
+    keys = [it.key for it in items]
+    bulk = index.scores_of(keys)
+    for key, row in zip(keys, bulk, strict=True):
+        np.testing.assert_allclose(row, index.scores(key), atol=1e-6)

@@ -1,7 +1,10 @@
 """Cross-platform similarity: which other platforms have a provision like this one.
 
 - ``records``: ``Item`` (a provision to index) and ``Match`` (a result).
-- ``embedder``: the ``Embedder`` protocol and the embedded default ``TfidfEmbedder``.
+- ``embedder``: the ``Embedder`` protocol and the embedded default ``TfidfEmbedder`` (lexical
+  TF-IDF fused with word-vector sentence vectors).
+- ``vectors``: the shipped word vectors (``data/word_vectors.npz``) and SIF sentence vectors;
+  ``train_vectors`` rebuilds them from the development corpus (gensim, development only).
 - ``index``: ``SimilarityIndex`` (build, add/update, remove, query, platform_counts).
 - ``calibration``: ``DEFAULT_THRESHOLD`` and how it was chosen.
 - ``persist``: ``save_index`` / ``load_index`` (JSON + npz, no pickle).

@@ -9,7 +9,12 @@ index can be saved without pickle. An embedding model can implement the same pro
 The default, ``TfidfEmbedder``, needs no network and no model download: sublinear TF-IDF over
 normalised text, word 1-2 grams blended with character 3-5 grams inside word boundaries (the two
 L2-normalised blocks are concatenated with weights sqrt(w) and sqrt(1-w), so a dot product is
-w * word cosine + (1-w) * char cosine). ``bench/similarity_eval.py`` measures the choice.
+w * word cosine + (1-w) * char cosine). That lexical row is then fused with a dense semantic
+row, the SIF sentence vector of the shipped word vectors (``similarity.vectors``), the same way:
+a dot product is ``(1 - s) * lexical cosine + s * semantic cosine`` with ``s`` =
+``semantic_weight``, so texts that say the same thing in different words still score. The dense
+columns come last (``dense_tail`` says how many) so the index can score them as a dense block.
+``bench/similarity_eval.py`` measures the choices with case-grouped cross-validation.
 """
 
 from __future__ import annotations
@@ -26,8 +31,13 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from clauselens.similarity._text import normalise_for_similarity
+from clauselens.similarity.vectors import WordVectors, shipped_vectors
 
 MIN_DF_FROM = 100
+SEMANTIC_WEIGHT = 0.2
+"""Share of the score given to the word-vector cosine. Chosen by case-grouped cross-validation
+on the ToS;DR points (``bench/similarity_eval.py``: on each fold's training cases, from 0, 0.1,
+0.2, 0.3); the shipped value is the one the same selection makes on all cases."""
 FloatArray = npt.NDArray[np.float32]
 Matrix = Any  # a scipy.sparse CSR matrix or a dense FloatArray, rows L2-normalised
 
@@ -43,7 +53,11 @@ class EmbedderState:
 
 class Embedder(Protocol):
     """Maps texts to L2-normalised rows. ``name`` picks the loader; ``version`` changes with the
-    parameters or the fitted vocabulary, so cached vectors can be told apart."""
+    parameters or the fitted vocabulary, so cached vectors can be told apart. The last
+    ``dense_tail`` columns of a sparse row are dense (0: none)."""
+
+    @property
+    def dense_tail(self) -> int: ...
 
     @property
     def name(self) -> str: ...
@@ -67,7 +81,8 @@ class Embedder(Protocol):
 
 @dataclass(frozen=True)
 class TfidfParams:
-    """Parameters of ``TfidfEmbedder``; ``char_weight`` 0 switches the character block off.
+    """Parameters of ``TfidfEmbedder``; ``char_weight`` 0 switches the character block off and
+    ``semantic_weight`` 0 the word-vector block.
 
     ``min_df`` drops features seen in fewer texts at fit (they cannot match anything and only
     dilute the norm); it applies from ``MIN_DF_FROM`` fitted texts on, so tiny indexes keep all.
@@ -79,6 +94,7 @@ class TfidfParams:
     min_df: int = 2
     max_df: float = 1.0
     sublinear_tf: bool = True
+    semantic_weight: float = SEMANTIC_WEIGHT
 
 
 @dataclass
@@ -163,13 +179,24 @@ def _fit_block(
 
 
 class TfidfEmbedder:
-    """Sublinear TF-IDF, word 1-2 grams blended with char 3-5 grams (see the module docstring)."""
+    """Sublinear TF-IDF, word 1-2 grams blended with char 3-5 grams, fused with the word-vector
+    sentence vector at ``semantic_weight`` (see the module docstring). ``vectors`` defaults to
+    the shipped ones; the benchmark passes others only to compare."""
 
     name = "tfidf"
 
-    def __init__(self, params: TfidfParams | None = None) -> None:
+    def __init__(
+        self, params: TfidfParams | None = None, vectors: WordVectors | None = None
+    ) -> None:
         self.params = params or TfidfParams()
         self._blocks: list[tuple[_Block, float]] = []
+        self.vectors: WordVectors | None = None
+        if self.params.semantic_weight > 0:
+            self.vectors = vectors if vectors is not None else shipped_vectors()
+
+    @property
+    def dense_tail(self) -> int:
+        return self.vectors.dim if self.vectors is not None else 0
 
     @property
     def fitted(self) -> bool:
@@ -180,7 +207,9 @@ class TfidfEmbedder:
         digest = hashlib.sha256(json.dumps(asdict(self.params), sort_keys=True).encode())
         for block, _ in self._blocks:
             digest.update("\x00".join(block.terms).encode())
-        return f"tfidf-1:{digest.hexdigest()[:16]}"
+        if self.vectors is not None:
+            digest.update(self.vectors.version.encode())
+        return f"tfidf-2:{digest.hexdigest()[:16]}"
 
     def fit(self, texts: Sequence[str]) -> None:
         p = self.params
@@ -196,8 +225,15 @@ class TfidfEmbedder:
             block.transform(texts, self.params.sublinear_tf) * np.float32(np.sqrt(weight))
             for block, weight in self._blocks
         ]
-        stacked = sparse.hstack(parts, format="csr", dtype=np.float32)
-        return _l2_rows(stacked)
+        lexical = _l2_rows(sparse.hstack(parts, format="csr", dtype=np.float32))
+        if self.vectors is None:
+            return lexical
+        s = self.params.semantic_weight
+        dense = self.vectors.sentence_vectors(texts) * np.float32(np.sqrt(s))
+        fused = sparse.hstack(
+            [lexical * np.float32(np.sqrt(1 - s)), sparse.csr_matrix(dense)], format="csr"
+        )
+        return _l2_rows(fused)
 
     def unknown_share(self, texts: Sequence[str]) -> float:
         if not self._blocks or not texts:
@@ -218,7 +254,10 @@ class TfidfEmbedder:
             for b, w in self._blocks
         ]
         arrays = {f"idf_{i}": b.idf for i, (b, _) in enumerate(self._blocks)}
-        return EmbedderState(self.name, {"params": asdict(self.params), "blocks": blocks}, arrays)
+        params = {"params": asdict(self.params), "blocks": blocks}
+        if self.vectors is not None:
+            params["vectors"] = self.vectors.version
+        return EmbedderState(self.name, params, arrays)
 
     @classmethod
     def from_state(cls, state: EmbedderState) -> TfidfEmbedder:
@@ -231,6 +270,12 @@ class TfidfEmbedder:
             }
         )
         emb = cls(params)
+        saved = state.params.get("vectors")
+        if emb.vectors is not None and saved != emb.vectors.version:
+            raise ValueError(
+                f"embedder saved with word vectors {saved}, this package ships "
+                f"{emb.vectors.version}: rebuild the index"
+            )
         emb._blocks = [
             (
                 _Block(

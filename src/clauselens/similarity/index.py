@@ -7,6 +7,8 @@ score alone, so items without an analysis are neither favoured nor penalised.
 
 Speed. Sparse rows are queried through a cached transposed CSR matrix (an inverted index: one
 row per feature), so a query costs the postings of its own features, then one ``argpartition``.
+The embedder's dense tail (the word-vector columns) is kept apart as a dense array and scored
+with one matrix-vector product.
 Entities are integer codes, so excluding the query's platform and counting platforms are array
 operations, never Python loops over items.
 
@@ -74,6 +76,7 @@ class SimilarityIndex:
         self._matrix: Matrix = None
         self._cats = np.zeros((0, 0), dtype=np.float32)
         self._postings: Matrix = None
+        self._dense = np.zeros((0, 0), dtype=np.float32)
         self._fit_size = 0
         self._added = 0
         self._unknown_tokens = 0.0
@@ -220,17 +223,42 @@ class SimilarityIndex:
     def _vector(self, item: Item) -> Matrix:
         return self.embedder.transform([item.text])
 
+    def scores_of(self, keys: Sequence[str]) -> FloatArray:
+        """``scores(key)`` for many indexed keys at once: one row per key (faster in bulk)."""
+        if not keys:
+            return np.zeros((0, len(self.items)), dtype=np.float32)
+        rows = [self._rows[key] for key in keys]
+        text = self._text_scores(self._matrix[rows])
+        for out, row in zip(text, rows, strict=True):
+            item = self.items[row]
+            out[:] = self._blend(out, item.categories, item.entity)
+        return text
+
     def _scores(self, vector: Matrix, categories: Sequence[str], exclude: str | None) -> FloatArray:
         """Scores of every row against ``vector``; the excluded entity's rows score -1."""
         if not self.items:
             return np.zeros(0, dtype=np.float32)
+        return self._blend(self._text_scores(vector)[0], categories, exclude)
+
+    def _text_scores(self, vectors: Matrix) -> FloatArray:
+        """Text cosines, clipped to [0, 1], of every row against each query row."""
         if sparse.issparse(self._matrix):
             if self._postings is None:
-                self._postings = self._matrix.T.tocsr()
-            text = np.asarray((sparse.csr_matrix(vector) @ self._postings).todense()).ravel()
+                self._build_query_cache()
+            query = sparse.csr_matrix(vectors)
+            tail = self._dense.shape[1]
+            lexical = query[:, : query.shape[1] - tail] if tail else query
+            text: FloatArray = np.asarray((lexical @ self._postings).todense())
+            if tail:
+                text = text + query[:, -tail:].toarray() @ self._dense.T
         else:
-            text = np.asarray(self._matrix @ np.asarray(vector).ravel())
-        scores = np.clip(text.astype(np.float32), 0.0, 1.0)
+            text = np.atleast_2d(np.asarray(vectors)) @ np.asarray(self._matrix).T
+        return np.clip(text.astype(np.float32), 0.0, 1.0)
+
+    def _blend(
+        self, scores: FloatArray, categories: Sequence[str], exclude: str | None
+    ) -> FloatArray:
+        """Blend in category agreement and score the excluded entity's rows -1."""
         if categories and self._cats.shape[1]:
             q = self.categories.vectors([categories])[0]
             if q.any():
@@ -242,6 +270,13 @@ class SimilarityIndex:
         if own is not None:
             scores[self._entities == own] = -1.0
         return scores
+
+    def _build_query_cache(self) -> None:
+        """The sparse columns as postings (one row per feature) and the dense tail as an array."""
+        tail = min(getattr(self.embedder, "dense_tail", 0), self._matrix.shape[1])
+        sparse_part = self._matrix[:, : self._matrix.shape[1] - tail]
+        self._postings = sparse_part.T.tocsr()
+        self._dense = np.asarray(self._matrix[:, sparse_part.shape[1] :].todense(), np.float32)
 
     def _top(self, scores: FloatArray, top_k: int) -> list[Match]:
         if top_k <= 0 or scores.size == 0:

@@ -25,7 +25,7 @@ from clauselens.similarity.embedder import EMBEDDER_LOADERS, EmbedderState
 from clauselens.similarity.index import RefitPolicy, SimilarityIndex
 from clauselens.similarity.records import Item
 
-FORMAT = "clauselens-similarity-index/1"
+FORMAT = "clauselens-similarity-index/2"
 
 
 def save_index(index: SimilarityIndex, path: str | Path) -> Path:

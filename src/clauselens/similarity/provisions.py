@@ -11,8 +11,8 @@ changed since the last refresh (same fingerprint) it only loads.
 ``CrossPlatform`` is the comparison of one provision with the other platforms, the shape export
 records carry as ``cross_platform``::
 
-    {"similar_platforms": 2, "platforms_total": 7, "threshold": 0.21,
-     "method": "tfidf tfidf-1:3f2a...",
+    {"similar_platforms": 2, "platforms_total": 7, "threshold": 0.265,
+     "method": "tfidf tfidf-2:3f2a...",
      "similar": [{"record_id": "CL-P-...", "entity": "ChatGPT",
                   "document": "Terms of Service", "score": 0.4312}, ...]}
 
