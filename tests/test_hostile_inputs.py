@@ -464,3 +464,19 @@ class _Progress:
 
     def done(self, outcome: CaptureOutcome) -> None:
         self.outcomes.append(outcome.outcome)
+
+
+def test_ingest_does_not_count_a_failure_as_ingested(tmp_path: Path) -> None:
+    """A refused capture is counted as failed, not among the ingested (issue 16.14)."""
+    from click.testing import CliRunner
+
+    from clauselens.cli import main
+
+    (tmp_path / "manifest.jsonl").write_text(
+        '{"file": "../../../../etc/passwd", "service": "X", "terms_type": "Terms"}\n'
+    )
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    result = CliRunner().invoke(main, ["--db", db, "ingest", str(tmp_path / "manifest.jsonl")])
+    assert result.exit_code == 1
+    assert "ingested 0 of 1 capture(s)" in result.stdout
+    assert "1 failed" in result.stdout

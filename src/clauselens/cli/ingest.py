@@ -31,8 +31,9 @@ def metadata_options(fn: click.decorators.FC) -> click.decorators.FC:
 def print_report(report: IngestReport) -> None:
     for outcome in report.failed:
         click.echo(f"failed: {outcome.path}: {outcome.message}", err=True)
+    failed = report.count("failed")
     click.echo(
-        f"ingested {len(report.outcomes)} capture(s): "
+        f"ingested {len(report.outcomes) - failed} of {len(report.outcomes)} capture(s): "
         f"{report.count('new_version')} new version(s), "
         f"{report.count('unchanged')} unchanged, "
         f"{report.count('already_ingested')} already ingested, "
