@@ -3,8 +3,6 @@ before their request is sent, so that nothing is paid twice (issue 16, point 6).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,12 +14,13 @@ from clauselens.config import Settings
 from clauselens.pipeline.analyze.claims import CHUNK, Claimer
 from clauselens.pipeline.analyze.work import pending_work
 from clauselens.pipeline.ingest.captures import ingest
-from clauselens.pipeline.runs.records import get_run, start_run
+from clauselens.pipeline.runs.records import get_run
 from clauselens.pipeline.runs.run import Callbacks, RunOptions, RunSummary, run
 from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.store.queries.pending import AnalyzerKey
 from clauselens.testing.fake_api import FakeApi
+from tests.support.dead_run import dead_run
 from tests.support.keys import FAKE_API_KEY
 from tests.support.paths import FIXTURES
 from tests.support.together import run_together
@@ -193,7 +192,9 @@ class TestTwoRuns:
         process gone, ends them at once and sends every clause, and records the dead run as
         interrupted."""
         texts = pending_texts(engine, claude_settings)
-        dead = _dead_run(engine, claude_settings)
+        dead = dead_run(
+            engine, model=claude_settings.model, prompt_version=prompts.prompt_version()
+        )
         Claimer(engine, claude_key(claude_settings), dead).take(texts)
         summary = run(engine, [AUP], claude_settings, RunOptions(), ingest_options=META)
         assert len(fake_api.message_bodies()) == summary.counts["analysed"] == len(texts)
@@ -208,36 +209,17 @@ class TestTwoRuns:
         """A container sharing this host's name has process ids of its own: a run recorded
         there keeps its claims (they expire with their lease if it was killed)."""
         texts = pending_texts(engine, claude_settings)
-        other = _dead_run(engine, claude_settings, pidns="pid:[1]")
+        other = dead_run(
+            engine,
+            model=claude_settings.model,
+            prompt_version=prompts.prompt_version(),
+            pidns="pid:[1]",
+        )
         Claimer(engine, claude_key(claude_settings), other).take(texts[:4])
         summary = run(engine, [AUP], claude_settings, RunOptions(), ingest_options=META)
         assert len(fake_api.message_bodies()) == summary.counts["analysed"] == len(texts) - 4
         assert get_run(engine, other).status == "running"
         assert count(engine, t.claims) == 4
-
-
-def _dead_run(engine: sa.Engine, settings: Settings, pidns: str | None = None) -> str:
-    """A run record left ``running`` by a process of this machine that has ended (in another
-    process id namespace with ``pidns``)."""
-    run_id = start_run(
-        engine,
-        analyzer="claude",
-        model=settings.model,
-        prompt_version=prompts.prompt_version(),
-        via="messages",
-        options={},
-        paths=[],
-    )
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    with engine.begin() as conn:
-        (options,) = conn.execute(sa.select(t.runs.c.options).where(t.runs.c.id == run_id)).one()
-        owner = {**options["_owner"], "pid": gone.pid}
-        if pidns is not None:
-            owner["pidns"] = pidns
-        record = t.runs.update().where(t.runs.c.id == run_id)
-        conn.execute(record.values(options={**options, "_owner": owner}))
-    return run_id
 
 
 class TestTwoProcesses:
@@ -289,3 +271,10 @@ class TestTwoBatchRuns:
         assert len(created["requests"]) == summary.counts["submitted"] == len(texts) - 3
         assert summary.counts["to_analyse"] == len(texts) - 3
         assert count(engine, t.claims) == 3  # the other run's only: the batch's ended with it
+
+
+def _dead_claude_run(engine: sa.Engine, settings: Settings, pidns: str | None = None) -> str:
+    """A dead run under the Claude analysis key of ``settings`` (its claims are these runs')."""
+    return dead_run(
+        engine, model=settings.model, prompt_version=prompts.prompt_version(), pidns=pidns
+    )

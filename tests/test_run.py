@@ -21,7 +21,7 @@ from clauselens.config import Settings
 from clauselens.pipeline.analyze.persist import save_result
 from clauselens.pipeline.analyze.work import WorkItem
 from clauselens.pipeline.ingest.captures import ingest
-from clauselens.pipeline.runs.records import list_runs, start_run
+from clauselens.pipeline.runs.records import list_runs
 from clauselens.pipeline.runs.run import Callbacks, RunOptions, run
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.pipeline.versions.changes import analysis_origin
@@ -31,6 +31,7 @@ from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.testing.fake_api import FakeApi
 from tests.support.analyses import written_analysis
+from tests.support.dead_run import dead_run
 from tests.support.keys import FAKE_API_KEY
 from tests.support.paths import FIXTURES
 
@@ -302,7 +303,7 @@ class TestKilledRun:
     ) -> None:
         """A run killed after storing two real Claude analyses ($0.25 and $0.28) is recorded
         interrupted with 2 analysed and $0.53 by the next run started on this machine."""
-        dead = _dead_run(engine)
+        dead = dead_run(engine)
         clause_rows = _aup_clauses(engine, settings)[:2]
         for clause, cost in zip(clause_rows, (0.25, 0.28), strict=True):
             _save_claude_analysis(engine, clause, dead, cost)
@@ -317,27 +318,6 @@ class TestKilledRun:
         assert record["status"] == "interrupted"
         assert record["counts"]["analysed"] == 2
         assert record["cost_usd"] == pytest.approx(0.53)
-
-
-def _dead_run(engine: sa.Engine) -> str:
-    """A run record left ``running`` by a process of this machine that has ended."""
-    run_id = start_run(
-        engine,
-        analyzer="claude",
-        model="claude-sonnet-5-5",
-        prompt_version="test0001",
-        via="messages",
-        options={},
-        paths=[],
-    )
-    gone = subprocess.Popen([sys.executable, "-c", "pass"])
-    gone.wait()
-    with engine.begin() as conn:
-        (options,) = conn.execute(sa.select(t.runs.c.options).where(t.runs.c.id == run_id)).one()
-        owner = {**options["_owner"], "pid": gone.pid}
-        record = t.runs.update().where(t.runs.c.id == run_id)
-        conn.execute(record.values(options={**options, "_owner": owner}))
-    return run_id
 
 
 def _aup_clauses(engine: sa.Engine, settings: Settings) -> list[sa.Row[Any]]:
