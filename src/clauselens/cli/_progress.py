@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import Self
 
 import click
 from rich.console import Console
@@ -37,7 +38,25 @@ LARGE_CAPTURE_BYTES = 1_000_000
 SLOW_CAPTURE_SECONDS = 2.0
 
 
-class RunProgress:
+class _ClosedOnExit:
+    """A display used as a context manager: leaving the block closes it."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class RunProgress(_ClosedOnExit):
     """``on_start(total)`` and ``on_result(item, result)`` callbacks for ``pipeline.run``."""
 
     def __init__(self, label: str = "analysing", console: Console | None = None) -> None:
@@ -98,19 +117,8 @@ class RunProgress:
             self._progress.stop()
             self._progress = None
 
-    def __enter__(self) -> RunProgress:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class IngestDisplay:
+class IngestDisplay(_ClosedOnExit):
     """An ``IngestProgress`` (``pipeline.ingest.progress``) that shows ingest as it goes."""
 
     def __init__(self, console: Console | None = None) -> None:
@@ -183,14 +191,3 @@ class IngestDisplay:
             on_start(total)
 
         return start
-
-    def __enter__(self) -> IngestDisplay:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
