@@ -77,7 +77,8 @@ class TestFirstSync:
             ("Acme", "Terms of Service"),
         ]
         assert rows[2].captured_at.isoformat() == "2025-02-01T10:00:00+00:00"
-        assert report.commits == 4 and report.outcomes["new_version"] == 3
+        assert report.commits == 4
+        assert report.outcomes["new_version"] == 3
 
     def test_archive_url_and_provenance_name_the_commit_and_its_snapshot(
         self, engine: sa.Engine, settings: Settings, repo: VersionsRepo
@@ -111,7 +112,8 @@ class TestIncremental:
     ) -> None:
         sync(engine, repo.path, settings)
         again = sync(engine, repo.path, settings)
-        assert again.nothing_new and again.commits == 0
+        assert again.nothing_new
+        assert again.commits == 0
         assert _count(engine, t.captures) == 3
 
     def test_a_later_sync_reads_only_the_new_commits(
@@ -120,7 +122,8 @@ class TestIncremental:
         sync(engine, repo.path, settings)
         repo.record("Acme", "Terms of Service", V1, "2025-03-01T10:00:00Z", "change")
         later = sync(engine, repo.path, settings)
-        assert later.commits == 1 and later.outcomes["new_version"] == 1
+        assert later.commits == 1
+        assert later.outcomes["new_version"] == 1
         assert _count(engine, t.captures) == 4
 
     def test_a_rewritten_history_is_reported_and_nothing_is_ingested(
@@ -162,7 +165,8 @@ class TestIncremental:
         sync(engine, repo.path, settings, SyncOptions(terms_types=("Privacy Policy",)))
         assert [r.title for r in _captures(engine)] == ["Privacy Policy"]
         full = sync(engine, repo.path, settings)
-        assert full.outcomes["new_version"] == 2 and full.outcomes["already_ingested"] == 1
+        assert full.outcomes["new_version"] == 2
+        assert full.outcomes["already_ingested"] == 1
 
 
 class TestTechnicalUpgrades:
@@ -231,7 +235,8 @@ class TestBadInput:
         )
         result = CliRunner().invoke(main, ["--db", db_url, "sync", str(repo.path)])
         assert result.exit_code == 1
-        assert "Acme/Privacy Policy.md at" in result.output and "UTF-8" in result.output
+        assert "Acme/Privacy Policy.md at" in result.output
+        assert "UTF-8" in result.output
         assert _count(engine, t.captures) == 3
 
 
@@ -269,7 +274,8 @@ class TestSampleOfTheRealCollection:
         )
         report = sync(engine, clone, settings)
         assert report.commits == 9
-        assert report.outcomes["new_version"] == 9 and report.technical == 2
+        assert report.outcomes["new_version"] == 9
+        assert report.technical == 2
         with engine.connect() as conn:
             entities = conn.execute(sa.select(t.documents.c.entity).distinct()).scalars()
             assert sorted(entities) == ["Meta AI", "Perplexity"]
