@@ -44,6 +44,31 @@ class ManifestError(ClauselensError):
         self.reason = reason
 
 
+class SyncError(ClauselensError):
+    """A versions repository cannot be synced: not a git repository, no versions, git failed.
+    Nothing is stored."""
+
+    def __init__(self, repository: str, reason: str) -> None:
+        super().__init__(f"{repository}: {reason}")
+        self.repository = repository
+        self.reason = reason
+
+
+class HistoryRewrittenError(SyncError):
+    """The commit a repository was last synced at is no longer in its history (a force-push)."""
+
+    def __init__(self, repository: str, remembered: str, head: str) -> None:
+        super().__init__(
+            repository,
+            f"history rewritten: the last synced commit {remembered[:12]} is no longer an "
+            f"ancestor of {head[:12]} (a force-push?); nothing was ingested. Choose where to "
+            "resume with --since COMMIT|DATE (captures already stored are recognised and not "
+            "stored again)",
+        )
+        self.remembered = remembered
+        self.head = head
+
+
 class MissingDependencyError(ClauselensError):
     """An optional dependency a format needs is not installed."""
 

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "run": "Run the main job over captures: files, folders and manifests.",
     "runs": "List runs, newest first.",
     "ingest": "Ingest captures: files (Markdown, text, HTML, PDF), folders and manifests.",
+    "sync": "Sync the versions recorded in an Open Terms Archive versions repository.",
     "documents": "List each tracked document with its versions and dates.",
     "segment": "Segment FILE into clauses and print them.",
     "analyze": "Analyse the clauses of one document and store the results.",

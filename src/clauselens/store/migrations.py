@@ -181,6 +181,19 @@ def m0009_captures_captured_at_source(conn: sa.Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE captures ADD COLUMN captured_at_source VARCHAR(16)")
 
 
+@migration
+def m0011_sync_state(conn: sa.Connection) -> None:
+    """``sync_state``: the last commit synced per versions repository; ``captures.provenance``
+    (repository, commit, snapshot links) and ``captures.change_reason`` (``technical upgrade``).
+    Numbered 0011, not 0010, so that it does not collide with a migration made alongside it."""
+    tables.sync_state.create(conn, checkfirst=True)
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("captures")}
+    if "provenance" not in columns:
+        conn.exec_driver_sql("ALTER TABLE captures ADD COLUMN provenance JSON")
+    if "change_reason" not in columns:
+        conn.exec_driver_sql("ALTER TABLE captures ADD COLUMN change_reason VARCHAR(32)")
+
+
 def _recorded(conn: sa.Connection) -> set[str]:
     if not sa.inspect(conn).has_table(_migrations_table.name):
         return set()

@@ -80,6 +80,12 @@ captures = sa.Table(
     sa.Column("text_sha256", sa.String(64), nullable=False),
     sa.Column("version_pk", sa.ForeignKey("versions.id"), index=True),
     sa.Column("ingested_at", UTCDateTime(), nullable=False),
+    # Where a capture synced from a versions repository came from (repository, commit, path,
+    # snapshot links, engine version, declared URLs): ``pipeline.ingest.ota``. NULL otherwise.
+    sa.Column("provenance", sa.JSON),
+    # Why the capture's text differs from the previous one when the document itself did not
+    # change (``technical upgrade``): its version's differences are cosmetic with this reason.
+    sa.Column("change_reason", sa.String(32)),
     sa.UniqueConstraint(
         "document_pk", "content_sha256", "captured_at", name="uq_captures_doc_content_time"
     ),
@@ -276,4 +282,19 @@ similarity_cache = sa.Table(
     sa.Column("meta", sa.Text, nullable=False),  # index.json (JSON, no pickle)
     sa.Column("arrays", sa.LargeBinary, nullable=False),  # arrays.npz (allow_pickle=False)
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The last commit synced from a versions repository (``pipeline.ingest.ota.sync``), one row per
+# repository folder and scope (the --service/--terms-type filters it was synced with).
+sync_state = sa.Table(
+    "sync_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("repository", sa.Text, nullable=False),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("remote_url", sa.Text),
+    sa.Column("last_commit", sa.String(64), nullable=False),
+    sa.Column("last_commit_at", UTCDateTime(), nullable=False),
+    sa.Column("synced_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("repository", "scope", name="uq_sync_state_repository_scope"),
 )

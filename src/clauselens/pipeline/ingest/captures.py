@@ -146,18 +146,21 @@ def ingest_one(
     meta: CaptureMeta,
     settings: Settings,
     progress: IngestProgress | None = None,
+    raw: bytes | None = None,
 ) -> CaptureOutcome:
-    """One capture in one transaction. Capture problems are an outcome; store errors raise."""
+    """One capture in one transaction. Capture problems are an outcome; store errors raise.
+    ``raw``: the capture's bytes when they do not come from ``meta.path`` (a git blob)."""
     steps = _Steps(progress, str(meta.path))
-    return steps.done(_ingest_one(engine, meta, settings, steps))
+    return steps.done(_ingest_one(engine, meta, settings, steps, raw))
 
 
 def _ingest_one(
-    engine: sa.Engine, meta: CaptureMeta, settings: Settings, steps: _Steps
+    engine: sa.Engine, meta: CaptureMeta, settings: Settings, steps: _Steps, raw: bytes | None
 ) -> CaptureOutcome:
     try:
         steps("reading")
-        raw = read_bounded(meta.path, settings.max_capture_bytes)
+        if raw is None:
+            raw = read_bounded(meta.path, settings.max_capture_bytes)
         steps.size = len(raw)
         steps("extracting")
         extracted = extract(raw, str(meta.path), settings.extract)
@@ -234,6 +237,8 @@ def _record(
             captured_at_source=meta.captured_at_source,
             text_sha256=text_sha,
             ingested_at=datetime.now(UTC),
+            provenance=dict(meta.provenance) if meta.provenance is not None else None,
+            change_reason=meta.change_reason,
         ),
     )
     version_pk, is_new = _place_version(

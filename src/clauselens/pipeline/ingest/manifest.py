@@ -41,7 +41,8 @@ _ACRONYMS = {"ai": "AI", "api": "API", "eu": "EU", "us": "US", "uk": "UK", "faq"
 
 
 # Where a capture's ``captured_at`` comes from (module docstring).
-CapturedAtSource = Literal["manifest", "option", "file_name", "file_mtime"]
+# ``commit``: the commit date of a version synced from a git repository (``ota.sync``).
+CapturedAtSource = Literal["manifest", "option", "file_name", "file_mtime", "commit"]
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,10 @@ class CaptureMeta:
     captured_at: datetime
     source_url: str | None = None
     archive_url: str | None = None
-    source: str = "manifest"  # manifest | options | path
+    source: str = "manifest"  # manifest | options | path | sync
     captured_at_source: CapturedAtSource = "manifest"
+    provenance: Mapping[str, Any] | None = None  # where a synced capture came from (ota.sync)
+    change_reason: str | None = None  # why its text differs when the document did not change
 
 
 def parse_time(value: str, where: str = "") -> datetime:

@@ -151,12 +151,14 @@ def plan_run(
     options: RunOptions,
     env: Mapping[str, str] | None = None,
     ingest_options: Mapping[str, object] | None = None,
+    ingested: IngestReport | None = None,
 ) -> RunPlan:
-    """Dead runs, analyzer, ingest, run record, work (module docstring)."""
+    """Dead runs, analyzer, ingest, run record, work (module docstring). ``ingested``: the
+    captures were ingested already (a sync): the run goes on with the versions it names."""
     reap_dead_runs(engine)
     settings = effective_settings(settings, options)
     analyzer, note = build_analyzer(settings, options, env)
-    report = ingest(engine, paths, settings, ingest_options)
+    report = ingested if ingested is not None else ingest(engine, paths, settings, ingest_options)
     via: Via = "batches" if sends_batches(analyzer, options) else "messages"
     recorded = {k: v for k, v in vars(options).items() if v is not None}
     run_id = open_run(

@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from clauselens.config import Settings
+from clauselens.pipeline.ingest.captures import IngestReport
 from clauselens.pipeline.runs import messages
 from clauselens.pipeline.runs._sync import no_running_loop
 from clauselens.pipeline.runs.plan import RunOptions, RunPlan, Via, plan_run
@@ -47,9 +48,11 @@ async def arun(
     callbacks: Callbacks | None = None,
     env: Mapping[str, str] | None = None,
     ingest_options: Mapping[str, object] | None = None,
+    ingested: IngestReport | None = None,
 ) -> RunSummary:
-    """Take the captures under ``paths`` through every stage; see the module docstring."""
-    plan = plan_run(engine, paths, settings, options, env, ingest_options)
+    """Take the captures under ``paths`` through every stage; see the module docstring.
+    ``ingested``: captures already ingested (``clauselens sync --run``); ``paths`` only labels."""
+    plan = plan_run(engine, paths, settings, options, env, ingest_options, ingested)
     return await TRANSPORTS[plan.via](plan, callbacks or Callbacks())
 
 
@@ -61,7 +64,10 @@ def run(
     callbacks: Callbacks | None = None,
     env: Mapping[str, str] | None = None,
     ingest_options: Mapping[str, object] | None = None,
+    ingested: IngestReport | None = None,
 ) -> RunSummary:
     """``arun`` from synchronous code; inside a running event loop, ``UsageError`` at once."""
     no_running_loop("run", "arun")
-    return asyncio.run(arun(engine, paths, settings, options, callbacks, env, ingest_options))
+    return asyncio.run(
+        arun(engine, paths, settings, options, callbacks, env, ingest_options, ingested)
+    )

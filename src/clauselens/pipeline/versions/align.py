@@ -45,7 +45,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
-from clauselens.pipeline.versions import changes
+from clauselens.pipeline.versions import changes, upgrades
 from clauselens.pipeline.versions.changes import Pair
 from clauselens.schemas.changes import ChangeClass
 from clauselens.store import insert_pk
@@ -332,6 +332,8 @@ def _align_one(conn: sa.Connection, version_pk: int) -> bool:
     old_rows = stored_clauses(conn, prev) if prev is not None else []
     new_rows = stored_clauses(conn, version_pk)
     pairs = align_clauses([r.item for r in old_rows], [r.item for r in new_rows])
+    if upgrades.change_reason(conn, version_pk) is not None:  # a technical upgrade
+        pairs = upgrades.as_technical(pairs)
     moved_any = False
     for pair in pairs:
         if pair.new is None:

@@ -63,6 +63,7 @@ _RELATION_NOTE = {
     "merge": " Merged into another clause.",
     "moved": " Also moved.",
     "cosmetic": " Formatting also changed.",
+    "technical": " A technical upgrade: re-extracted, not changed by the service.",
 }
 
 

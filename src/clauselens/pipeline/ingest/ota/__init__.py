@@ -1,0 +1,1 @@
+"""Open Terms Archive versions repositories: follow a collection's git history (``sync``)."""
