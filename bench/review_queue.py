@@ -14,7 +14,8 @@ the edited value).
 The analyses go in by a bulk path that writes exactly the rows ``persist.save_result`` writes:
 the analysis row from ``persist._row_values`` (the function ``save_result`` inserts), the flags
 from the shipped rules evaluated on the same ``FlagSubject`` that ``review.flags`` builds (its
-counterpart by the other analyzer included), and ``top_priority`` as ``review.flags`` stores it;
+counterpart by the other analyzer included), ``top_priority`` as ``review.flags`` stores it, and
+``substance`` and ``novelty`` by ``store.placement.place_analyses`` (which ``save_result`` calls);
 rows are inserted in chunks instead of one transaction and three reads per analysis. Before
 timing, ``--check N`` builds two small stores, one with ``save_result`` and one with the bulk
 path, and stops if their ``analyses`` and ``flags`` tables differ in any row.
@@ -57,6 +58,7 @@ from clauselens.review.flags import Flag, FlagSubject, load_flag_rules
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.store import open_store
 from clauselens.store import tables as t
+from clauselens.store.placement import place_analyses
 from clauselens.store.queries import review as queries
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
@@ -237,6 +239,7 @@ def bulk_path(engine: sa.Engine, pairs: list[tuple[StoredClause, AnalysisResult]
             conn.execute(t.analyses.insert(), chunk)
         for chunk in _chunks(flags, 5000):
             conn.execute(t.flags.insert(), chunk)
+        place_analyses(conn, [row["id"] for _, row in rows])  # as save_results does
 
 
 def _subject(

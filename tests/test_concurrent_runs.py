@@ -3,6 +3,8 @@ before their request is sent, so that nothing is paid twice (issue 16, point 6).
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,12 +12,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from clauselens import prompts
+from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.config import Settings
-from clauselens.pipeline.analyze.claims import CHUNK, Claimer
-from clauselens.pipeline.analyze.work import pending_work
+from clauselens.pipeline.analyze.claims import CHUNK, ChangeClaimer, Claimer
+from clauselens.pipeline.analyze.work import document_context_for, pending_work
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.runs.records import get_run
 from clauselens.pipeline.runs.run import Callbacks, RunOptions, RunSummary, run
+from clauselens.pipeline.versions.change_analysis import ChangeAnalysisReport, analyze_changes
 from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.store.queries.pending import AnalyzerKey
@@ -115,7 +119,7 @@ class TestClaims:
 
 
 def _two_runs_at_once(
-    settings: Settings, db_url: str, paths: list[Path]
+    settings: Settings, db_url: str, paths: list[Path], ingest_options: dict[str, str] | None = META
 ) -> tuple[RunSummary, RunSummary]:
     """Two runs over ``paths``, each with an engine of its own, both planned (every clause to
     analyse) before either sends a request."""
@@ -128,7 +132,9 @@ def _two_runs_at_once(
         try:
             callbacks = Callbacks(on_start=lambda _: planned.wait(timeout=60))
             options = RunOptions(concurrency=4)
-            summaries.append(run(engine, paths, settings, options, callbacks, ingest_options=META))
+            summaries.append(
+                run(engine, paths, settings, options, callbacks, ingest_options=ingest_options)
+            )
         except BaseException as exc:
             errors.append(exc)
             planned.abort()
@@ -278,3 +284,156 @@ def _dead_claude_run(engine: sa.Engine, settings: Settings, pidns: str | None = 
     return dead_run(
         engine, model=settings.model, prompt_version=prompts.prompt_version(), pidns=pidns
     )
+
+
+# --- change analyses (issue 16, point 6 extension) --------------------------------------------
+
+ADDED = " This sentence was added in the later version of the policy."
+
+
+def edited_every(text: str, nth: int) -> str:
+    """``text`` with a sentence added to every ``nth`` long paragraph: a later version whose
+    clauses holding those paragraphs are modified."""
+    paragraphs = text.split("\n\n")
+    long = [i for i, p in enumerate(paragraphs) if len(p) > 200 and not p.startswith("*")]
+    for i in long[::nth]:
+        paragraphs[i] += ADDED
+    return "\n\n".join(paragraphs)
+
+
+def two_versions(folder: Path) -> Path:
+    """A manifest of the real Usage Policy and a later version of it with edits in several
+    sections (derived here, so every modified provision is known)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = AUP.read_text("utf-8")
+    (folder / "v0.md").write_text(text, "utf-8")
+    (folder / "v1.md").write_text(edited_every(text, 1), "utf-8")
+    rows = [
+        {**META, "file": f"v{i}.md", "captured_at": f"2025-10-0{i + 1}T00:00:00Z"} for i in range(2)
+    ]
+    manifest = folder / "manifest.jsonl"
+    manifest.write_text("".join(json.dumps(row) + "\n" for row in rows), "utf-8")
+    return manifest
+
+
+def change_requests(api: FakeApi) -> int:
+    """Requests for a change analysis among those the server received."""
+    return sum(
+        "what_changed" in json.dumps(body.get("output_config")) for body in api.message_bodies()
+    )
+
+
+def modified_changes(engine: sa.Engine) -> list[int]:
+    ch = t.changes.c
+    with engine.connect() as conn:
+        query = sa.select(ch.id).where(ch.change_class == "modified").order_by(ch.id)
+        return list(conn.execute(query).scalars())
+
+
+def analysed_by(engine: sa.Engine) -> dict[int, str | None]:
+    """Change pk → the run id that paid for its change analysis."""
+    ch = t.changes.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(ch.id, ch.change_provenance).where(ch.change_class == "modified")
+        )
+        return {pk: (prov or {}).get("run_id") for pk, prov in rows}
+
+
+class TestChangeClaims:
+    def test_a_change_claimed_by_one_run_is_not_taken_by_another(
+        self, engine: sa.Engine, settings: Settings, tmp_path: Path
+    ) -> None:
+        ingest(engine, [two_versions(tmp_path / "captures")], settings)
+        first_pk, second_pk, *_ = modified_changes(engine)
+        first = ChangeClaimer(engine, "claude", "run-a")
+        second = ChangeClaimer(engine, "claude", "run-b")
+        assert first.take(first_pk)
+        assert not second.take(first_pk)
+        assert second.take(second_pk)
+
+    def test_a_change_analysed_since_the_plan_is_not_claimed(
+        self, engine: sa.Engine, settings: Settings, tmp_path: Path
+    ) -> None:
+        """A run planned the changes, then another analysed them: its claim lets them go."""
+        ingest(engine, [two_versions(tmp_path / "captures")], settings)
+        pks = modified_changes(engine)
+        with engine.begin() as conn:
+            conn.execute(
+                t.changes.update().where(t.changes.c.id == pks[0]).values(analyzer="claude")
+            )
+        late = ChangeClaimer(engine, "claude", "run-late")
+        assert not late.take(pks[0])
+        assert late.take(pks[1])
+        late.release_all()
+        assert count(engine, t.claims) == 0
+
+    def test_two_change_analyses_at_once_send_each_change_once(
+        self,
+        engine: sa.Engine,
+        settings: Settings,
+        claude_settings: Settings,
+        fake_api: FakeApi,
+        tmp_path: Path,
+    ) -> None:
+        """Two runs' change analyses of one version, both planned before either sends: the
+        server receives one request a modified change, and each is stored once."""
+        report = ingest(engine, [two_versions(tmp_path / "captures")], settings)
+        version = max(report.versions)
+        pks = modified_changes(engine)
+
+        async def both() -> list[ChangeAnalysisReport]:
+            analyzers = [ClaudeAnalyzer(claude_settings) for _ in range(2)]
+            try:
+                with engine.connect() as conn:
+                    document = document_context_for(conn, version)
+                return await asyncio.gather(
+                    *(
+                        analyze_changes(
+                            engine,
+                            analyzer,
+                            version,
+                            document=document,
+                            run_id=run_id,
+                            claims=ChangeClaimer(engine, "claude", run_id),
+                        )
+                        for analyzer, run_id in zip(analyzers, ("run-a", "run-b"), strict=True)
+                    )
+                )
+            finally:
+                for analyzer in analyzers:
+                    await analyzer.aclose()
+
+        first, second = asyncio.run(both())
+        assert len(pks) > 2
+        assert change_requests(fake_api) == len(pks)
+        assert first.analysed + second.analysed == len(pks)
+        assert first.claimed_elsewhere + second.claimed_elsewhere == len(pks)
+        assert None not in analysed_by(engine).values()
+        assert count(engine, t.claims) == 0
+
+    def test_two_runs_at_once_pay_for_each_change_like_one(
+        self, tmp_path: Path, settings: Settings, claude_settings: Settings
+    ) -> None:
+        """Two ``run`` over the same two versions at once (a slow server, so that both reach
+        their change analyses while the other's are in flight): the change requests the server
+        receives equal one run's alone."""
+        with FakeApi(latency=0.2) as api:
+            slow = claude_settings.model_copy(update={"base_url": api.base_url})
+            alone = open_store(f"sqlite:///{tmp_path / 'alone.db'}")
+            run(alone, [two_versions(tmp_path / "a")], slow, RunOptions(concurrency=4))
+            one_run = change_requests(api)
+            expected = len(modified_changes(alone))
+            alone.dispose()
+            api.reset()
+            url = f"sqlite:///{tmp_path / 'both.db'}"
+            _two_runs_at_once(slow, url, [two_versions(tmp_path / "b")], ingest_options=None)
+            two_runs = change_requests(api)
+        both = open_store(url)
+        paid_by = set(analysed_by(both).values())
+        claims_left = count(both, t.claims)
+        both.dispose()
+        assert one_run == expected > 2
+        assert two_runs == one_run
+        assert None not in paid_by
+        assert claims_left == 0

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -224,6 +227,46 @@ class TestBadInput:
         outcomes = [o.outcome for o in report.outcomes]
         assert outcomes == ["new_version", "failed", "failed", "failed"]
         assert "file not found" in report.outcomes[1].message
+
+
+def ingest_as_a_user_sees_it(db_url: str, *paths: Path) -> str:
+    """``clauselens ingest`` in its own process: stdout and stderr (log lines included) as a
+    terminal would show them, one after the other."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    cmd = [sys.executable, "-m", "clauselens", "--db", db_url, "ingest", *map(str, paths)]
+    done = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    return done.stdout + done.stderr
+
+
+class TestEachErrorOnce:
+    """Issue 16.14: ``ingest`` printed each failed capture twice (a log warning, the report)."""
+
+    def test_a_binary_file_in_a_folder_is_reported_once(self, tmp_path: Path, db_url: str) -> None:
+        folder = tmp_path / "captures"
+        folder.mkdir()
+        (folder / "binary.md").write_bytes(BAD_INPUTS["binary.md"])
+        shutil.copyfile(self_first_history(), folder / "terms.md")
+        shown = ingest_as_a_user_sees_it(db_url, folder)
+        assert shown.count("binary content") == 1, shown
+        assert "ingested 1 of 2 capture(s)" in shown
+
+    def test_each_bad_manifest_row_is_reported_once(self, tmp_path: Path, db_url: str) -> None:
+        folder = tmp_path / "captures"
+        folder.mkdir()
+        (folder / "binary.md").write_bytes(BAD_INPUTS["binary.md"])
+        shutil.copyfile(self_first_history(), tmp_path / "outside.md")
+        rows = [
+            {"service": "Acme", "terms_type": "Terms", "file": "binary.md"},
+            {"service": "Acme", "terms_type": "Privacy", "file": "missing.md"},
+            {"service": "Acme", "terms_type": "Other", "file": "../outside.md"},
+        ]
+        manifest = folder / "manifest.jsonl"
+        manifest.write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
+        shown = ingest_as_a_user_sees_it(db_url, manifest)
+        for message in ("binary content", "file not found", "outside the manifest", "not JSON"):
+            assert shown.count(message) == 1, (message, shown)
+        assert "ingested 0 of 4 capture(s)" in shown
 
 
 def self_first_history() -> Path:

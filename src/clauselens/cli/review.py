@@ -80,7 +80,13 @@ def list_command(
     limit: int,
     as_json: bool,
 ) -> None:
-    """List one page of the queue, most urgent flag first, then by severity."""
+    """List one page of the queue, what to review first at the top.
+
+    Order: clauses with substantive text before a preamble, and both before clauses with
+    nothing of substance (a date line, a language selector, a table of contents); then the
+    most urgent flag; then severity; then clauses added or reworded in a later version before
+    those of the first version. Each item says why it is where it is.
+    """
     filters = QueueFilter(flag, entity, severity, None if status == "any" else status)
     got = review.queue_page(state().engine, filters, limit=limit, offset=(page - 1) * limit)
     if as_json:
@@ -108,6 +114,7 @@ def list_command(
         )
         if item.flags:
             click.echo(f"{'':>46}flags: {', '.join(f.code for f in item.flags)}")
+        click.echo(f"{'':>46}why here: {item.why}")
     click.echo(f"\n{_page_line(got)}  By flag: " + _counts_line(got.counts))
 
 
@@ -155,6 +162,7 @@ def show_command(analysis_id: int, as_json: bool) -> None:
         )
     )
     _section("Flags", [f"[{f.priority}] {f.code}: {f.reason}" for f in item.flags] or ["none"])
+    _section("Queue place", [item.why])
     _section("Clause", [got.clause_text or "(no stored clause)"])
     if got.analysis is not None:
         _section("Analysis", _analysis_lines(got.analysis))
@@ -298,6 +306,9 @@ def _item_json(item: review.QueueItem) -> dict[str, Any]:
         "review_status": item.review_status,
         "reviewed_by": item.reviewed_by,
         "flags": [{"code": f.code, "priority": f.priority, "reason": f.reason} for f in item.flags],
+        "substance": item.substance.name.lower(),
+        "novelty": item.novelty.name.lower(),
+        "why_here": item.why,
     }
 
 

@@ -2,8 +2,11 @@
 
 The store computes it (``store.queries.review``): filters, order, pages, the total and the
 counts by flag, so a page costs the same with a hundred analyses or a hundred thousand. Queue
-order: the most urgent flag (lowest priority number), then severity as the analysis stands
-(high first), then id; ``QueueItem.sort_key`` says the same in Python.
+order: what the clause says (operative text, then a preamble, then nothing of substance), the
+most urgent flag (lowest priority number), severity as the analysis stands (high first),
+novelty (added in a later version, then reworded, then first version), then id.
+``QueueItem.sort_key`` says the same in Python, and ``QueueItem.why`` in words, for the CLI and
+the web queue.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import sqlalchemy as sa
 from clauselens.errors import NotFoundError
 from clauselens.review.flags import Flag
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
+from clauselens.store.placement import NOVELTY_NOTES, Novelty
 from clauselens.store.queries import review as queries
 from clauselens.store.queries.review import CaptureSource, QueueFilter
 from clauselens.store.tables import MAX_ROW_ID, NO_FLAG_PRIORITY
+from clauselens.substance import Substance
 
 __all__ = [
     "NO_ARCHIVE_URL",
@@ -62,13 +67,32 @@ class QueueItem:
     review_status: str
     reviewed_by: str | None
     flags: list[Flag] = field(default_factory=list)
+    substance: Substance = Substance.OPERATIVE
+    novelty: Novelty = Novelty.FIRST_VERSION
+    substance_note: str = ""
 
     @property
     def top_priority(self) -> int:
         return min((f.priority for f in self.flags), default=NO_FLAG_PRIORITY)
 
-    def sort_key(self) -> tuple[int, int, int]:
-        return (self.top_priority, -LEVEL_RANK.get(self.severity or "", -1), self.analysis_pk)
+    def sort_key(self) -> tuple[int, int, int, int, int]:
+        severity = -LEVEL_RANK.get(self.severity or "", -1)
+        return (self.substance, self.top_priority, severity, self.novelty, self.analysis_pk)
+
+    @property
+    def why(self) -> str:
+        """Why the item sits where it does in the queue: its sort key, in words."""
+        top = min(self.flags, key=lambda f: (f.priority, f.code), default=None)
+        flag = f"flag {top.code} (priority {top.priority})" if top else "no flag"
+        parts = [
+            self.substance_note or self.substance.name.lower(),
+            flag,
+            f"severity {self.severity or 'none'}",
+            NOVELTY_NOTES[self.novelty],
+        ]
+        if self.substance is Substance.NONE:
+            parts[0] = "last: " + parts[0]
+        return " · ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -126,6 +150,9 @@ def _item(row: queries.QueueRow) -> QueueItem:
         review_status=row.review_status,
         reviewed_by=row.reviewed_by,
         flags=[Flag(*flag) for flag in row.flags],
+        substance=Substance(row.substance),
+        novelty=Novelty(row.novelty),
+        substance_note=row.substance_note,
     )
 
 

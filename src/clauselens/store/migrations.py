@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from clauselens.schemas.stored import SYNTHETIC_MARKER
 from clauselens.store import tables
 from clauselens.store.locks import write_transaction
+from clauselens.store.placement import place_analyses
 
 Migration = Callable[[sa.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -138,8 +139,12 @@ def m0006_review_queue(conn: sa.Connection) -> None:
     indexes the queue reads in order."""
     _add_top_priority(conn)
     _standing_levels(conn)
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
     for index in [*tables.analyses.indexes, *tables.flags.indexes]:
-        if index.name in _QUEUE_INDEXES:
+        # an index on columns a later migration adds is that migration's (0010)
+        if index.name in _QUEUE_INDEXES and (
+            index.table is not tables.analyses or {c.name for c in index.columns} <= columns
+        ):
             index.create(conn, checkfirst=True)
 
 
@@ -179,6 +184,27 @@ def m0009_captures_captured_at_source(conn: sa.Connection) -> None:
     columns = {col["name"] for col in sa.inspect(conn).get_columns("captures")}
     if "captured_at_source" not in columns:
         conn.exec_driver_sql("ALTER TABLE captures ADD COLUMN captured_at_source VARCHAR(16)")
+
+
+@migration
+def m0010_review_priority(conn: sa.Connection) -> None:
+    """``analyses.substance`` and ``analyses.novelty``: where an analysis sits in the review
+    queue (``store.placement``), set for every stored analysis; the queue's indexes rebuilt to
+    sort on them."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
+    for name, default in (("substance", 0), ("novelty", 2)):
+        if name not in columns:
+            conn.exec_driver_sql(
+                f"ALTER TABLE analyses ADD COLUMN {name} SMALLINT NOT NULL DEFAULT {default}"
+            )
+    a = tables.analyses.c
+    place_analyses(conn, conn.execute(sa.select(a.id)).scalars().all())
+    existing = {ix["name"] for ix in sa.inspect(conn).get_indexes("analyses")}
+    for index in tables.analyses.indexes:
+        if index.name in {"ix_analyses_queue", "ix_analyses_queue_any"}:
+            if index.name in existing:
+                conn.exec_driver_sql(f"DROP INDEX {index.name}")
+            index.create(conn)
 
 
 @migration

@@ -167,13 +167,35 @@ analyses = sa.Table(
         default=NO_FLAG_PRIORITY,
         server_default=str(NO_FLAG_PRIORITY),
     ),
+    # Where it sits in the review queue (kept by ``store.placement``): what its clause says
+    # (``substance.Substance``: 0 operative text, 1 a preamble, 2 nothing of substance) and
+    # whether its clause came with a later version (``placement.Novelty``).
+    sa.Column("substance", sa.SmallInteger, nullable=False, default=0, server_default="0"),
+    sa.Column("novelty", sa.SmallInteger, nullable=False, default=2, server_default="2"),
     sa.UniqueConstraint(
         "clause_sha256", "analyzer", "model", "prompt_version", name="uq_analyses_key"
     ),
     # The review queue (``store.queries.review``): filtered by status, in queue order.
     # It holds clause_pk too, so the entity filter is answered from it.
-    sa.Index("ix_analyses_queue", "review_status", "top_priority", "severity", "id", "clause_pk"),
-    sa.Index("ix_analyses_queue_any", "top_priority", "severity", "id", "clause_pk"),
+    sa.Index(
+        "ix_analyses_queue",
+        "review_status",
+        "substance",
+        "top_priority",
+        "severity",
+        "novelty",
+        "id",
+        "clause_pk",
+    ),
+    sa.Index(
+        "ix_analyses_queue_any",
+        "substance",
+        "top_priority",
+        "severity",
+        "novelty",
+        "id",
+        "clause_pk",
+    ),
     sa.Index("ix_analyses_clause_pk", "clause_pk"),
 )
 

@@ -8,6 +8,9 @@ model, prompt version), held by one process of one run (``holder``) until ``expi
   a claim in force on its key (an expired claim is taken over); a text taken whose key already
   has a valid analysis (stored by another run meanwhile) is let go at once. It returns the texts
   now held: only those are sent.
+- Other paid work claims the same way under keys of its own, with its own ``done`` test in
+  place of "has a valid analysis": a change analysis is claimed as ``change-<pk>``
+  (``pipeline.versions.change_claims``).
 - ``Claimer.renew`` moves the expiry of everything the holder holds ``lease`` seconds on; the
   executor calls it every third of the lease while it works, so a live run keeps its claims
   and a killed one's expire.
@@ -25,7 +28,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from clauselens.errors import StoreError
+from clauselens.pipeline.versions.change_claims import change_key, change_pk_of, done_for
 from clauselens.store import tables as t
 from clauselens.store.queries.pending import AnalyzerKey, valid_keys
 
@@ -40,6 +44,8 @@ DEFAULT_LEASE = 300.0  # seconds (``Settings.claim_lease``)
 CHUNK = 500  # texts a statement names at most (SQLite allows 32,766 parameters a statement)
 
 Clock = Callable[[], datetime]
+# Of the keys just claimed, those whose work is already stored (let go at once, not sent).
+Done = Callable[[sa.Connection, set[str]], set[str]]
 
 # INSERT ... ON CONFLICT DO UPDATE, by dialect: the one statement that takes free and expired
 # claims at once, so that two runs claiming together cannot both win a text.
@@ -87,6 +93,7 @@ class Claimer:
     synthetic: bool = True  # a synthetic analysis counts as done (``pending.synthetic_done``)
     clock: Clock = utc_now
     holder: str = ""
+    done: Done | None = None  # None: the keys with a valid analysis for ``key``
 
     def __post_init__(self) -> None:
         self.holder = self.holder or new_holder(self.run_id)
@@ -132,7 +139,10 @@ class Claimer:
                     )
                 ).scalars()
             )
-            done = valid_keys(conn, self.key, synthetic=self.synthetic, among=mine)
+            if self.done is not None:
+                done = self.done(conn, mine)
+            else:
+                done = valid_keys(conn, self.key, synthetic=self.synthetic, among=mine)
             release(conn, self.holder, done)
         return mine - done
 
@@ -147,3 +157,42 @@ class Claimer:
         """End every claim this claimer still holds (the executor stopped)."""
         with self.engine.begin() as conn:
             conn.execute(t.claims.delete().where(_C.holder == self.holder))
+
+
+@dataclass
+class ChangeClaimer:
+    """``ChangeClaims`` for one run's change analyses by ``analyzer``: a ``Claimer`` under the
+    key ``change-<pk>`` whose ``done`` test reads the change rows (``change_claims.done_for``)."""
+
+    engine: sa.Engine
+    analyzer: str
+    run_id: str
+    lease: float = DEFAULT_LEASE
+    clock: Clock = utc_now
+    redo: bool = False  # ``analyze_changes(redo=True)``: a change analysed already is not done
+    claimer: Claimer = field(init=False)
+
+    def __post_init__(self) -> None:
+        key = AnalyzerKey(self.analyzer, model="*", prompt_version="*")  # one analysis a row
+        self.claimer = Claimer(
+            self.engine, key, self.run_id, self.lease, clock=self.clock, done=self._done
+        )
+
+    def _done(self, conn: sa.Connection, keys: set[str]) -> set[str]:
+        if self.redo:
+            return set()
+        ch = t.changes.c
+        pks = {change_pk_of(key): key for key in keys}
+        rows = conn.execute(
+            sa.select(ch.id, ch.analyzer, ch.change_provenance).where(ch.id.in_(pks))
+        )
+        return {pks[pk] for pk, by, provenance in rows if done_for(self.analyzer, by, provenance)}
+
+    def take(self, change_pk: int) -> bool:
+        return bool(self.claimer.take([change_key(change_pk)]))
+
+    def end(self, conn: sa.Connection, change_pk: int) -> None:
+        release(conn, self.claimer.holder, [change_key(change_pk)])
+
+    def release_all(self) -> None:
+        self.claimer.release_all()

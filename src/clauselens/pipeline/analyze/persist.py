@@ -6,7 +6,8 @@ one is replaced by the next attempt's outcome (its failed attempts kept in the p
 ``save_results`` stores several results in the caller's transaction in a handful of statements:
 one read of the rows already stored for their clause texts, an UPDATE per replaced failure, one
 INSERT of the new rows (and one read of their ids), and their flags
-(``review.flags.flag_saved``: a query, a delete, an insert). ``save_batch`` wraps it in a
+(``review.flags.flag_saved``: a query, a delete, an insert), and where the new ones sit in the
+review queue (``store.placement``: a query, an update). ``save_batch`` wraps it in a
 transaction of its own; the executor's writer thread commits each batch before it reports any of
 its results done, so a killed run loses only the batch in flight, which the next run redoes. The
 same transaction ends the run's claims on those clause texts (``claims.release``).
@@ -26,6 +27,7 @@ from clauselens.pipeline.analyze.claims import release
 from clauselens.review.flags import ROW_COLUMNS, flag_saved
 from clauselens.schemas import AnalysisResult
 from clauselens.store import tables as t
+from clauselens.store.placement import place_analyses
 
 Pending = tuple[AnalysisResult, int | None]  # a result and the clause it was made for
 Row = dict[str, Any]
@@ -209,6 +211,7 @@ def save_results(
     _insert_new(conn, [row for row in new if row.get("id") is None])
     fresh = {int(row["id"]) for row in new}
     flag_saved(conn, [*updated.values(), *new], same_text, fresh=fresh)
+    place_analyses(conn, fresh)  # where the new ones sit in the review queue
     return [int(row["id"]) for row in standing]
 
 

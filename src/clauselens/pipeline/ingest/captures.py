@@ -133,7 +133,7 @@ def ingest(
             report.outcomes.append(_Steps(progress, entry.path).done(failed))
             continue
         if isinstance(entry, CaptureError):
-            log.warning("skipped %s", entry)
+            log.info("skipped %s", entry)  # the outcome carries it: a warning would say it twice
             failed = CaptureOutcome(entry.path, "failed", entry.reason)
             report.outcomes.append(_Steps(progress, entry.path).done(failed))
             continue
@@ -169,7 +169,7 @@ def _ingest_one(
         with write_transaction(engine) as conn:
             return _record(conn, meta, raw, extracted, settings, steps)
     except CaptureError as exc:
-        log.warning("skipped %s", exc)
+        log.info("skipped %s", exc)  # the outcome carries it: a warning would say it twice
         return CaptureOutcome(str(meta.path), "failed", exc.reason)
     except ClauselensError as exc:
         return CaptureOutcome(str(meta.path), "failed", str(exc))

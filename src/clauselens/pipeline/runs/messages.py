@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import Analyzer
 from clauselens.config import Settings
-from clauselens.pipeline.analyze.claims import Claimer
+from clauselens.pipeline.analyze.claims import ChangeClaimer, Claimer
 from clauselens.pipeline.analyze.executor import Executor
 from clauselens.pipeline.analyze.work import document_context_for
 from clauselens.pipeline.runs.plan import RunPlan, triage_hook
@@ -27,8 +27,10 @@ async def analyse_changes(
     engine: sa.Engine, analyzer: Analyzer, version_pks: list[int], settings: Settings, run_id: str
 ) -> list[Failure]:
     """A change analysis for each modified provision of the versions, by the run's analyzer
-    and paid for by ``run_id``; returns the changes that failed."""
+    and paid for by ``run_id``, each claimed before it is sent (so that another run does not
+    pay for it too); returns the changes that failed."""
     failed: list[Failure] = []
+    claims = ChangeClaimer(engine, analyzer.name, run_id, lease=settings.claim_lease)
     for version_pk in version_pks:
         with engine.connect() as conn:
             document = document_context_for(conn, version_pk)
@@ -39,6 +41,7 @@ async def analyse_changes(
             document=document,
             concurrency=settings.concurrency,
             run_id=run_id,
+            claims=claims,
         )
         failed += [Failure(pk, "(change analysis)", error) for pk, error in report.failed]
     return failed

@@ -4,7 +4,9 @@
 validated ``ChangeAnalysis`` (stored in ``changes.change_analysis`` with ``analyzer``, ``severity``
 and ``change_provenance``, whose ``run_id`` names the run that paid for it). The analyzer is any
 ``analyzers.base.ChangeAnalyzer``: Claude's change prompt (old text, new text and the previous
-analysis), or the offline estimate (``analyzers.offline.change``).
+analysis), or the offline estimate (``analyzers.offline.change``). With ``claims`` (a run has
+them), each change is claimed just before its request is sent, so that two runs on one store
+never pay for the same change analysis (``change_claims``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import sqlalchemy as sa
 
 from clauselens.analyzers.base import ChangeAnalyzer, DocumentContext
 from clauselens.pipeline.versions import changes
+from clauselens.pipeline.versions.change_claims import ChangeClaims, done_for
 from clauselens.schemas import ClauseAnalysis, Usage
 from clauselens.store import tables as t
-from clauselens.store.queries import analyzer_rank, standing_analysis
+from clauselens.store.queries import standing_analysis
 
 
 @dataclass
@@ -28,6 +31,7 @@ class ChangeAnalysisReport:
     analysed: int = 0
     skipped: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)  # (change pk, error)
+    claimed_elsewhere: int = 0  # left to another run that claimed them first
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
 
@@ -63,11 +67,8 @@ def _jobs(
         .order_by(ch.c.id)
     ).all()
     jobs, skipped = [], 0
-    rank = analyzer_rank(analyzer)
     for pk, done_by, provenance, old_pk, path in rows:
-        synthetic = bool((provenance or {}).get("synthetic"))
-        outranks = done_by == analyzer or analyzer_rank(done_by, synthetic) <= rank
-        if done_by is not None and not redo and outranks:
+        if not redo and done_for(analyzer, done_by, provenance):
             skipped += 1
             continue
         old_text, new_text = changes.provision_texts(conn, int(pk))
@@ -85,6 +86,7 @@ async def analyze_changes(
     redo: bool = False,
     concurrency: int = 4,
     run_id: str | None = None,
+    claims: ChangeClaims | None = None,
 ) -> ChangeAnalysisReport:
     """A change analysis for every modified provision of ``version_pk`` not yet analysed.
 
@@ -100,6 +102,9 @@ async def analyze_changes(
 
     async def one(job: _Job) -> None:
         async with gate:
+            if claims is not None and not claims.take(job.change_pk):
+                report.claimed_elsewhere += 1
+                return
             result = await analyzer.analyze_change(
                 job.old_text, job.new_text, job.previous, document, job.heading_path
             )
@@ -120,7 +125,13 @@ async def analyze_changes(
                     severity=result.analysis.severity,
                 )
             )
+            if claims is not None:
+                claims.end(conn, job.change_pk)
         report.analysed += 1
 
-    await asyncio.gather(*(one(job) for job in jobs))
+    try:
+        await asyncio.gather(*(one(job) for job in jobs))
+    finally:
+        if claims is not None:
+            claims.release_all()
     return report

@@ -1,10 +1,15 @@
 """The review queue, computed by the store: filters, order, pages, totals and flag counts.
 
-Queue order: the most urgent flag first (``analyses.top_priority``, the lowest flag priority;
-an analysis without flags comes after every flagged one), then severity as the analysis stands
-(high, medium, low, then none), then id. ``severity`` and ``confidence`` are the columns, which
-``review.decisions.edit`` keeps equal to the analyst's edit; the index ``ix_analyses_queue``
-(``review_status, top_priority, severity, id``) serves the default queue in order.
+Queue order, what an analyst would look at first: clauses that say something before those
+that do not (``analyses.substance``: operative text, then a preamble, then nothing of substance
+such as a date line, a language selector or a table of contents), then the most urgent flag
+(``analyses.top_priority``, the lowest flag priority; an analysis without flags comes after
+every flagged one), then severity as the analysis stands (high, medium, low, then none), then
+novelty (``analyses.novelty``: a clause added in a later version, then one reworded, then one
+of the first version), then id. ``substance`` and ``novelty`` are kept by ``store.placement``;
+``severity`` and ``confidence`` are the columns, which ``review.decisions.edit`` keeps equal to
+the analyst's edit; the index ``ix_analyses_queue`` (``review_status, substance, top_priority,
+severity, novelty, id``) serves the default queue in order.
 
 An analysis belongs to the clause it was first made for (``clause_pk``), else to the newest
 clause with its text; that clause gives its heading path, document and entity, and its
@@ -24,6 +29,7 @@ import sqlalchemy as sa
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
 from clauselens.store import tables as t
 from clauselens.store.queries.analyses import standing_data
+from clauselens.substance import assess
 
 FlagRow = tuple[str, int, str]  # code, priority, reason
 
@@ -55,6 +61,9 @@ class QueueRow:
     review_status: str
     reviewed_by: str | None
     flags: list[FlagRow]
+    substance: int = 0  # ``substance.Substance``
+    novelty: int = 2  # ``store.placement.Novelty``
+    substance_note: str = ""  # what the clause says, in a phrase (``substance.Assessment.note``)
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,7 @@ def severity_order() -> sa.ColumnElement[int]:
 
 def _order() -> list[sa.ColumnElement[Any]]:
     a = t.analyses.c
-    return [a.top_priority, severity_order(), a.id]
+    return [a.substance, a.top_priority, severity_order(), a.novelty, a.id]
 
 
 def _newest_clause_with_text() -> sa.ScalarSelect[Any]:
@@ -104,8 +113,20 @@ def _newest_clause_with_text() -> sa.ScalarSelect[Any]:
     return sa.select(sa.func.max(c.id)).where(c.clause_sha256 == a.clause_sha256).scalar_subquery()
 
 
-def _clause_pk() -> sa.ColumnElement[Any]:
+def clause_of_analysis() -> sa.ColumnElement[Any]:
+    """The clause an analysis belongs to: the one it was made for, else the newest with its
+    text (module docstring)."""
     return sa.func.coalesce(t.analyses.c.clause_pk, _newest_clause_with_text())
+
+
+def next_heading_path() -> sa.ScalarSelect[Any]:
+    """The heading path of the clause after ``clauses`` in its version (NULL for the last)."""
+    c, after = t.clauses.c, t.clauses.alias("next_clause").c
+    return (
+        sa.select(after.heading_path)
+        .where(after.version_pk == c.version_pk, after.idx == c.idx + 1)
+        .scalar_subquery()
+    )
 
 
 def _of_entity(entity: str) -> sa.ColumnElement[bool]:
@@ -159,7 +180,7 @@ def _flags_of(conn: sa.Connection, pks: list[int]) -> dict[int, list[FlagRow]]:
 
 def _detail_query(pks: list[int]) -> sa.Select[Any]:
     a, c, v, d = t.analyses.c, t.clauses.c, t.versions.c, t.documents.c
-    inner = sa.select(t.analyses, _clause_pk().label("the_clause_pk")).where(a.id.in_(pks))
+    inner = sa.select(t.analyses, clause_of_analysis().label("the_clause_pk")).where(a.id.in_(pks))
     sub = inner.subquery()
     return (
         sa.select(
@@ -167,6 +188,8 @@ def _detail_query(pks: list[int]) -> sa.Select[Any]:
             c.heading_path,
             c.text.label("clause_text"),
             c.truncation_reason,
+            c.idx.label("clause_idx"),
+            next_heading_path().label("next_path"),
             d.entity,
             d.title.label("document_title"),
         )
@@ -192,7 +215,16 @@ def _queue_row(row: Any, flags: list[FlagRow]) -> QueueRow:
         review_status=row.review_status,
         reviewed_by=row.reviewed_by,
         flags=flags,
+        substance=row.substance,
+        novelty=row.novelty,
+        substance_note=_substance_note(row),
     )
+
+
+def _substance_note(row: Any) -> str:
+    if row.clause_text is None:
+        return "no clause found for this analysis"
+    return assess(row.clause_text, row.heading_path or (), row.clause_idx, row.next_path).note
 
 
 # --- questions ------------------------------------------------------------------------------
