@@ -40,7 +40,7 @@ from clauselens.textnorm import clause_sha256
 
 __all__ = ["SEGMENTER_VERSION", "outline", "segment"]
 
-SEGMENTER_VERSION = "segment-2"
+SEGMENTER_VERSION = "segment-3"
 
 _PART_SUFFIX = re.compile(r" \(part \d+\)$")
 
@@ -81,7 +81,9 @@ def _tree(blocks: list[Block]) -> list[_Section]:
             continue
         while stack and stack[-1].heading and (stack[-1].heading.level or level) >= level:
             stack.pop()
-        current = _Section(block, [*(stack[-1].path if stack else []), block.title], [block])
+        above = stack[-1].path if stack else []
+        path = [*above, block.title] if block.in_path and block.title else list(above)
+        current = _Section(block, path, [block])
         (stack[-1].children if stack else roots).append(current)
         stack.append(current)
     for root in roots:
