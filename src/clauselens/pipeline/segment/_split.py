@@ -93,29 +93,33 @@ def _merge_small(parts: list[Part], settings: SegmentSettings) -> list[Part]:
     return merged
 
 
-def _structural(units: list[tuple[Part, str]], max_words: int, used: frozenset[str]) -> list[Part]:
-    """Parts of ``units`` (each with its structural mark) cut before the first unused family."""
+def _structural(units: list[tuple[Part, str]], max_words: int, order: list[str]) -> list[Part]:
+    """Parts of ``units`` (each with the mark of its opening block) cut before every unit of the
+    first family in ``order`` that opens one of them, then within parts by the next."""
     plain = [unit for unit, _ in units]
     if sum(words(u) for u in plain) <= max_words:
         return [[block for unit in plain for block in unit]]
-    family = next((f for f in families([m for _, m in units]) if f not in used), None)
-    if family is None:
+    present = {mark for _, mark in units[1:]}
+    rest = [f for f in order if f in present]
+    if not rest:
         return _cut(plain, max_words, 0, LIST_GLUE)
+    family = rest[0]
     groups: list[list[tuple[Part, str]]] = [[units[0]]]
     for unit, mark in units[1:]:
         if mark == family:
             groups.append([])
         groups[-1].append((unit, mark))
-    return [part for group in groups for part in _structural(group, max_words, used | {family})]
+    return [part for group in groups for part in _structural(group, max_words, rest[1:])]
 
 
 def split_section(text: str, blocks: Sequence[Block], settings: SegmentSettings) -> list[Part]:
     """The parts of one section's own blocks (its heading first), each within the bounds where
-    the text's structure allows."""
+    the text's structure allows. Families rank by first appearance in the section's blocks."""
     if words(blocks) <= settings.max_words:
         return [list(blocks)]
-    units = _units(expand(text, blocks, settings.max_words), LIST_GLUE)
-    parts = _structural(
-        list(zip(units, marks(units), strict=True)), settings.max_words, frozenset()
-    )
+    expanded = expand(text, blocks, settings.max_words)
+    found = dict(zip(map(id, expanded), marks(expanded), strict=True))
+    units = _units(expanded, LIST_GLUE)
+    marked = [(unit, found[id(unit[0])]) for unit in units]
+    parts = _structural(marked, settings.max_words, families(list(found.values())))
     return _merge_small(parts, settings)

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from itertools import pairwise
 
 from clauselens.pipeline.segment._blocks import LEAD_IN_GLUE, LIST_GLUE, TABLE_DELIM, Block, Kind
@@ -34,6 +34,7 @@ _DEFINITION = (
 _INLINE = re.compile(f"{_BOLD_NUMBERED}|{_GLUED_NUMBER}|{_DEFINITION}")
 _INVISIBLE = re.compile("^[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\\s]+")
 _BOLD_LEAD = re.compile(r"(\*\*|__)_?\\?(?P<inner>[^*_\n]{1,100}?)_?\1")
+_PAREN = re.compile(r"\((?:[a-z]{1,2}\d{0,2}|[ivxlc]{1,5}|\d{1,3})\)\s")
 _NUMBERED = re.compile(r"(?P<n>\d{1,3}(?:\\?\.\d{1,3})*)\\?\.?(?:\s|$)")
 _LABEL = re.compile(r"(?P<n>[IVXLC]{1,6}|[A-Z]|[a-z]|\d{1,3}(?:\\?\.\d{1,3})*)\\?[.)]?(?:\s|$)")
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
@@ -140,6 +141,8 @@ def _family(line: str, previous: dict[str, int]) -> str:
                 previous["upper"] = ord(value)
             return f"bold-{kind}"
         return "bold" if len(inner.split()) <= MAX_LEAD_WORDS else ""
+    if _PAREN.match(line):
+        return "paren"
     numbered = _NUMBERED.match(line)
     if numbered is not None and "." in numbered.group("n").replace("\\.", "."):
         return f"num{numbered.group('n').replace(chr(92), '').count('.') + 1}"
@@ -148,21 +151,16 @@ def _family(line: str, previous: dict[str, int]) -> str:
     return ""
 
 
-def marks(units: Sequence[Sequence[Block]]) -> list[str]:
-    """The structural family of each unit's opening block ("" for none; a heading unit has none)."""
+def marks(blocks: Sequence[Block]) -> list[str]:
+    """The structural family of each block's opening line ("" for none; headings have none)."""
     previous: dict[str, int] = {}
     out: list[str] = []
-    for unit in units:
-        first = unit[0]
-        structural = first.level is None and first.kind in (Kind.PARAGRAPH, Kind.TABLE)
-        out.append(_family(first.first_line, previous) if structural else "")
+    for block in blocks:
+        structural = block.level is None and block.kind in (Kind.PARAGRAPH, Kind.TABLE)
+        out.append(_family(block.first_line, previous) if structural else "")
     return out
 
 
-def families(found: Sequence[str]) -> Iterator[str]:
+def families(found: Sequence[str]) -> list[str]:
     """The distinct non-empty families in order of first appearance."""
-    seen: dict[str, None] = {}
-    for family in found:
-        if family:
-            seen.setdefault(family, None)
-    yield from seen
+    return list(dict.fromkeys(f for f in found if f))
