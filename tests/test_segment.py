@@ -172,10 +172,19 @@ class TestSizes:
         assert "* i0w0" in holder.text
         assert all(len(c.text.split()) <= SMALL.max_words for c in clauses)
 
-    def test_pipe_table_is_never_split(self) -> None:
-        rows = "\n".join(f"| {prose(10, f'r{i}c')} | x |" for i in range(10))
-        table = f"| a | b |\n| --- | --- |\n{rows}"
+    def test_pipe_table_over_the_bound_is_split_by_rows_with_its_header_first(self) -> None:
+        rows = [f"| {prose(10, f'r{i}c')} | x |" for i in range(10)]
+        table = "| a | b |\n| --- | --- |\n" + "\n".join(rows)
         text = f"# Doc\n\n{prose(20)}\n\n{table}\n\n{prose(20)}"
+        parts = [c.text for c in segment(text, SMALL) if "| x |" in c.text]
+        assert len(parts) > 1
+        assert "| a | b |\n| --- | --- |\n" + rows[0] in parts[0]
+        assert all(row in part for row in rows for part in parts if row.split()[1] in part)
+
+    def test_pipe_table_within_the_bound_stays_whole(self) -> None:
+        rows = "\n".join(f"| {prose(3, f'r{i}c')} | x |" for i in range(3))
+        table = f"| a | b |\n| --- | --- |\n{rows}"
+        text = f"# Doc\n\n{prose(10)}\n\n{table}"
         assert any(table in c.text for c in segment(text, SMALL))
 
     def test_html_table_is_never_split(self) -> None:

@@ -196,3 +196,107 @@ def test_inserting_words_when_sections_split_changes_nothing_outside_its_top_sec
     before, after, lo, _ = case
     holder = next(c for c in segment(after, SMALL) if c.start <= lo < c.end)
     assert all(top(c) == top(holder) for c in changed_clauses(before, after, SMALL))
+
+
+# Structure inside oversized sections (issue 17.1, 17.3): bold lead-ins, numbered subsections,
+# inline bold numbered headings in one long line, and tables of many rows.
+LEAD_INS = st.builds(
+    lambda t, w: f"**{_title(t)}.** " + " ".join(w) + ".",
+    TITLE,
+    st.lists(WORDS, min_size=5, max_size=40),
+)
+SUBSECTIONS = st.builds(
+    lambda a, b, t, w: f"{a}.{b} {_title(t)}. " + " ".join(w) + ".",
+    st.integers(1, 3),
+    st.integers(1, 11),
+    TITLE,
+    st.lists(WORDS, min_size=5, max_size=40),
+)
+INLINE_HEADINGS = st.builds(
+    lambda parts: " ".join(f"**{n}. {_title(t)}.** " + " ".join(w) + "." for n, t, w in parts),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["I", "II", "III", "A", "B", "C", "1", "2"]),
+            TITLE,
+            st.lists(WORDS, min_size=3, max_size=30),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+)
+LONG_TABLES = st.builds(
+    lambda rows: "| a | b |\n| --- | --- |\n" + "\n".join(f"| {' '.join(r)} | x |" for r in rows),
+    st.lists(st.lists(WORDS, min_size=1, max_size=12), min_size=1, max_size=12),
+)
+STRUCTURED = st.one_of(HEADINGS, PARAGRAPHS, LISTS, BREAKS, LEAD_INS, SUBSECTIONS, LONG_TABLES)
+
+
+@st.composite
+def structured(draw: st.DrawFn) -> str:
+    blocks = draw(st.lists(st.one_of(STRUCTURED, INLINE_HEADINGS), max_size=20))
+    return "".join(b + "\n\n" for b in blocks)
+
+
+@given(structured())
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+def test_structured_documents_split_losslessly_under_a_small_bound(text: str) -> None:
+    assert_lossless(text, segment(text, SMALL))
+
+
+@given(structured())
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+def test_a_thematic_break_never_opens_a_clause_after_the_first(text: str) -> None:
+    for clause in segment(text, SMALL)[1:]:
+        assert not re.match(
+            r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$", clause.text
+        )
+        assert not re.match(r"(?:---|\*\*\*|___|- - -|\* \* \*)\n", clause.text)
+
+
+@st.composite
+def grown(draw: st.DrawFn) -> tuple[str, str, int, int, int]:
+    """(before, after, edit start, end of the edit in before, end in after): words inserted in
+    one paragraph of a structured document, enough of them to cross the small bound."""
+    paragraph = draw(PARAGRAPHS)
+    text = draw(structured()) + paragraph + "\n\n" + draw(structured())
+    at = text.index(paragraph) + len("Lorem ")
+    new = " ".join(draw(st.lists(WORDS, min_size=1, max_size=60))) + " "
+    return text, text[:at] + new + text[at:], at, at, at + len(new)
+
+
+_CROSSING = f"# Privacy\n\n**Privacy**\n\n---\n\n{_lorem(28)}\n\n**Privacy.** data data data.\n\n"
+
+
+# Found by this property (segment-2): growing the paragraph pushed "Privacy" over the bound and
+# the cut before "---" moved the break out of the heading's clause into a clause of its own.
+@example((_CROSSING, _CROSSING.replace("Lorem ", "Lorem data "), 35, 35, 40))
+@given(grown())
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+def test_an_edit_changes_clauses_only_inside_the_clauses_it_touches(
+    case: tuple[str, str, int, int, int],
+) -> None:
+    """Across size-bound crossings: every new clause lies in the span of the old clauses that the
+    edit touches (a section that crossed the bound is cut inside its old clause), and every
+    clause that vanished lies in the span of the new clauses that the edit touches."""
+    before, after, lo, old_hi, new_hi = case
+    old, new = segment(before, SMALL), segment(after, SMALL)
+
+    def shifted(pos: int) -> int:
+        return pos if pos <= lo else pos + new_hi - old_hi
+
+    touched_old = [c for c in old if c.start <= old_hi and lo <= c.end]
+    touched_new = [c for c in new if c.start <= new_hi and lo <= c.end]
+    region = (
+        min([lo, *(c.start for c in touched_old), *(c.start for c in touched_new)]),
+        max([new_hi, *(shifted(c.end) for c in touched_old), *(c.end for c in touched_new)]),
+    )
+    old_hashes = {c.clause_sha256 for c in old}
+    new_hashes = {c.clause_sha256 for c in new}
+    for clause in new:
+        if clause.clause_sha256 not in old_hashes:
+            assert region[0] <= clause.start
+            assert clause.end <= region[1]
+    for clause in old:
+        if clause.clause_sha256 not in new_hashes:
+            assert region[0] <= shifted(clause.start)
+            assert shifted(clause.end) <= region[1]

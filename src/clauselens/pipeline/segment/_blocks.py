@@ -48,6 +48,8 @@ class Block:
     last_char: str = ""
     #: Set for every heading (Markdown or implicit) by ``_headings.classify``; lower is higher.
     level: tuple[float, float, float] | None = None
+    #: False for a heading that adds no element to the heading path (no title, or noise).
+    in_path: bool = True
 
 
 # The opening of an ATX heading; ``atx`` reads the rest (a regex for the closing sequence would

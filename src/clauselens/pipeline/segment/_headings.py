@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from clauselens.pipeline.segment._blocks import Block, Kind
+from clauselens.pipeline.segment._noise import ends_as_list_clause, is_noise
 
 Level = tuple[float, float, float]
 
@@ -34,6 +35,8 @@ _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_]|[*_](?!\w))")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+#: Zero-width and other invisible format characters (Unicode category Cf) that pages carry.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 _NUMBERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "section",
@@ -61,7 +64,7 @@ def clean_title(raw: str) -> str:
     text = _LINK.sub(r"\1", raw)
     text = _EMPHASIS.sub("", text)
     text = _ESCAPE.sub(r"\1", text)
-    return " ".join(text.split())
+    return " ".join(_INVISIBLE.sub("", text).split())
 
 
 def _numbering(inner: str) -> tuple[str, int, str]:
@@ -94,6 +97,8 @@ def implicit_style(block: Block) -> Style | None:
     rest = clean_title(rest)
     if not family and block.kind is Kind.LIST_ITEM:
         return None
+    if is_noise(rest) or ends_as_list_clause(rest):
+        return None
     if family or bold:
         ok = _looks_short(rest, MAX_HEADING_WORDS) or (not rest and family == "section")
         return Style(family or "bold", depth, clean_title(inner)) if ok else None
@@ -112,18 +117,33 @@ def _is_list_run(a: Style, b: Style) -> bool:
     return a.family in _NUMBERED and (a.family, a.depth) == (b.family, b.depth)
 
 
-def _implicit_headings(blocks: list[Block]) -> list[Style | None]:
+def _in_list(blocks: list[Block], i: int) -> bool:
+    """A list item with another list item right before or after it (no body between): an
+    item of a list ("3. Modify X only to format it; and" between items 2 and 4)."""
+    if blocks[i].kind is not Kind.LIST_ITEM:
+        return False
+    after = blocks[i + 1] if i + 1 < len(blocks) else None
+    before = i > 0 and blocks[i - 1].kind is Kind.LIST_ITEM and bool(blocks[i].glue)
+    return before or (after is not None and after.kind is Kind.LIST_ITEM and bool(after.glue))
+
+
+def _implicit_headings(blocks: list[Block], borrowed: set[int]) -> list[Style | None]:
     """Backward pass: a candidate is a heading if body or a chain of implicit headings follows.
 
-    Adjacent numbered candidates of one style ("1. Apples", "2. Pears") are a list, not headings.
+    Adjacent numbered candidates of one style ("1. Apples", "2. Pears") are a list, not headings;
+    a line whose text titles the empty Markdown heading above it (``borrowed``) is not one either.
     """
-    candidates = [implicit_style(block) for block in blocks]
+    candidates = [None if i in borrowed else implicit_style(b) for i, b in enumerate(blocks)]
     styles: list[Style | None] = [None] * len(blocks)
     for i in range(len(blocks) - 2, -1, -1):
         style = candidates[i]
-        if style is None or any(
-            other is not None and _is_list_run(style, other)
-            for other in (candidates[i - 1] if i else None, candidates[i + 1])
+        if (
+            style is None
+            or _in_list(blocks, i)
+            or any(
+                other is not None and _is_list_run(style, other)
+                for other in (candidates[i - 1] if i else None, candidates[i + 1])
+            )
         ):
             continue
         nxt, chained = blocks[i + 1], styles[i + 1]
@@ -164,10 +184,8 @@ def classify(blocks: list[Block]) -> None:
     An implicit heading directly followed by a heading above it would head nothing: it stays
     body text of the section it is in.
     """
-    for block in blocks:
-        if block.kind is Kind.HEADING:
-            block.title = clean_title(block.title)
-    styles = _implicit_headings(blocks)
+    borrowed = _markdown_titles(blocks)
+    styles = _implicit_headings(blocks, borrowed)
     _assign_levels(blocks, styles)
     dropped = _closed_at_once(blocks, styles)
     if dropped:
@@ -175,6 +193,42 @@ def classify(blocks: list[Block]) -> None:
             styles[i] = None
         _assign_levels(blocks, styles)
     _promote_parents(blocks)
+
+
+def _markdown_titles(blocks: list[Block]) -> set[int]:
+    """Clean the titles of Markdown headings; an empty one ("### " above its title line) takes
+    the short line after it (past invisible anchors). Returns the indices of the lines taken.
+
+    A heading still without a title, or titled like page furniture ("Last Updated: ..."), adds
+    no element to the heading path, so no path holds an empty element.
+    """
+    borrowed: set[int] = set()
+    for i, block in enumerate(blocks):
+        if block.kind is not Kind.HEADING:
+            continue
+        block.title = clean_title(block.title)
+        if not block.title:
+            taken = _title_line(blocks, i + 1)
+            if taken is not None:
+                block.title = clean_title(blocks[taken].first_line)
+                borrowed.add(taken)
+        block.in_path = bool(block.title) and not is_noise(block.title)
+    return borrowed
+
+
+def _title_line(blocks: list[Block], start: int) -> int | None:
+    """Index of the short single line that titles an empty heading: the first block from
+    ``start`` whose text is not empty once cleaned (anchors are skipped), if it reads as a title."""
+    for j in range(start, min(start + 3, len(blocks))):
+        block = blocks[j]
+        if block.kind is not Kind.PARAGRAPH or block.line_count != 1:
+            return None
+        title = clean_title(block.first_line)
+        if not title:
+            continue
+        short = len(title.split()) <= MAX_HEADING_WORDS and len(title) <= MAX_HEADING_CHARS
+        return j if short and not ends_as_list_clause(title) and title[-1] not in ".:" else None
+    return None
 
 
 def _promote_parents(blocks: list[Block]) -> None:

@@ -1,23 +1,27 @@
 """Splitting one section's own blocks into parts that fit the word bound, with local decisions.
 
-The parts must not move when an unrelated paragraph changes, so cut points are content-defined
-(like chunking in rsync or restic), not running totals from the start of the section:
+The parts must not move when an unrelated paragraph changes, so every cut point is chosen from
+the section's own structure or content, never from running totals:
 
-1. Blocks form units: a heading with the block after it, a lead-in paragraph ending with ":"
-   with the list or table after it, the items of one list.
-2. Each unit has a fingerprint: CRC-32 of its first eight words as a number in [0, 1) (a
-   thematic break has -1). An edit after a unit's opening words never changes its fingerprint.
-3. A run of units over ``max_words`` is cut before every unit whose fingerprint is below a
-   threshold, 1/16 first; a resulting run still over the bound is cut again with the threshold
-   doubled (1/8, 1/4, 1/2, then 1: every unit). So a cut depends only on the fingerprint of the
-   unit after it and on whether the run around it fits: growing a paragraph changes other parts
-   only when it pushes its own run over the bound.
-4. A single unit over the bound is opened at its list items (a lead-in stays with the first
-   item, a heading with the block after it) and cut the same way.
-5. A part with fewer than ``min_words`` words joins the part before it (the first part, which
-   holds the heading, stays).
+1. Blocks over the bound are opened where their text has structure (``_structure.expand``:
+   inline bold numbered headings, numbered sections and definitions, table rows).
+2. Blocks form units: a heading with the block after it, a lead-in paragraph ending with ":"
+   with the list or table after it, the items of one list, and a thematic break (``---``) with
+   the unit before it (a separator always closes what precedes it).
+3. Structural cuts: a section over the bound is cut before every unit that opens with its first
+   structural family (``_structure.marks``: bold lead-ins, bold numbered headings, ``1.1``
+   subsections); a part still over the bound is cut before every unit of the next family.
+   Whether a unit opens a part depends only on its own opening line and on whether the part
+   around it is over the bound.
+4. Content-defined cuts, for a part with no family left: each unit has a fingerprint (CRC-32 of
+   its first eight words as a number in [0, 1)); a run of units over ``max_words`` is cut before
+   every unit whose fingerprint is below a threshold, 1/16 first; a run still over the bound is
+   cut again with the threshold doubled (1/8, 1/4, 1/2, then 1: every unit). A single unit over
+   the bound is opened at its list items or table rows and cut the same way.
+5. A part with fewer than ``min_words`` words joins the part before it when both fit the bound.
 
-A single block over ``max_words`` (a long paragraph, a table, a code block) is never cut.
+A single block over ``max_words`` with no structure inside (a long paragraph, a code block) is
+never cut.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from collections.abc import Sequence
 
 from clauselens.config import SegmentSettings
 from clauselens.pipeline.segment._blocks import LEAD_IN_GLUE, LIST_GLUE, Block, Kind
+from clauselens.pipeline.segment._structure import expand, families, marks
 
 Part = list[Block]
 
@@ -45,7 +50,8 @@ def _units(blocks: Sequence[Block], min_glue: int) -> list[Part]:
     units: list[Part] = []
     for block in blocks:
         after_heading = bool(units) and len(units[-1]) == 1 and units[-1][0].level is not None
-        if units and (block.glue >= min_glue or after_heading):
+        closing = block.kind is Kind.BREAK
+        if units and (block.glue >= min_glue or after_heading or closing):
             units[-1].append(block)
         else:
             units.append([block])
@@ -54,8 +60,6 @@ def _units(blocks: Sequence[Block], min_glue: int) -> list[Part]:
 
 def _fingerprint(unit: Part) -> float:
     first = unit[0]
-    if first.kind is Kind.BREAK:
-        return -1.0
     opening = " ".join(first.first_line.split()[:FINGERPRINT_WORDS])
     return zlib.crc32(opening.encode("utf-8")) / 2**32
 
@@ -89,7 +93,33 @@ def _merge_small(parts: list[Part], settings: SegmentSettings) -> list[Part]:
     return merged
 
 
-def split_section(blocks: Sequence[Block], settings: SegmentSettings) -> list[Part]:
-    """The parts of one section's own blocks (its heading first), each within the bounds."""
-    parts = _cut(_units(blocks, LIST_GLUE), settings.max_words, 0, LIST_GLUE)
+def _structural(units: list[tuple[Part, str]], max_words: int, order: list[str]) -> list[Part]:
+    """Parts of ``units`` (each with the mark of its opening block) cut before every unit of the
+    first family in ``order`` that opens one of them, then within parts by the next."""
+    plain = [unit for unit, _ in units]
+    if sum(words(u) for u in plain) <= max_words:
+        return [[block for unit in plain for block in unit]]
+    present = {mark for _, mark in units[1:]}
+    rest = [f for f in order if f in present]
+    if not rest:
+        return _cut(plain, max_words, 0, LIST_GLUE)
+    family = rest[0]
+    groups: list[list[tuple[Part, str]]] = [[units[0]]]
+    for unit, mark in units[1:]:
+        if mark == family:
+            groups.append([])
+        groups[-1].append((unit, mark))
+    return [part for group in groups for part in _structural(group, max_words, rest[1:])]
+
+
+def split_section(text: str, blocks: Sequence[Block], settings: SegmentSettings) -> list[Part]:
+    """The parts of one section's own blocks (its heading first), each within the bounds where
+    the text's structure allows. Families rank by first appearance in the section's blocks."""
+    if words(blocks) <= settings.max_words:
+        return [list(blocks)]
+    expanded = expand(text, blocks, settings.max_words)
+    found = dict(zip(map(id, expanded), marks(expanded), strict=True))
+    units = _units(expanded, LIST_GLUE)
+    marked = [(unit, found[id(unit[0])]) for unit in units]
+    parts = _structural(marked, settings.max_words, families(list(found.values())))
     return _merge_small(parts, settings)

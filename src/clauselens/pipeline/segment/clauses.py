@@ -40,7 +40,7 @@ from clauselens.textnorm import clause_sha256
 
 __all__ = ["SEGMENTER_VERSION", "outline", "segment"]
 
-SEGMENTER_VERSION = "segment-2"
+SEGMENTER_VERSION = "segment-3"
 
 _PART_SUFFIX = re.compile(r" \(part \d+\)$")
 
@@ -81,7 +81,9 @@ def _tree(blocks: list[Block]) -> list[_Section]:
             continue
         while stack and stack[-1].heading and (stack[-1].heading.level or level) >= level:
             stack.pop()
-        current = _Section(block, [*(stack[-1].path if stack else []), block.title], [block])
+        above = stack[-1].path if stack else []
+        path = [*above, block.title] if block.in_path and block.title else list(above)
+        current = _Section(block, path, [block])
         (stack[-1].children if stack else roots).append(current)
         stack.append(current)
     for root in roots:
@@ -119,7 +121,7 @@ def _part_path(path: list[str], k: int) -> list[str]:
     return [*path[:-1], f"{path[-1]} (part {k})"] if path else []
 
 
-def _emit(root: _Section, settings: SegmentSettings) -> Iterator[_Chunk]:
+def _emit(text: str, root: _Section, settings: SegmentSettings) -> Iterator[_Chunk]:
     todo = [root]
     while todo:
         section = todo.pop()
@@ -130,7 +132,7 @@ def _emit(root: _Section, settings: SegmentSettings) -> Iterator[_Chunk]:
             opening = _opening(section, alone, True)
             yield _Chunk(start, section.end, section.total_words, section.path, opening)
             continue
-        parts = split_section(section.blocks, settings)
+        parts = split_section(text, section.blocks, settings)
         for k, part in enumerate(parts, start=1):
             path = section.path if len(parts) == 1 else _part_path(section.path, k)
             opening = _opening(section, len(part) == 1, k == 1)
@@ -153,7 +155,7 @@ def _preamble_words(roots: list[_Section], settings: SegmentSettings) -> int:
     return lead if short and heading is not None and heading.kind is not Kind.HEADING else 0
 
 
-def _chunks(roots: list[_Section], settings: SegmentSettings) -> list[_Chunk]:
+def _chunks(text: str, roots: list[_Section], settings: SegmentSettings) -> list[_Chunk]:
     """The chunks of every root section; a joining preamble is merged into the next chunk.
 
     The section a preamble joins is split within ``max_words`` less the preamble's words, so
@@ -165,7 +167,7 @@ def _chunks(roots: list[_Section], settings: SegmentSettings) -> list[_Chunk]:
         bound = settings
         if lead and index == 1:
             bound = settings.model_copy(update={"max_words": settings.max_words - lead})
-        chunks.extend(_emit(root, bound))
+        chunks.extend(_emit(text, root, bound))
     chunks = _join_bodyless(chunks)
     if lead:
         preamble, first = chunks[0], chunks[1]
@@ -213,7 +215,7 @@ def segment(text: str, settings: SegmentSettings = SegmentSettings()) -> list[Cl
     """Split a version's extracted text into clauses (empty or blank text gives none)."""
     blocks = scan(text)
     classify(blocks)
-    chunks = _chunks(_tree(blocks), settings)
+    chunks = _chunks(text, _tree(blocks), settings)
     return [_clause(text, i, chunk, settings) for i, chunk in enumerate(chunks)]
 
 
