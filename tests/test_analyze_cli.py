@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from clauselens.cli import main
+from clauselens.pipeline.segment.clauses import segment
 from clauselens.testing.fake_api import FakeApi
 from tests.support.paths import FIXTURES
 
@@ -41,13 +42,20 @@ def test_one_clause_by_index_and_by_document_name(
     claude_env: str, db_url: str, fake_api: FakeApi
 ) -> None:
     runner = CliRunner()
-    first = runner.invoke(main, ["--db", db_url, "analyze", str(AUP), *META, "--clause", "16"])
+    (index,) = [
+        c.index
+        for c in segment(AUP.read_text("utf-8"))
+        if list(c.heading_path)[-1:] == ["High-Risk Use Case Requirements"]
+    ]
+    first = runner.invoke(
+        main, ["--db", db_url, "analyze", str(AUP), *META, "--clause", str(index)]
+    )
     assert first.exit_code == 0, first.output
     assert len(fake_api.message_bodies()) == 1
     assert "High-Risk Use Case Requirements" in first.output
     again = runner.invoke(main, ["--db", db_url, "analyze", "claude.ai/usage policy", "--json"])
     assert again.exit_code == 0, again.output
-    assert len(json.loads(again.stdout)) == len(fake_api.message_bodies())  # 16 not re-sent
+    assert len(json.loads(again.stdout)) == len(fake_api.message_bodies())  # the clause not re-sent
 
 
 def test_unknown_document_is_a_usage_error(db_url: str) -> None:
