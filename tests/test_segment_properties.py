@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from clauselens.config import SegmentSettings
+from clauselens.pipeline.segment._split import FINGERPRINT_WORDS
 from clauselens.pipeline.segment.clauses import segment
 from clauselens.schemas import Clause
 
@@ -276,7 +277,7 @@ def test_an_edit_changes_clauses_only_inside_the_clauses_it_touches(
     case: tuple[str, str, int, int, int],
 ) -> None:
     """Across size-bound crossings: every new clause lies in the span of the old clauses that the
-    edit touches (a section that crossed the bound is cut inside its old clause), and every
+    edit touches (with the clause before it when the edit is in a unit's fingerprint words) (a section that crossed the bound is cut inside its old clause), and every
     clause that vanished lies in the span of the new clauses that the edit touches."""
     before, after, lo, old_hi, new_hi = case
     old, new = segment(before, SMALL), segment(after, SMALL)
@@ -284,8 +285,13 @@ def test_an_edit_changes_clauses_only_inside_the_clauses_it_touches(
     def shifted(pos: int) -> int:
         return pos if pos <= lo else pos + new_hi - old_hi
 
-    touched_old = [c for c in old if c.start <= old_hi and lo <= c.end]
-    touched_new = [c for c in new if c.start <= new_hi and lo <= c.end]
+    # A cut before a unit is anchored by the fingerprint of its opening words (``_split``): an
+    # edit inside them touches that boundary, so the clause that ends at it is touched as well.
+    unit = before.rfind("\n\n", 0, lo) + 2 if "\n\n" in before[:lo] else 0
+    in_opening = len(before[unit:lo].split()) < FINGERPRINT_WORDS
+    reach = unit - 2 if in_opening else lo
+    touched_old = [c for c in old if c.start <= old_hi and reach <= c.end]
+    touched_new = [c for c in new if c.start <= new_hi and reach <= c.end]
     region = (
         min([lo, *(c.start for c in touched_old), *(c.start for c in touched_new)]),
         max([new_hi, *(shifted(c.end) for c in touched_old), *(c.end for c in touched_new)]),

@@ -18,7 +18,13 @@ the section's own structure or content, never from running totals:
    every unit whose fingerprint is below a threshold, 1/16 first; a run still over the bound is
    cut again with the threshold doubled (1/8, 1/4, 1/2, then 1: every unit). A single unit over
    the bound is opened at its list items or table rows and cut the same way.
-5. A part with fewer than ``min_words`` words joins the part before it when both fit the bound.
+5. A group with fewer than ``min_words`` words (the units from one cut to the next) joins the
+   group before it at the same step, before either is cut further: always before the last step
+   (the merged group is cut again at the next one), and at the last step (every unit a group)
+   when the two fit the bound. Both groups are bounded by cuts of that step, so an edit changes
+   the decision only by changing one of them, and then the clauses it affects are the ones the
+   edit touches (a join decided after the parts were flattened depended on how an unrelated
+   neighbour had been cut).
 
 A single block over ``max_words`` with no structure inside (a long paragraph, a code block) is
 never cut.
@@ -27,13 +33,15 @@ never cut.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from clauselens.config import SegmentSettings
 from clauselens.pipeline.segment._blocks import LEAD_IN_GLUE, LIST_GLUE, Block, Kind
 from clauselens.pipeline.segment._structure import expand, families, marks
 
 Part = list[Block]
+T = TypeVar("T")
 
 #: How many opening words of a unit make its fingerprint (edits after them do not move cuts).
 FINGERPRINT_WORDS = 8
@@ -64,52 +72,62 @@ def _fingerprint(unit: Part) -> float:
     return zlib.crc32(opening.encode("utf-8")) / 2**32
 
 
-def _cut(units: list[Part], max_words: int, level: int, glue: int) -> list[Part]:
-    """Parts of ``units`` within ``max_words``, cut at fingerprints below THRESHOLDS[level]."""
-    if sum(words(u) for u in units) <= max_words:
+def _join_small(
+    groups: list[list[T]], size: Callable[[T], int], bounds: SegmentSettings, last: bool
+) -> None:
+    """Merge, in place, every group after the first with fewer than ``min_words`` words into
+    the group before it. Before the last step always (the merged group is cut again at the next
+    step, where the small group meets a smaller predecessor); at the last step only when the two
+    fit the bound, so a small group never swells a part that cannot be cut."""
+    k = 1
+    while k < len(groups):
+        mine, theirs = (sum(size(item) for item in g) for g in (groups[k], groups[k - 1]))
+        if mine < bounds.min_words and (not last or mine + theirs <= bounds.max_words):
+            groups[k - 1].extend(groups.pop(k))
+        else:
+            k += 1
+
+
+def _cut(units: list[Part], bounds: SegmentSettings, level: int, glue: int) -> list[Part]:
+    """Parts of ``units`` within the bound, cut at fingerprints below THRESHOLDS[level]."""
+    if sum(words(u) for u in units) <= bounds.max_words:
         return [[block for unit in units for block in unit]]
     if len(units) == 1:
         unit = units[0]
         if glue < LEAD_IN_GLUE and len(unit) > 1:
-            return _cut(_units(unit, glue + 1), max_words, 0, glue + 1)
+            return _cut(_units(unit, glue + 1), bounds, 0, glue + 1)
         return [unit]
-    threshold = THRESHOLDS[min(level, len(THRESHOLDS) - 1)]
+    if level >= len(THRESHOLDS):  # every unit already opens a group: nothing left to cut at
+        return [[block for unit in units for block in unit]]
     runs: list[list[Part]] = [[units[0]]]
     for unit in units[1:]:
-        if _fingerprint(unit) < threshold:
+        if _fingerprint(unit) < THRESHOLDS[level]:
             runs.append([])
         runs[-1].append(unit)
-    return [part for run in runs for part in _cut(run, max_words, level + 1, glue)]
+    _join_small(runs, words, bounds, last=level == len(THRESHOLDS) - 1)
+    return [part for run in runs for part in _cut(run, bounds, level + 1, glue)]
 
 
-def _merge_small(parts: list[Part], settings: SegmentSettings) -> list[Part]:
-    merged: list[Part] = []
-    for part in parts:
-        small = words(part) < settings.min_words
-        if merged and small and words(merged[-1]) + words(part) <= settings.max_words:
-            merged[-1].extend(part)
-        else:
-            merged.append(part)
-    return merged
-
-
-def _structural(units: list[tuple[Part, str]], max_words: int, order: list[str]) -> list[Part]:
+def _structural(
+    units: list[tuple[Part, str]], bounds: SegmentSettings, order: list[str]
+) -> list[Part]:
     """Parts of ``units`` (each with the mark of its opening block) cut before every unit of the
     first family in ``order`` that opens one of them, then within parts by the next."""
     plain = [unit for unit, _ in units]
-    if sum(words(u) for u in plain) <= max_words:
+    if sum(words(u) for u in plain) <= bounds.max_words:
         return [[block for unit in plain for block in unit]]
     present = {mark for _, mark in units[1:]}
     rest = [f for f in order if f in present]
     if not rest:
-        return _cut(plain, max_words, 0, LIST_GLUE)
+        return _cut(plain, bounds, 0, LIST_GLUE)
     family = rest[0]
     groups: list[list[tuple[Part, str]]] = [[units[0]]]
     for unit, mark in units[1:]:
         if mark == family:
             groups.append([])
         groups[-1].append((unit, mark))
-    return [part for group in groups for part in _structural(group, max_words, rest[1:])]
+    _join_small(groups, lambda item: words(item[0]), bounds, last=False)
+    return [part for group in groups for part in _structural(group, bounds, rest[1:])]
 
 
 def split_section(text: str, blocks: Sequence[Block], settings: SegmentSettings) -> list[Part]:
@@ -121,5 +139,4 @@ def split_section(text: str, blocks: Sequence[Block], settings: SegmentSettings)
     found = dict(zip(map(id, expanded), marks(expanded), strict=True))
     units = _units(expanded, LIST_GLUE)
     marked = [(unit, found[id(unit[0])]) for unit in units]
-    parts = _structural(marked, settings.max_words, families(list(found.values())))
-    return _merge_small(parts, settings)
+    return _structural(marked, settings, families(list(found.values())))
