@@ -70,7 +70,7 @@ class TestAlignClauses:
     def test_cosmetic_edit_is_cosmetic_and_keeps_position(self) -> None:
         old = [item(A), item(B)]
         new = [item(A), item("**" + B.upper() + "**")]
-        assert classes(align_clauses(old, new))[1] == (1, 1, "cosmetic", None)
+        assert classes(align_clauses(old, new))[1] == (1, 1, "cosmetic", "format")
 
     def test_edited_clause_is_modified(self) -> None:
         edited = B.replace("may suspend", "may, at our sole discretion, suspend")
@@ -88,10 +88,13 @@ class TestAlignClauses:
         }
 
     def test_split_keeps_the_provision_on_the_closer_part_and_adds_the_other(self) -> None:
-        """One old clause → two new clauses: the first part carries the provision (modified,
-        relation split); the other part is a new provision (added, relation split, naming the
-        old clause)."""
-        pairs = align_clauses([item(A + "\n\n" + B, "Terms")], [item(A, "Terms"), item(B, "Terms")])
+        """One old clause → two new clauses, one part edited: the first part carries the
+        provision (modified, relation split); the other part is a new provision (added, relation
+        split, naming the old clause)."""
+        edited = B.replace("any time", "any moment")
+        pairs = align_clauses(
+            [item(A + "\n\n" + B, "Terms")], [item(A, "Terms"), item(edited, "Terms")]
+        )
         by_new = {p.new: p for p in pairs}
         assert {(p.change, p.relation, p.carries) for p in pairs} == {
             (ChangeClass.MODIFIED, "split", True),
@@ -99,11 +102,27 @@ class TestAlignClauses:
         }
         assert all(p.old == 0 for p in by_new.values())
 
+    def test_split_with_the_same_words_is_a_boundary_move(self) -> None:
+        """One old clause → two new clauses with exactly its sentences: the text only moved."""
+        pairs = align_clauses([item(A + "\n\n" + B, "Terms")], [item(A, "Terms"), item(B, "Terms")])
+        assert {(p.old, p.new, p.change, p.relation, p.carries) for p in pairs} == {
+            (0, 0, ChangeClass.MOVED, "boundaries", True),
+            (0, 1, ChangeClass.MOVED, "boundaries", False),
+        }
+
     def test_merge_keeps_one_provision_and_removes_the_other(self) -> None:
-        pairs = align_clauses([item(A, "T"), item(B, "T")], [item(A + "\n\n" + B, "T")])
+        edited = B.replace("any time", "any moment")
+        pairs = align_clauses([item(A, "T"), item(B, "T")], [item(A + "\n\n" + edited, "T")])
         assert {(p.old, p.new, p.change.value, p.relation) for p in pairs} == {
             (0, 0, "modified", "merge"),
             (1, 0, "removed", "merge"),
+        }
+
+    def test_merge_with_the_same_words_is_a_boundary_move(self) -> None:
+        pairs = align_clauses([item(A, "T"), item(B, "T")], [item(A + "\n\n" + B, "T")])
+        assert {(p.old, p.new, p.change.value, p.relation) for p in pairs} == {
+            (0, 0, "moved", "boundaries"),
+            (1, None, "moved", "boundaries"),
         }
 
     def test_result_is_deterministic(self) -> None:
