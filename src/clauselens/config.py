@@ -58,6 +58,9 @@ class AlignSettings(BaseModel):
     spelling_max_edits: int = Field(2, ge=0)
     spelling_chars_per_edit: int = Field(5, ge=1)
     spelling_min_chars: int = Field(4, ge=1)
+    # The conditional cosmetic rules (link text, renumbered, spelling); off: only pairs with
+    # equal cosmetic forms are cosmetic (clauselens before issue 17).
+    class_rules: bool = True
     # A modified, added or removed clause whose sentences all occur in the other version (the
     # text moved and the clause boundaries shifted) is ``moved``.
     boundary_moves: bool = True

@@ -154,7 +154,7 @@ def cosmetic_reason(
 ) -> str | None:
     """Why ``new`` differs only cosmetically from ``old`` (a reason above), or ``None``."""
     settings = settings or AlignSettings()
-    for rule in _RULES:
+    for rule in _RULES if settings.class_rules else _RULES[:1]:
         reason = rule(old, new, settings)
         if reason is not None:
             return reason
