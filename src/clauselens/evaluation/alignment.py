@@ -98,7 +98,9 @@ class VersionPair:
 
 
 def _items(text: str, settings: SegmentSettings) -> list[AlignItem]:
-    return [AlignItem(c.heading_path, c.text, c.clause_sha256) for c in segment(text, settings)]
+    return [
+        AlignItem(tuple(c.heading_path), c.text, c.clause_sha256) for c in segment(text, settings)
+    ]
 
 
 def locate(text: str, items: Sequence[AlignItem], position: float | None = None) -> int | None:

@@ -187,7 +187,7 @@ def category_shifts(diff: SentenceDiff) -> list[Shift]:
 
 
 def _shift_words(shifts: Sequence[Shift], sign: str) -> str:
-    labels = {}
+    labels: dict[str, str] = {}
     for shift in shifts:
         if shift.sign == sign:
             labels.setdefault(CATEGORY_LABELS.get(shift.category, shift.category), shift.words)
@@ -235,9 +235,8 @@ def offline_change_analysis(old_text: str, new_text: str) -> ChangeAnalysis:
             f" Categories that disappear: {lost}." if lost else "",
         ]
     )
-    what = (
-        f"Offline estimate: {edits or _sentence_counts(diff)}."
-        + (categories or " No unfair-term category appears or disappears with the change.")
+    what = f"Offline estimate: {edits or _sentence_counts(diff)}." + (
+        categories or " No unfair-term category appears or disappears with the change."
     )
     labels = ", ".join(CATEGORY_LABELS.get(c, c) for c in sorted(touched))
     impact = (

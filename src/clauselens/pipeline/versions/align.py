@@ -64,7 +64,6 @@ from clauselens.store.queries import next_version, previous_version
 from clauselens.textnorm import cosmetic_form
 
 
-
 @dataclass(frozen=True)
 class AlignItem:
     """What alignment needs of a clause."""

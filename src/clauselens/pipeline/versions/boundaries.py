@@ -48,9 +48,14 @@ def _best_match(text: str, texts: Sequence[str]) -> int | None:
 
 
 def _moved(p: Pair, old: Sequence[str], new: Sequence[str], olds: set[str], news: set[str]) -> Pair:
-    if p.change is ChangeClass.MODIFIED and p.old is not None and p.new is not None:
-        if _covered(old[p.old], news) and _covered(new[p.new], olds):
-            return Pair(p.old, p.new, ChangeClass.MOVED, p.similarity, "boundaries", p.carries)
+    if (
+        p.change is ChangeClass.MODIFIED
+        and p.old is not None
+        and p.new is not None
+        and _covered(old[p.old], news)
+        and _covered(new[p.new], olds)
+    ):
+        return Pair(p.old, p.new, ChangeClass.MOVED, p.similarity, "boundaries", p.carries)
     if p.change is ChangeClass.ADDED and p.new is not None and _covered(new[p.new], olds):
         source = p.old if p.old is not None else _best_match(new[p.new], old)
         return Pair(source, p.new, ChangeClass.MOVED, p.similarity, "boundaries", False)

@@ -186,8 +186,7 @@ def change_counts(conn: sa.Connection, version_pk: int) -> dict[str, int]:
     ).scalar_one()
     # a removed clause, or text moved out of a clause that is gone (moved, no new clause)
     with_row = len(
-        {r.new_clause_pk for r in rows if r.change_class != ChangeClass.REMOVED.value}
-        - {None}
+        {r.new_clause_pk for r in rows if r.change_class != ChangeClass.REMOVED.value} - {None}
     )
     out = {k.value: counts.get(k.value, 0) for k in ChangeClass}
     out[ChangeClass.UNCHANGED.value] = (

@@ -32,10 +32,11 @@ from clauselens.config import AlignSettings
 from clauselens.textnorm import by_category, cosmetic_form
 
 #: Words whose change is never cosmetic: they carry obligation, permission or negation.
-GUARDED_WORDS = frozenset(
-    "not no nor never none neither without cannot can could may might must shall should will "
-    "would need required optional only unless except".split()
+_GUARDED = (
+    "not no nor never none neither without cannot can could may might must shall should "
+    "will would need required optional only unless except"
 )
+GUARDED_WORDS = frozenset(_GUARDED.split())
 NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "dis")
 
 _EMPHASIS = re.compile(r"[*_`]+")
@@ -48,7 +49,8 @@ _BARE_URL = re.compile(r"https?://\S+")
 _ENUMERATOR = re.compile(
     r"^(?P<lead>[ \t]*(?:#{1,6}[ \t]+)?(?:[*_]{1,3})?(?:\[\]\([^)\s]*\))?[ \t]*)"
     r"(?:(?:section|article|part|§)[ \t]*)?"
-    r"(?:\d{1,3}(?:\.\d{1,3})*\\?\.?|[A-Za-z]\\?\.|[ivxlcdm]{1,6}\\?\.|\((?:\d{1,3}|[A-Za-z]|[ivxlcdm]{1,6})\))"
+    r"(?:\d{1,3}(?:\.\d{1,3})+\\?\.?|\d{1,3}\\?\.|[A-Za-z]\\?\.|[ivxlcdm]{1,6}\\?\."
+    r"|\((?:\d{1,3}|[A-Za-z]|[ivxlcdm]{1,6})\))"
     r"(?=[ \t*_]|$)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -79,8 +81,8 @@ def _guarded(words: list[str]) -> bool:
 def _format_or_links(old: str, new: str, settings: AlignSettings) -> str | None:
     if _form(old) != _form(new):
         return None
-    old_links = [m for m in _LINK.finditer(old)]
-    new_links = [m for m in _LINK.finditer(new)]
+    old_links = list(_LINK.finditer(old))
+    new_links = list(_LINK.finditer(new))
     if [_visible(m.group(1)) for m in old_links] != [_visible(m.group(1)) for m in new_links]:
         return "links"  # a link's text changed, or moved onto the words around it
     same_targets = [_link_target(m.group(0)) for m in old_links] == [
@@ -149,9 +151,7 @@ _RULES: tuple[Callable[[str, str, AlignSettings], str | None], ...] = (
 )
 
 
-def cosmetic_reason(
-    old: str, new: str, settings: AlignSettings | None = None
-) -> str | None:
+def cosmetic_reason(old: str, new: str, settings: AlignSettings | None = None) -> str | None:
     """Why ``new`` differs only cosmetically from ``old`` (a reason above), or ``None``."""
     settings = settings or AlignSettings()
     for rule in _RULES if settings.class_rules else _RULES[:1]:
