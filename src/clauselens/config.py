@@ -40,15 +40,15 @@ class AlignSettings(BaseModel):
 
     # A similar pair: score = text_weight x text similarity + (1 - text_weight) x heading-path
     # similarity (rapidfuzz ``ratio`` of cosmetic forms, 0-100); a candidate needs both bounds.
-    match_threshold: float = Field(60.0, ge=0, le=100)
-    text_floor: float = Field(50.0, ge=0, le=100)
-    text_weight: float = Field(0.8, ge=0, le=1)
+    match_threshold: float = Field(50.0, ge=0, le=100)
+    text_floor: float = Field(40.0, ge=0, le=100)
+    text_weight: float = Field(1.0, ge=0, le=1)
     # Points taken off the score per unit of relative-position drift (0-1) between the two
     # clauses: with two copies of a section (a document joining two pages), the nearer one wins.
     position_weight: float = Field(0.0, ge=0, le=100)
     # A split or merge: the part's cosmetic form inside the whole (``partial_ratio``), and at
     # least this many characters long.
-    contained_threshold: float = Field(90.0, ge=0, le=100)
+    contained_threshold: float = Field(85.0, ge=0, le=100)
     contained_min_chars: int = Field(40, ge=1)
     # Longest text compared in full; longer ones are compared by both ends.
     compare_max_chars: int = Field(20_000, ge=1_000)

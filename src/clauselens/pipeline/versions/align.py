@@ -12,13 +12,13 @@ labelled pairs of ``gold/alignment`` (``bench/changes.py``):
 
 1. Exact: equal ``clause_sha256``; the k-th old occurrence of a hash pairs with the k-th new one.
 2. Cosmetic: equal ``cosmetic_form`` (``textnorm``), paired the same way.
-3. Similar: score = ``text_weight`` (0.8) x text similarity + the rest x heading-path similarity
+3. Similar: score = ``text_weight`` (1.0) x text similarity + the rest x heading-path similarity
    (rapidfuzz ``ratio`` on cosmetic forms, 0-100), less ``position_weight`` (0) x the drift of
    relative positions (0-1). A pair is a candidate when score >=
-   ``match_threshold`` (60) and text similarity >= ``text_floor`` (50); candidates are taken
+   ``match_threshold`` (50) and text similarity >= ``text_floor`` (40); candidates are taken
    greedily, best score first, ties broken by closeness of relative position, then by index.
 4. Splits and merges: a clause still unmatched whose cosmetic form lies inside a clause of the
-   other version (rapidfuzz ``partial_ratio`` >= ``contained_threshold``, 90, and at least
+   other version (rapidfuzz ``partial_ratio`` >= ``contained_threshold``, 85, and at least
    ``contained_min_chars``, 40) is part of a split (new inside old) or a merge (old inside
    new). If that other clause is itself unmatched the two are paired (the provision carries
    over, class ``modified``); otherwise the part is ``added`` (split) or ``removed`` (merge)
