@@ -17,6 +17,15 @@ with counting stub analyzers (they count and answer offline; no network):
 Baselines in the same run: ``all``, every clause of the new version analysed again (no change
 tracking), and ``by hash``, clauses whose exact text the previous version did not have
 (what a hash-only cache saves; cosmetic edits still cost a call).
+
+Alignment quality (first table). The labelled pairs of ``gold/alignment/pairs.jsonl`` are
+located in the current segmentation by text (coverage reported) and scored
+(``evaluation.alignment``): precision and recall of "same provision", class accuracy on the
+pairs found, and cosmetic-reason accuracy. ``before``: the thresholds clauselens shipped before
+issue 17 (score 60, text 50, weight 0.8, containment 90, no position term) without the new class
+rules; ``defaults``: the shipped ``AlignSettings``; ``chosen``: the grid search's pick on all
+documents; ``held-out``: leave-one-document-out cross-validation (each document scored with the
+settings chosen on the other eight). The per-pair table below uses the shipped defaults.
 """
 
 from __future__ import annotations
@@ -33,7 +42,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.analyzers.offline import OfflineAnalyzer
-from clauselens.config import load_settings
+from clauselens.config import AlignSettings, load_settings
+from clauselens.evaluation import alignment
 from clauselens.pipeline.analyze.work import document_context_for
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.versions import changes
@@ -129,14 +139,56 @@ def run_document(name: str, rows: list[dict[str, Any]], workdir: Path) -> list[l
     return out
 
 
-def main(argv: list[str]) -> int:
-    root = Path(__file__).resolve().parents[1]
-    history = Path(argv[0]) if argv else root.parent / "shared" / "corpus" / "ota" / "history"
-    header = ["pair", *CLASSES, "clauses", "clause calls", "change calls", "by hash", "all"]
-    table: list[list[str]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, rows in manifest_rows(history.resolve()).items():
-            table.extend(run_document(name, rows, Path(tmp)))
+BEFORE = AlignSettings(
+    match_threshold=60,
+    text_floor=50,
+    text_weight=0.8,
+    contained_threshold=90,
+    position_weight=0,
+    class_rules=False,
+    spelling_max_edits=0,
+    boundary_moves=False,
+)
+
+
+def _row(name: str, s: alignment.Scores, settings: AlignSettings | None) -> list[str]:
+    knobs = (
+        f"{settings.match_threshold:g}/{settings.text_floor:g}/{settings.text_weight:g}/"
+        f"{settings.position_weight:g}/{settings.contained_threshold:g}"
+        if settings is not None
+        else "per fold"
+    )
+    return [
+        name,
+        knobs,
+        f"{s.precision:.3f}",
+        f"{s.recall:.3f}",
+        f"{s.f1:.3f}",
+        f"{s.class_accuracy:.3f}",
+        f"{s.reason_accuracy:.3f}",
+        f"{s.tp}/{s.fp}/{s.fn}/{s.tn}",
+    ]
+
+
+def alignment_table(history: Path, gold: Path) -> list[list[str]]:
+    pairs = alignment.load_pairs(gold)
+    version_pairs, found = alignment.prepare(pairs, history)
+    print(f"labelled pairs located in the current segmentation: {found} of {len(pairs)}")
+    before = alignment.score(version_pairs, BEFORE)
+    defaults = alignment.score(version_pairs, AlignSettings())
+    choice = alignment.choose(version_pairs, alignment.grid())
+    print(f"grid: {len(alignment.grid())} settings ({', '.join(alignment.GRID)})")
+    for doc, chosen, scores in choice.folds:
+        print(f"  held out {doc}: chose {_row('', scores, chosen)[1]}, F1 {scores.f1:.3f}")
+    return [
+        _row("before", before, BEFORE),
+        _row("defaults", defaults, AlignSettings()),
+        _row("chosen (in-sample)", choice.in_sample, choice.settings),
+        _row("held-out (CV by document)", choice.held_out, None),
+    ]
+
+
+def print_table(header: list[str], table: list[list[str]]) -> None:
     widths = [max(len(r[k]) for r in [header, *table]) for k in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -148,6 +200,25 @@ def main(argv: list[str]) -> int:
             )
             + " |"
         )
+
+
+def main(argv: list[str]) -> int:
+    root = Path(__file__).resolve().parents[1]
+    beside = [p / "shared" / "corpus" / "ota" / "history" for p in root.parents]
+    history = Path(argv[0]) if argv else next((p for p in beside if p.is_dir()), beside[0])
+    gold = root / "gold" / "alignment" / "pairs.jsonl"
+    knobs = "score/text floor/text weight/position/containment"
+    print_table(
+        ["settings", knobs, "precision", "recall", "F1", "class acc", "reason acc", "tp/fp/fn/tn"],
+        alignment_table(history.resolve(), gold),
+    )
+    print()
+    header = ["pair", *CLASSES, "clauses", "clause calls", "change calls", "by hash", "all"]
+    table: list[list[str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, rows in manifest_rows(history.resolve()).items():
+            table.extend(run_document(name, rows, Path(tmp)))
+    print_table(header, table)
     calls = sum(int(r[8]) for r in table)
     change_calls = sum(int(r[9]) for r in table)
     hashed = sum(int(r[10]) for r in table)

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clauselens.config import Settings
+from clauselens.config import AlignSettings, Settings
+from clauselens.evaluation.alignment import LabelledPair, locate, prepare, score
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.versions.align import AlignItem, align_clauses, align_version
 from clauselens.pipeline.versions.changes import ChangeClass, Pair
@@ -70,7 +71,7 @@ class TestAlignClauses:
     def test_cosmetic_edit_is_cosmetic_and_keeps_position(self) -> None:
         old = [item(A), item(B)]
         new = [item(A), item("**" + B.upper() + "**")]
-        assert classes(align_clauses(old, new))[1] == (1, 1, "cosmetic", None)
+        assert classes(align_clauses(old, new))[1] == (1, 1, "cosmetic", "format")
 
     def test_edited_clause_is_modified(self) -> None:
         edited = B.replace("may suspend", "may, at our sole discretion, suspend")
@@ -88,10 +89,13 @@ class TestAlignClauses:
         }
 
     def test_split_keeps_the_provision_on_the_closer_part_and_adds_the_other(self) -> None:
-        """One old clause → two new clauses: the first part carries the provision (modified,
-        relation split); the other part is a new provision (added, relation split, naming the
-        old clause)."""
-        pairs = align_clauses([item(A + "\n\n" + B, "Terms")], [item(A, "Terms"), item(B, "Terms")])
+        """One old clause → two new clauses, one part edited: the first part carries the
+        provision (modified, relation split); the other part is a new provision (added, relation
+        split, naming the old clause)."""
+        edited = B.replace("any time", "any moment")
+        pairs = align_clauses(
+            [item(A + "\n\n" + B, "Terms")], [item(A, "Terms"), item(edited, "Terms")]
+        )
         by_new = {p.new: p for p in pairs}
         assert {(p.change, p.relation, p.carries) for p in pairs} == {
             (ChangeClass.MODIFIED, "split", True),
@@ -99,17 +103,134 @@ class TestAlignClauses:
         }
         assert all(p.old == 0 for p in by_new.values())
 
+    def test_split_with_the_same_words_is_a_boundary_move(self) -> None:
+        """One old clause → two new clauses with exactly its sentences: the text only moved."""
+        pairs = align_clauses([item(A + "\n\n" + B, "Terms")], [item(A, "Terms"), item(B, "Terms")])
+        assert {(p.old, p.new, p.change, p.relation, p.carries) for p in pairs} == {
+            (0, 0, ChangeClass.MOVED, "boundaries", True),
+            (0, 1, ChangeClass.MOVED, "boundaries", False),
+        }
+
     def test_merge_keeps_one_provision_and_removes_the_other(self) -> None:
-        pairs = align_clauses([item(A, "T"), item(B, "T")], [item(A + "\n\n" + B, "T")])
+        edited = B.replace("any time", "any moment")
+        pairs = align_clauses([item(A, "T"), item(B, "T")], [item(A + "\n\n" + edited, "T")])
         assert {(p.old, p.new, p.change.value, p.relation) for p in pairs} == {
             (0, 0, "modified", "merge"),
             (1, 0, "removed", "merge"),
+        }
+
+    def test_merge_with_the_same_words_is_a_boundary_move(self) -> None:
+        pairs = align_clauses([item(A, "T"), item(B, "T")], [item(A + "\n\n" + B, "T")])
+        assert {(p.old, p.new, p.change.value, p.relation) for p in pairs} == {
+            (0, 0, "moved", "boundaries"),
+            (1, None, "moved", "boundaries"),
         }
 
     def test_result_is_deterministic(self) -> None:
         old = [item(A), item(B), item(C), item(D)]
         new = [item(D), item(C.replace("Ireland", "France")), item(A + " " + B)]
         assert align_clauses(old, new) == align_clauses(list(old), list(new))
+
+
+class TestClassRules:
+    """Cosmetic reasons and boundary moves as alignment records them."""
+
+    def test_renumbered_section_is_cosmetic_with_its_reason(self) -> None:
+        old = [item("e. Claims\n\n" + C, "e. Claims")]
+        new = [item("f. **Claims**\n\n" + C, "f. Claims")]
+        assert classes(align_clauses(old, new)) == [(0, 0, "cosmetic", "renumbered")]
+
+    def test_spelling_correction_is_cosmetic_with_its_reason(self) -> None:
+        old = [item(C.replace("Ireland", "Lichtenstein"))]
+        new = [item(C.replace("Ireland", "Liechtenstein"))]
+        assert classes(align_clauses(old, new)) == [(0, 0, "cosmetic", "spelling")]
+
+    def test_link_text_change_is_cosmetic_with_its_reason(self) -> None:
+        old = [item(A + " See the [Connectors Terms](https://x.com/t).")]
+        new = [item(A + " See the [App Terms](https://x.com/t).")]
+        assert classes(align_clauses(old, new)) == [(0, 0, "cosmetic", "links")]
+
+    def test_reworded_sentence_stays_modified(self) -> None:
+        old, new = [item(C)], [item(C.replace("Ireland", "France"))]
+        assert classes(align_clauses(old, new)) == [(0, 0, "modified", None)]
+
+    def test_cosmetic_edit_out_of_place_is_moved_with_its_reason(self) -> None:
+        old = [item(A), item(B), item("e. Claims\n\n" + C)]
+        new = [item("f. Claims\n\n" + C), item(A), item(B)]
+        by_new = {p.new: p for p in align_clauses(old, new)}
+        assert (by_new[0].change, by_new[0].relation) == (ChangeClass.MOVED, "renumbered")
+
+    def test_section_moved_with_shifting_boundaries_is_a_move(self) -> None:
+        """The Discord v2→v3 shape: a section moves in front of another one's body, under its
+        heading, and a date line becomes its own clause: no sentence is new or gone."""
+        head, body = "Last Updated: March 15, 2024", "Welcome! " + A
+        old = [item(head + "\n\n" + body, "Updated"), item(B, "x"), item(C, "y")]
+        new = [item(head, "Updated"), item(C + "\n\n" + body, "y"), item(B, "x")]
+        pairs = align_clauses(old, new)
+        assert {p.change for p in pairs} <= {ChangeClass.MOVED, ChangeClass.UNCHANGED}
+        assert any(p.relation == "boundaries" for p in pairs)
+
+    def test_boundary_moves_off_shows_added_removed_or_modified(self) -> None:
+        head, body = "Last Updated: March 15, 2024", "Welcome! " + A
+        old = [item(head + "\n\n" + body, "Updated"), item(B, "x"), item(C, "y")]
+        new = [item(head, "Updated"), item(C + "\n\n" + body, "y"), item(B, "x")]
+        pairs = align_clauses(old, new, AlignSettings(boundary_moves=False))
+        assert {ChangeClass.ADDED, ChangeClass.MODIFIED} & {p.change for p in pairs}
+
+    def test_a_moved_sentence_with_a_changed_word_is_not_a_boundary_move(self) -> None:
+        head, body = "Last Updated: March 15, 2024", "Welcome! " + A
+        old = [item(head + "\n\n" + body, "Updated"), item(B, "x"), item(C, "y")]
+        edited = C.replace("Ireland", "France")
+        new = [item(head, "Updated"), item(edited + "\n\n" + body, "y"), item(B, "x")]
+        pairs = align_clauses(old, new)
+        assert not any(p.relation == "boundaries" and p.new == 1 for p in pairs)
+
+    def test_position_weight_prefers_the_nearer_of_two_equal_candidates(self) -> None:
+        """Two copies of a section (a document joining two pages), both edited: with a position
+        term each copy pairs with its own, however the scores of the crossed pairs compare."""
+        old = [item(C + " Copy one applies here."), item(A), item(B), item(C + " Copy two.")]
+        new = [item(C + " Copy two, revised."), item(A), item(B), item(C + " Copy one changed.")]
+        crossed = {(p.old, p.new) for p in align_clauses(old, new, AlignSettings())}
+        near = {(p.old, p.new) for p in align_clauses(old, new, AlignSettings(position_weight=40))}
+        assert (3, 0) in crossed
+        assert {(0, 0), (3, 3)} <= near
+
+
+class TestAlignmentEvaluation:
+    """``evaluation.alignment``: labelled pairs found by text, and their scores."""
+
+    def test_locate_finds_a_text_by_hash_form_or_closeness(self) -> None:
+        items = [item(A), item(B), item(C)]
+        assert locate(B, items) == 1
+        assert locate("**" + C.upper() + "**", items) == 2
+        assert locate(C.replace("Ireland", "Irland"), items) == 2
+        assert locate(D, items) is None
+
+    def test_locate_takes_the_occurrence_nearest_the_labelled_position(self) -> None:
+        items = [item(A), item(B), item(C), item(A)]
+        assert locate(A, items, 0.0) == 0
+        assert locate(A, items, 0.8) == 3
+
+    def test_score_counts_true_and_false_pairs_and_classes(self, tmp_path: Path) -> None:
+        doc = tmp_path / "svc" / "terms"
+        doc.mkdir(parents=True)
+        (doc / "v0_a.md").write_text(f"# A\n\n{A}\n\n# B\n\n{B}\n", "utf-8")
+        (doc / "v1_b.md").write_text(f"# A\n\n{A}\n\n# B\n\n{B.replace('any', 'no')}\n", "utf-8")
+
+        def labelled(old: str, new: str, same: bool, cls: str | None) -> LabelledPair:
+            return LabelledPair("x", "svc/terms", "v0_a.md", "v1_b.md", old, new, same, cls, None)
+
+        pairs = [
+            labelled(f"# A\n\n{A}", f"# A\n\n{A}", True, "unchanged"),
+            labelled(f"# B\n\n{B}", f"# B\n\n{B.replace('any', 'no')}", True, "modified"),
+            labelled(f"# A\n\n{A}", f"# B\n\n{B.replace('any', 'no')}", False, None),
+            labelled("a text no version has, long enough to miss", f"# A\n\n{A}", True, "moved"),
+        ]
+        version_pairs, found = prepare(pairs, tmp_path)
+        scores = score(version_pairs, AlignSettings())
+        assert found == 3
+        assert (scores.tp, scores.fp, scores.fn, scores.tn) == (2, 0, 0, 1)
+        assert scores.class_accuracy == 1.0
 
 
 def ingest_versions(engine: sa.Engine, settings: Settings, files: list[Path]) -> None:

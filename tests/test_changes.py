@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from clauselens.analyzers.base import ChangeResult
 from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.analyzers.offline import OfflineAnalyzer
+from clauselens.analyzers.offline.change import offline_change_analysis
 from clauselens.cli import main
 from clauselens.config import Settings
 from clauselens.pipeline.analyze.work import document_context_for
@@ -270,8 +271,9 @@ class TestActivityAndCli:
         assert result.exit_code == 0, result.output
         titles = [line for line in result.output.splitlines() if line.startswith("## ")]
         kinds = [line.split(" · ")[1].split(" ")[0] for line in titles]
-        first_cosmetic = kinds.index("cosmetic")
-        assert set(kinds[:first_cosmetic]) <= {"modified", "added", "removed"}
+        substantive = [k in {"modified", "added", "removed"} for k in kinds]
+        assert "cosmetic" in kinds
+        assert substantive == sorted(substantive, reverse=True)
         assert "--- version 4" in result.output
 
     def test_changes_json_lists_events_with_texts(self, chatgpt: sa.Engine) -> None:
@@ -293,3 +295,36 @@ class TestActivityAndCli:
         result = CliRunner().invoke(main, ["--db", str(chatgpt.url), "changes", "nope"])
         assert result.exit_code != 0
         assert "no document matches" in result.output
+
+
+class TestOfflineChangeEstimate:
+    """The offline estimate says only what the diff shows, and that it is an estimate."""
+
+    CHANGE = (
+        "OpenAI may change or remove {name} at any time for any reason without prior notice{end}"
+    )
+
+    def test_a_renamed_product_and_punctuation_are_low_with_no_category(self) -> None:
+        old = self.CHANGE.format(name="Connectors", end=".")
+        new = self.CHANGE.format(name="Apps", end=";")
+        analysis = offline_change_analysis(old, new)
+        assert analysis.severity == "low"
+        assert analysis.what_changed.startswith("Offline estimate")
+        assert "No unfair-term category appears or disappears" in analysis.what_changed
+        assert "“Connectors” became “Apps”" in analysis.what_changed
+        assert "estimate" in analysis.consumer_impact
+
+    def test_an_added_termination_sentence_is_high_and_quotes_it(self) -> None:
+        old = "You agree to these Terms."
+        added = "We may terminate your account at any time for any reason without notice."
+        analysis = offline_change_analysis(old, f"{old} {added}")
+        assert analysis.severity == "high"
+        assert analysis.direction == "less_protective"
+        assert f"unilateral termination (“{added}”)" in analysis.what_changed
+        assert analysis.evidence_quotes == [added]
+
+    def test_a_removed_category_is_reported_as_disappearing(self) -> None:
+        removed = "We may terminate your account at any time for any reason without notice."
+        analysis = offline_change_analysis(f"You agree. {removed}", "You agree.")
+        assert "Categories that disappear: unilateral termination" in analysis.what_changed
+        assert analysis.direction == "more_protective"

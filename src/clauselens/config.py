@@ -31,6 +31,41 @@ class SegmentSettings(BaseModel):
     prompt_max_chars: int = Field(30_000, ge=500)
 
 
+class AlignSettings(BaseModel):
+    """Thresholds of alignment and of the change-class rules (``pipeline.versions.align`` and
+    ``pipeline.versions.cosmetic``). The defaults were chosen on the labelled clause pairs of
+    ``gold/alignment`` (``bench/changes.py`` reports the search and its held-out scores)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # A similar pair: score = text_weight x text similarity + (1 - text_weight) x heading-path
+    # similarity (rapidfuzz ``ratio`` of cosmetic forms, 0-100); a candidate needs both bounds.
+    match_threshold: float = Field(50.0, ge=0, le=100)
+    text_floor: float = Field(40.0, ge=0, le=100)
+    text_weight: float = Field(1.0, ge=0, le=1)
+    # Points taken off the score per unit of relative-position drift (0-1) between the two
+    # clauses: with two copies of a section (a document joining two pages), the nearer one wins.
+    position_weight: float = Field(0.0, ge=0, le=100)
+    # A split or merge: the part's cosmetic form inside the whole (``partial_ratio``), and at
+    # least this many characters long.
+    contained_threshold: float = Field(85.0, ge=0, le=100)
+    contained_min_chars: int = Field(40, ge=1)
+    # Longest text compared in full; longer ones are compared by both ends.
+    compare_max_chars: int = Field(20_000, ge=1_000)
+    # Spelling: each changed word at most this many edits from the old one (Levenshtein), and
+    # at most one edit per ``spelling_chars_per_edit`` characters of the shorter word; words
+    # shorter than ``spelling_min_chars`` must not change.
+    spelling_max_edits: int = Field(2, ge=0)
+    spelling_chars_per_edit: int = Field(5, ge=1)
+    spelling_min_chars: int = Field(4, ge=1)
+    # The conditional cosmetic rules (link text, renumbered, spelling); off: only pairs with
+    # equal cosmetic forms are cosmetic (clauselens before issue 17).
+    class_rules: bool = True
+    # A modified, added or removed clause whose sentences all occur in the other version (the
+    # text moved and the clause boundaries shifted) is ``moved``.
+    boundary_moves: bool = True
+
+
 class ExtractSettings(BaseModel):
     """Bounds of text extraction (``pipeline.ingest.extract``), per capture. Over a bound the
     capture is refused with the reason, except HTML nesting, which is flattened."""
@@ -61,6 +96,7 @@ class Settings(BaseModel):
     allow_roots: tuple[Path, ...] = ()
     segment: SegmentSettings = Field(default_factory=SegmentSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
+    align: AlignSettings = Field(default_factory=AlignSettings)
 
     analyzer: Literal["auto", "claude", "offline"] = "auto"  # default of --analyzer
     model: str = DEFAULT_MODEL

@@ -296,9 +296,9 @@ def _place_version(
     steps("segmenting")
     _store_clauses(conn, version_pk, extracted.text, settings)
     steps("aligning")
-    align.align_version(conn, version_pk)
+    align.align_version(conn, version_pk, settings.align)
     if after is not None:  # a version arrived late: the next one must be re-aligned to it
-        align.align_version(conn, after.pk)
+        align.align_version(conn, after.pk, settings.align)
     return version_pk, True
 
 

@@ -6,31 +6,38 @@ an aligned clause inherits its provision, any other clause starts a new provisio
 captures give the same ids on every machine. ``align_clauses`` is the pure algorithm;
 ``align_version`` applies it to the store and records the changes (``pipeline.changes``).
 
-The algorithm, in passes over the clauses not yet matched (each clause is matched at most once):
+The algorithm, in passes over the clauses not yet matched (each clause is matched at most once).
+Every threshold is a field of ``config.AlignSettings`` (defaults in brackets), chosen on the
+labelled pairs of ``gold/alignment`` (``bench/changes.py``):
 
 1. Exact: equal ``clause_sha256``; the k-th old occurrence of a hash pairs with the k-th new one.
-2. Cosmetic: equal ``cosmetic_form`` (``pipeline.cosmetic``), paired the same way.
-3. Similar: score = 0.8 x text similarity + 0.2 x heading-path similarity (rapidfuzz ``ratio``
-   on cosmetic forms, 0-100). A pair is a candidate when score >= ``MATCH_THRESHOLD`` (60) and
-   text similarity >= ``TEXT_FLOOR`` (50); candidates are taken greedily, best score first, ties
-   broken by closeness of relative position, then by index (deterministic).
+2. Cosmetic: equal ``cosmetic_form`` (``textnorm``), paired the same way.
+3. Similar: score = ``text_weight`` (1.0) x text similarity + the rest x heading-path similarity
+   (rapidfuzz ``ratio`` on cosmetic forms, 0-100), less ``position_weight`` (0) x the drift of
+   relative positions (0-1). A pair is a candidate when score >=
+   ``match_threshold`` (50) and text similarity >= ``text_floor`` (40); candidates are taken
+   greedily, best score first, ties broken by closeness of relative position, then by index.
 4. Splits and merges: a clause still unmatched whose cosmetic form lies inside a clause of the
-   other version (rapidfuzz ``partial_ratio`` >= ``CONTAINED_THRESHOLD``, 90, and at least
-   ``CONTAINED_MIN_CHARS`` characters) is part of a split (new inside old) or a merge (old
-   inside new). If that other clause is itself unmatched the two are paired (the provision
-   carries over, class ``modified``); otherwise the part is ``added`` (split) or ``removed``
-   (merge) with ``relation`` naming it and the other clause recorded, so lineage is kept while
-   every provision stays one clause per version.
+   other version (rapidfuzz ``partial_ratio`` >= ``contained_threshold``, 85, and at least
+   ``contained_min_chars``, 40) is part of a split (new inside old) or a merge (old inside
+   new). If that other clause is itself unmatched the two are paired (the provision carries
+   over, class ``modified``); otherwise the part is ``added`` (split) or ``removed`` (merge)
+   with ``relation`` naming it and the other clause recorded, so lineage is kept while every
+   provision stays one clause per version.
 
 Work is bounded on huge clauses (a table or a paragraph of megabytes is one block, never cut):
 ``ratio`` and ``partial_ratio`` cost the product of the two lengths, so a text over
-``COMPARE_MAX_CHARS`` is compared by its first and last ``COMPARE_MAX_CHARS / 2`` characters, and
-containment in a text over that length is an exact substring test of the cosmetic forms.
+``compare_max_chars`` is compared by its first and last halves of that bound, and containment in
+a text over that length is an exact substring test of the cosmetic forms.
 
 Order: the longest increasing subsequence of old indices over the matched pairs (taken in new
 order) is "in place"; a matched pair outside it has moved relative to its neighbours. Classes:
-exact in place ``unchanged``; exact or cosmetic out of place ``moved``; cosmetic in place
-``cosmetic``; similar ``modified`` (``relation="moved"`` when also out of place).
+exact in place ``unchanged``; exact out of place ``moved``; a cosmetic or similar pair with a
+cosmetic reason (``versions.cosmetic``: ``format``, ``links``, ``renumbered``, ``spelling``,
+recorded as ``relation``) is ``cosmetic`` in place and ``moved`` out of place; other similar
+pairs ``modified`` (``relation="moved"`` when also out of place). Last, ``versions.boundaries``
+turns modified, added and removed clauses whose text only moved (a section moved and the clause
+boundaries shifted) into ``moved`` with ``relation="boundaries"``.
 """
 
 from __future__ import annotations
@@ -45,21 +52,16 @@ from functools import lru_cache
 import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
+from clauselens.config import AlignSettings
 from clauselens.pipeline.versions import changes, upgrades
+from clauselens.pipeline.versions.boundaries import boundary_moves
 from clauselens.pipeline.versions.changes import Pair
+from clauselens.pipeline.versions.cosmetic import cosmetic_reason
 from clauselens.schemas.changes import ChangeClass
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 from clauselens.store.queries import next_version, previous_version
 from clauselens.textnorm import cosmetic_form
-
-MATCH_THRESHOLD = 60.0
-TEXT_FLOOR = 50.0
-TEXT_WEIGHT = 0.8
-CONTAINED_THRESHOLD = 90.0
-CONTAINED_MIN_CHARS = 40
-#: Longest text compared in full (ordinary clauses are under 15,000 characters).
-COMPARE_MAX_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,15 @@ def _similar(
     new: Sequence[AlignItem],
     free_old: set[int],
     matches: dict[int, _Match],
+    settings: AlignSettings,
 ) -> None:
     olds = sorted(free_old)
     news = [j for j in range(len(new)) if j not in matches]
     if not olds or not news:
         return
     text = process.cdist(
-        [_sample(cosmetic_form(new[j].text)) for j in news],
-        [_sample(cosmetic_form(old[i].text)) for i in olds],
+        [_sample(cosmetic_form(new[j].text), settings) for j in news],
+        [_sample(cosmetic_form(old[i].text), settings) for i in olds],
         scorer=fuzz.ratio,
     )
     heads = process.cdist(
@@ -120,9 +123,11 @@ def _similar(
     for a, j in enumerate(news):
         for b, i in enumerate(olds):
             sim = float(text[a][b])
-            score = TEXT_WEIGHT * sim + (1 - TEXT_WEIGHT) * float(heads[a][b])
-            if score >= MATCH_THRESHOLD and sim >= TEXT_FLOOR:
-                drift = abs(j / max(len(new), 1) - i / max(len(old), 1))
+            weight = settings.text_weight
+            drift = abs(j / max(len(new), 1) - i / max(len(old), 1))
+            score = weight * sim + (1 - weight) * float(heads[a][b])
+            score -= settings.position_weight * drift
+            if score >= settings.match_threshold and sim >= settings.text_floor:
                 candidates.append((-score, drift, j, i, sim))
     for _, _, j, i, sim in sorted(candidates):
         if j not in matches and i in free_old:
@@ -130,11 +135,11 @@ def _similar(
             matches[j] = _Match(i, "similar", sim)
 
 
-def _sample(form: str) -> str:
+def _sample(form: str, settings: AlignSettings) -> str:
     """The part of a cosmetic form that similarity reads: all of it, or both ends of a huge one."""
-    if len(form) <= COMPARE_MAX_CHARS:
+    if len(form) <= settings.compare_max_chars:
         return form
-    half = COMPARE_MAX_CHARS // 2
+    half = settings.compare_max_chars // 2
     return form[:half] + form[-half:]
 
 
@@ -143,22 +148,24 @@ def _words(form: str) -> frozenset[str]:
     return frozenset(form.split())
 
 
-def _contained(part: str, whole: str) -> float:
+def _contained(part: str, whole: str, settings: AlignSettings) -> float:
     part, whole = cosmetic_form(part), cosmetic_form(whole)
-    if len(part) < CONTAINED_MIN_CHARS or len(part) >= len(whole):
+    if len(part) < settings.contained_min_chars or len(part) >= len(whole):
         return 0.0
     words = _words(part)
     if len(words - _words(whole)) > 0.2 * len(words):  # cheap filter before partial_ratio
         return 0.0
-    if len(whole) > COMPARE_MAX_CHARS:  # partial_ratio would cost len(part) x len(whole)
+    if len(whole) > settings.compare_max_chars:  # partial_ratio costs len(part) x len(whole)
         return 100.0 if part in whole else 0.0
-    return float(fuzz.partial_ratio(part, whole, score_cutoff=CONTAINED_THRESHOLD))
+    return float(fuzz.partial_ratio(part, whole, score_cutoff=settings.contained_threshold))
 
 
-def _best_container(part: str, wholes: Sequence[AlignItem]) -> tuple[int, float] | None:
-    scored = [(_contained(part, w.text), -k) for k, w in enumerate(wholes)]
+def _best_container(
+    part: str, wholes: Sequence[AlignItem], settings: AlignSettings
+) -> tuple[int, float] | None:
+    scored = [(_contained(part, w.text, settings), -k) for k, w in enumerate(wholes)]
     best = max(scored, default=(0.0, 0))
-    return (-best[1], best[0]) if best[0] >= CONTAINED_THRESHOLD else None
+    return (-best[1], best[0]) if best[0] >= settings.contained_threshold else None
 
 
 def _in_place(matches: dict[int, _Match]) -> set[int]:
@@ -184,7 +191,10 @@ def _in_place(matches: dict[int, _Match]) -> set[int]:
     return keep
 
 
-def _classify(m: _Match, in_place: bool) -> tuple[ChangeClass, str | None]:
+def _classify(m: _Match, in_place: bool, reason: str | None) -> tuple[ChangeClass, str | None]:
+    """The class of a matched pair; ``reason`` is the pair's cosmetic reason, if any."""
+    if reason is not None and m.kind in ("cosmetic", "similar"):
+        return (ChangeClass.COSMETIC, reason) if in_place else (ChangeClass.MOVED, reason)
     table: dict[tuple[str, bool], tuple[ChangeClass, str | None]] = {
         ("exact", True): (ChangeClass.UNCHANGED, None),
         ("exact", False): (ChangeClass.MOVED, None),
@@ -200,8 +210,13 @@ def _classify(m: _Match, in_place: bool) -> tuple[ChangeClass, str | None]:
     return table[(m.kind, in_place)]
 
 
-def align_clauses(old: Sequence[AlignItem], new: Sequence[AlignItem]) -> list[Pair]:
+def align_clauses(
+    old: Sequence[AlignItem],
+    new: Sequence[AlignItem],
+    settings: AlignSettings | None = None,
+) -> list[Pair]:
     """Align two versions' clauses; every old and every new index appears in exactly one pair."""
+    settings = settings or AlignSettings()
     matches: dict[int, _Match] = {}
     free_old = set(range(len(old)))
     _pair_equal(
@@ -214,12 +229,12 @@ def align_clauses(old: Sequence[AlignItem], new: Sequence[AlignItem]) -> list[Pa
         matches,
         "cosmetic",
     )
-    _similar(old, new, free_old, matches)
+    _similar(old, new, free_old, matches, settings)
     pairs: list[Pair] = []
     for j in range(len(new)):  # splits: an unmatched new clause inside an old clause
         if j in matches:
             continue
-        found = _best_container(new[j].text, old)
+        found = _best_container(new[j].text, old, settings)
         if found is None:
             pairs.append(Pair(None, j, ChangeClass.ADDED, None))
         elif found[0] in free_old:
@@ -228,7 +243,7 @@ def align_clauses(old: Sequence[AlignItem], new: Sequence[AlignItem]) -> list[Pa
         else:
             pairs.append(Pair(found[0], j, ChangeClass.ADDED, found[1] / 100, "split", False))
     for i in sorted(free_old):  # merges: an unmatched old clause inside a new clause
-        found = _best_container(old[i].text, new)
+        found = _best_container(old[i].text, new, settings)
         if found is None:
             pairs.append(Pair(i, None, ChangeClass.REMOVED, None))
         elif found[0] not in matches:
@@ -240,11 +255,18 @@ def align_clauses(old: Sequence[AlignItem], new: Sequence[AlignItem]) -> list[Pa
     split_from = {p.old for p in pairs if p.relation == "split"}
     merged_into = {p.new for p in pairs if p.relation == "merge"}
     for j, m in matches.items():
-        change, relation = _classify(m, j in keep)
+        reason = (
+            cosmetic_reason(old[m.old].text, new[j].text, settings)
+            if m.kind in ("cosmetic", "similar")
+            else None
+        )
+        change, relation = _classify(m, j in keep, reason)
         if change is ChangeClass.MODIFIED and relation in (None, "moved"):
             # the kept part of a split (or the clause others merged into) says so
             relation = "split" if m.old in split_from else "merge" if j in merged_into else relation
         pairs.append(Pair(m.old, j, change, m.similarity / 100, relation, True))
+    if settings.boundary_moves:
+        pairs = boundary_moves([c.text for c in old], [c.text for c in new], pairs)
     return sorted(pairs, key=_pair_order)
 
 
@@ -301,7 +323,9 @@ def stored_clauses(conn: sa.Connection, version_pk: int) -> list[StoredClause]:
     ]
 
 
-def align_version(conn: sa.Connection, version_pk: int) -> None:
+def align_version(
+    conn: sa.Connection, version_pk: int, settings: AlignSettings | None = None
+) -> None:
     """Assign a provision to every clause of ``version_pk`` and record its changes.
 
     Idempotent. When the assignment differs from what was stored (a late-arriving older
@@ -312,14 +336,14 @@ def align_version(conn: sa.Connection, version_pk: int) -> None:
     current: int | None = version_pk
     while current is not None:
         touched.append(current)
-        if not _align_one(conn, current):
+        if not _align_one(conn, current, settings):
             break
         following = next_version(conn, current)
         current = following.pk if following is not None else None
     changes.drop_orphan_provisions(conn, touched)
 
 
-def _align_one(conn: sa.Connection, version_pk: int) -> bool:
+def _align_one(conn: sa.Connection, version_pk: int, settings: AlignSettings | None) -> bool:
     """Align one version; True when any of its clauses changed provision."""
     v, c, d = t.versions, t.clauses, t.documents
     doc_pk, document_id = conn.execute(
@@ -331,7 +355,7 @@ def _align_one(conn: sa.Connection, version_pk: int) -> bool:
     prev = previous.pk if previous is not None else None
     old_rows = stored_clauses(conn, prev) if prev is not None else []
     new_rows = stored_clauses(conn, version_pk)
-    pairs = align_clauses([r.item for r in old_rows], [r.item for r in new_rows])
+    pairs = align_clauses([r.item for r in old_rows], [r.item for r in new_rows], settings)
     if upgrades.change_reason(conn, version_pk) is not None:  # a technical upgrade
         pairs = upgrades.as_technical(pairs)
     moved_any = False

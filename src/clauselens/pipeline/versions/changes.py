@@ -56,7 +56,7 @@ _IMPACT_WITHOUT_ANALYSIS: dict[ChangeClass, str] = {
     ChangeClass.REMOVED: "Provision removed.",
     ChangeClass.MODIFIED: "Wording changed; no change analysis yet.",
     ChangeClass.MOVED: "Moved within the document; wording unchanged.",
-    ChangeClass.COSMETIC: "Formatting, punctuation or link targets changed only.",
+    ChangeClass.COSMETIC: "Cosmetic change only.",
 }
 _RELATION_NOTE = {
     "split": " Part of a clause that was split.",
@@ -64,6 +64,12 @@ _RELATION_NOTE = {
     "moved": " Also moved.",
     "cosmetic": " Formatting also changed.",
     "technical": " A technical upgrade: re-extracted, not changed by the service.",
+    # cosmetic reasons (``versions.cosmetic``) and boundary moves (``versions.boundaries``)
+    "format": " Formatting or punctuation changed.",
+    "links": " Only links changed (their text or targets).",
+    "renumbered": " Renumbered; the text is the same.",
+    "spelling": " Spelling corrected.",
+    "boundaries": " The text moved and the clause boundaries shifted; no wording changed.",
 }
 
 
@@ -98,7 +104,7 @@ def record_changes(
             continue
         old_pk = old_clause_pks[p.old] if p.old is not None else None
         new_pk = new_clause_pks[p.new] if p.new is not None else None
-        owner = new_pk if p.change is not ChangeClass.REMOVED else old_pk
+        owner = new_pk if p.change is not ChangeClass.REMOVED and new_pk is not None else old_pk
         if owner is None:  # pragma: no cover - every pair has the clause it is recorded on
             continue
         rows.append(
@@ -172,13 +178,17 @@ def _same_provision_before(conn: sa.Connection, clause_pk: int) -> int | None:
 def change_counts(conn: sa.Connection, version_pk: int) -> dict[str, int]:
     """Counts by class for ``version_pk`` against its previous version, unchanged included."""
     ch, c = t.changes, t.clauses
-    counts = Counter(
-        conn.execute(sa.select(ch.c.change_class).where(ch.c.to_version_pk == version_pk)).scalars()
-    )
+    rows = conn.execute(
+        sa.select(ch.c.change_class, ch.c.new_clause_pk).where(ch.c.to_version_pk == version_pk)
+    ).all()
+    counts = Counter(r.change_class for r in rows)
     clauses = conn.execute(
         sa.select(sa.func.count()).where(c.c.version_pk == version_pk)
     ).scalar_one()
-    with_row = sum(n for k, n in counts.items() if k != ChangeClass.REMOVED.value)
+    # a removed clause, or text moved out of a clause that is gone (moved, no new clause)
+    with_row = len(
+        {r.new_clause_pk for r in rows if r.change_class != ChangeClass.REMOVED.value} - {None}
+    )
     out = {k.value: counts.get(k.value, 0) for k in ChangeClass}
     out[ChangeClass.UNCHANGED.value] = (
         clauses - with_row if has_previous_version(conn, version_pk) else 0

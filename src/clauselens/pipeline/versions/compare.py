@@ -187,7 +187,9 @@ def compare_versions(
     total_new = conn.execute(
         sa.select(sa.func.count()).where(c.c.version_pk == to.version_pk)
     ).scalar_one()
-    carried = sum(n for k, n in counts.items() if k != "removed")
+    carried = len(
+        {e.new_clause_pk for e in events if e.change_class is not ChangeClass.REMOVED} - {None}
+    )
     return Comparison(
         document_id=doc.document_id,
         entity=doc.entity,
