@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -92,12 +93,22 @@ def store_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(store_backend: str, tmp_path: Path) -> Iterator[str]:
-    if store_backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    with fresh_database() as url:
-        yield url
+def new_db_url(store_backend: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """``new_db_url(name)``: the URL of another empty store on the test's backend (a SQLite file
+    named ``name``, or a fresh PostgreSQL database), gone after the test."""
+    with ExitStack() as stack:
+
+        def make(name: str) -> str:
+            if store_backend == "sqlite":
+                return f"sqlite:///{tmp_path / f'{name}.db'}"
+            return stack.enter_context(fresh_database())
+
+        yield make
+
+
+@pytest.fixture
+def db_url(new_db_url: Callable[[str], str]) -> str:
+    return new_db_url("store")
 
 
 @pytest.fixture
@@ -159,8 +170,6 @@ def ota_store(
 # Fixtures for tests that drive the real Anthropic SDK against clauselens' fake server
 # (clauselens.testing.fake_api). One server per session; every test gets it reset.
 # Imports are kept in this section so that it stays self-contained.
-
-from collections.abc import Callable  # noqa: E402
 
 from clauselens.analyzers.base import ClauseInput  # noqa: E402
 from clauselens.testing.fake_api import FakeApi  # noqa: E402
