@@ -86,6 +86,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("store_backend", STORE_BACKENDS, indirect=True)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying how many store tests ran on each backend (CI's log shows both)."""
+    outcomes = ("passed", "skipped", "failed", "error")
+    counts = {b: dict.fromkeys(outcomes, 0) for b in STORE_BACKENDS}
+    for outcome in outcomes:
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if outcome == "passed" and report.when != "call":
+                continue
+            for backend in STORE_BACKENDS:
+                if f"[{backend}" in nodeid:
+                    counts[backend][outcome] += 1
+    if any(sum(c.values()) for c in counts.values()):
+        parts = [
+            f"{b}: " + ", ".join(f"{n} {o}" for o, n in c.items() if n) for b, c in counts.items()
+        ]
+        terminalreporter.write_line("store tests by backend: " + "; ".join(parts))
+
+
 @pytest.fixture
 def store_backend(request: pytest.FixtureRequest) -> str:
     """The backend of this test's store: ``sqlite`` unless the module is marked ``stores``."""
