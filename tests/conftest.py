@@ -100,7 +100,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                     counts[backend][outcome] += 1
     if any(sum(c.values()) for c in counts.values()):
         parts = [
-            f"{b}: " + ", ".join(f"{n} {o}" for o, n in c.items() if n) for b, c in counts.items()
+            f"{b}: " + (", ".join(f"{n} {o}" for o, n in c.items() if n) or "none")
+            for b, c in counts.items()
         ]
         terminalreporter.write_line("store tests by backend: " + "; ".join(parts))
 
