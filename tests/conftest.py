@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,13 @@ from hypothesis import settings as hypothesis_settings
 
 from clauselens.config import Settings, load_settings
 from clauselens.store import open_store
+from tests.support.postgres import (
+    create_database,
+    database_url,
+    drop_database,
+    fresh_database,
+    server_url,
+)
 
 # Both start from hypothesis' own defaults: on import it loads its built-in "ci" profile whenever
 # a CI variable is present (even empty), and a profile registered now would inherit from that.
@@ -62,9 +70,65 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
 
 
+# --- the store: SQLite, or PostgreSQL for modules marked ``stores`` ---
+# A module marked ``pytest.mark.stores`` runs each test that uses a store (``db_url``,
+# ``settings``, ``engine``, ``ota_store``) once per backend: ``[sqlite]`` and ``[postgresql]``,
+# the latter on a fresh database of the server in CLAUSELENS_TEST_PG_URL (tests/support/postgres.py:
+# skipped without one, failed under CI=true). Every other test uses SQLite alone.
+
+STORE_BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "stores"
+    ):
+        metafunc.parametrize("store_backend", STORE_BACKENDS, indirect=True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying how many store tests ran on each backend (CI's log shows both)."""
+    outcomes = ("passed", "skipped", "failed", "error")
+    counts = {b: dict.fromkeys(outcomes, 0) for b in STORE_BACKENDS}
+    for outcome in outcomes:
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if outcome == "passed" and report.when != "call":
+                continue
+            for backend in STORE_BACKENDS:
+                if f"[{backend}" in nodeid:
+                    counts[backend][outcome] += 1
+    if any(sum(c.values()) for c in counts.values()):
+        parts = [
+            f"{b}: " + (", ".join(f"{n} {o}" for o, n in c.items() if n) or "none")
+            for b, c in counts.items()
+        ]
+        terminalreporter.write_line("store tests by backend: " + "; ".join(parts))
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'store.db'}"
+def store_backend(request: pytest.FixtureRequest) -> str:
+    """The backend of this test's store: ``sqlite`` unless the module is marked ``stores``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def new_db_url(store_backend: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """``new_db_url(name)``: the URL of another empty store on the test's backend (a SQLite file
+    named ``name``, or a fresh PostgreSQL database), gone after the test."""
+    with ExitStack() as stack:
+
+        def make(name: str) -> str:
+            if store_backend == "sqlite":
+                return f"sqlite:///{tmp_path / f'{name}.db'}"
+            return stack.enter_context(fresh_database())
+
+        yield make
+
+
+@pytest.fixture
+def db_url(new_db_url: Callable[[str], str]) -> str:
+    return new_db_url("store")
 
 
 @pytest.fixture
@@ -86,26 +150,46 @@ def ran_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("ran")
     db = folder / "store.db"
-    run_offline(db, OTA_MANIFEST, folder / "home")
+    run_offline(f"sqlite:///{db}", OTA_MANIFEST, folder / "home")
     return db
 
 
+@pytest.fixture(scope="session")
+def ran_pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The ``ran_db`` store on PostgreSQL, built once: a template database each test copies."""
+    from tests.support.ota_store import OTA_MANIFEST, run_offline
+
+    server = server_url()
+    name = create_database(server, prefix="ran")
+    try:
+        run_offline(database_url(server, name), OTA_MANIFEST, tmp_path_factory.mktemp("ran-pg"))
+        yield name
+    finally:
+        drop_database(server, name)
+
+
 @pytest.fixture
-def ota_store(ran_db: Path, tmp_path: Path) -> Iterator[sa.Engine]:
-    """A private copy of the ``ran_db`` store (tests may change it)."""
-    copy = tmp_path / "ota-store.db"
-    shutil.copyfile(ran_db, copy)
-    eng = open_store(f"sqlite:///{copy}")
-    yield eng
-    eng.dispose()
+def ota_store(
+    store_backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[sa.Engine]:
+    """A private copy of the ``ran_db`` store (tests may change it), on the test's backend."""
+    if store_backend == "sqlite":
+        copy = tmp_path / "ota-store.db"
+        shutil.copyfile(request.getfixturevalue("ran_db"), copy)
+        eng = open_store(f"sqlite:///{copy}")
+        yield eng
+        eng.dispose()
+        return
+    with fresh_database(template=request.getfixturevalue("ran_pg_template")) as url:
+        eng = open_store(url)
+        yield eng
+        eng.dispose()
 
 
 # --- fake Messages API ---
 # Fixtures for tests that drive the real Anthropic SDK against clauselens' fake server
 # (clauselens.testing.fake_api). One server per session; every test gets it reset.
 # Imports are kept in this section so that it stays self-contained.
-
-from collections.abc import Callable  # noqa: E402
 
 from clauselens.analyzers.base import ClauseInput  # noqa: E402
 from clauselens.testing.fake_api import FakeApi  # noqa: E402

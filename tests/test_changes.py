@@ -31,6 +31,8 @@ from clauselens.store.queries import pending
 from clauselens.testing.fake_api import FakeApi
 from tests.support.paths import FIXTURES
 
+pytestmark = pytest.mark.stores  # SQLite and PostgreSQL (tests/conftest.py)
+
 HISTORY = FIXTURES / "history"
 CHATGPT_V0 = next((FIXTURES / "ota/history/chatgpt/terms-of-service").glob("v0_*.md"))
 

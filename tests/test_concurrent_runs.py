@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from clauselens import prompts
@@ -34,6 +36,7 @@ DEV_TERMS = FIXTURES / "ota" / "current" / "claude-ai" / "developer-terms.md"
 META = {"entity": "Claude.ai", "title": "Usage Policy"}
 OPEN_STORE = "from clauselens.store import open_store"
 # What a run imports, imported before the start signal, so that neither process starts ahead.
+pytestmark = pytest.mark.stores  # SQLite and PostgreSQL (tests/conftest.py)
 CLI_IMPORTS = "import clauselens.cli, clauselens.cli.run, clauselens.analyzers.claude"
 
 
@@ -55,10 +58,12 @@ def pending_texts(engine: sa.Engine, settings: Settings) -> list[str]:
 
 
 class TestMigrationsAtOnce:
-    def test_processes_opening_a_fresh_store_at_once_all_succeed(self, tmp_path: Path) -> None:
-        """Four processes open (and so migrate) a store file that does not exist yet at the
-        same moment: each succeeds and every migration is recorded once."""
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    def test_processes_opening_a_fresh_store_at_once_all_succeed(
+        self, tmp_path: Path, db_url: str
+    ) -> None:
+        """Four processes open (and so migrate) a store that does not exist yet (a new file, an
+        empty database) at the same moment: each succeeds and every migration is recorded once."""
+        url = db_url
         outcomes = run_together(OPEN_STORE, f"open_store({url!r})", processes=4, folder=tmp_path)
         assert [o.returncode for o in outcomes] == [0] * 4, [o.stderr for o in outcomes]
         engine = open_store(url)
@@ -230,7 +235,7 @@ class TestTwoRuns:
 
 class TestTwoProcesses:
     def test_two_cli_runs_started_at_once_on_a_fresh_store_pay_like_one(
-        self, tmp_path: Path
+        self, tmp_path: Path, new_db_url: Callable[[str], str]
     ) -> None:
         """``clauselens run`` twice at once on a store that does not exist yet: both migrate,
         ingest and finish; the server receives what one run alone sends."""
@@ -246,7 +251,7 @@ class TestTwoProcesses:
                 code,
                 processes=1,
                 folder=tmp_path / "alone",
-                env={**env, "CLAUSELENS_DB": f"sqlite:///{tmp_path / 'alone.db'}"},
+                env={**env, "CLAUSELENS_DB": new_db_url("alone")},
             )
             one_run = len(api.message_bodies())
             api.reset()
@@ -255,7 +260,7 @@ class TestTwoProcesses:
                 code,
                 processes=2,
                 folder=tmp_path / "both",
-                env={**env, "CLAUSELENS_DB": f"sqlite:///{tmp_path / 'both.db'}"},
+                env={**env, "CLAUSELENS_DB": new_db_url("both")},
             )
             two_runs = len(api.message_bodies())
         assert [o.returncode for o in alone + both] == [0, 0, 0], [o.stderr for o in both]
@@ -413,20 +418,24 @@ class TestChangeClaims:
         assert count(engine, t.claims) == 0
 
     def test_two_runs_at_once_pay_for_each_change_like_one(
-        self, tmp_path: Path, settings: Settings, claude_settings: Settings
+        self,
+        tmp_path: Path,
+        settings: Settings,
+        claude_settings: Settings,
+        new_db_url: Callable[[str], str],
     ) -> None:
         """Two ``run`` over the same two versions at once (a slow server, so that both reach
         their change analyses while the other's are in flight): the change requests the server
         receives equal one run's alone."""
         with FakeApi(latency=0.2) as api:
             slow = claude_settings.model_copy(update={"base_url": api.base_url})
-            alone = open_store(f"sqlite:///{tmp_path / 'alone.db'}")
+            alone = open_store(new_db_url("alone"))
             run(alone, [two_versions(tmp_path / "a")], slow, RunOptions(concurrency=4))
             one_run = change_requests(api)
             expected = len(modified_changes(alone))
             alone.dispose()
             api.reset()
-            url = f"sqlite:///{tmp_path / 'both.db'}"
+            url = new_db_url("both")
             _two_runs_at_once(slow, url, [two_versions(tmp_path / "b")], ingest_options=None)
             two_runs = change_requests(api)
         both = open_store(url)

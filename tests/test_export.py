@@ -29,6 +29,8 @@ from clauselens.schemas.validate import validate_analysis
 from clauselens.store import open_store
 from clauselens.store import tables as t
 
+pytestmark = pytest.mark.stores  # SQLite and PostgreSQL (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "fixtures" / "ota" / "manifest.jsonl"
 AT = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)

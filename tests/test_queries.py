@@ -29,6 +29,8 @@ from clauselens.store import queries
 from clauselens.store import tables as t
 from tests.support.analyses import written_analysis
 
+pytestmark = pytest.mark.stores  # SQLite and PostgreSQL (tests/conftest.py)
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DEV_TERMS = FIXTURES / "ota/current/claude-ai/developer-terms.md"
 MANIFEST = FIXTURES / "ota/manifest.jsonl"

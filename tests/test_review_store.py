@@ -11,6 +11,8 @@ from clauselens.errors import NotFoundError, ReviewError
 from clauselens.similarity.provisions import store_fingerprint
 from tests.support.review_seed import seed_queue
 
+pytestmark = pytest.mark.stores  # SQLite and PostgreSQL (tests/conftest.py)
+
 
 @pytest.fixture
 def seeded(engine: sa.Engine) -> dict[str, int]:

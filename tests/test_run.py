@@ -35,6 +35,8 @@ from tests.support.dead_run import dead_run
 from tests.support.keys import FAKE_API_KEY
 from tests.support.paths import FIXTURES
 
+pytestmark = pytest.mark.stores  # SQLite and PostgreSQL (tests/conftest.py)
+
 AUP = FIXTURES / "ota" / "current" / "claude-ai" / "acceptable-use-policy.md"
 DEV_TERMS = FIXTURES / "ota" / "current" / "claude-ai" / "developer-terms.md"
 META = {"entity": "Claude.ai", "title": "Usage Policy"}

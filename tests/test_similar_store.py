@@ -36,6 +36,8 @@ from clauselens.store import open_store
 from clauselens.store import tables as t
 from tests.support.ota_store import OTA_MANIFEST, run_offline
 
+pytestmark = pytest.mark.stores  # SQLite and PostgreSQL (tests/conftest.py)
+
 LATEST_CHATGPT_TERMS = "ota/current/chatgpt/terms-of-service.md"
 
 
@@ -138,16 +140,17 @@ class TestRefresh:
         assert row.format == FORMAT
         assert row.embedder.startswith("tfidf tfidf-2:")
 
-    def test_incremental_refresh_after_a_new_version_equals_a_rebuild(self, tmp_path: Path) -> None:
+    def test_incremental_refresh_after_a_new_version_equals_a_rebuild(
+        self, tmp_path: Path, db_url: str
+    ) -> None:
         """Ingesting a newer version, then refreshing, gives the keys and scores of a rebuild
         with the same fitted vectoriser."""
-        db = tmp_path / "inc.db"
-        run_offline(db, manifest_without(tmp_path, LATEST_CHATGPT_TERMS), tmp_path / "home")
-        engine = open_store(f"sqlite:///{db}")
+        run_offline(db_url, manifest_without(tmp_path, LATEST_CHATGPT_TERMS), tmp_path / "home")
+        engine = open_store(db_url)
         refresh_index(engine)
         engine.dispose()
-        run_offline(db, OTA_MANIFEST, tmp_path / "home")  # brings the latest ChatGPT terms
-        engine = open_store(f"sqlite:///{db}")
+        run_offline(db_url, OTA_MANIFEST, tmp_path / "home")  # brings the latest ChatGPT terms
+        engine = open_store(db_url)
         try:
             report = refresh_index(engine)
             assert not report.rebuilt

@@ -12,10 +12,10 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 OTA_MANIFEST = FIXTURES / "ota" / "manifest.jsonl"
 
 
-def run_offline(db: Path, manifest: Path, home: Path) -> None:
-    """An offline run of ``manifest`` into the SQLite store ``db``; the fixtures folder is an
+def run_offline(db_url: str, manifest: Path, home: Path) -> None:
+    """An offline run of ``manifest`` into the store at ``db_url``; the fixtures folder is an
     allowed root (a test's manifest in a temporary folder names the fixture files)."""
-    values = {"db_url": f"sqlite:///{db}", "home": str(home), "allow_roots": (FIXTURES,)}
+    values = {"db_url": db_url, "home": str(home), "allow_roots": (FIXTURES,)}
     settings = load_settings(values, env={})
     engine = open_store(settings.db_url)
     try:

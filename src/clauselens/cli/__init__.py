@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "unique": "List the provisions no other platform has.",
     "check": "Check the API key and models, count a sample clause's tokens, print the cost.",
     "eval": "Measure analysis quality on gold sets, per analyzer, model and effort.",
+    "db": "The store: migrations (status, upgrade) and copying it into another database.",
 }
 
 

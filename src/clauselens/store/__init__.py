@@ -1,4 +1,5 @@
-"""Persistence: SQLAlchemy 2 Core over SQLite (WAL) by default, PostgreSQL by URL.
+"""Persistence: SQLAlchemy 2 Core over SQLite (WAL) by default, PostgreSQL by URL (psycopg 3,
+the ``postgres`` extra; ``store.urls``).
 
 ``open_store`` returns an engine with every migration applied. Each stage opens its own short
 transactions with ``engine.begin()``; nothing holds a transaction across a model call.
@@ -19,9 +20,23 @@ from sqlalchemy.pool import StaticPool
 
 from clauselens.errors import StoreError
 from clauselens.store import tables
-from clauselens.store.migrations import apply_migrations, pending_migrations
+from clauselens.store.migrations import (
+    MigrationState,
+    apply_migrations,
+    migration_states,
+    pending_migrations,
+)
+from clauselens.store.urls import create_engine, parse_url
 
-__all__ = ["insert_pk", "open_store", "open_store_read_only", "tables"]
+__all__ = [
+    "MigrationState",
+    "insert_pk",
+    "open_store",
+    "open_store_read_only",
+    "store_status",
+    "tables",
+    "upgrade_store",
+]
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -35,16 +50,48 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _writable(url: str) -> sa.Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 def open_store(url: str) -> sa.Engine:
     """Open (creating if needed) the store at ``url`` and bring its schema up to date."""
     try:
-        engine = sa.create_engine(url, future=True)
-        if engine.dialect.name == "sqlite":
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
+        engine = _writable(url)
         apply_migrations(engine)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot open the store at {url}: {exc}") from exc
     return engine
+
+
+def upgrade_store(url: str) -> list[str]:
+    """Create the store at ``url`` if needed and apply its pending migrations; return the names
+    this process applied (none when another process applied them first)."""
+    try:
+        engine = _writable(url)
+        try:
+            return apply_migrations(engine)
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot upgrade the store at {url}: {exc}") from exc
+
+
+def store_status(url: str) -> list[MigrationState]:
+    """The migrations of the store at ``url``, applied or pending; nothing is created or written
+    (a SQLite file that does not exist has every migration pending)."""
+    try:
+        engine = _read_engine(url, missing_migrated=False)
+        try:
+            with engine.connect() as conn:
+                return migration_states(conn)
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the store at {url}: {exc}") from exc
 
 
 def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -53,10 +100,12 @@ def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _empty_store() -> sa.Engine:
-    """An empty store in memory, every migration applied: what a store not created yet holds."""
+def _empty_store(migrated: bool) -> sa.Engine:
+    """An empty store in memory: with every migration applied, what a store not created yet
+    holds to a reader; without, what it lacks to ``store_status``."""
     engine = sa.create_engine("sqlite://", poolclass=StaticPool)
-    apply_migrations(engine)
+    if migrated:
+        apply_migrations(engine)
     return engine
 
 
@@ -70,6 +119,18 @@ def _read_only_sqlite(path: Path) -> sa.Engine:
     return engine
 
 
+def _read_engine(url: str, missing_migrated: bool = True) -> sa.Engine:
+    """An engine that writes nothing; a SQLite file that does not exist reads as an empty store
+    in memory, migrated or not."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or not Path(database).exists():
+            return _empty_store(missing_migrated)
+        return _read_only_sqlite(Path(database))
+    return create_engine(url)
+
+
 def open_store_read_only(url: str) -> sa.Engine:
     """The store at ``url`` for reading only: nothing is created, migrated or written.
 
@@ -77,14 +138,7 @@ def open_store_read_only(url: str) -> sa.Engine:
     schema needs a migration is refused (``StoreError``): this version's queries could not read
     it, and migrating is a write."""
     try:
-        parsed = sa.engine.make_url(url)
-        if parsed.get_backend_name() == "sqlite":
-            database = parsed.database or ""
-            if database in ("", ":memory:") or not Path(database).exists():
-                return _empty_store()
-            engine = _read_only_sqlite(Path(database))
-        else:
-            engine = sa.create_engine(url)
+        engine = _read_engine(url)
         with engine.connect() as conn:
             pending = pending_migrations(conn)
     except SQLAlchemyError as exc:

@@ -13,6 +13,7 @@ waited finds everything applied and applies nothing. A store already up to date 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -31,7 +32,7 @@ def migration(fn: Migration) -> Migration:
     return fn
 
 
-_migrations_table = sa.Table(
+migrations_table = sa.Table(
     "_migrations",
     sa.MetaData(),
     sa.Column("name", sa.String(128), primary_key=True),
@@ -220,10 +221,53 @@ def m0011_sync_state(conn: sa.Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE captures ADD COLUMN change_reason VARCHAR(32)")
 
 
+_POSTGRES_NO_TRUNCATE = [
+    "DROP TRIGGER IF EXISTS review_events_no_truncate ON review_events",
+    """CREATE TRIGGER review_events_no_truncate BEFORE TRUNCATE ON review_events
+       FOR EACH STATEMENT EXECUTE FUNCTION review_events_append_only()""",
+]
+
+
+@migration
+def m0012_review_events_no_truncate(conn: sa.Connection) -> None:
+    """PostgreSQL's TRUNCATE fires no row trigger: the audit trail refuses it too (SQLite has no
+    TRUNCATE)."""
+    if conn.dialect.name == "postgresql":
+        for statement in _POSTGRES_NO_TRUNCATE:
+            conn.exec_driver_sql(statement)
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    """One migration as a store records it: applied (when) or pending; ``known`` is False for
+    one recorded by a newer clauselens than this one."""
+
+    name: str
+    applied_at: datetime | None
+    known: bool = True
+
+
+def migration_states(conn: sa.Connection) -> list[MigrationState]:
+    """Every migration this version knows, in order, then any the store records beyond them."""
+    recorded: dict[str, datetime] = {}
+    if sa.inspect(conn).has_table(migrations_table.name):
+        m = migrations_table.c
+        for name, at in conn.execute(sa.select(m.name, m.applied_at)):
+            recorded[name] = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    known = [MigrationState(name, recorded.get(name)) for name, _ in MIGRATIONS]
+    names = {name for name, _ in MIGRATIONS}
+    unknown = [
+        MigrationState(name, at, known=False)
+        for name, at in sorted(recorded.items())
+        if name not in names
+    ]
+    return known + unknown
+
+
 def _recorded(conn: sa.Connection) -> set[str]:
-    if not sa.inspect(conn).has_table(_migrations_table.name):
+    if not sa.inspect(conn).has_table(migrations_table.name):
         return set()
-    return set(conn.execute(sa.select(_migrations_table.c.name)).scalars())
+    return set(conn.execute(sa.select(migrations_table.c.name)).scalars())
 
 
 def pending_migrations(conn: sa.Connection) -> list[str]:
@@ -239,12 +283,12 @@ def apply_migrations(engine: sa.Engine) -> list[str]:
             return []
     applied: list[str] = []
     with write_transaction(engine) as conn:
-        _migrations_table.create(conn, checkfirst=True)
+        migrations_table.create(conn, checkfirst=True)
         done = _recorded(conn)  # again, under the lock: another process may have applied some
         for name, fn in MIGRATIONS:
             if name in done:
                 continue
             fn(conn)
-            conn.execute(_migrations_table.insert().values(name=name, applied_at=datetime.now(UTC)))
+            conn.execute(migrations_table.insert().values(name=name, applied_at=datetime.now(UTC)))
             applied.append(name)
     return applied
