@@ -33,6 +33,7 @@ from clauselens.web.csrf import (
     SecurityHeadersMiddleware,
     TokenGateMiddleware,
 )
+from clauselens.web.record_routes import entity_page, record_page, records_home
 from clauselens.web.routes import (
     approve_action,
     edit_action,
@@ -133,6 +134,9 @@ def create_app(
             Route("/item/{pk}/reject", reject_action, methods=["POST"]),
             Route("/item/{pk}/undo", undo_action, methods=["POST"]),
             Route("/login", login_page, methods=["GET", "POST"]),
+            Route("/records/", records_home),
+            Route("/records/entity/{slug}", entity_page),
+            Route("/records/{record_id}", record_page),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=middleware,
