@@ -20,6 +20,7 @@ from tests.support.paths import FIXTURES
 
 def build_published_store(folder: Path) -> Path:
     """Run the main job over the fixtures into ``folder/store.db``; return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
     db = folder / "store.db"
     url = f"sqlite:///{db}"
     with pytest.MonkeyPatch.context() as mp:

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "serve": "Serve the review page on this machine.",
     "export": "Export one record per provision, with provenance.",
     "schema": "Print the JSON Schema of the export record.",
+    "feed": "Write an Atom feed of the changes of tracked documents.",
     "changes": "Show the changes of a document between two versions.",
     "similar": "Show the provisions of other platforms most similar to a record.",
     "unique": "List the provisions no other platform has.",

@@ -33,6 +33,7 @@ from clauselens.web.csrf import (
     SecurityHeadersMiddleware,
     TokenGateMiddleware,
 )
+from clauselens.web.feeds import changes_atom
 from clauselens.web.record_routes import entity_page, record_page, records_home
 from clauselens.web.routes import (
     approve_action,
@@ -134,6 +135,7 @@ def create_app(
             Route("/item/{pk}/reject", reject_action, methods=["POST"]),
             Route("/item/{pk}/undo", undo_action, methods=["POST"]),
             Route("/login", login_page, methods=["GET", "POST"]),
+            Route("/feeds/changes.atom", changes_atom),
             Route("/records/", records_home),
             Route("/records/entity/{slug}", entity_page),
             Route("/records/{record_id}", record_page),
