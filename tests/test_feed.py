@@ -126,10 +126,14 @@ class TestServedFeed:
         assert response.text
 
     def test_feed_needs_the_token_when_one_is_set(self, published: sa.Engine) -> None:
-        """Bound elsewhere, the feed is behind the token like every page."""
+        """Bound elsewhere, the feed needs the token (a feed reader sends it as a bearer)."""
         app = create_app(published, ServeConfig(reviewer="ana", token="t0k", allowed_hosts=None))
-        response = TestClient(app, base_url=BASE).get("/feeds/changes.atom", follow_redirects=False)
-        assert response.status_code in (303, 401)
+        client = TestClient(app, base_url=BASE)
+        response = client.get("/feeds/changes.atom", follow_redirects=False)
+        assert response.status_code == 401
+        authorised = client.get("/feeds/changes.atom", headers={"authorization": "Bearer t0k"})
+        assert authorised.status_code == 200
+        assert not feedparser.parse(authorised.content).bozo
 
 
 class TestStableIds:

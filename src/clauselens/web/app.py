@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from clauselens.review import PAGE_SIZE
 from clauselens.similarity.provisions import IndexHolder
+from clauselens.web.api import api_mount
 from clauselens.web.csrf import (
     CSRFCookieMiddleware,
     SecurityHeadersMiddleware,
@@ -135,6 +136,7 @@ def create_app(
             Route("/item/{pk}/reject", reject_action, methods=["POST"]),
             Route("/item/{pk}/undo", undo_action, methods=["POST"]),
             Route("/login", login_page, methods=["GET", "POST"]),
+            api_mount(),
             Route("/feeds/changes.atom", changes_atom),
             Route("/records/", records_home),
             Route("/records/entity/{slug}", entity_page),

@@ -28,7 +28,7 @@ def _renderer(request: Request) -> PageRenderer:
     return renderer
 
 
-def _lookup(request: Request) -> CrossPlatformLookup:
+def similarity_lookup(request: Request) -> CrossPlatformLookup:
     """record id → its ``CrossPlatform`` from the app's index (None when not comparable)."""
     try:
         index = request.app.state.similarity.get()
@@ -49,7 +49,7 @@ async def record_page(request: Request) -> Response:
     record = record_by_id(
         request.app.state.engine,
         record_id,
-        cross_platform=_lookup(request),
+        cross_platform=similarity_lookup(request),
     )
     if record is None:
         raise HTTPException(404, f"no published record {record_id}")
