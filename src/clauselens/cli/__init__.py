@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "export": "Export one record per provision, with provenance.",
     "schema": "Print the JSON Schema of the export record.",
     "feed": "Write an Atom feed of the changes of tracked documents.",
+    "digest": "Write the governance digest of a period (Markdown or HTML).",
     "changes": "Show the changes of a document between two versions.",
     "similar": "Show the provisions of other platforms most similar to a record.",
     "unique": "List the provisions no other platform has.",
