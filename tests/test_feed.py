@@ -139,7 +139,7 @@ class TestServedFeed:
 class TestStableIds:
     def test_a_rebuilt_store_gives_the_same_ids(self, published: sa.Engine, tmp_path: Path) -> None:
         """The main job run again from scratch gives every change the same entry id."""
-        rebuilt = copy_store(build_published_store(tmp_path / "again"), tmp_path)
+        rebuilt = copy_store(build_published_store(tmp_path / "again"), tmp_path, "rebuilt.db")
         try:
             ids = []
             for engine in (published, rebuilt):

@@ -35,9 +35,9 @@ def build_published_store(folder: Path) -> Path:
     return db
 
 
-def copy_store(template: Path, folder: Path) -> sa.Engine:
-    """An engine over a private copy of the store at ``template``."""
-    db = folder / "published.db"
+def copy_store(template: Path, folder: Path, name: str = "published.db") -> sa.Engine:
+    """An engine over a private copy (``folder/name``) of the store at ``template``."""
+    db = folder / name
     shutil.copyfile(template, db)
     return open_store(f"sqlite:///{db}")
 

@@ -31,7 +31,7 @@ COMMANDS: dict[str, str] = {
     "batches": "Message Batches runs: list them, collect their results.",
     "review": "Review flagged analyses: list, show, approve, edit, reject, history.",
     "flags": "Flag rules: `flags rules` lists them; `flags recompute` applies changed rules.",
-    "serve": "Serve the review page on this machine.",
+    "serve": "Serve the review page, record pages, feeds and the API on this machine.",
     "export": "Export one record per provision, with provenance.",
     "schema": "Print the JSON Schema of the export record.",
     "feed": "Write an Atom feed of the changes of tracked documents.",

@@ -66,44 +66,6 @@ def command(
     Failed analyses and provisions without an analysis are left out and counted in the summary
     printed on stderr.
     """
-    if fmt == "html":
-        _write_site(out, entity, document, status, severity, since, analyzer)
-        return
-    dest: Path | BinaryIO = Path(out)
-    if out == "-":
-        dest = sys.stdout.buffer
-    try:
-        stats = write_export(
-            state().engine,
-            fmt,
-            dest,
-            generated_at=generated_at,
-            entity=entity,
-            document=document,
-            status=status,
-            severity=severity,
-            since=since,
-            analyzer=analyzer,
-        )
-    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    click.echo(stats.summary(), err=True)
-
-
-def _write_site(
-    out: str,
-    entity: str | None,
-    document: str | None,
-    status: str | None,
-    severity: str | None,
-    since: str | None,
-    analyzer: str | None,
-) -> None:
-    from clauselens.web.site import write_site
-
-    if out == "-":
-        raise UsageError("--format html writes a folder: give one with --out DIR")
     filters = ExportFilters.of(
         entity=entity,
         document=document,
@@ -112,5 +74,24 @@ def _write_site(
         since=since,
         analyzer=analyzer,
     )
+    if fmt == "html":
+        _write_site(out, filters)
+        return
+    dest: Path | BinaryIO = Path(out)
+    if out == "-":
+        dest = sys.stdout.buffer
+    try:
+        stats = write_export(state().engine, fmt, dest, filters, generated_at=generated_at)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    click.echo(stats.summary(), err=True)
+
+
+def _write_site(out: str, filters: ExportFilters) -> None:
+    from clauselens.web.site import write_site
+
+    if out == "-":
+        raise UsageError("--format html writes a folder: give one with --out DIR")
     stats = write_site(state().engine, Path(out), filters)
     click.echo(f"{stats.summary()}; pages in {out}/index.html", err=True)

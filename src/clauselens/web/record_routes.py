@@ -11,10 +11,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from clauselens.errors import ClauselensError, NotFoundError
+from clauselens.errors import ClauselensError
 from clauselens.export import CrossPlatformLookup, ExportFilters, iter_records, record_by_id
-from clauselens.schemas.export import CrossPlatform
-from clauselens.similarity.provisions import cross_platform
+from clauselens.similarity.provisions import index_lookup
 from clauselens.store.queries import all_documents
 from clauselens.web.pages import SERVER_LINKS, PageRenderer, entity_slug, group_by_entity
 
@@ -34,14 +33,7 @@ def similarity_lookup(request: Request) -> CrossPlatformLookup:
         index = request.app.state.similarity.get()
     except ClauselensError:
         return lambda _record_id: None
-
-    def lookup(record_id: str) -> CrossPlatform | None:
-        try:
-            return cross_platform(index, record_id)
-        except NotFoundError:
-            return None
-
-    return lookup
+    return index_lookup(index)
 
 
 async def record_page(request: Request) -> Response:
