@@ -244,3 +244,21 @@ def high_risk_clause() -> ClauseInput:
 def clause_factory() -> Callable[..., ClauseInput]:
     """``make_clause`` as a fixture: ``clause_factory(text, heading_path, max_chars=...)``."""
     return make_clause
+
+
+@pytest.fixture(scope="session")
+def published_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The published store (``tests.support.published``), built once a session."""
+    from tests.support.published import build_published_store
+
+    return build_published_store(tmp_path_factory.mktemp("published"))
+
+
+@pytest.fixture
+def published(published_template: Path, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A private copy of the published store for one test."""
+    from tests.support.published import copy_store
+
+    eng = copy_store(published_template, tmp_path)
+    yield eng
+    eng.dispose()

@@ -11,23 +11,18 @@ Skipped only when /usr/bin/chromium is absent and CI is not set; in CI it must r
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from clauselens import review
 from clauselens.web import ServeConfig, create_app
+from tests.support.browser import ARGS, ARTIFACTS, CHROMIUM, running
 from tests.support.review_seed import add_document, analysis_of, save_analysis, seed_queue
 
-CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 #: A clause written for these tests: Markdown, links good and bad, and raw HTML that must not run.
 MARKDOWN_CLAUSE = (
@@ -37,17 +32,6 @@ MARKDOWN_CLAUSE = (
     "- Raw <img src=x onerror=alert(4)> and <script>alert(5)</script> stay text.\n"
     "- Accounts may be suspended without notice."
 )
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -58,12 +42,6 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def seeded(engine: sa.Engine) -> dict[str, int]:
     return seed_queue(engine)
@@ -72,20 +50,8 @@ def seeded(engine: sa.Engine) -> dict[str, int]:
 @pytest.fixture
 def server(engine: sa.Engine, seeded: dict[str, int]) -> Iterator[str]:
     """The review app on a free loopback port; yields its base URL."""
-    port = free_port()
-    app = create_app(engine, ServeConfig(reviewer="analyst-1"))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        if time.monotonic() > deadline:  # pragma: no cover - a broken environment
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with running(create_app(engine, ServeConfig(reviewer="analyst-1"))) as base:
+        yield base
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""``clauselens serve``: the review web page on this machine (127.0.0.1 by default).
+"""``clauselens serve``: the review web page, record pages, feeds and the read-only API on this
+machine (127.0.0.1 by default).
 
 Bound to a non-loopback address, the page asks for an access token before anything else: the
 token is ``CLAUSELENS_SERVE_TOKEN`` (or ``serve_token`` in the config file) when set, else a
@@ -22,7 +23,9 @@ from clauselens.web import ServeConfig, create_app, is_loopback, loopback_hosts,
 @click.option("--reviewer", help="Who is reviewing (default: CLAUSELENS_REVIEWER, else login).")
 @handles_errors
 def command(host: str, port: int, reviewer: str | None) -> None:
-    """Serve the review page: the queue, each item, approve/edit/reject, keyboard shortcuts."""
+    """Serve the review page (the queue, each item, approve/edit/reject, keyboard shortcuts),
+    the record pages (/records/), the Atom feed of changes (/feeds/changes.atom) and the
+    read-only JSON API (/api/v1, described at /api/v1/openapi.json)."""
     import uvicorn
 
     settings = state().settings
@@ -39,6 +42,7 @@ def command(host: str, port: int, reviewer: str | None) -> None:
         )
     app = create_app(state().engine, config)
     click.echo(
-        f"Review page: http://{url_host(host)}:{port}/  (reviewing as {who}; Ctrl+C to stop)"
+        f"Review page: http://{url_host(host)}:{port}/  (reviewing as {who}; Ctrl+C to stop)\n"
+        f"Record pages: /records/ · changes feed: /feeds/changes.atom · API: /api/v1/openapi.json"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -4,6 +4,7 @@
 - ``to_dataframe(engine_or_url, **filters)``: a pandas DataFrame, one flattened row a record.
 - ``write_export(engine_or_url, fmt, dest, **filters)``: JSON, JSONL, CSV or Parquet to a path
   (written atomically) or a binary stream; returns ``ExportStats``.
+- ``record_by_id(engine, record_id)``: the record of one provision, as ``iter_records`` builds it.
 - ``export_json_schema()``: the versioned JSON Schema of the record.
 
 Filters (keywords or an ``ExportFilters``): ``entity``, ``document`` (id or title), ``status``
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from clauselens.errors import MissingDependencyError, UsageError
 from clauselens.export._filters import STATUS_FILTERS, ExportFilters, ExportStats, parse_time
 from clauselens.export._frame import COLUMN_NAMES, flatten, frame
-from clauselens.export._records import CrossPlatformLookup, iter_records
+from clauselens.export._records import CrossPlatformLookup, iter_records, record_by_id
 from clauselens.export._writers import (
     FORMATS,
     WRITERS,
@@ -48,6 +49,7 @@ __all__ = [
     "export_json_schema",
     "flatten",
     "iter_records",
+    "record_by_id",
     "to_dataframe",
     "write_export",
 ]

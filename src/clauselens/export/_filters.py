@@ -58,7 +58,8 @@ def _one_of(value: str | None, choices: tuple[str, ...], what: str) -> str | Non
 class ExportFilters:
     """Which records an export yields. ``entity`` and ``document`` match case-insensitively;
     ``document`` is a document id or a title. ``since`` keeps records whose clause, analysis or
-    review is that recent (version captured, analysis generated or reviewed at or after it)."""
+    review is that recent (version captured, analysis generated or reviewed at or after it).
+    ``record``: only the provision with this record id (``CL-P-...``)."""
 
     entity: str | None = None
     document: str | None = None
@@ -66,6 +67,7 @@ class ExportFilters:
     severity: Severity | None = None
     since: datetime | None = None
     analyzer: Analyzer | None = None
+    record: str | None = None
 
     @classmethod
     def of(
@@ -77,6 +79,7 @@ class ExportFilters:
         severity: str | None = None,
         since: str | datetime | date | None = None,
         analyzer: str | None = None,
+        record: str | None = None,
     ) -> ExportFilters:
         """Validated filters from loose values (the CLI's strings or a caller's keywords)."""
         _one_of(status, tuple(STATUS_FILTERS), "status")
@@ -89,6 +92,7 @@ class ExportFilters:
             severity=severity,  # type: ignore[arg-type]
             since=parse_time(since, what="since") if since is not None else None,
             analyzer=analyzer,  # type: ignore[arg-type]
+            record=record or None,
         )
 
     @property

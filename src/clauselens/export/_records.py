@@ -26,6 +26,7 @@ from clauselens.export._select import (
 from clauselens.pipeline.segment.clauses import heading_only
 from clauselens.schemas.export import CrossPlatform, ExportRecord
 from clauselens.store import open_store
+from clauselens.store.queries import document_by_pk, provisions_by_id
 
 CrossPlatformLookup = Callable[[str], CrossPlatform | None]
 """Given a record id, the similarity stage's ``CrossPlatform`` for it (or None)."""
@@ -141,3 +142,22 @@ def iter_records(
     finally:
         if engine is not engine_or_url:  # opened here from a URL
             engine.dispose()
+
+
+def record_by_id(
+    engine: sa.Engine,
+    record_id: str,
+    *,
+    status: str = "default",
+    cross_platform: CrossPlatformLookup | bool = True,
+) -> ExportRecord | None:
+    """The export record of one provision (``CL-P-...``) as ``iter_records`` builds it, or
+    ``None`` when the provision is unknown, not in its document's latest version, or left out
+    (no valid analysis, or a review status outside ``status``)."""
+    with engine.connect() as conn:
+        found = provisions_by_id(conn, [record_id]).get(record_id)
+        if found is None:
+            return None
+        document = document_by_pk(conn, found.document_pk)
+    filters = ExportFilters.of(document=document.document_id, record=record_id, status=status)
+    return next(iter_records(engine, filters, cross_platform=cross_platform), None)

@@ -120,7 +120,9 @@ def _grouped(rows: Any, key: str) -> dict[Any, list[Any]]:
     return out
 
 
-def _clause_page(conn: sa.Connection, version_pk: int, after: int, size: int) -> list[Any]:
+def _clause_page(
+    conn: sa.Connection, version_pk: int, after: int, size: int, record: str | None
+) -> list[Any]:
     c, p = t.clauses, t.provisions
     query = (
         sa.select(
@@ -138,6 +140,8 @@ def _clause_page(conn: sa.Connection, version_pk: int, after: int, size: int) ->
         .order_by(c.c.idx)
         .limit(size)
     )
+    if record is not None:
+        query = query.where(p.c.provision_id == record)
     return list(conn.execute(query))
 
 
@@ -193,7 +197,7 @@ def chunks(
     f, ch = t.flags, t.changes
     after = -1
     while True:
-        clauses = _clause_page(conn, head.version_pk, after, chunk_size)
+        clauses = _clause_page(conn, head.version_pk, after, chunk_size, filters.record)
         if not clauses:
             return
         after = clauses[-1].idx

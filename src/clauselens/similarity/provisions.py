@@ -59,6 +59,7 @@ __all__ = [
     "cross_platform_all",
     "cross_platform_lookup",
     "current_items",
+    "index_lookup",
     "load_or_build",
     "refresh_index",
     "similar_for_analysis",
@@ -261,6 +262,19 @@ def cross_platform(
 ) -> CrossPlatform:
     """Compare one current provision with the other platforms; unknown ids raise NotFoundError."""
     return _Scorer(_index_of(engine_or_index), threshold).compare(provision_id, top_k)
+
+
+def index_lookup(
+    index: SimilarityIndex, top_k: int = 5, threshold: float = DEFAULT_THRESHOLD
+) -> Callable[[str], CrossPlatform | None]:
+    """record id → its comparison with the other platforms of ``index`` (None for a provision
+    that is not current), computed on demand with one scorer for all the lookups."""
+    scorer = _Scorer(index, threshold)
+
+    def lookup(record_id: str) -> CrossPlatform | None:
+        return scorer.compare(record_id, top_k) if record_id in scorer.rows else None
+
+    return lookup
 
 
 def cross_platform_all(

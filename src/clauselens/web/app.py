@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -28,11 +28,15 @@ from starlette.staticfiles import StaticFiles
 
 from clauselens.review import PAGE_SIZE
 from clauselens.similarity.provisions import IndexHolder
+from clauselens.web.api import api_mount
 from clauselens.web.csrf import (
     CSRFCookieMiddleware,
     SecurityHeadersMiddleware,
     TokenGateMiddleware,
 )
+from clauselens.web.feeds import changes_atom
+from clauselens.web.pages import environment
+from clauselens.web.record_routes import entity_page, record_page, records_home
 from clauselens.web.routes import (
     approve_action,
     edit_action,
@@ -42,7 +46,6 @@ from clauselens.web.routes import (
     queue_page,
     reject_action,
     undo_action,
-    web_url,
 )
 from clauselens.web.throttle import Clock, FailedAttempts
 
@@ -100,14 +103,10 @@ def loopback_hosts(host: str) -> tuple[str, ...]:
 
 
 def templates() -> Environment:
-    env = Environment(
-        loader=PackageLoader("clauselens.web", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    """The review page's templates: the record pages' environment (``pages.environment``)
+    with the review page's filters."""
+    env = environment()
     env.filters["pretty"] = pretty
-    env.filters["web_url"] = web_url
     return env
 
 
@@ -133,6 +132,11 @@ def create_app(
             Route("/item/{pk}/reject", reject_action, methods=["POST"]),
             Route("/item/{pk}/undo", undo_action, methods=["POST"]),
             Route("/login", login_page, methods=["GET", "POST"]),
+            api_mount(),
+            Route("/feeds/changes.atom", changes_atom),
+            Route("/records/", records_home),
+            Route("/records/entity/{slug}", entity_page),
+            Route("/records/{record_id}", record_page),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=middleware,

@@ -6,9 +6,11 @@
 - Access token: when the server is bound to a non-loopback address, every page except the
   login form and the static files needs a cookie derived from the token (printed at start, or
   ``settings.serve_token``); without it a GET is sent to the login form and any other method
-  is refused with 403. A wrong cookie is a guess like a wrong token at the login form (the
-  cookie is a public function of the token): both count against the client in
-  ``throttle.FailedAttempts``, and a client over the limit gets 429 without being checked.
+  is refused with 403; the API and the feeds answer 401 and also take the token as
+  ``Authorization: Bearer TOKEN``. A wrong cookie or bearer token is a guess like a wrong
+  token at the login form (the cookie is a public function of the token): all count against
+  the client in ``throttle.FailedAttempts``, and a client over the limit gets 429 without
+  being checked.
 - Headers: a strict Content-Security-Policy (scripts and styles only from ``/static``), no
   framing, no sniffing, no referrer, no caching of pages.
 """
@@ -34,6 +36,7 @@ CSRF_FIELD = "csrf_token"
 AUTH_COOKIE = "clauselens_auth"
 REVIEWER_COOKIE = "clauselens_reviewer"
 OPEN_PATHS = ("/login", "/static/")
+MACHINE_PATHS = ("/api/", "/feeds/")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -104,26 +107,49 @@ def too_many(retry_after: int) -> Response:
 
 
 class TokenGateMiddleware(BaseHTTPMiddleware):
-    """Require the access cookie on every path but the login form and static files."""
+    """Require the access cookie on every path but the login form and static files. Machine
+    paths (``MACHINE_PATHS``: the API, the feeds) also take the token itself as
+    ``Authorization: Bearer TOKEN`` and answer 401 instead of sending to the login form."""
 
     def __init__(self, app: ASGIApp, token: str, attempts: FailedAttempts) -> None:
         super().__init__(app)
+        self.token = token
         self.expected = auth_value(token)
         self.attempts = attempts
+
+    def _presented(self, request: Request) -> tuple[str, str] | None:
+        """What the request presents (the cookie value, or a bearer token) and what it must
+        equal; ``None`` when it presents nothing."""
+        cookie = request.cookies.get(AUTH_COOKIE, "")
+        if cookie:
+            return cookie, self.expected
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            return credentials.strip(), self.token
+        return None
 
     async def dispatch(self, request: Request, call_next: Handler) -> Response:
         path = request.url.path
         if path == "/login" or path.startswith("/static/"):
             return await call_next(request)
-        cookie = request.cookies.get(AUTH_COOKIE, "")
-        if cookie:
+        presented = self._presented(request)
+        if presented is not None:
             key = requester(request)
             wait = self.attempts.retry_after(key)
             if wait:
                 return too_many(wait)
-            if hmac.compare_digest(cookie.encode(), self.expected.encode()):
+            sent, expected = presented
+            if hmac.compare_digest(sent.encode(), expected.encode()):
                 return await call_next(request)
             self.attempts.fail(key)
+        if path.startswith(MACHINE_PATHS):
+            return Response(
+                '{"error": {"status": 401, "message": "a token is required: '
+                'send Authorization: Bearer TOKEN"}}',
+                status_code=401,
+                media_type="application/json",
+                headers={"www-authenticate": 'Bearer realm="clauselens"'},
+            )
         if request.method in ("GET", "HEAD"):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?{_next_param(target)}", status_code=303)

@@ -360,3 +360,21 @@ def review_events(conn: sa.Connection, analysis_pk: int) -> list[ReviewEvent]:
         sa.select(t.review_events).where(e.analysis_pk == analysis_pk).order_by(e.at, e.id)
     ).all()
     return [ReviewEvent.model_validate(row._asdict()) for row in rows]
+
+
+def oldest_waiting(conn: sa.Connection, filters: QueueFilter) -> tuple[QueueRow, datetime] | None:
+    """The analysis matching ``filters`` that has waited longest (generated first, then id),
+    with when it was generated."""
+    a = t.analyses.c
+    query = (
+        sa.select(a.id, a.generated_at)
+        .where(*_conditions(filters))
+        .order_by(a.generated_at, a.id)
+        .limit(1)
+    )
+    found = conn.execute(query).first()
+    if found is None:
+        return None
+    pk = int(found.id)
+    row = conn.execute(_detail_query([pk])).one()
+    return _queue_row(row, _flags_of(conn, [pk])[pk]), found.generated_at
