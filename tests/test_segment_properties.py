@@ -277,8 +277,9 @@ def test_an_edit_changes_clauses_only_inside_the_clauses_it_touches(
     case: tuple[str, str, int, int, int],
 ) -> None:
     """Across size-bound crossings: every new clause lies in the span of the old clauses that the
-    edit touches (with the clause before it when the edit is in a unit's fingerprint words) (a section that crossed the bound is cut inside its old clause), and every
-    clause that vanished lies in the span of the new clauses that the edit touches."""
+    edit touches (a section that crossed the bound is cut inside its old clause), and every
+    clause that vanished lies in the span of the new clauses that the edit touches. An edit in
+    a unit's fingerprint words touches the clause before it too (the cut between them)."""
     before, after, lo, old_hi, new_hi = case
     old, new = segment(before, SMALL), segment(after, SMALL)
 
