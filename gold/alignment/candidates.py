@@ -18,6 +18,7 @@ copied into the label file.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ from rapidfuzz import fuzz, process
 
 from clauselens.pipeline.segment.clauses import segment
 from clauselens.pipeline.versions.align import AlignItem, align_clauses
+from clauselens.schemas import Clause
 from clauselens.schemas.changes import ChangeClass
 from clauselens.textnorm import cosmetic_form
 
@@ -49,48 +51,58 @@ def _row(doc: str, a: Path, b: Path, old, new, i, j, n_old, n_new, source: str) 
     }
 
 
+def _items(clauses: list[Clause]) -> list[AlignItem]:
+    return [AlignItem(c.heading_path, c.text, c.clause_sha256) for c in clauses]
+
+
+def _pair_candidates(doc: str, a: Path, b: Path) -> list[dict]:
+    """The candidate pairs of one consecutive pair of versions ``a`` -> ``b``."""
+    out: list[dict] = []
+    old = segment(a.read_text("utf-8"))
+    new = segment(b.read_text("utf-8"))
+    pairs = align_clauses(_items(old), _items(new))
+    forms_old = [cosmetic_form(c.text)[:4000] for c in old]
+    forms_new = [cosmetic_form(c.text)[:4000] for c in new]
+    seen: set[tuple[int, int]] = set()
+    exact_taken = False
+
+    def add(i: int, j: int, source: str) -> None:
+        if (i, j) not in seen:
+            seen.add((i, j))
+            out.append(_row(doc, a, b, old[i], new[j], i, j, len(old), len(new), source))
+
+    for p in pairs:
+        if p.old is None or p.new is None or not p.carries:
+            continue
+        if p.change is ChangeClass.UNCHANGED:
+            if not exact_taken:
+                add(p.old, p.new, "aligner")
+                exact_taken = True
+            continue
+        add(p.old, p.new, "aligner")
+        ranked = process.extract(forms_new[p.new], forms_old, scorer=fuzz.ratio, limit=2)
+        for _, score, k in ranked:
+            if k != p.old and score >= 30:
+                add(k, p.new, "runner-up")
+    for p in pairs:
+        if p.new is not None and (p.old is None or not p.carries):
+            best = process.extractOne(forms_new[p.new], forms_old, scorer=fuzz.ratio)
+            if best and best[1] >= 30:
+                add(best[2], p.new, "nearest")
+        if p.old is not None and (p.new is None or not p.carries):
+            best = process.extractOne(forms_old[p.old], forms_new, scorer=fuzz.ratio)
+            if best and best[1] >= 30:
+                add(p.old, best[2], "nearest")
+    return out
+
+
 def candidates(history: Path) -> list[dict]:
     out: list[dict] = []
     for doc_dir in sorted(p.parent for p in history.glob("*/*/v0_*.md")):
         doc = str(doc_dir.relative_to(history))
         files = _versions(doc_dir)
-        for a, b in zip(files, files[1:], strict=False):
-            old = segment(a.read_text("utf-8"))
-            new = segment(b.read_text("utf-8"))
-            items = lambda cs: [AlignItem(c.heading_path, c.text, c.clause_sha256) for c in cs]  # noqa: E731
-            pairs = align_clauses(items(old), items(new))
-            forms_old = [cosmetic_form(c.text)[:4000] for c in old]
-            forms_new = [cosmetic_form(c.text)[:4000] for c in new]
-            seen: set[tuple[int, int]] = set()
-            exact_taken = False
-
-            def add(i: int, j: int, source: str) -> None:
-                if (i, j) not in seen:
-                    seen.add((i, j))
-                    out.append(_row(doc, a, b, old[i], new[j], i, j, len(old), len(new), source))
-
-            for p in pairs:
-                if p.old is None or p.new is None or not p.carries:
-                    continue
-                if p.change is ChangeClass.UNCHANGED:
-                    if not exact_taken:
-                        add(p.old, p.new, "aligner")
-                        exact_taken = True
-                    continue
-                add(p.old, p.new, "aligner")
-                ranked = process.extract(forms_new[p.new], forms_old, scorer=fuzz.ratio, limit=2)
-                for _, score, k in ranked:
-                    if k != p.old and score >= 30:
-                        add(k, p.new, "runner-up")
-            for p in pairs:
-                if p.new is not None and (p.old is None or not p.carries):
-                    best = process.extractOne(forms_new[p.new], forms_old, scorer=fuzz.ratio)
-                    if best and best[1] >= 30:
-                        add(best[2], p.new, "nearest")
-                if p.old is not None and (p.new is None or not p.carries):
-                    best = process.extractOne(forms_old[p.old], forms_new, scorer=fuzz.ratio)
-                    if best and best[1] >= 30:
-                        add(p.old, best[2], "nearest")
+        for a, b in itertools.pairwise(files):
+            out += _pair_candidates(doc, a, b)
     return out
 
 
