@@ -343,9 +343,16 @@ def align_version(
     changes.drop_orphan_provisions(conn, touched)
 
 
+_ASSIGN = (
+    t.clauses.update()
+    .where(t.clauses.c.id == sa.bindparam("b_pk"))
+    .values(provision_pk=sa.bindparam("b_provision"))
+)
+
+
 def _align_one(conn: sa.Connection, version_pk: int, settings: AlignSettings | None) -> bool:
     """Align one version; True when any of its clauses changed provision."""
-    v, c, d = t.versions, t.clauses, t.documents
+    v, d = t.versions, t.documents
     doc_pk, document_id = conn.execute(
         sa.select(v.c.document_pk, d.c.document_id)
         .join(d, d.c.id == v.c.document_pk)
@@ -358,7 +365,7 @@ def _align_one(conn: sa.Connection, version_pk: int, settings: AlignSettings | N
     pairs = align_clauses([r.item for r in old_rows], [r.item for r in new_rows], settings)
     if upgrades.change_reason(conn, version_pk) is not None:  # a technical upgrade
         pairs = upgrades.as_technical(pairs)
-    moved_any = False
+    assigned: list[dict[str, int]] = []
     for pair in pairs:
         if pair.new is None:
             continue
@@ -372,13 +379,14 @@ def _align_one(conn: sa.Connection, version_pk: int, settings: AlignSettings | N
             else _reuse_or_new(conn, doc_pk, document_id, version_pk, row)
         )
         if row.provision_pk != provision_pk:
-            moved_any = True
-            conn.execute(c.update().where(c.c.id == row.pk).values(provision_pk=provision_pk))
+            assigned.append({"b_pk": row.pk, "b_provision": provision_pk})
+    if assigned:  # one executemany, not a statement per clause
+        conn.execute(_ASSIGN, assigned)
     changes.record_changes(
         conn, doc_pk, prev, version_pk, pairs, [r.pk for r in old_rows], [r.pk for r in new_rows]
     )
     conn.execute(v.update().where(v.c.id == version_pk).values(aligned=True))
-    return moved_any
+    return bool(assigned)
 
 
 def _reuse_or_new(

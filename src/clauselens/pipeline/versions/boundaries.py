@@ -26,6 +26,7 @@ from clauselens.pipeline.versions.changes import Pair
 from clauselens.schemas.changes import ChangeClass
 from clauselens.textnorm import cosmetic_form
 
+_CANDIDATES = (ChangeClass.MODIFIED, ChangeClass.ADDED, ChangeClass.REMOVED)
 _UNIT_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
@@ -66,6 +67,8 @@ def _moved(p: Pair, old: Sequence[str], new: Sequence[str], olds: set[str], news
 
 def boundary_moves(old: Sequence[str], new: Sequence[str], pairs: Sequence[Pair]) -> list[Pair]:
     """``pairs`` with modified, added and removed clauses whose text only moved made ``moved``."""
+    if not any(p.change in _CANDIDATES for p in pairs):  # nothing could have moved
+        return list(pairs)
     olds = {u for text in old for u in units(text)}
     news = {u for text in new for u in units(text)}
     return [_moved(p, old, new, olds, news) for p in pairs]
