@@ -330,3 +330,16 @@ class TestOfflineChangeEstimate:
         analysis = offline_change_analysis(f"You agree. {removed}", "You agree.")
         assert "Categories that disappear: unilateral termination" in analysis.what_changed
         assert analysis.direction == "more_protective"
+
+    def test_a_sentence_boundary_moved_by_bold_markup_shows_no_category(self) -> None:
+        """Found in ChatGPT's terms: ``(d) **Removal**. We may ...`` became ``(d) **Removal.**
+        We may ...`` in a split section; the same words must not read as a new termination."""
+        removal = (
+            "We may reject or remove any GPT from our Services at any time for any reason "
+            "without notice to you."
+        )
+        old = f"Users can create GPTs.\n\n(d) **Removal**. {removal}"
+        new = f"### For Builders of GPTs:\n\n(d) **Removal.** {removal}"
+        analysis = offline_change_analysis(old, new)
+        assert analysis.severity == "low"
+        assert "No unfair-term category appears or disappears" in analysis.what_changed

@@ -42,7 +42,7 @@ from clauselens.schemas.validate import InvalidAnalysis, validate_change_analysi
 from clauselens.textnorm import cosmetic_form
 
 OFFLINE_CHANGE_PROMPT_ID = "change-offline"
-OFFLINE_CHANGE_RULES_VERSION = "change-offline-2"
+OFFLINE_CHANGE_RULES_VERSION = "change-offline-3"
 MAX_QUOTES = 3
 SIZEABLE_WORDS = 20  # a change this many words long, and over a third of the clause, is medium
 MAX_SPELLED_EDITS = 3
@@ -78,13 +78,21 @@ class SentenceDiff:
     words_total: int
 
 
+def _within(sentence: str, other: str) -> bool:
+    """The sentence's words stand, whole words in order, in the other text's cosmetic form."""
+    return f" {cosmetic_form(sentence)} " in f" {other} "
+
+
 def sentence_diff(old_text: str, new_text: str) -> SentenceDiff:
-    """Sentences only in the new / only in the old text (verbatim), and changed word counts."""
-    old_forms = {cosmetic_form(s) for s in sentences(old_text)}
-    new_forms = {cosmetic_form(s) for s in sentences(new_text)}
-    added = [s for s in sentences(new_text) if cosmetic_form(s) not in old_forms]
-    removed = [s for s in sentences(old_text) if cosmetic_form(s) not in new_forms]
-    a, b = cosmetic_form(old_text).split(), cosmetic_form(new_text).split()
+    """Sentences only in the new / only in the old text (verbatim), and changed word counts.
+
+    A sentence whose words stand in the other text, even across a sentence boundary that moved
+    (``**Removal**.`` against ``**Removal.**``), is in both: the comparison is on cosmetic forms.
+    """
+    old_whole, new_whole = cosmetic_form(old_text), cosmetic_form(new_text)
+    added = [s for s in sentences(new_text) if not _within(s, old_whole)]
+    removed = [s for s in sentences(old_text) if not _within(s, new_whole)]
+    a, b = old_whole.split(), new_whole.split()
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     same = sum(block.size for block in matcher.get_matching_blocks())
     return SentenceDiff(added, removed, (len(a) - same) + (len(b) - same), max(len(a), len(b)))
