@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from clauselens.cli import main
 from clauselens.config import Settings
 from clauselens.errors import HistoryRewrittenError, SyncError, UsageError
+from clauselens.export.changes import ChangeFilters, published_changes
 from clauselens.pipeline.ingest.ota.sync import SyncOptions, sync
 from clauselens.pipeline.versions.change_analysis import _jobs
 from clauselens.store import tables as t
@@ -186,6 +187,25 @@ class TestTechnicalUpgrades:
             assert [tuple(r) for r in rows] == [("cosmetic", "technical")]
             assert clauses_needing_analysis(conn, last) == []
             assert _jobs(conn, "offline", last, redo=False) == ([], 0)
+
+    @pytest.mark.parametrize(("kind", "published"), [("technical", 0), ("change", 1)])
+    def test_a_section_a_technical_upgrade_adds_is_not_published_as_a_change(
+        self, engine: sa.Engine, settings: Settings, repo: VersionsRepo, kind: str, published: int
+    ) -> None:
+        extra = "Refunds are issued within fourteen days of a written request by email."
+        grown = V2 + f"\n## Section 4\n\n{extra}\n"
+        repo.record("Acme", "Terms of Service", grown, "2025-03-01T10:00:00Z", kind)
+        sync(engine, repo.path, settings)
+        with engine.connect() as conn:
+            last = conn.execute(sa.select(sa.func.max(t.versions.c.id))).scalar_one()
+            added = conn.execute(
+                sa.select(t.changes.c.relation).where(
+                    t.changes.c.to_version_pk == last, t.changes.c.change_class == "added"
+                )
+            ).all()
+            assert len(added) == 1
+            entries, _ = published_changes(conn, ChangeFilters.of(), limit=50)
+            assert sum(e.change_class == "added" for e in entries) == published
 
     def test_an_ordinary_change_of_the_same_words_is_substantive(
         self, engine: sa.Engine, settings: Settings, repo: VersionsRepo

@@ -1,5 +1,8 @@
 """Published changes: the substantive changes feeds, the API and the digest show, filtered.
 
+Changes of a technical upgrade (``relation="technical"``: Open Terms Archive re-extracted the
+text; the service changed nothing) are never published as the service's changes.
+
 Selection is SQL over the ``changes`` table (entity, document, change class, since, newest
 first, keyset paging on (date, id)); each row then becomes a ``ChangeEvent`` through
 ``pipeline.versions.changes.event_from_row`` (the one rule for a change's severity and impact)
@@ -23,6 +26,7 @@ import sqlalchemy as sa
 from clauselens.errors import UsageError
 from clauselens.export._filters import parse_time
 from clauselens.pipeline.versions.changes import analysis_origin, event_from_row
+from clauselens.pipeline.versions.upgrades import TECHNICAL
 from clauselens.schemas.changes import ChangeClass
 from clauselens.schemas.published import ChangeEntry
 from clauselens.schemas.taxonomy import load_taxonomy
@@ -103,6 +107,7 @@ def _query(filters: ChangeFilters, after: Cursor | None) -> sa.Select[Any]:
         .join(d, d.c.id == ch.c.document_pk)
         .join(v, v.c.id == ch.c.to_version_pk)
         .where(ch.c.change_class.in_(filters.classes))
+        .where(ch.c.relation.is_distinct_from(TECHNICAL))  # re-extracted, not the service's
         .order_by(ch.c.at.desc(), ch.c.id.desc())
     )
     if filters.entity:
