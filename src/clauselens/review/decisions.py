@@ -143,11 +143,10 @@ def stale_error(
     analysis_pk: int, expected: int, latest: ReviewEvent | None, message: str | None = None
 ) -> StaleReviewError:
     """The refusal of an action that expected ``expected`` to be the latest event."""
-    shown = "not reviewed yet" if expected == NOT_REVIEWED else f"#{expected}"
+    then = "it was not reviewed yet" if expected == NOT_REVIEWED else f"its latest was #{expected}"
     return StaleReviewError(
         message
-        or f"analysis {analysis_pk} changed since it was loaded (it showed {shown}); "
-        "nothing was stored",
+        or f"analysis {analysis_pk} changed since it was loaded, when {then}; nothing was stored",
         analysis_pk=analysis_pk,
         expected=expected,
         latest_id=latest.id if latest else NOT_REVIEWED,
