@@ -52,7 +52,21 @@ def csrf(client: TestClient) -> str:
     return token
 
 
+_ACTION = re.compile(r"/item/([^/?]+)/(approve|edit|reject)")
+
+
+def shown_event(client: TestClient, pk: object) -> str:
+    """The latest event the item page carries in its action forms ("0" when it is not found)."""
+    found = re.search(r'name="last_event" value="(\d+)"', client.get(f"/item/{pk}").text)
+    return found.group(1) if found else "0"
+
+
 def post(client: TestClient, path: str, **data: Any) -> Any:
+    """POST as the page does: with the CSRF token and, for an action, the latest event of the
+    item as its page shows it now (unless ``data`` names one)."""
+    action = _ACTION.match(path)
+    if action and "last_event" not in data:
+        data["last_event"] = shown_event(client, action.group(1))
     return client.post(path, data={"csrf_token": csrf(client), **data}, follow_redirects=False)
 
 
@@ -261,7 +275,7 @@ class TestUndo:
         post(client, f"/item/{pk}/reject", note="on second thoughts")
         assert "undo-form" not in client.get(landed).text
         refused = post(client, f"/item/{pk}/undo", event=str(event))
-        assert refused.status_code == 422
+        assert refused.status_code == 409
         assert "is not the latest action" in refused.text
         assert [e.action for e in review.history(engine, pk)] == ["approve", "reject"]
 
@@ -437,7 +451,7 @@ class TestToken:
         assert right.headers["location"] == "/item/2"
         approved = gated.post(
             f"/item/{seeded['plain']}/approve",
-            data={"csrf_token": token},
+            data={"csrf_token": token, "last_event": shown_event(gated, seeded["plain"])},
             follow_redirects=False,
         )
         assert approved.status_code == 303

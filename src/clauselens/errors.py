@@ -125,3 +125,32 @@ class ReviewError(UsageError):
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
         super().__init__(message)
         self.reasons = reasons or []
+
+
+class StaleReviewError(ReviewError):
+    """A review action was refused because the analysis changed since the reviewer loaded it:
+    its latest review event is no longer the one the action expected (someone else acted
+    first). Nothing was stored. ``expected`` and ``latest_id`` are event ids, ``0`` for "not
+    reviewed yet"; ``latest_*`` say who did what last."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        analysis_pk: int,
+        expected: int,
+        latest_id: int,
+        latest_action: str | None = None,
+        latest_reviewer: str | None = None,
+        latest_at: str | None = None,
+        reasons: list[str] | None = None,
+    ) -> None:
+        super().__init__(message, reasons)
+        self.analysis_pk = analysis_pk
+        self.expected = expected
+        self.latest_id = latest_id
+        self.latest_action = latest_action
+        self.latest_reviewer = latest_reviewer
+        self.latest_at = latest_at

@@ -4,7 +4,8 @@
 one analysis, ``approve``, ``edit`` (``--set field=value`` with dotted paths, or ``--file
 patch.json``), ``reject`` (a note is required), ``undo`` (the latest action) and ``history``.
 The reviewer is ``--reviewer``, else ``CLAUSELENS_REVIEWER`` (or the config file), else the
-login name.
+login name. ``show`` prints the analysis's latest event; an action given ``--expect-event`` with
+it is refused (exit 3, nothing stored) if someone else acted on the analysis since.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ reviewer_option = click.option(
     "--reviewer", help="Who is reviewing (default: CLAUSELENS_REVIEWER, else the login name)."
 )
 note_option = click.option("--note", help="Why: kept in the audit trail.")
+expect_option = click.option(
+    "--expect-event",
+    type=click.IntRange(min=0),
+    metavar="EVENT_ID",
+    help="Act only if this is still the analysis's latest event, as `review show` printed it "
+    "(0: not reviewed yet); otherwise refuse, store nothing and exit 3.",
+)
 
 
 @click.group("review")
@@ -145,6 +153,7 @@ def show_command(analysis_id: int, as_json: bool) -> None:
                 "capture": _capture_json(got.capture),
                 "error": got.error,
                 "history": [e.model_dump(mode="json") for e in got.history],
+                "last_event_id": got.last_event_id,
             }
         )
         return
@@ -170,16 +179,32 @@ def show_command(analysis_id: int, as_json: bool) -> None:
         _section("Error", [got.error])
     _section("Provenance", _provenance_lines(got))
     _section("History", [_event_line(e) for e in got.history] or ["no review yet"])
+    click.echo(
+        f"\nLatest event: {_latest_line(got)}. To act on what is shown above: "
+        f"--expect-event {got.last_event_id}"
+    )
+
+
+def _latest_line(got: review.ReviewItem) -> str:
+    if not got.history:
+        return f"none ({review.NOT_REVIEWED})"
+    latest = got.history[-1]
+    return f"#{latest.id} ({latest.action} by {latest.reviewer})"
 
 
 @command.command("approve")
 @click.argument("analysis_id", type=int)
 @note_option
 @reviewer_option
+@expect_option
 @handles_errors
-def approve_command(analysis_id: int, note: str | None, reviewer: str | None) -> None:
+def approve_command(
+    analysis_id: int, note: str | None, reviewer: str | None, expect_event: int | None
+) -> None:
     """Approve an analysis as it stands."""
-    event = review.approve(state().engine, analysis_id, resolve_reviewer(reviewer), note)
+    event = review.approve(
+        state().engine, analysis_id, resolve_reviewer(reviewer), note, expect_event=expect_event
+    )
     click.echo(f"#{analysis_id} approved by {event.reviewer}.")
 
 
@@ -229,6 +254,7 @@ def _patch_from(sets: tuple[str, ...], file: Path | None) -> dict[str, Any]:
 )
 @note_option
 @reviewer_option
+@expect_option
 @handles_errors
 def edit_command(
     analysis_id: int,
@@ -236,10 +262,18 @@ def edit_command(
     file: Path | None,
     note: str | None,
     reviewer: str | None,
+    expect_event: int | None,
 ) -> None:
     """Edit an analysis; the result must pass the same checks as model output."""
     patch = _patch_from(sets, file)
-    event = review.edit(state().engine, analysis_id, resolve_reviewer(reviewer), patch, note)
+    event = review.edit(
+        state().engine,
+        analysis_id,
+        resolve_reviewer(reviewer),
+        patch,
+        note,
+        expect_event=expect_event,
+    )
     click.echo(f"#{analysis_id} edited by {event.reviewer}:")
     for path, before, after in event.changes():
         click.echo(f"  {path}: {_short(before)} → {_short(after)}")
@@ -249,10 +283,15 @@ def edit_command(
 @click.argument("analysis_id", type=int)
 @click.option("--note", required=True, help="Why it is rejected (required).")
 @reviewer_option
+@expect_option
 @handles_errors
-def reject_command(analysis_id: int, note: str, reviewer: str | None) -> None:
+def reject_command(
+    analysis_id: int, note: str, reviewer: str | None, expect_event: int | None
+) -> None:
     """Reject an analysis, saying why."""
-    event = review.reject(state().engine, analysis_id, resolve_reviewer(reviewer), note)
+    event = review.reject(
+        state().engine, analysis_id, resolve_reviewer(reviewer), note, expect_event=expect_event
+    )
     click.echo(f"#{analysis_id} rejected by {event.reviewer}.")
 
 
@@ -260,10 +299,21 @@ def reject_command(analysis_id: int, note: str, reviewer: str | None) -> None:
 @click.argument("analysis_id", type=int)
 @note_option
 @reviewer_option
+@click.option(
+    "--expect-event",
+    type=click.IntRange(min=1),
+    metavar="EVENT_ID",
+    help="Undo only if this is still the latest action, as `review show` printed it; "
+    "otherwise refuse, store nothing and exit 3.",
+)
 @handles_errors
-def undo_command(analysis_id: int, note: str | None, reviewer: str | None) -> None:
+def undo_command(
+    analysis_id: int, note: str | None, reviewer: str | None, expect_event: int | None
+) -> None:
     """Undo the latest action on an analysis (a revert event; nothing is deleted)."""
-    event = review.revert(state().engine, analysis_id, resolve_reviewer(reviewer), note)
+    event = review.revert(
+        state().engine, analysis_id, resolve_reviewer(reviewer), note, event_id=expect_event
+    )
     item = review.get_item(state().engine, analysis_id).item
     click.echo(f"#{analysis_id}: {event.note}; now {item.review_status}.")
     for path, before, after in event.changes():

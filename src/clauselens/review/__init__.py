@@ -4,12 +4,14 @@
 - ``queue``: the review queue (computed by the store's query layer), a page at a time, and one
   item of it.
 - ``decisions``: approve / edit / reject, revert (undo the latest), and the append-only audit
-  trail.
+  trail; each action may name the event it expects to be the latest, so that of two reviewers
+  on one analysis the second is refused (``StaleReviewError``).
 
 The names below are the review API: ``from clauselens import review``.
 """
 
 from clauselens.review.decisions import (
+    NOT_REVIEWED,
     REVIEW_STATUSES,
     ReviewEvent,
     apply_patch,
@@ -38,6 +40,7 @@ from clauselens.review.queue import (
 )
 
 __all__ = [
+    "NOT_REVIEWED",
     "NO_ARCHIVE_URL",
     "PAGE_SIZE",
     "REVIEW_STATUSES",

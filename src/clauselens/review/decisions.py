@@ -21,6 +21,13 @@ and the input's truncation as context. An invalid edit raises ``ReviewError`` wi
 and stores nothing. A stored edit also sets ``analyses.severity`` and ``confidence`` to the
 edited values, so everything that filters or ranks on those columns (the queue, changes) sees
 the analysis as it stands. The queue itself is ``review.queue``.
+
+Two reviewers on one analysis: every action may name the event it expects to be the latest
+(``expect_event``: the id of the last event the reviewer was shown, ``NOT_REVIEWED`` when the
+trail was empty). If another action was stored since, the action is refused with
+``StaleReviewError`` (who did what, when) and stores nothing. The check and the write happen in
+one ``store.locks.write_transaction``, so of two reviewers expecting the same event exactly one
+succeeds. Without ``expect_event`` an action is not checked (scripts acting on ids alone).
 """
 
 from __future__ import annotations
@@ -31,16 +38,24 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clauselens.errors import NotFoundError, ReviewError
+from clauselens.errors import NotFoundError, ReviewError, StaleReviewError
 from clauselens.review.queue import require_row_id
-from clauselens.schemas.review import REVIEW_STATUSES, Action, ReviewEvent, diff_paths
+from clauselens.schemas.review import (
+    NOT_REVIEWED,
+    REVIEW_STATUSES,
+    Action,
+    ReviewEvent,
+    diff_paths,
+)
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
+from clauselens.store.locks import write_transaction
 from clauselens.store.queries import review as queries
 from clauselens.store.queries import standing_data
 
 __all__ = [
+    "NOT_REVIEWED",
     "REVIEW_STATUSES",
     "Action",
     "ReviewEvent",
@@ -113,6 +128,46 @@ def _require(conn: sa.Connection, analysis_pk: int) -> Any:
     if row is None:
         raise NotFoundError(f"no analysis with id {analysis_pk}")
     return row
+
+
+# --- the optimistic check ------------------------------------------------------------------
+
+
+def _describe(event: ReviewEvent | None) -> str:
+    if event is None:
+        return "not reviewed yet"
+    return f"#{event.id}: {event.action} by {event.reviewer} at {event.at:%Y-%m-%d %H:%M:%S}Z"
+
+
+def stale_error(
+    analysis_pk: int, expected: int, latest: ReviewEvent | None, message: str | None = None
+) -> StaleReviewError:
+    """The refusal of an action that expected ``expected`` to be the latest event."""
+    then = "it was not reviewed yet" if expected == NOT_REVIEWED else f"its latest was #{expected}"
+    return StaleReviewError(
+        message
+        or f"analysis {analysis_pk} changed since it was loaded, when {then}; nothing was stored",
+        analysis_pk=analysis_pk,
+        expected=expected,
+        latest_id=latest.id if latest else NOT_REVIEWED,
+        latest_action=latest.action if latest else None,
+        latest_reviewer=latest.reviewer if latest else None,
+        latest_at=f"{latest.at:%Y-%m-%d %H:%M:%S}Z" if latest else None,
+        reasons=[
+            f"the latest event is now {_describe(latest)}",
+            "load it again and decide on the analysis as it is now",
+        ],
+    )
+
+
+def _check_fresh(conn: sa.Connection, analysis_pk: int, expect_event: int | None) -> None:
+    """``StaleReviewError`` unless the latest event of the analysis is ``expect_event`` (no
+    check when it is ``None``). Call it inside the write transaction of the action."""
+    if expect_event is None:
+        return
+    latest = queries.latest_review_event(conn, analysis_pk)
+    if (latest.id if latest else NOT_REVIEWED) != expect_event:
+        raise stale_error(analysis_pk, expect_event, latest)
 
 
 # --- actions --------------------------------------------------------------------------------
@@ -188,12 +243,19 @@ def _clean(reviewer: str, note: str | None) -> tuple[str, str | None]:
 
 
 def approve(
-    engine: sa.Engine, analysis_pk: int, reviewer: str, note: str | None = None
+    engine: sa.Engine,
+    analysis_pk: int,
+    reviewer: str,
+    note: str | None = None,
+    *,
+    expect_event: int | None = None,
 ) -> ReviewEvent:
-    """Approve the analysis as it stands (an earlier edit included)."""
+    """Approve the analysis as it stands (an earlier edit included); ``expect_event``: only if
+    that is still its latest event (module docstring)."""
     reviewer, note = _clean(reviewer, note)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         row = _require(conn, analysis_pk)
+        _check_fresh(conn, analysis_pk, expect_event)
         if row.status != "valid":
             raise ReviewError(
                 f"analysis {analysis_pk} failed, so there is nothing to approve",
@@ -202,13 +264,21 @@ def approve(
         return _record(conn, analysis_pk, "approve", reviewer, note)
 
 
-def reject(engine: sa.Engine, analysis_pk: int, reviewer: str, note: str | None) -> ReviewEvent:
-    """Reject the analysis; the note (why) is required."""
+def reject(
+    engine: sa.Engine,
+    analysis_pk: int,
+    reviewer: str,
+    note: str | None,
+    *,
+    expect_event: int | None = None,
+) -> ReviewEvent:
+    """Reject the analysis; the note (why) is required. ``expect_event`` as for ``approve``."""
     reviewer, note = _clean(reviewer, note)
     if note is None:
         raise ReviewError("a rejection needs a note saying why", ["note: required"])
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         _require(conn, analysis_pk)
+        _check_fresh(conn, analysis_pk, expect_event)
         return _record(conn, analysis_pk, "reject", reviewer, note)
 
 
@@ -229,13 +299,17 @@ def edit(
     reviewer: str,
     patch: dict[str, Any],
     note: str | None = None,
+    *,
+    expect_event: int | None = None,
 ) -> ReviewEvent:
-    """Apply ``patch`` (dotted paths → values), validate, and store it as the analyst's edit."""
+    """Apply ``patch`` (dotted paths → values), validate, and store it as the analyst's edit.
+    ``expect_event`` as for ``approve``: the patch was written against what the reviewer saw."""
     reviewer, note = _clean(reviewer, note)
     if not patch:
         raise ReviewError("the edit is empty: give at least one field to set")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         row = _require(conn, analysis_pk)
+        _check_fresh(conn, analysis_pk, expect_event)
         before = standing_data(row)
         if before is None:
             raise ReviewError(f"analysis {analysis_pk} failed, so there is nothing to edit")
@@ -266,10 +340,12 @@ def _latest_action(
         )
     latest = events[-1]
     if event_id is not None and latest.id != event_id:
-        raise ReviewError(
+        raise stale_error(
+            analysis_pk,
+            event_id,
+            latest,
             f"event {event_id} is not the latest action on analysis {analysis_pk}, so it cannot "
-            "be undone",
-            [f"the latest is #{latest.id}: {latest.action} by {latest.reviewer}"],
+            "be undone; nothing was stored",
         )
     if latest.action == "revert":
         raise ReviewError(
@@ -290,7 +366,7 @@ def revert(
     """Undo the latest action on the analysis (``event_id``: only if it is that one): append a
     ``revert`` event and put the review state back as it was before that action."""
     reviewer, note = _clean(reviewer, note)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         row = _require(conn, analysis_pk)
         latest, earlier = _latest_action(conn, analysis_pk, event_id)
         if row.reviewed_at != latest.at:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from clauselens.errors import NotFoundError
 from clauselens.review.flags import Flag
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
+from clauselens.schemas.review import NOT_REVIEWED
 from clauselens.store.placement import NOVELTY_NOTES, Novelty
 from clauselens.store.queries import review as queries
 from clauselens.store.queries.review import CaptureSource, QueueFilter
@@ -131,6 +132,12 @@ class ReviewItem:
     reviewed_at: datetime | None
     history: list[ReviewEvent]
     capture: CaptureSource | None = None  # where the clause was read from
+
+    @property
+    def last_event_id(self) -> int:
+        """The id of the latest event of the trail (``NOT_REVIEWED`` when there is none): what
+        an action on what was shown passes as ``expect_event``."""
+        return self.history[-1].id if self.history else NOT_REVIEWED
 
 
 def _item(row: queries.QueueRow) -> QueueItem:

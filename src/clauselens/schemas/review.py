@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict
 # ``revert`` undoes the latest action: the review state goes back to what it was before it.
 Action = Literal["approve", "edit", "reject", "revert"]
 REVIEW_STATUSES = ("pending", "approved", "edited", "rejected")
+# The "latest event" of an analysis never reviewed, where an action names the event it expects
+# (event ids start at 1).
+NOT_REVIEWED = 0
 
 
 def diff_paths(before: Any, after: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:

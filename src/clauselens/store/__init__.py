@@ -5,7 +5,7 @@ the ``postgres`` extra; ``store.urls``).
 transactions with ``engine.begin()``; nothing holds a transaction across a model call.
 ``open_store_read_only`` is for commands that promise to write nothing (``run --dry-run``): it
 never creates nor migrates a store. ``locks.write_transaction`` holds the store's write lock for
-work that reads then writes on what it read (migrations, ingesting a capture).
+work that reads then writes on what it read (migrations, ingesting a capture, review actions).
 """
 
 from __future__ import annotations

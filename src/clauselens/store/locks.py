@@ -1,5 +1,6 @@
 """The store's write lock: one transaction at a time, across processes, for work that reads
-what is stored and then writes on what it read (migrations, ingesting a capture).
+what is stored and then writes on what it read (migrations, ingesting a capture, a review
+action checking the latest event of its analysis).
 
 ``write_transaction`` takes the lock when the transaction begins, not at its first write: on
 SQLite ``BEGIN IMMEDIATE`` (pysqlite would only begin before the first data change, after the

@@ -7,6 +7,12 @@ queue, so the queue can be cleared with the keyboard alone; the confirmation the
 undo the action (``review.revert``) for ``ServeConfig.undo_seconds`` (the script hides it) and
 only while it is still the latest action on its item. The item
 page's "On other platforms" panel comes from ``pipeline.similar`` with the app's in-memory index.
+
+Two reviewers on one item: each action form carries, in ``LAST_EVENT_FIELD``, the id of the
+item's latest review event the page was rendered with, and the action passes it to the library
+as ``expect_event``. If someone else acted since, the action is refused (``StaleReviewError``)
+with 409 and the item page as it is now, saying who did what and linking to reload it; nothing
+is stored. A form without the field is a 400: the page always sends it.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from clauselens import review
-from clauselens.errors import ClauselensError, NotFoundError, ReviewError
+from clauselens.errors import ClauselensError, NotFoundError, ReviewError, StaleReviewError
 from clauselens.review import REVIEW_STATUSES, QueueFilter, ReviewEvent
 from clauselens.review.flags import load_flag_rules
 from clauselens.similarity.provisions import SimilarReport, similar_for_analysis
@@ -50,6 +56,7 @@ DONE_MESSAGES = {
     "reverted": "back to how it was before that action (undone).",
 }
 UNDOABLE = ("approved", "edited", "rejected")
+LAST_EVENT_FIELD = "last_event"
 _MAX_REVIEWER = 80
 _MAX_PAGE = 1_000_000
 _SMALL_INT = re.compile(r"[0-9]{1,10}")  # ASCII digits only: str.isdigit() accepts "²"
@@ -61,6 +68,14 @@ def small_int(raw: str | None, maximum: int) -> int | None:
         return None
     value = int(raw)
     return value if 0 < value <= maximum else None
+
+
+def _event_id(raw: object) -> int | None:
+    """A submitted event id in 0..``MAX_ROW_ID`` (0: not reviewed yet), else ``None``."""
+    if not isinstance(raw, str) or not _SMALL_INT.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if value <= MAX_ROW_ID else None
 
 
 def _path_pk(request: Request) -> int:
@@ -205,6 +220,7 @@ def _item_response(
     errors: list[str] | None = None,
     form: FormData | None = None,
     open_panel: str | None = None,
+    conflict: StaleReviewError | None = None,
     status: int = 200,
 ) -> Response:
     engine = request.app.state.engine
@@ -238,6 +254,8 @@ def _item_response(
             "next_pk": next_pk,
             "qs": _qs(filters),
             "errors": errors or [],
+            "conflict": conflict,
+            "last_event_field": LAST_EVENT_FIELD,
             "open_panel": open_panel,
             "reject_note": (form.get("note") if form is not None else "") or "",
             **_confirmation(request),
@@ -267,25 +285,39 @@ def _refused(request: Request, pk: int, exc: ReviewError, form: FormData, panel:
     return _item_response(request, pk, errors=errors, form=form, open_panel=panel, status=422)
 
 
+def _conflict(
+    request: Request, pk: int, exc: StaleReviewError, form: FormData, action: str
+) -> Response:
+    """409: the item as it is now, with what changed it. A typed reject note is kept; edited
+    fields are not (sent again over the other reviewer's edit, they would undo it)."""
+    kept = form if action == "reject" else None
+    panel = action if kept is not None else None
+    return _item_response(request, pk, form=kept, open_panel=panel, conflict=exc, status=409)
+
+
 def _note(form: FormData) -> str | None:
     note = form.get("note")
     return note if isinstance(note, str) else None
 
 
-def _approve(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> ReviewEvent:
-    return review.approve(engine, pk, reviewer, _note(form))
+Act = Callable[[sa.Engine, int, str, FormData, int], ReviewEvent]
 
 
-def _edit(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> ReviewEvent:
+def _approve(engine: sa.Engine, pk: int, reviewer: str, form: FormData, seen: int) -> ReviewEvent:
+    return review.approve(engine, pk, reviewer, _note(form), expect_event=seen)
+
+
+def _edit(engine: sa.Engine, pk: int, reviewer: str, form: FormData, seen: int) -> ReviewEvent:
     current = review.get_item(engine, pk).analysis or {}
-    return review.edit(engine, pk, reviewer, forms.patch_from_form(current, form), _note(form))
+    patch = forms.patch_from_form(current, form)
+    return review.edit(engine, pk, reviewer, patch, _note(form), expect_event=seen)
 
 
-def _reject(engine: sa.Engine, pk: int, reviewer: str, form: FormData) -> ReviewEvent:
-    return review.reject(engine, pk, reviewer, _note(form))
+def _reject(engine: sa.Engine, pk: int, reviewer: str, form: FormData, seen: int) -> ReviewEvent:
+    return review.reject(engine, pk, reviewer, _note(form), expect_event=seen)
 
 
-_ACTIONS: dict[str, tuple[Callable[[sa.Engine, int, str, FormData], ReviewEvent], str]] = {
+_ACTIONS: dict[str, tuple[Act, str]] = {
     "approve": (_approve, "approved"),
     "edit": (_edit, "edited"),
     "reject": (_reject, "rejected"),
@@ -297,10 +329,15 @@ async def _act(request: Request, action: str) -> Response:
     form = await checked_form(request)
     pk = _path_pk(request)
     do, done = _ACTIONS[action]
+    seen = _event_id(form.get(LAST_EVENT_FIELD))
+    if seen is None:
+        raise HTTPException(400, "the form does not say which event the page showed: reload it")
     try:
-        event = do(request.app.state.engine, pk, _reviewer(request), form)
+        event = do(request.app.state.engine, pk, _reviewer(request), form, seen)
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
+    except StaleReviewError as exc:
+        return _conflict(request, pk, exc, form, action)
     except ReviewError as exc:
         return _refused(request, pk, exc, form, action)
     return _after_action(request, pk, done, event.id)
@@ -330,6 +367,8 @@ async def undo_action(request: Request) -> Response:
         review.revert(request.app.state.engine, pk, _reviewer(request), event_id=event_id)
     except NotFoundError as exc:
         raise HTTPException(404, str(exc)) from exc
+    except StaleReviewError as exc:
+        return _conflict(request, pk, exc, form, "undo")
     except ReviewError as exc:
         return _refused(request, pk, exc, form, "undo")
     qs = _qs(_filters(request)) + f"&done=reverted&id={pk}"

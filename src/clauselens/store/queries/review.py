@@ -362,6 +362,19 @@ def review_events(conn: sa.Connection, analysis_pk: int) -> list[ReviewEvent]:
     return [ReviewEvent.model_validate(row._asdict()) for row in rows]
 
 
+def latest_review_event(conn: sa.Connection, analysis_pk: int) -> ReviewEvent | None:
+    """The latest event of one analysis's audit trail (the last ``review_events`` gives), if
+    any."""
+    e = t.review_events.c
+    row = conn.execute(
+        sa.select(t.review_events)
+        .where(e.analysis_pk == analysis_pk)
+        .order_by(e.at.desc(), e.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else ReviewEvent.model_validate(row._asdict())
+
+
 def oldest_waiting(conn: sa.Connection, filters: QueueFilter) -> tuple[QueueRow, datetime] | None:
     """The analysis matching ``filters`` that has waited longest (generated first, then id),
     with when it was generated."""
