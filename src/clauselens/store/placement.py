@@ -129,8 +129,8 @@ def mark_superseded(conn: sa.Connection, shas: Iterable[str]) -> None:
         chunk = wanted[start : start + _CHUNK]
         held, in_force = known_texts(conn, chunk)
         gone = sorted(held - in_force)
-        standing = sorted(set(chunk) - set(gone))
-        for texts, value in ((gone, True), (standing, False)):
+        current = sorted(set(chunk) - set(gone))
+        for texts, value in ((gone, True), (current, False)):
             if texts:
                 conn.execute(
                     t.analyses.update()
