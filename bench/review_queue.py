@@ -15,7 +15,8 @@ The analyses go in by a bulk path that writes exactly the rows ``persist.save_re
 the analysis row from ``persist._row_values`` (the function ``save_result`` inserts), the flags
 from the shipped rules evaluated on the same ``FlagSubject`` that ``review.flags`` builds (its
 counterpart by the other analyzer included), ``top_priority`` as ``review.flags`` stores it, and
-``substance`` and ``novelty`` by ``store.placement.place_analyses`` (which ``save_result`` calls);
+``superseded``, ``substance`` and ``novelty`` by ``store.placement.place_analyses`` (which
+``save_result`` calls; every document has one version, so no analysis is superseded);
 rows are inserted in chunks instead of one transaction and three reads per analysis. Before
 timing, ``--check N`` builds two small stores, one with ``save_result`` and one with the bulk
 path, and stops if their ``analyses`` and ``flags`` tables differ in any row.

@@ -93,7 +93,9 @@ def list_command(
     Order: clauses with substantive text before a preamble, and both before clauses with
     nothing of substance (a date line, a language selector, a table of contents); then the
     most urgent flag; then severity; then clauses added or reworded in a later version before
-    those of the first version. Each item says why it is where it is.
+    those of the first version. Analyses of a superseded text (a later version reworded or
+    removed it) come after every current one, saying which version replaced it. Each item says
+    why it is where it is.
     """
     filters = QueueFilter(flag, entity, severity, None if status == "any" else status)
     got = review.queue_page(state().engine, filters, limit=limit, offset=(page - 1) * limit)

@@ -2,11 +2,22 @@
 
 The store computes it (``store.queries.review``): filters, order, pages, the total and the
 counts by flag, so a page costs the same with a hundred analyses or a hundred thousand. Queue
-order: what the clause says (operative text, then a preamble, then nothing of substance), the
-most urgent flag (lowest priority number), severity as the analysis stands (high first),
-novelty (added in a later version, then reworded, then first version), then id.
+order: analyses of a text in force before superseded ones, then what the clause says
+(operative text, then a preamble, then nothing of substance), the most urgent flag (lowest
+priority number), severity as the analysis stands (high first), novelty (added in a later
+version, then reworded, then first version), then id.
 ``QueueItem.sort_key`` says the same in Python, and ``QueueItem.why`` in words, for the CLI and
 the web queue.
+
+Superseded analyses (their text is in force in no latest version: a later version reworded or
+removed it, ``store.queries.superseded``) sink below every current one rather than being hidden.
+An analyst reviews the analysis of the text in force first, and reaches the superseded ones
+only after it, each saying "superseded by version N (date)". Sinking was chosen over hiding
+them by default because they are still pending work that export and the audit trail show:
+hidden, they would drop out of the totals, the counts by flag and ``next`` without a word,
+and a `--include-superseded` / ``?superseded=1`` switch would be one more state to carry
+through every filter, link and page of the CLI and the web queue for nothing the order does
+not already give.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from clauselens.schemas.review import NOT_REVIEWED
 from clauselens.store.placement import NOVELTY_NOTES, Novelty
 from clauselens.store.queries import review as queries
 from clauselens.store.queries.review import CaptureSource, QueueFilter
+from clauselens.store.queries.superseded import Supersession
 from clauselens.store.tables import MAX_ROW_ID, NO_FLAG_PRIORITY
 from clauselens.substance import Substance
 
@@ -34,6 +46,7 @@ __all__ = [
     "QueueItem",
     "QueuePage",
     "ReviewItem",
+    "Supersession",
     "entities",
     "flag_counts",
     "get_item",
@@ -71,14 +84,33 @@ class QueueItem:
     substance: Substance = Substance.OPERATIVE
     novelty: Novelty = Novelty.FIRST_VERSION
     substance_note: str = ""
+    superseded: bool = False  # its text is in force in no latest version: listed last
+    superseded_by: Supersession | None = None  # the version that replaced it, when known
 
     @property
     def top_priority(self) -> int:
         return min((f.priority for f in self.flags), default=NO_FLAG_PRIORITY)
 
-    def sort_key(self) -> tuple[int, int, int, int, int]:
+    def sort_key(self) -> tuple[int, int, int, int, int, int]:
         severity = -LEVEL_RANK.get(self.severity or "", -1)
-        return (self.substance, self.top_priority, severity, self.novelty, self.analysis_pk)
+        return (
+            int(self.superseded),
+            self.substance,
+            self.top_priority,
+            severity,
+            self.novelty,
+            self.analysis_pk,
+        )
+
+    @property
+    def superseded_note(self) -> str | None:
+        """ "superseded by version N (date)" for a superseded analysis, else ``None``."""
+        if not self.superseded:
+            return None
+        by = self.superseded_by
+        if by is None:
+            return "superseded: its text is in no current version"
+        return f"superseded by version {by.number} ({by.captured_at:%Y-%m-%d})"
 
     @property
     def why(self) -> str:
@@ -91,7 +123,9 @@ class QueueItem:
             f"severity {self.severity or 'none'}",
             NOVELTY_NOTES[self.novelty],
         ]
-        if self.substance is Substance.NONE:
+        if self.superseded_note is not None:
+            parts.insert(0, "last: " + self.superseded_note)
+        elif self.substance is Substance.NONE:
             parts[0] = "last: " + parts[0]
         return " · ".join(parts)
 
@@ -160,6 +194,8 @@ def _item(row: queries.QueueRow) -> QueueItem:
         substance=Substance(row.substance),
         novelty=Novelty(row.novelty),
         substance_note=row.substance_note,
+        superseded=row.superseded,
+        superseded_by=row.superseded_by,
     )
 
 

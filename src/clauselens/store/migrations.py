@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from clauselens.schemas.stored import SYNTHETIC_MARKER
 from clauselens.store import tables
 from clauselens.store.locks import write_transaction
-from clauselens.store.placement import place_analyses
+from clauselens.store.placement import mark_superseded, place_by_clause
 
 Migration = Callable[[sa.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -199,13 +199,22 @@ def m0010_review_priority(conn: sa.Connection) -> None:
                 f"ALTER TABLE analyses ADD COLUMN {name} SMALLINT NOT NULL DEFAULT {default}"
             )
     a = tables.analyses.c
-    place_analyses(conn, conn.execute(sa.select(a.id)).scalars().all())
-    existing = {ix["name"] for ix in sa.inspect(conn).get_indexes("analyses")}
+    place_by_clause(conn, conn.execute(sa.select(a.id)).scalars().all())
+    _rebuild_queue_indexes(conn)
+
+
+def _rebuild_queue_indexes(conn: sa.Connection) -> None:
+    """Drop and create the review queue's indexes as ``tables.py`` defines them, once every
+    column they hold exists (an index on a column a later migration adds is that one's)."""
+    inspector = sa.inspect(conn)
+    existing = {ix["name"] for ix in inspector.get_indexes("analyses")}
+    columns = {col["name"] for col in inspector.get_columns("analyses")}
     for index in tables.analyses.indexes:
         if index.name in {"ix_analyses_queue", "ix_analyses_queue_any"}:
             if index.name in existing:
                 conn.exec_driver_sql(f"DROP INDEX {index.name}")
-            index.create(conn)
+            if {c.name for c in index.columns} <= columns:
+                index.create(conn)
 
 
 @migration
@@ -235,6 +244,21 @@ def m0012_review_events_no_truncate(conn: sa.Connection) -> None:
     if conn.dialect.name == "postgresql":
         for statement in _POSTGRES_NO_TRUNCATE:
             conn.exec_driver_sql(statement)
+
+
+@migration
+def m0013_analyses_superseded(conn: sa.Connection) -> None:
+    """``analyses.superseded``: the analysis's text is in force in no latest version, so the
+    review queue lists it below every current one (``store.placement``); set for every stored
+    analysis, and the queue's indexes rebuilt to sort on it first."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
+    if "superseded" not in columns:
+        conn.exec_driver_sql(
+            "ALTER TABLE analyses ADD COLUMN superseded BOOLEAN NOT NULL DEFAULT FALSE"
+        )
+    a = tables.analyses.c
+    mark_superseded(conn, conn.execute(sa.select(a.clause_sha256).distinct()).scalars().all())
+    _rebuild_queue_indexes(conn)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
-"""Where each analysis sits in the review queue: the substance of its clause and its novelty,
-stored on the analysis (``analyses.substance``, ``analyses.novelty``) so that the queue sorts
-on an index (``store.queries.review``).
+"""Where each analysis sits in the review queue: whether its text is superseded, the substance
+of its clause and its novelty, stored on the analysis (``analyses.superseded``,
+``analyses.substance``, ``analyses.novelty``) so that the queue sorts on an index
+(``store.queries.review``).
+
+- ``superseded``: its text is in force in no latest version (``store.queries.superseded``).
 
 - ``substance``: ``substance.assess`` of the analysis's clause (its text, heading path and
   place in its version): operative text, a preamble, or nothing of substance.
@@ -8,9 +11,14 @@ on an index (``store.queries.review``).
   alignment recorded: ``Novelty.ADDED`` (a new provision), ``Novelty.MODIFIED`` (a provision
   reworded), else ``Novelty.FIRST_VERSION`` (in the first version tracked, or not known).
 
-``place_analyses`` sets both for the analyses named: ``persist.save_results`` calls it for the
-analyses it stores, migration 0010 for every analysis already stored. Both are facts of the
-clause an analysis was first made for, so they do not change with later versions.
+``place_analyses`` sets all three for the analyses named: ``persist.save_results`` calls it
+for the analyses it stores. ``substance`` and ``novelty`` are facts of the clause an analysis
+was first made for, so they do not change with later versions (``place_by_clause``, which
+migration 0010 applies to every analysis). ``superseded`` changes when a document gets a new
+latest version: ``ingest`` calls ``supersede_for_version`` for every version it stores, which
+sets it again for the texts of the versions that were, or now are, the latest
+(``mark_superseded``; migration 0013 applies it to every analysis). A version that arrives late
+(older than the latest) changes no latest version, so no analysis changes.
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ import sqlalchemy as sa
 
 from clauselens.schemas.changes import ChangeClass
 from clauselens.store import tables as t
+from clauselens.store.queries.documents import latest_version, previous_version
 from clauselens.store.queries.review import clause_of_analysis, next_heading_path
+from clauselens.store.queries.superseded import known_texts, texts_of_versions
 from clauselens.substance import Assessment, assess
 
 _CHUNK = 500
@@ -82,6 +92,17 @@ _SET = (
 
 
 def place_analyses(conn: sa.Connection, pks: Iterable[int]) -> None:
+    """Set ``superseded``, ``substance`` and ``novelty`` of these analyses (module docstring)."""
+    ordered = sorted(set(pks))
+    place_by_clause(conn, ordered)
+    a = t.analyses.c
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        shas = conn.execute(sa.select(a.clause_sha256).where(a.id.in_(chunk)).distinct())
+        mark_superseded(conn, shas.scalars().all())
+
+
+def place_by_clause(conn: sa.Connection, pks: Iterable[int]) -> None:
     """Set ``substance`` and ``novelty`` of these analyses (module docstring); an analysis with
     no clause keeps the defaults (operative, first version)."""
     ordered = sorted(set(pks))
@@ -97,3 +118,33 @@ def place_analyses(conn: sa.Connection, pks: Iterable[int]) -> None:
         ]
         if values:
             conn.execute(_SET, values)
+
+
+def mark_superseded(conn: sa.Connection, shas: Iterable[str]) -> None:
+    """Set ``superseded`` of every analysis of these clause texts: true for a text some clause
+    holds but no latest version does (``store.queries.superseded``), else false."""
+    wanted = sorted(set(shas))
+    a = t.analyses.c
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        held, in_force = known_texts(conn, chunk)
+        gone = sorted(held - in_force)
+        current = sorted(set(chunk) - set(gone))
+        for texts, value in ((gone, True), (current, False)):
+            if texts:
+                conn.execute(
+                    t.analyses.update()
+                    .where(a.clause_sha256.in_(texts), a.superseded != value)
+                    .values(superseded=value)
+                )
+
+
+def supersede_for_version(conn: sa.Connection, version_pk: int, document_pk: int) -> None:
+    """After ``version_pk`` of ``document_pk`` was stored: set ``superseded`` again for the
+    texts of that version, the one before it and the document's latest. When it is the new
+    latest, the one before it was the latest; when it came late, the latest did not change."""
+    versions = {version_pk}
+    before = previous_version(conn, version_pk)
+    latest = latest_version(conn, document_pk)
+    versions |= {v.pk for v in (before, latest) if v is not None}
+    mark_superseded(conn, texts_of_versions(conn, versions))

@@ -172,6 +172,9 @@ analyses = sa.Table(
     # whether its clause came with a later version (``placement.Novelty``).
     sa.Column("substance", sa.SmallInteger, nullable=False, default=0, server_default="0"),
     sa.Column("novelty", sa.SmallInteger, nullable=False, default=2, server_default="2"),
+    # Its text is no longer in force: no latest version of any document holds it (kept by
+    # ``store.placement``, rule in ``store.queries.superseded``). The queue lists it last.
+    sa.Column("superseded", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     sa.UniqueConstraint(
         "clause_sha256", "analyzer", "model", "prompt_version", name="uq_analyses_key"
     ),
@@ -180,6 +183,7 @@ analyses = sa.Table(
     sa.Index(
         "ix_analyses_queue",
         "review_status",
+        "superseded",
         "substance",
         "top_priority",
         "severity",
@@ -189,6 +193,7 @@ analyses = sa.Table(
     ),
     sa.Index(
         "ix_analyses_queue_any",
+        "superseded",
         "substance",
         "top_priority",
         "severity",

@@ -37,6 +37,7 @@ from clauselens.schemas.rows import Version
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 from clauselens.store.locks import write_transaction
+from clauselens.store.placement import supersede_for_version
 from clauselens.store.queries import (
     all_documents,
     document_by_id,
@@ -299,6 +300,7 @@ def _place_version(
     align.align_version(conn, version_pk, settings.align)
     if after is not None:  # a version arrived late: the next one must be re-aligned to it
         align.align_version(conn, after.pk, settings.align)
+    supersede_for_version(conn, version_pk, doc_pk)  # analyses of the text it replaced sink
     return version_pk, True
 
 

@@ -38,6 +38,11 @@ Runs (``runs.py``, imported by name):
 
 - what has a run stored under its id (counts, usage, cost, failures, batches)?
 
+Superseded texts (``superseded.py``, imported by name):
+
+- ``superseded_texts`` / ``known_texts``: which clause texts are in force in no latest version?
+- ``superseded_by``: which version of a document replaced a text (its number and date)?
+
 The review queue (``review.py``, imported by name):
 
 - which analyses wait for an analyst, filtered, ordered and paged in SQL?

@@ -1,15 +1,18 @@
 """The review queue, computed by the store: filters, order, pages, totals and flag counts.
 
-Queue order, what an analyst would look at first: clauses that say something before those
-that do not (``analyses.substance``: operative text, then a preamble, then nothing of substance
-such as a date line, a language selector or a table of contents), then the most urgent flag
-(``analyses.top_priority``, the lowest flag priority; an analysis without flags comes after
-every flagged one), then severity as the analysis stands (high, medium, low, then none), then
-novelty (``analyses.novelty``: a clause added in a later version, then one reworded, then one
-of the first version), then id. ``substance`` and ``novelty`` are kept by ``store.placement``;
-``severity`` and ``confidence`` are the columns, which ``review.decisions.edit`` keeps equal to
-the analyst's edit; the index ``ix_analyses_queue`` (``review_status, substance, top_priority,
-severity, novelty, id``) serves the default queue in order.
+Queue order, what an analyst would look at first: analyses of a text in force before
+superseded ones (``analyses.superseded``: no latest version holds the text any more, see
+``store.queries.superseded``; they sink rather than hide, see ``review.queue``), then clauses
+that say something before those that do not (``analyses.substance``: operative text, then a
+preamble, then nothing of substance such as a date line, a language selector or a table of
+contents), then the most urgent flag (``analyses.top_priority``, the lowest flag priority; an
+analysis without flags comes after every flagged one), then severity as the analysis stands
+(high, medium, low, then none), then novelty (``analyses.novelty``: a clause added in a later
+version, then one reworded, then one of the first version), then id. ``superseded``,
+``substance`` and ``novelty`` are kept by ``store.placement``; ``severity`` and ``confidence``
+are the columns, which ``review.decisions.edit`` keeps equal to the analyst's edit; the index
+``ix_analyses_queue`` (``review_status, superseded, substance, top_priority, severity, novelty,
+id``) serves the default queue in order.
 
 An analysis belongs to the clause it was first made for (``clause_pk``), else to the newest
 clause with its text; that clause gives its heading path, document and entity, and its
@@ -20,6 +23,7 @@ source URL, archive URL, SHA-256 of the captured bytes, capture time.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -29,6 +33,7 @@ import sqlalchemy as sa
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
 from clauselens.store import tables as t
 from clauselens.store.queries.analyses import standing_data
+from clauselens.store.queries.superseded import Supersession, superseded_by
 from clauselens.substance import assess
 
 FlagRow = tuple[str, int, str]  # code, priority, reason
@@ -64,6 +69,8 @@ class QueueRow:
     substance: int = 0  # ``substance.Substance``
     novelty: int = 2  # ``store.placement.Novelty``
     substance_note: str = ""  # what the clause says, in a phrase (``substance.Assessment.note``)
+    superseded: bool = False  # its text is in force in no latest version
+    superseded_by: Supersession | None = None  # the version that replaced it, when known
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,7 @@ def severity_order() -> sa.ColumnElement[int]:
 
 def _order() -> list[sa.ColumnElement[Any]]:
     a = t.analyses.c
-    return [a.substance, a.top_priority, severity_order(), a.novelty, a.id]
+    return [a.superseded, a.substance, a.top_priority, severity_order(), a.novelty, a.id]
 
 
 def _newest_clause_with_text() -> sa.ScalarSelect[Any]:
@@ -192,6 +199,7 @@ def _detail_query(pks: list[int]) -> sa.Select[Any]:
             next_heading_path().label("next_path"),
             d.entity,
             d.title.label("document_title"),
+            v.document_pk,
         )
         .select_from(sub)
         .outerjoin(t.clauses, c.id == sub.c.the_clause_pk)
@@ -200,7 +208,16 @@ def _detail_query(pks: list[int]) -> sa.Select[Any]:
     )
 
 
-def _queue_row(row: Any, flags: list[FlagRow]) -> QueueRow:
+def _supersessions(conn: sa.Connection, rows: Iterable[Any]) -> dict[int, Supersession]:
+    """analysis id → the version that replaced its text, for the superseded ones of ``rows``
+    (``_detail_query`` rows): one read for a page."""
+    gone = [r for r in rows if r.superseded and r.document_pk is not None]
+    found = superseded_by(conn, [(r.clause_sha256, r.document_pk) for r in gone])
+    pairs = ((r.id, found.get((r.clause_sha256, r.document_pk))) for r in gone)
+    return {pk: by for pk, by in pairs if by is not None}
+
+
+def _queue_row(row: Any, flags: list[FlagRow], supersessions: dict[int, Supersession]) -> QueueRow:
     return QueueRow(
         analysis_pk=row.id,
         analysis=standing_data(row),
@@ -218,6 +235,8 @@ def _queue_row(row: Any, flags: list[FlagRow]) -> QueueRow:
         substance=row.substance,
         novelty=row.novelty,
         substance_note=_substance_note(row),
+        superseded=bool(row.superseded),
+        superseded_by=supersessions.get(row.id),
     )
 
 
@@ -243,7 +262,8 @@ def queue_page(
         return []
     rows = {row.id: row for row in conn.execute(_detail_query(pks))}
     flags = _flags_of(conn, pks)
-    return [_queue_row(rows[pk], flags[pk]) for pk in pks]
+    supersessions = _supersessions(conn, rows.values())
+    return [_queue_row(rows[pk], flags[pk], supersessions) for pk in pks]
 
 
 def queue_total(conn: sa.Connection, filters: QueueFilter) -> int:
@@ -335,7 +355,9 @@ def item_row(conn: sa.Connection, analysis_pk: int) -> ItemRow | None:
         return None
     capture = capture_source(conn, row.the_clause_pk) if row.the_clause_pk else None
     return ItemRow(
-        row=_queue_row(row, _flags_of(conn, [analysis_pk])[analysis_pk]),
+        row=_queue_row(
+            row, _flags_of(conn, [analysis_pk])[analysis_pk], _supersessions(conn, [row])
+        ),
         clause_text=row.clause_text,
         clause_truncation_reason=row.truncation_reason,
         input_truncated=bool(row.input_truncated),
@@ -390,4 +412,5 @@ def oldest_waiting(conn: sa.Connection, filters: QueueFilter) -> tuple[QueueRow,
         return None
     pk = int(found.id)
     row = conn.execute(_detail_query([pk])).one()
-    return _queue_row(row, _flags_of(conn, [pk])[pk]), found.generated_at
+    flags = _flags_of(conn, [pk])[pk]
+    return _queue_row(row, flags, _supersessions(conn, [row])), found.generated_at
