@@ -19,6 +19,7 @@ from clauselens.config import Settings, load_settings
 from clauselens.pipeline.ingest.captures import document_id_for, ingest, list_documents
 from clauselens.store import open_store
 from clauselens.store import tables as t
+from clauselens.store.queries import latest_version
 from tests.support.paths import FIXTURES
 
 MANIFEST = FIXTURES / "ota" / "manifest.jsonl"
@@ -129,6 +130,40 @@ class TestVersions:
         assert doc.captures == 2
         assert doc.first_tracked.isoformat() == "2025-01-01T00:00:00+00:00"
         assert doc.last_verified.isoformat() == "2025-02-01T00:00:00+00:00"
+
+    def test_a_late_capture_between_two_of_the_same_text_is_in_force_only_in_between(
+        self, engine: sa.Engine, settings: Settings, tmp_path: Path
+    ) -> None:
+        """A on day 1, A again on day 3 (no new version), then B, captured on day 2, arrives:
+        the versions are A, B, A, and the text in force now is A's."""
+        a, b = self.history_files()[:2]
+        options = {"entity": "ChatGPT", "title": "Terms of Service"}
+        for path, day in ((a, "01"), (a, "03"), (b, "02")):
+            copy = tmp_path / f"day{day}.md"
+            shutil.copyfile(path, copy)
+            report = ingest(
+                engine, [copy], settings, {**options, "captured_at": f"2025-01-{day}T00:00:00Z"}
+            )
+            assert not report.failed
+        v = t.versions.c
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(v.captured_at, v.text_sha256).order_by(v.captured_at))
+            days = [(at.day, sha) for at, sha in rows]
+            doc_pk = conn.execute(sa.select(t.documents.c.id)).scalar_one()
+            latest = latest_version(conn, doc_pk)
+            assert latest is not None
+            latest_sha = latest.text_sha256
+            clauses_of_latest = conn.execute(
+                sa.select(sa.func.count()).where(t.clauses.c.version_pk == latest.pk)
+            ).scalar_one()
+        sha_a, sha_b = days[0][1], days[1][1]
+        assert sha_a != sha_b
+        assert days == [(1, sha_a), (2, sha_b), (3, sha_a)]
+        assert latest_sha == sha_a
+        assert clauses_of_latest > 0
+        (doc,) = list_documents(engine)
+        assert (doc.versions, doc.captures) == (3, 3)
+        assert doc.last_verified.isoformat() == "2025-01-03T00:00:00+00:00"
 
     def test_metadata_is_inferred_from_a_history_path(
         self, engine: sa.Engine, settings: Settings

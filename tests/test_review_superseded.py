@@ -213,7 +213,11 @@ def test_superseded_is_the_latest_versions_rule_whatever_the_arrival_order(
             in_force = set(
                 conn.execute(sa.select(c.clause_sha256).where(c.version_pk == latest)).scalars()
             )
+            latest_text = conn.execute(sa.select(v.text).where(v.id == latest)).scalar_one()
         engine.dispose()
+    # the text in force is the last capture's, whatever the order the captures arrived in
+    _, last_texts = max(versions)
+    assert {i for i, text in enumerate(TEXTS) if text in latest_text} == last_texts
     assert got == {pk: sha not in in_force for sha, pk in analysed.items()}
     flags = [got[pk] for pk in queue]
     assert flags == sorted(flags)

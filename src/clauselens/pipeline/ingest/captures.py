@@ -296,12 +296,59 @@ def _place_version(
     )
     steps("segmenting")
     _store_clauses(conn, version_pk, extracted.text, settings)
+    returned = _text_returned(conn, before, meta.captured_at, settings) if before else None
     steps("aligning")
     align.align_version(conn, version_pk, settings.align)
-    if after is not None:  # a version arrived late: the next one must be re-aligned to it
-        align.align_version(conn, after.pk, settings.align)
-    supersede_for_version(conn, version_pk, doc_pk)  # analyses of the text it replaced sink
+    for later in (returned, after.pk if after is not None else None):
+        if later is not None:  # arrived late: what follows is re-aligned to it
+            align.align_version(conn, later, settings.align)
+    for placed in (version_pk, returned):
+        if placed is not None:  # analyses of the text it replaced sink
+            supersede_for_version(conn, placed, doc_pk)
     return version_pk, True
+
+
+def _text_returned(
+    conn: sa.Connection, before: Version, at: datetime, settings: Settings
+) -> int | None:
+    """A capture arriving late, at ``at``, inside the captures of ``before`` with other text: the
+    captures of ``before`` after ``at`` saw its text again, so they become a version of their
+    own (same text, from the first of them), and the late text is in force only in between.
+    Returns the new version's pk, or None when no capture of ``before`` is later than ``at``."""
+    c, v = t.captures.c, t.versions
+    first = conn.execute(
+        sa.select(c.id, c.captured_at)
+        .where(c.version_pk == before.pk, c.captured_at > at)
+        .order_by(c.captured_at, c.id)
+        .limit(1)
+    ).first()
+    if first is None:
+        return None
+    text = version_text(conn, before.pk)
+    version_pk = int(
+        insert_pk(
+            conn,
+            v.insert().values(
+                document_pk=before.document_pk,
+                capture_pk=first.id,
+                captured_at=first.captured_at,
+                text=text,
+                text_sha256=before.text_sha256,
+                extractor=before.extractor,
+                looks_cut_off=before.looks_cut_off,
+                cut_off_reason=before.cut_off_reason,
+                segmented_with=SEGMENTER_VERSION,
+                aligned=False,
+            ),
+        )
+    )
+    conn.execute(
+        t.captures.update()
+        .where(c.version_pk == before.pk, c.captured_at >= first.captured_at)
+        .values(version_pk=version_pk)
+    )
+    _store_clauses(conn, version_pk, text, settings)
+    return version_pk
 
 
 def _store_clauses(conn: sa.Connection, version_pk: int, text: str, settings: Settings) -> None:
