@@ -237,6 +237,13 @@ def m0012_review_events_no_truncate(conn: sa.Connection) -> None:
             conn.exec_driver_sql(statement)
 
 
+@migration
+def m0014_rate_windows(conn: sa.Connection) -> None:
+    """``rate_windows``: the requests and tokens a minute of one API key, shared by every
+    worker (``pipeline.runs.shared_limit``). Numbered 0014: 0013 may be made alongside it."""
+    tables.rate_windows.create(conn, checkfirst=True)
+
+
 @dataclass(frozen=True)
 class MigrationState:
     """One migration as a store records it: applied (when) or pending; ``known`` is False for
