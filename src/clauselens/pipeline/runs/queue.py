@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
-from clauselens.config import Settings
+from clauselens.config import Settings, api_key_present
 from clauselens.errors import MissingDependencyError, UsageError
 from clauselens.pipeline.runs.slices import Entry, SliceNotDone, analyse_slice
 from clauselens.store.urls import backend, display_url, parse_url
@@ -160,6 +162,13 @@ async def _watch_stalled(app: procrastinate.App, heartbeat: float) -> None:
             log.warning("could not look for stalled jobs: %s", exc)
 
 
+def _preload_sdk(env: Mapping[str, str] | None) -> None:
+    """Import the Anthropic SDK before the first job when a key is set: imported inside a
+    job, it holds the event loop for a second or more, and the worker's heartbeat with it."""
+    if api_key_present(os.environ if env is None else env):
+        importlib.import_module("clauselens.analyzers.claude")
+
+
 async def work(
     engine: sa.Engine,
     settings: Settings,
@@ -175,6 +184,7 @@ async def work(
     ensure_schema(engine)
     if concurrency is not None:
         settings = settings.model_copy(update={"concurrency": concurrency})
+    _preload_sdk(env)
     app = make_app(settings.db_url, settings)
     async with app.open_async():
         watcher = asyncio.create_task(_watch_stalled(app, heartbeat))

@@ -16,6 +16,7 @@ have expired.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -65,6 +66,11 @@ def cut(items: Sequence[WorkItem], size: int = SLICE) -> list[list[Entry]]:
     return [entries[i : i + size] for i in range(0, len(entries), size)]
 
 
+def _stored(engine: sa.Engine, key: AnalyzerKey, shas: set[str]) -> set[str]:
+    with engine.connect() as conn:
+        return stored_keys(conn, key, shas)
+
+
 def run_settings(settings: Settings, record: RunRecord) -> Settings:
     """This worker's settings with the run's model and rate limits."""
     options = record.options
@@ -84,7 +90,7 @@ async def analyse_slice(
 ) -> SliceReport:
     """Analyse a slice of ``run_id``'s work in this process (module docstring). ``limiter``:
     default, the key's minute budget shared in the store (``shared_limit``)."""
-    record = records.get_run(engine, run_id)
+    record = await asyncio.to_thread(records.get_run, engine, run_id)  # the loop beats on
     settings = run_settings(settings, record)
     analyzer = analyzers.build(record.analyzer, settings, Backoff())
     if (analyzer.model, analyzer.prompt_version) != (record.model, record.prompt_version):
@@ -96,7 +102,7 @@ async def analyse_slice(
         )
     key = AnalyzerKey(record.analyzer, record.model, record.prompt_version)
     loader = ItemLoader(engine, settings)
-    items = [loader.item(entry) for entry in entries]
+    items = await asyncio.to_thread(lambda: [loader.item(entry) for entry in entries])
     if limiter is None:
         key_env = os.environ if env is None else env
         limiter = SharedRateLimiter(engine, key_digest(key_env), settings.rpm, settings.tpm)
@@ -122,8 +128,7 @@ async def analyse_slice(
     if outcome.fatal is not None:
         raise outcome.fatal
     shas = {item.input.clause_sha256 for item in items}
-    with engine.connect() as conn:
-        left = shas - stored_keys(conn, key, shas)
+    left = shas - await asyncio.to_thread(_stored, engine, key, shas)
     if left:
         raise SliceNotDone(run_id, len(left))
     return SliceReport(outcome.analysed, len(outcome.failures), outcome.claimed_elsewhere)
