@@ -23,6 +23,7 @@ from clauselens.config import load_settings
 COMMANDS: dict[str, str] = {
     "run": "Run the main job over captures: files, folders and manifests.",
     "runs": "List runs, newest first.",
+    "worker": "Work the jobs of runs started with --workers, on this machine or any other.",
     "ingest": "Ingest captures: files (Markdown, text, HTML, PDF), folders and manifests.",
     "sync": "Sync the versions recorded in an Open Terms Archive versions repository.",
     "documents": "List each tracked document with its versions and dates.",

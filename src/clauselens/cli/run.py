@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -24,6 +25,8 @@ from clauselens.pipeline.ingest.progress import reporting
 from clauselens.pipeline.runs.estimate import DryRun
 from clauselens.pipeline.runs.estimate import dry_run as estimate_run
 from clauselens.pipeline.runs.plan import RunOptions
+from clauselens.pipeline.runs.pool import run_pooled
+from clauselens.pipeline.runs.queue import require_postgres
 from clauselens.pipeline.runs.run import run
 from clauselens.pipeline.runs.summary import Callbacks, RunSummary
 
@@ -130,6 +133,17 @@ def print_dry_run(report: DryRun) -> None:
         click.echo("error: no capture could be read: nothing to estimate", err=True)
 
 
+def _queued_note(workers: int) -> Callable[[int], None]:
+    def note(total: int) -> None:
+        click.echo(
+            f"{total} clause texts queued for {workers} worker(s); "
+            "`clauselens runs` shows the progress from any machine",
+            err=True,
+        )
+
+    return note
+
+
 @click.command("run")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -156,6 +170,12 @@ def print_dry_run(report: DryRun) -> None:
     help="Messages API, or the Message Batches API (50% cheaper).",
 )
 @click.option("--triage", is_flag=True, help="Send to Claude only what the offline triage keeps.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Start N local worker processes (PostgreSQL stores; `clauselens worker` adds more).",
+)
 @click.option("--resume", "resume", metavar="RUN_ID", help="Collect a batches run's results.")
 @metadata_options
 @allow_root_option
@@ -171,6 +191,7 @@ def command(
     dry_run: bool,
     via: str,
     triage: bool,
+    workers: int | None,
     resume: str | None,
     **metadata: str | None,
 ) -> None:
@@ -210,7 +231,22 @@ def command(
         triage=triage,
     )
     ingest_options = dict(metadata)
+    if workers is not None:
+        require_postgres(st.settings.db_url, "--workers")
     click.echo(resolve(analyzer or st.settings.analyzer)[1], err=True)
+    if workers is not None:
+        with IngestDisplay() as display, reporting(display):
+            summary = run_pooled(
+                st.engine,
+                list(paths),
+                st.settings,
+                options,
+                workers,
+                Callbacks(display.closing_before(_queued_note(workers))),
+                ingest_options=ingest_options,
+            )
+        print_summary(summary)
+        sys.exit(summary.exit_status)
     with IngestDisplay() as display, reporting(display), RunProgress() as progress:
         summary = run(
             st.engine,

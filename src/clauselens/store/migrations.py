@@ -261,6 +261,13 @@ def m0013_analyses_superseded(conn: sa.Connection) -> None:
     _rebuild_queue_indexes(conn)
 
 
+@migration
+def m0014_rate_windows(conn: sa.Connection) -> None:
+    """``rate_windows``: the requests and tokens a minute of one API key, shared by every
+    worker (``pipeline.runs.shared_limit``). Numbered 0014: 0013 may be made alongside it."""
+    tables.rate_windows.create(conn, checkfirst=True)
+
+
 @dataclass(frozen=True)
 class MigrationState:
     """One migration as a store records it: applied (when) or pending; ``known`` is False for

@@ -2,7 +2,7 @@
 
 Words follow DESIGN.md: documents, captures (immutable, raw bytes in ``blobs`` by SHA-256),
 versions, clauses, provisions, analyses, flags, review_events (append-only), runs, batches,
-claims, changes.
+claims, rate_windows, changes.
 """
 
 from __future__ import annotations
@@ -273,6 +273,18 @@ claims = sa.Table(
     sa.Column("holder", sa.String(80), nullable=False, index=True),
     sa.Column("claimed_at", UTCDateTime(), nullable=False),
     sa.Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# The requests and tokens one API key has spent in one minute, counted by every worker that
+# shares the key (``pipeline.runs.shared_limit``): a row per key and minute window. ``api_key``
+# is a digest of the key, never the key.
+rate_windows = sa.Table(
+    "rate_windows",
+    metadata,
+    sa.Column("api_key", sa.String(40), primary_key=True),
+    sa.Column("window_start", UTCDateTime(), primary_key=True),
+    sa.Column("requests", sa.Integer, nullable=False),
+    sa.Column("tokens", sa.BigInteger, nullable=False),
 )
 
 changes = sa.Table(

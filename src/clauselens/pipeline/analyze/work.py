@@ -3,6 +3,9 @@
 Which clauses need analysis is decided by ``store.queries.pending`` (the one rule); this module
 applies it to the versions a run touches and builds each clause's analyzer input. The same
 text met twice in one run is sent once, for every clause that has it (``WorkItem.also``).
+
+A work item travels between processes (a Message Batch's mapping, a worker's job) as its
+``item_entry``; ``ItemLoader`` rebuilds it there, reading each version's clauses once.
 """
 
 from __future__ import annotations
@@ -150,3 +153,31 @@ def pending_work(
                     by_hash[sha] = WorkItem(clause_pk, version_pk, clause)
     work.items = list(by_hash.values())
     return work
+
+
+def item_entry(item: WorkItem) -> dict[str, Any]:
+    """What names a work item in another process (JSON): ``ItemLoader.item`` rebuilds it."""
+    return {
+        "clause_pk": item.clause_pk,
+        "version_pk": item.version_pk,
+        "clause_sha256": item.input.clause_sha256,
+        "also": list(item.also),
+    }
+
+
+class ItemLoader:
+    """Work items rebuilt from their entries (clause inputs loaded once per version)."""
+
+    def __init__(self, engine: sa.Engine, settings: Settings) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._versions: dict[int, dict[int, ClauseInput]] = {}
+
+    def item(self, entry: dict[str, Any]) -> WorkItem:
+        version_pk = int(entry["version_pk"])
+        if version_pk not in self._versions:
+            with self._engine.connect() as conn:
+                pairs = clause_inputs(conn, version_pk, self._settings)
+            self._versions[version_pk] = dict(pairs)
+        clause = self._versions[version_pk][int(entry["clause_pk"])]
+        return WorkItem(int(entry["clause_pk"]), version_pk, clause, tuple(entry.get("also", ())))

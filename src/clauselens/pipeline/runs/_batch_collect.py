@@ -50,7 +50,7 @@ from clauselens.errors import ApiError, UsageError
 from clauselens.pipeline.analyze.claims import Claimer
 from clauselens.pipeline.analyze.executor import Executor
 from clauselens.pipeline.analyze.persist import save_result
-from clauselens.pipeline.analyze.work import WorkItem, clause_inputs
+from clauselens.pipeline.analyze.work import ItemLoader, WorkItem
 from clauselens.pipeline.runs.ratelimit import RateLimiter
 from clauselens.pipeline.runs.summary import Callbacks
 from clauselens.pricing import cost_usd
@@ -76,24 +76,6 @@ class _Batch:
     pk: int
     batch_id: str
     requests: dict[str, dict[str, Any]]
-
-
-class _Items:
-    """Work items rebuilt from the stored mapping (clause inputs loaded once per version)."""
-
-    def __init__(self, engine: sa.Engine, settings: Settings) -> None:
-        self._engine = engine
-        self._settings = settings
-        self._versions: dict[int, dict[int, ClauseInput]] = {}
-
-    def item(self, entry: dict[str, Any]) -> WorkItem:
-        version_pk = int(entry["version_pk"])
-        if version_pk not in self._versions:
-            with self._engine.connect() as conn:
-                pairs = clause_inputs(conn, version_pk, self._settings)
-            self._versions[version_pk] = dict(pairs)
-        clause = self._versions[version_pk][int(entry["clause_pk"])]
-        return WorkItem(int(entry["clause_pk"]), version_pk, clause, tuple(entry.get("also", ())))
 
 
 class _AfterBatch:
@@ -226,7 +208,7 @@ class _Collector:
         self.callbacks = callbacks
         self.client = client
         self.backoff = Backoff()
-        self.items = _Items(engine, self.settings)
+        self.items = ItemLoader(engine, self.settings)
         self.analyzer = ClaudeAnalyzer(self.settings, client=client, backoff=self.backoff)
         if self.analyzer.prompt_version != run.prompt_version:
             log.warning(

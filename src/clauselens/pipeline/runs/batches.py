@@ -39,7 +39,7 @@ from clauselens.config import Settings
 from clauselens.errors import ApiError, ClauselensError, NotFoundError, UsageError
 from clauselens.pipeline.analyze.claims import Claimer, release
 from clauselens.pipeline.analyze.persist import save_result
-from clauselens.pipeline.analyze.work import WorkItem
+from clauselens.pipeline.analyze.work import WorkItem, item_entry
 from clauselens.pipeline.runs import records as runs
 from clauselens.pipeline.runs._batch_collect import collect_run, new_client
 from clauselens.pipeline.runs._sync import no_running_loop
@@ -90,13 +90,7 @@ def batch_request(item: WorkItem, params: dict[str, Any]) -> BatchRequest:
     cid = custom_id(item)
     # json.dumps' defaults (ASCII escapes, spaces) never encode shorter than the SDK's body.
     size = len(json.dumps({"custom_id": cid, "params": params}).encode()) + 2
-    entry = {
-        "clause_pk": item.clause_pk,
-        "version_pk": item.version_pk,
-        "clause_sha256": item.input.clause_sha256,
-        "also": list(item.also),
-    }
-    return BatchRequest(cid, params, entry, size)
+    return BatchRequest(cid, params, item_entry(item), size)
 
 
 def split(requests: Iterable[BatchRequest]) -> list[list[BatchRequest]]:

@@ -179,9 +179,16 @@ def plan_run(
 def triage_hook(plan: RunPlan) -> Callable[[WorkItem], AnalysisResult | None] | None:
     """With ``--triage`` on a Claude run: clauses the offline analyzer finds nothing in keep
     their offline analysis (marked triaged out, with the reasons) and are not sent."""
-    if not plan.options.triage or plan.analyzer.name != "claude":
+    return triage_for(plan.analyzer.name, plan.options.triage, plan.settings)
+
+
+def triage_for(
+    analyzer: str, triage: bool, settings: Settings
+) -> Callable[[WorkItem], AnalysisResult | None] | None:
+    """``triage_hook`` from its parts (a worker has the run's record, not its plan)."""
+    if not triage or analyzer != "claude":
         return None
     from clauselens.analyzers.offline import triaged_result
 
-    threshold = plan.settings.triage_threshold
+    threshold = settings.triage_threshold
     return lambda item: triaged_result(item.input, threshold)

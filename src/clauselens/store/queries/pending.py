@@ -100,6 +100,19 @@ def valid_keys(
     return set(conn.execute(query).scalars())
 
 
+def stored_keys(conn: sa.Connection, key: AnalyzerKey, among: Collection[str]) -> set[str]:
+    """Of the clause hashes ``among``, those with an analysis for ``key`` stored, valid or
+    failed (a worker's slice is done when each of its texts has one)."""
+    a = t.analyses.c
+    query = sa.select(a.clause_sha256).where(
+        a.analyzer == key.analyzer,
+        a.model == key.model,
+        a.prompt_version == key.prompt_version,
+        a.clause_sha256.in_(sorted(among)),
+    )
+    return set(conn.execute(query).scalars())
+
+
 def claimed(conn: sa.Connection, key: AnalyzerKey, *, now: datetime | None = None) -> set[str]:
     """Clause hashes claimed for ``key`` by a run, the claim still in force at ``now``: their
     requests are in flight (or about to be) in that run."""

@@ -55,6 +55,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any
     raw_body: bytes
+    reply: str | None = None  # the kind of reply it got (``Reply.kind``), once chosen
 
 
 @dataclass
@@ -177,6 +178,7 @@ async def messages(request: Request) -> Response:
     arrived = time.monotonic()
     state: FakeState = request.app.state.fake
     body = await record(state, request)
+    recorded = state.requests[-1]  # no await since ``record`` appended it
     rid = state.next_id("req")
     problem = (
         check_size(await request.body(), MAX_MESSAGES_BYTES)
@@ -186,6 +188,7 @@ async def messages(request: Request) -> Response:
     if problem:
         return problem_response(problem, rid)
     reply = state.next_reply()
+    recorded.reply = reply.kind
     delay = state.latency + reply.delay
     if reply.kind == "timeout":
         delay += reply.delay or TIMEOUT_DEFAULT_DELAY

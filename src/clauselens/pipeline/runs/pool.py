@@ -1,0 +1,117 @@
+"""A run worked by a pool of workers: ``clauselens run --workers N``.
+
+``run_pooled`` plans the run as any run does (``plan.plan_run``: ingest, run record, work),
+cuts its work into slices and queues them (``queue``), starts ``workers`` local worker
+processes (``clauselens worker``; workers on other machines pointed at the same store take
+jobs too), and waits until every job has ended, putting a stalled worker's jobs back in the
+queue meanwhile. Then, in this process, the change analyses of the run's versions, and
+``summary.finish``, which counts from the store, so the summary is the same as a one-process
+run's. The run's progress is in the store while it runs: ``clauselens runs`` shows it from
+any machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from clauselens.config import Settings
+from clauselens.errors import UsageError
+from clauselens.pipeline.ingest.captures import IngestReport
+from clauselens.pipeline.runs import queue
+from clauselens.pipeline.runs.messages import analyse_changes
+from clauselens.pipeline.runs.plan import RunOptions, RunPlan, plan_run
+from clauselens.pipeline.runs.slices import SLICE, cut
+from clauselens.pipeline.runs.summary import Callbacks, RunSummary, finish, record_interrupted
+from clauselens.schemas import Failure
+
+STOP_TIMEOUT = 30.0  # seconds a worker has to finish its job once asked to stop
+
+
+def worker_command(
+    db_url: str, concurrency: int | None, heartbeat: float = queue.HEARTBEAT
+) -> list[str]:
+    """The command line of one local worker process."""
+    command = [sys.executable, "-m", "clauselens", "--db", db_url, "worker"]
+    if concurrency is not None:
+        command += ["--concurrency", str(concurrency)]
+    return [*command, "--heartbeat", str(heartbeat)]
+
+
+def start_workers(command: list[str], count: int) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen(command) for _ in range(count)]
+
+
+def stop_workers(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Ask each worker to stop (SIGTERM: it ends its job first); kill one that does not."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _work_queued(
+    plan: RunPlan, workers: int, callbacks: Callbacks, heartbeat: float
+) -> RunSummary:
+    settings = plan.settings
+    slices = cut(plan.work.items, SLICE)
+    await queue.queue_run(plan.engine, settings, plan.run_id, slices)
+    if callbacks.on_start:
+        callbacks.on_start(len(plan.work.items))
+    command = worker_command(settings.db_url, plan.options.concurrency, heartbeat)
+    processes = start_workers(command, workers)
+    change_failures: list[Failure] = []
+    try:
+        statuses = await queue.wait_for_run(plan.engine, settings, plan.run_id, heartbeat=heartbeat)
+        failed_jobs = statuses.get("failed", 0)
+        if plan.versions and not failed_jobs:
+            change_failures = await analyse_changes(
+                plan.engine, plan.analyzer, plan.versions, settings, plan.run_id
+            )
+    except BaseException:
+        record_interrupted(plan.engine, plan.run_id)
+        raise
+    finally:
+        stop_workers(processes)
+        await plan.analyzer.aclose()
+    fatal = f"{failed_jobs} job(s) failed: see the workers' logs" if failed_jobs else None
+    return finish(
+        plan.engine,
+        plan.run_id,
+        note=plan.note,
+        failed_captures=plan.report.failed,
+        fatal=fatal,
+        change_failures=change_failures,
+    )
+
+
+def run_pooled(
+    engine: sa.Engine,
+    paths: list[Path],
+    settings: Settings,
+    options: RunOptions,
+    workers: int,
+    callbacks: Callbacks | None = None,
+    env: Mapping[str, str] | None = None,
+    ingest_options: Mapping[str, object] | None = None,
+    ingested: IngestReport | None = None,
+    heartbeat: float = queue.HEARTBEAT,
+) -> RunSummary:
+    """Plan a run and have ``workers`` local worker processes analyse it (module docstring)."""
+    queue.require_postgres(settings.db_url, "--workers")
+    if options.via == "batches":
+        raise UsageError("--workers sends Messages API requests; --via batches needs no workers")
+    if workers < 1:
+        raise UsageError("--workers needs at least one worker")
+    plan = plan_run(engine, paths, settings, options, env, ingest_options, ingested)
+    return asyncio.run(_work_queued(plan, workers, callbacks or Callbacks(), heartbeat))
