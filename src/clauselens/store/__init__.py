@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_chain, wait_fixed
 
 from clauselens.errors import StoreError
 from clauselens.store import tables
@@ -61,10 +62,30 @@ def open_store(url: str) -> sa.Engine:
     """Open (creating if needed) the store at ``url`` and bring its schema up to date."""
     try:
         engine = _writable(url)
-        apply_migrations(engine)
+        _migrate(engine)
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot open the store at {url}: {exc}") from exc
     return engine
+
+
+#: Pauses before trying again when SQLite answers "database is locked" without waiting.
+_LOCKED_RETRIES = (0.1, 0.3, 1.0, 3.0)
+
+
+@retry(
+    retry=retry_if_exception(
+        lambda exc: isinstance(exc, OperationalError) and "database is locked" in str(exc)
+    ),
+    wait=wait_chain(*(wait_fixed(s) for s in _LOCKED_RETRIES)),
+    stop=stop_after_attempt(len(_LOCKED_RETRIES) + 1),
+    reraise=True,
+)
+def _migrate(engine: sa.Engine) -> list[str]:
+    """``apply_migrations``, tried again when SQLite says "locked" at once: a file that another
+    process is creating at the same moment (switching it to WAL, its first schema) can answer
+    so without calling the busy handler (two ``clauselens run`` on a new store, about one start
+    in three on a loaded machine). Migrations are idempotent under the write lock."""
+    return apply_migrations(engine)
 
 
 def upgrade_store(url: str) -> list[str]:
@@ -73,7 +94,7 @@ def upgrade_store(url: str) -> list[str]:
     try:
         engine = _writable(url)
         try:
-            return apply_migrations(engine)
+            return _migrate(engine)
         finally:
             engine.dispose()
     except SQLAlchemyError as exc:
