@@ -277,22 +277,16 @@ def _place_version(
         return after.pk, False
     previous_text = version_text(conn, before.pk) if before is not None else None
     cut, reason = looks_cut_off(extracted.text, previous_text)
-    version_pk = int(
-        insert_pk(
-            conn,
-            t.versions.insert().values(
-                document_pk=doc_pk,
-                capture_pk=capture_pk,
-                captured_at=meta.captured_at,
-                text=extracted.text,
-                text_sha256=text_sha,
-                extractor=extracted.extractor,
-                looks_cut_off=cut,
-                cut_off_reason=reason,
-                segmented_with=SEGMENTER_VERSION,
-                aligned=False,
-            ),
-        )
+    version_pk = _insert_version(
+        conn,
+        document_pk=doc_pk,
+        capture_pk=capture_pk,
+        captured_at=meta.captured_at,
+        text=extracted.text,
+        text_sha256=text_sha,
+        extractor=extracted.extractor,
+        looks_cut_off=cut,
+        cut_off_reason=reason,
     )
     steps("segmenting")
     _store_clauses(conn, version_pk, extracted.text, settings)
@@ -308,6 +302,12 @@ def _place_version(
     return version_pk, True
 
 
+def _insert_version(conn: sa.Connection, **values: Any) -> int:
+    """A new version row (segmented by this segmenter, not yet aligned): its pk."""
+    row = {**values, "segmented_with": SEGMENTER_VERSION, "aligned": False}
+    return int(insert_pk(conn, t.versions.insert().values(**row)))
+
+
 def _text_returned(
     conn: sa.Connection, before: Version, at: datetime, settings: Settings
 ) -> int | None:
@@ -315,7 +315,7 @@ def _text_returned(
     captures of ``before`` after ``at`` saw its text again, so they become a version of their
     own (same text, from the first of them), and the late text is in force only in between.
     Returns the new version's pk, or None when no capture of ``before`` is later than ``at``."""
-    c, v = t.captures.c, t.versions
+    c = t.captures.c
     first = conn.execute(
         sa.select(c.id, c.captured_at)
         .where(c.version_pk == before.pk, c.captured_at > at)
@@ -325,22 +325,16 @@ def _text_returned(
     if first is None:
         return None
     text = version_text(conn, before.pk)
-    version_pk = int(
-        insert_pk(
-            conn,
-            v.insert().values(
-                document_pk=before.document_pk,
-                capture_pk=first.id,
-                captured_at=first.captured_at,
-                text=text,
-                text_sha256=before.text_sha256,
-                extractor=before.extractor,
-                looks_cut_off=before.looks_cut_off,
-                cut_off_reason=before.cut_off_reason,
-                segmented_with=SEGMENTER_VERSION,
-                aligned=False,
-            ),
-        )
+    version_pk = _insert_version(
+        conn,
+        document_pk=before.document_pk,
+        capture_pk=first.id,
+        captured_at=first.captured_at,
+        text=text,
+        text_sha256=before.text_sha256,
+        extractor=before.extractor,
+        looks_cut_off=before.looks_cut_off,
+        cut_off_reason=before.cut_off_reason,
     )
     conn.execute(
         t.captures.update()
