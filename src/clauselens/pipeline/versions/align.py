@@ -148,11 +148,10 @@ def _words(form: str) -> frozenset[str]:
     return frozenset(form.split())
 
 
-def _contained(part: str, whole: str, settings: AlignSettings) -> float:
-    part, whole = cosmetic_form(part), cosmetic_form(whole)
-    if len(part) < settings.contained_min_chars or len(part) >= len(whole):
+def _contained(part: str, words: frozenset[str], whole: str, settings: AlignSettings) -> float:
+    """How far the cosmetic form ``part`` (its ``words``) stands inside the form ``whole``."""
+    if len(part) >= len(whole):
         return 0.0
-    words = _words(part)
     if len(words - _words(whole)) > 0.2 * len(words):  # cheap filter before partial_ratio
         return 0.0
     if len(whole) > settings.compare_max_chars:  # partial_ratio costs len(part) x len(whole)
@@ -163,7 +162,13 @@ def _contained(part: str, whole: str, settings: AlignSettings) -> float:
 def _best_container(
     part: str, wholes: Sequence[AlignItem], settings: AlignSettings
 ) -> tuple[int, float] | None:
-    scored = [(_contained(part, w.text, settings), -k) for k, w in enumerate(wholes)]
+    form = cosmetic_form(part)
+    if len(form) < settings.contained_min_chars:
+        return None
+    words = _words(form)
+    scored = [
+        (_contained(form, words, cosmetic_form(w.text), settings), -k) for k, w in enumerate(wholes)
+    ]
     best = max(scored, default=(0.0, 0))
     return (-best[1], best[0]) if best[0] >= settings.contained_threshold else None
 

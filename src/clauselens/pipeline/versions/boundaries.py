@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from clauselens.pipeline.versions.changes import Pair
 from clauselens.schemas.changes import ChangeClass
@@ -30,10 +31,12 @@ _CANDIDATES = (ChangeClass.MODIFIED, ChangeClass.ADDED, ChangeClass.REMOVED)
 _UNIT_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
-def units(text: str) -> list[str]:
-    """The sentences and lines of ``text`` as cosmetic forms (empty ones dropped)."""
+@lru_cache(maxsize=8192)
+def units(text: str) -> tuple[str, ...]:
+    """The sentences and lines of ``text`` as cosmetic forms (empty ones dropped). Cached: a
+    version's clauses are the old side of the next version's alignment."""
     forms = (cosmetic_form(u) for u in _UNIT_END.split(text))
-    return [f for f in forms if f]
+    return tuple(f for f in forms if f)
 
 
 def _covered(text: str, present: set[str]) -> bool:
