@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
 from clauselens.similarity import (
     Item,
@@ -22,6 +23,8 @@ from clauselens.similarity import (
     load_index,
     save_index,
 )
+from clauselens.similarity import index as index_module
+from clauselens.similarity.index import BULK_FROM
 from clauselens.similarity.vectors import WordVectors, shipped_vectors
 
 TEXTS = {
@@ -279,3 +282,45 @@ def test_scores_of_many_keys_equal_one_key_at_a_time() -> None:
     bulk = index.scores_of(keys)
     for key, row in zip(keys, bulk, strict=True):
         np.testing.assert_allclose(row, index.scores(key), atol=1e-6)
+
+
+bulk_item_lists = st.lists(
+    st.tuples(
+        st.sampled_from(["a", "b", "c"]),
+        st.lists(st.sampled_from(WORDS), min_size=0, max_size=10).map(" ".join),
+    ),
+    min_size=BULK_FROM,
+    max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=bulk_item_lists, cells=st.sampled_from([0, 40, 400, 10**6]))
+def test_bulk_scores_equal_one_key_at_a_time(rows: list[tuple[str, str]], cells: int) -> None:
+    """From ``BULK_FROM`` keys on, scores_of splits the postings into dense frequent features
+    and sparse rare ones (``cells`` moves the split: none, some, all dense); every row still
+    equals what scores gives for its key."""
+    items = [Item(f"k{i}", entity, "doc", text) for i, (entity, text) in enumerate(rows)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index_module, "BULK_DENSE_CELLS", cells)
+        patch.setattr(index_module, "BULK_MIN_DF", 2)
+        index = built(items)
+        keys = [it.key for it in items]
+        bulk = index.scores_of(keys)
+    for key, row in zip(keys, bulk, strict=True):
+        np.testing.assert_allclose(row, index.scores(key), atol=1e-5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(texts=st.lists(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join), min_size=1))
+def test_fit_transform_equals_fit_then_transform(texts: list[str]) -> None:
+    """Building an index counts its texts once (``fit_transform``); the rows are exactly those
+    of ``fit`` followed by ``transform``."""
+    once = TfidfEmbedder()
+    rows = sparse.csr_matrix(once.fit_transform(texts))
+    twice = TfidfEmbedder()
+    twice.fit(texts)
+    again = sparse.csr_matrix(twice.transform(texts))
+    assert once.version == twice.version
+    assert rows.shape == again.shape
+    assert (rows != again).nnz == 0

@@ -117,7 +117,11 @@ class _Block:
     def transform(self, texts: Sequence[str], sublinear: bool) -> Any:
         if not self.terms:
             return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-        counts = self.vectoriser().transform(texts).astype(np.float32)
+        return self.weigh(self.vectoriser().transform(texts), sublinear)
+
+    def weigh(self, counts: Any, sublinear: bool) -> Any:
+        """Term counts in this block's columns → L2-normalised TF-IDF rows."""
+        counts = sparse.csr_matrix(counts, dtype=np.float32)
         if sublinear:
             np.log(counts.data, out=counts.data)
             counts.data += 1.0
@@ -163,19 +167,21 @@ def _count_vectoriser(
 
 def _fit_block(
     analyzer: str, ngrams: tuple[int, int], texts: Sequence[str], params: TfidfParams
-) -> _Block:
+) -> tuple[_Block, Any]:
+    """The block fitted on ``texts`` and their term counts in its columns."""
     min_df = params.min_df if len(texts) >= MIN_DF_FROM else 1
     vec = _count_vectoriser(analyzer, ngrams, min_df=min_df, max_df=params.max_df)
     try:
-        counts = vec.fit_transform(texts)
+        counts = sparse.csr_matrix(vec.fit_transform(texts))
     except ValueError:  # empty vocabulary: every text was blank
-        return _Block(analyzer, ngrams, [], np.zeros(0, dtype=np.float32))
-    df = np.bincount(sparse.csr_matrix(counts).indices, minlength=counts.shape[1])
+        empty = sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+        return _Block(analyzer, ngrams, [], np.zeros(0, dtype=np.float32)), empty
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
     terms = [""] * len(vec.vocabulary_)
     for term, i in vec.vocabulary_.items():
         terms[i] = term
-    return _Block(analyzer, ngrams, terms, idf)
+    return _Block(analyzer, ngrams, terms, idf), counts
 
 
 class TfidfEmbedder:
@@ -212,18 +218,36 @@ class TfidfEmbedder:
         return f"tfidf-2:{digest.hexdigest()[:16]}"
 
     def fit(self, texts: Sequence[str]) -> None:
+        self.fit_transform(texts)
+
+    def fit_transform(self, texts: Sequence[str]) -> Matrix:
+        """``fit`` then ``transform`` of the same texts, counting their terms once."""
         p = self.params
-        blocks = [(_fit_block("word", p.word_ngrams, texts, p), 1.0 - p.char_weight)]
+        word, word_counts = _fit_block("word", p.word_ngrams, texts, p)
+        fitted = [(word, 1.0 - p.char_weight, word_counts)]
         if p.char_weight > 0:
-            blocks.append((_fit_block("char_wb", p.char_ngrams, texts, p), p.char_weight))
-        self._blocks = blocks
+            char, char_counts = _fit_block("char_wb", p.char_ngrams, texts, p)
+            fitted.append((char, p.char_weight, char_counts))
+        self._blocks = [(block, weight) for block, weight, _ in fitted]
+        return self._rows(
+            texts,
+            [
+                block.weigh(counts, p.sublinear_tf) if block.terms else counts
+                for block, _, counts in fitted
+            ],
+        )
 
     def transform(self, texts: Sequence[str]) -> Matrix:
         if not self._blocks:
             raise RuntimeError("TfidfEmbedder.transform called before fit")
+        blocks = [block.transform(texts, self.params.sublinear_tf) for block, _ in self._blocks]
+        return self._rows(texts, blocks)
+
+    def _rows(self, texts: Sequence[str], blocks: list[Any]) -> Matrix:
+        """The fused rows from each block's TF-IDF rows (in ``_blocks`` order)."""
         parts = [
-            block.transform(texts, self.params.sublinear_tf) * np.float32(np.sqrt(weight))
-            for block, weight in self._blocks
+            rows * np.float32(np.sqrt(weight))
+            for rows, (_, weight) in zip(blocks, self._blocks, strict=True)
         ]
         lexical = _l2_rows(sparse.hstack(parts, format="csr", dtype=np.float32))
         if self.vectors is None:

