@@ -16,7 +16,8 @@ the analysis row from ``persist._row_values`` (the function ``save_result`` inse
 from the shipped rules evaluated on the same ``FlagSubject`` that ``review.flags`` builds (its
 counterpart by the other analyzer included), ``top_priority`` as ``review.flags`` stores it, and
 ``superseded``, ``substance`` and ``novelty`` by ``store.placement.place_analyses`` (which
-``save_result`` calls; every document has one version, so no analysis is superseded);
+``save_result`` calls; every document has one version, so no analysis is superseded), and
+``similar_platforms`` spread by id (``spread_uniqueness``);
 rows are inserted in chunks instead of one transaction and three reads per analysis. Before
 timing, ``--check N`` builds two small stores, one with ``save_result`` and one with the bulk
 path, and stops if their ``analyses`` and ``flags`` tables differ in any row.
@@ -304,6 +305,16 @@ def build(url: str, folder: Path, analyses: int, via: Callable[..., None]) -> sa
     return engine
 
 
+def spread_uniqueness(engine: sa.Engine) -> None:
+    """``similar_platforms`` as a run's comparison leaves it, without the comparison (the
+    SYNTHETIC sections are near copies of each other): 0 to 9 other platforms, one analysis in
+    ten not compared (NULL), spread by id."""
+    a = t.analyses.c
+    spread = sa.case((a.id % 10 == 0, sa.null()), else_=(a.id * 7) % 10)
+    with engine.begin() as conn:
+        conn.execute(t.analyses.update().values(similar_platforms=spread))
+
+
 def _rows(conn: sa.Connection) -> list[list[tuple[Any, ...]]]:
     """The analyses rows, and the flags rows without their ids (a save renumbers them)."""
     f = t.flags.c
@@ -393,6 +404,7 @@ def _old_item(row: Any, flags: list[Flag]) -> review.QueueItem:
         review_status=row.review_status,
         reviewed_by=row.reviewed_by,
         flags=flags,
+        similar_platforms=row.similar_platforms,
     )
 
 
@@ -509,6 +521,7 @@ def main(argv: list[str] | None = None) -> None:
             (Path(tmp) / "captures").mkdir()
             engine = build(url, Path(tmp) / "captures", args.analyses, bulk_path)
             done = decide(engine, args.share_reviewed, random.Random(7))
+            spread_uniqueness(engine)
             print(
                 f"built {path.name}: {args.analyses} SYNTHETIC analyses, decisions {dict(done)}, "
                 f"in {time.perf_counter() - start:.0f} s"

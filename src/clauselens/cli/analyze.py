@@ -17,7 +17,7 @@ from clauselens.cli._common import (
 )
 from clauselens.cli._progress import IngestDisplay, RunProgress
 from clauselens.cli.ingest import metadata_options
-from clauselens.cli.run import print_summary
+from clauselens.cli.run import compare_platforms, print_summary
 from clauselens.pipeline.ingest.progress import reporting
 from clauselens.pipeline.runs.document import analyze_document
 from clauselens.pipeline.runs.plan import RunOptions
@@ -70,6 +70,7 @@ def command(
         )
     if result.recognised:
         click.echo(result.recognised, err=True)
+    compare_platforms(st.engine, result.summary, quiet=as_json)
     if as_json:
         a = t.analyses.c
         with st.engine.connect() as conn:

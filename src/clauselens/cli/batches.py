@@ -9,7 +9,7 @@ from rich.table import Table
 
 from clauselens.cli._common import console, echo_json, handles_errors, state
 from clauselens.cli._progress import RunProgress
-from clauselens.cli.run import print_summary
+from clauselens.cli.run import report_run
 from clauselens.pipeline.runs.batches import forget_batch, list_batches, resume_run, waiting_runs
 from clauselens.pipeline.runs.summary import Callbacks
 
@@ -84,7 +84,7 @@ def collect_command(run_id: str | None, poll_interval: float | None, timeout: fl
                 poll_interval=poll_interval,
                 timeout=timeout,
             )
-        print_summary(summary)
+        report_run(st.engine, summary)
         worst = max(worst, summary.exit_status)
     sys.exit(worst)
 
@@ -96,4 +96,4 @@ def forget_command(batch_id: str) -> None:
     """Give up on BATCH_ID (its results expired): its run finishes with what it has, and its
     clauses without an analysis are sent again by the next run."""
     summary = forget_batch(state().engine, batch_id)
-    print_summary(summary)
+    report_run(state().engine, summary)

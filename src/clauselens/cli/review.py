@@ -93,9 +93,10 @@ def list_command(
     Order: clauses with substantive text before a preamble, and both before clauses with
     nothing of substance (a date line, a language selector, a table of contents); then the
     most urgent flag; then severity; then clauses added or reworded in a later version before
-    those of the first version. Analyses of a superseded text (a later version reworded or
-    removed it) come after every current one, saying which version replaced it. Each item says
-    why it is where it is.
+    those of the first version; then provisions no other platform has before those fewer
+    platforms share (as compared after the last run). Analyses of a superseded text (a later
+    version reworded or removed it) come after every current one, saying which version
+    replaced it. Each item says why it is where it is.
     """
     filters = QueueFilter(flag, entity, severity, None if status == "any" else status)
     got = review.queue_page(state().engine, filters, limit=limit, offset=(page - 1) * limit)
@@ -360,6 +361,7 @@ def _item_json(item: review.QueueItem) -> dict[str, Any]:
         "flags": [{"code": f.code, "priority": f.priority, "reason": f.reason} for f in item.flags],
         "substance": item.substance.name.lower(),
         "novelty": item.novelty.name.lower(),
+        "similar_platforms": item.similar_platforms,
         "why_here": item.why,
     }
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from rich.table import Table
 
 from clauselens.analyzers import CHOICES, resolve
@@ -29,6 +30,7 @@ from clauselens.pipeline.runs.pool import run_pooled
 from clauselens.pipeline.runs.queue import require_postgres
 from clauselens.pipeline.runs.run import run
 from clauselens.pipeline.runs.summary import Callbacks, RunSummary
+from clauselens.similarity.uniqueness import place_uniqueness
 
 
 def _tokens_row(summary: RunSummary) -> str:
@@ -94,6 +96,27 @@ def print_summary(summary: RunSummary) -> None:
         click.echo(
             f"batches submitted; collect with `clauselens run --resume {summary.run_id}`", err=True
         )
+
+
+def compare_platforms(engine: sa.Engine, summary: RunSummary, *, quiet: bool = False) -> None:
+    """After a run: compare the current provisions across platforms for the review queue's
+    order (``similarity.uniqueness``); not while its batches are pending."""
+    if summary.status == "waiting":
+        return
+    with console().status("comparing provisions across platforms", spinner="line"):
+        placed = place_uniqueness(engine)
+    if placed.platforms >= 2 and not quiet:
+        click.echo(
+            f"compared {placed.provisions:,} current provisions of {placed.platforms} "
+            f"platforms: {placed.unique:,} unique ({placed.seconds:.1f} s)",
+            err=True,
+        )
+
+
+def report_run(engine: sa.Engine, summary: RunSummary) -> None:
+    """``compare_platforms``, then the run's summary."""
+    compare_platforms(engine, summary)
+    print_summary(summary)
 
 
 def print_dry_run(report: DryRun) -> None:
@@ -208,7 +231,7 @@ def command(
             summary = resume_run(
                 st.engine, resume, st.settings, Callbacks(progress.on_start, progress.on_result)
             )
-        print_summary(summary)
+        report_run(st.engine, summary)
         sys.exit(summary.exit_status)
     if not paths:
         raise UsageError("give at least one PATH (a file, folder or manifest), or --resume RUN_ID")
@@ -245,7 +268,7 @@ def command(
                 Callbacks(display.closing_before(_queued_note(workers))),
                 ingest_options=ingest_options,
             )
-        print_summary(summary)
+        report_run(st.engine, summary)
         sys.exit(summary.exit_status)
     with IngestDisplay() as display, reporting(display), RunProgress() as progress:
         summary = run(
@@ -256,5 +279,5 @@ def command(
             Callbacks(display.closing_before(progress.on_start), progress.on_result),
             ingest_options=ingest_options,
         )
-    print_summary(summary)
+    report_run(st.engine, summary)
     sys.exit(summary.exit_status)

@@ -11,7 +11,7 @@ import click
 from clauselens.analyzers import CHOICES, resolve
 from clauselens.cli._common import echo_json, handles_errors, state
 from clauselens.cli._progress import IngestDisplay
-from clauselens.cli.run import print_summary
+from clauselens.cli.run import compare_platforms, print_summary
 from clauselens.pipeline.ingest.ota.sync import SyncOptions, SyncReport, counts, summary_line, sync
 from clauselens.pipeline.ingest.ota.watch import Cycle, parse_interval, watch
 from clauselens.pipeline.runs.plan import RunOptions
@@ -41,13 +41,15 @@ def _run(report: SyncReport, repo: Path, analyzer: str | None) -> RunSummary | N
         return None
     st = state()
     click.echo(resolve(analyzer or st.settings.analyzer)[1], err=True)
-    return run(
+    summary = run(
         st.engine,
         [repo],
         st.settings,
         RunOptions(analyzer=analyzer),
         ingested=report.ingest_report(),
     )
+    compare_platforms(st.engine, summary)
+    return summary
 
 
 @click.command("sync")

@@ -5,7 +5,9 @@ counts by flag, so a page costs the same with a hundred analyses or a hundred th
 order: analyses of a text in force before superseded ones, then what the clause says
 (operative text, then a preamble, then nothing of substance), the most urgent flag (lowest
 priority number), severity as the analysis stands (high first), novelty (added in a later
-version, then reworded, then first version), then id.
+version, then reworded, then first version), uniqueness (a provision no other platform has,
+then those fewer platforms share; not compared last: ``analyses.similar_platforms``, set after
+each run by ``similarity.uniqueness``), then id.
 ``QueueItem.sort_key`` says the same in Python, and ``QueueItem.why`` in words, for the CLI and
 the web queue.
 
@@ -86,12 +88,15 @@ class QueueItem:
     substance_note: str = ""
     superseded: bool = False  # its text is in force in no latest version: listed last
     superseded_by: Supersession | None = None  # the version that replaced it, when known
+    similar_platforms: int | None = (
+        None  # other platforms with a similar provision; None: not compared
+    )
 
     @property
     def top_priority(self) -> int:
         return min((f.priority for f in self.flags), default=NO_FLAG_PRIORITY)
 
-    def sort_key(self) -> tuple[int, int, int, int, int, int]:
+    def sort_key(self) -> tuple[int, int, int, int, int, tuple[bool, int], int]:
         severity = -LEVEL_RANK.get(self.severity or "", -1)
         return (
             int(self.superseded),
@@ -99,8 +104,19 @@ class QueueItem:
             self.top_priority,
             severity,
             self.novelty,
+            (self.similar_platforms is None, self.similar_platforms or 0),
             self.analysis_pk,
         )
+
+    @property
+    def uniqueness_note(self) -> str:
+        """Whether other platforms have a similar provision, in words."""
+        n = self.similar_platforms
+        if n is None:
+            return "not compared across platforms"
+        if n == 0:
+            return "unique: no other platform has a similar provision"
+        return f"similar on {n} other platform{'s' if n != 1 else ''}"
 
     @property
     def superseded_note(self) -> str | None:
@@ -122,6 +138,7 @@ class QueueItem:
             flag,
             f"severity {self.severity or 'none'}",
             NOVELTY_NOTES[self.novelty],
+            self.uniqueness_note,
         ]
         if self.superseded_note is not None:
             parts.insert(0, "last: " + self.superseded_note)
@@ -196,6 +213,7 @@ def _item(row: queries.QueueRow) -> QueueItem:
         substance_note=row.substance_note,
         superseded=row.superseded,
         superseded_by=row.superseded_by,
+        similar_platforms=row.similar_platforms,
     )
 
 

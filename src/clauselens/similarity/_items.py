@@ -43,6 +43,9 @@ class ProvisionRow:
     document_id: str
     heading_path: tuple[str, ...]
     clause_idx: int
+    # the text hashes of the analyses that stand for it: its clause's, and the clause's it
+    # inherits its analysis from when its own text has none (cosmetic or moved)
+    analysis_shas: tuple[str, ...] = ()
 
     @property
     def record_id(self) -> str:
@@ -121,10 +124,14 @@ def current_rows(conn: sa.Connection) -> list[ProvisionRow]:
     out: list[ProvisionRow] = []
     for r in rows:
         codes = by_sha.get(r.clause_sha256)
+        shas: tuple[str, ...] = (r.clause_sha256,)
         if codes is None:
-            codes = extra.get(origin_sha.get(int(r.id), ""), ())
+            origin = origin_sha.get(int(r.id))
+            codes = extra.get(origin or "", ())
+            shas += (origin,) if origin else ()
         item = Item(r.provision_id, r.entity, r.title, r.text, codes)
-        out.append(ProvisionRow(item, r.document_id, tuple(r.heading_path or ()), int(r.idx)))
+        path = tuple(r.heading_path or ())
+        out.append(ProvisionRow(item, r.document_id, path, int(r.idx), shas))
     return out
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "index_lookup",
     "load_or_build",
     "refresh_index",
+    "scorer_for",
     "similar_for_analysis",
     "similar_provisions",
     "unique_provisions",
@@ -264,6 +265,11 @@ class _Scorer:
                 for i in order
             ],
         )
+
+
+def scorer_for(engine: sa.Engine, threshold: float = DEFAULT_THRESHOLD) -> _Scorer:
+    """A scorer over the store's index, refreshed first (``compare``, ``compare_many``)."""
+    return _Scorer(load_or_build(engine), threshold)
 
 
 def _index_of(engine_or_index: sa.Engine | SimilarityIndex) -> SimilarityIndex:

@@ -268,6 +268,17 @@ def m0014_rate_windows(conn: sa.Connection) -> None:
     tables.rate_windows.create(conn, checkfirst=True)
 
 
+@migration
+def m0015_analyses_similar_platforms(conn: sa.Connection) -> None:
+    """``analyses.similar_platforms``: how many other platforms have a similar provision, so
+    the review queue can list unique provisions first among equals; NULL (not compared) until
+    the next run compares them (``similarity.uniqueness``). The queue's indexes rebuilt."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
+    if "similar_platforms" not in columns:
+        conn.exec_driver_sql("ALTER TABLE analyses ADD COLUMN similar_platforms INTEGER")
+    _rebuild_queue_indexes(conn)
+
+
 @dataclass(frozen=True)
 class MigrationState:
     """One migration as a store records it: applied (when) or pending; ``known`` is False for

@@ -19,11 +19,15 @@ latest version: ``ingest`` calls ``supersede_for_version`` for every version it 
 sets it again for the texts of the versions that were, or now are, the latest
 (``mark_superseded``; migration 0013 applies it to every analysis). A version that arrives late
 (older than the latest) changes no latest version, so no analysis changes.
+
+``similar_platforms`` (how many other platforms have a similar provision) is a fact of the whole
+corpus, not of one clause: ``similarity.uniqueness`` compares every current provision after a
+run and writes it here with ``set_similar_platforms``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from typing import Any
 
@@ -148,3 +152,35 @@ def supersede_for_version(conn: sa.Connection, version_pk: int, document_pk: int
     latest = latest_version(conn, document_pk)
     versions |= {v.pk for v in (before, latest) if v is not None}
     mark_superseded(conn, texts_of_versions(conn, versions))
+
+
+def set_similar_platforms(conn: sa.Connection, counts: Mapping[str, int]) -> int:
+    """Set ``analyses.similar_platforms`` from ``counts`` (clause text hash → how many other
+    platforms have a similar provision) and to NULL for every other analysis; return how many
+    analyses changed. Rows already right are not written."""
+    a = t.analyses.c
+    changed = 0
+    by_value: dict[int, list[str]] = {}
+    for sha, value in counts.items():
+        by_value.setdefault(value, []).append(sha)
+    for value, shas in sorted(by_value.items()):
+        for start in range(0, len(shas), _CHUNK):
+            done = conn.execute(
+                t.analyses.update()
+                .where(
+                    a.clause_sha256.in_(sorted(shas)[start : start + _CHUNK]),
+                    sa.or_(a.similar_platforms.is_(None), a.similar_platforms != value),
+                )
+                .values(similar_platforms=value)
+            )
+            changed += done.rowcount
+    compared = sa.select(a.clause_sha256).where(a.similar_platforms.is_not(None)).distinct()
+    stale = sorted(set(conn.execute(compared).scalars()) - set(counts))
+    for start in range(0, len(stale), _CHUNK):
+        done = conn.execute(
+            t.analyses.update()
+            .where(a.clause_sha256.in_(stale[start : start + _CHUNK]))
+            .values(similar_platforms=None)
+        )
+        changed += done.rowcount
+    return changed

@@ -175,6 +175,10 @@ analyses = sa.Table(
     # Its text is no longer in force: no latest version of any document holds it (kept by
     # ``store.placement``, rule in ``store.queries.superseded``). The queue lists it last.
     sa.Column("superseded", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    # How many other platforms have a provision similar to the one it stands for, as of the last
+    # comparison (kept by ``similarity.uniqueness``; 0: unique). NULL: not compared (its text is
+    # no current provision, only one platform is tracked, or no run compared it yet).
+    sa.Column("similar_platforms", sa.Integer, nullable=True),
     sa.UniqueConstraint(
         "clause_sha256", "analyzer", "model", "prompt_version", name="uq_analyses_key"
     ),
@@ -188,6 +192,7 @@ analyses = sa.Table(
         "top_priority",
         "severity",
         "novelty",
+        "similar_platforms",
         "id",
         "clause_pk",
     ),
@@ -198,6 +203,7 @@ analyses = sa.Table(
         "top_priority",
         "severity",
         "novelty",
+        "similar_platforms",
         "id",
         "clause_pk",
     ),

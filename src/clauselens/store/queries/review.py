@@ -8,11 +8,14 @@ preamble, then nothing of substance such as a date line, a language selector or 
 contents), then the most urgent flag (``analyses.top_priority``, the lowest flag priority; an
 analysis without flags comes after every flagged one), then severity as the analysis stands
 (high, medium, low, then none), then novelty (``analyses.novelty``: a clause added in a later
-version, then one reworded, then one of the first version), then id. ``superseded``,
-``substance`` and ``novelty`` are kept by ``store.placement``; ``severity`` and ``confidence``
+version, then one reworded, then one of the first version), then uniqueness
+(``analyses.similar_platforms``: a provision no other platform has, then those few platforms
+share, then common ones; not compared last), then id. ``superseded``, ``substance`` and
+``novelty`` are kept by ``store.placement``, ``similar_platforms`` by
+``similarity.uniqueness``; ``severity`` and ``confidence``
 are the columns, which ``review.decisions.edit`` keeps equal to the analyst's edit; the index
 ``ix_analyses_queue`` (``review_status, superseded, substance, top_priority, severity, novelty,
-id``) serves the default queue in order.
+similar_platforms, id``) serves the default queue in order.
 
 An analysis belongs to the clause it was first made for (``clause_pk``), else to the newest
 clause with its text; that clause gives its heading path, document and entity, and its
@@ -68,6 +71,9 @@ class QueueRow:
     flags: list[FlagRow]
     substance: int = 0  # ``substance.Substance``
     novelty: int = 2  # ``store.placement.Novelty``
+    similar_platforms: int | None = (
+        None  # other platforms with a similar provision; None: not compared
+    )
     substance_note: str = ""  # what the clause says, in a phrase (``substance.Assessment.note``)
     superseded: bool = False  # its text is in force in no latest version
     superseded_by: Supersession | None = None  # the version that replaced it, when known
@@ -110,9 +116,27 @@ def severity_order() -> sa.ColumnElement[int]:
     return sa.case(whens, value=t.analyses.c.severity, else_=1)
 
 
+NOT_COMPARED = 2**31 - 1
+"""``uniqueness_order`` of an analysis not compared across platforms: after every count."""
+
+
+def uniqueness_order() -> sa.ColumnElement[int]:
+    """Fewer other platforms with a similar provision first; not compared (NULL) last. An
+    expression, not ``NULLS LAST``, so that ``neighbours`` can compare it in a row value."""
+    return sa.func.coalesce(t.analyses.c.similar_platforms, NOT_COMPARED)
+
+
 def _order() -> list[sa.ColumnElement[Any]]:
     a = t.analyses.c
-    return [a.superseded, a.substance, a.top_priority, severity_order(), a.novelty, a.id]
+    return [
+        a.superseded,
+        a.substance,
+        a.top_priority,
+        severity_order(),
+        a.novelty,
+        uniqueness_order(),
+        a.id,
+    ]
 
 
 def _newest_clause_with_text() -> sa.ScalarSelect[Any]:
@@ -234,6 +258,7 @@ def _queue_row(row: Any, flags: list[FlagRow], supersessions: dict[int, Superses
         flags=flags,
         substance=row.substance,
         novelty=row.novelty,
+        similar_platforms=row.similar_platforms,
         substance_note=_substance_note(row),
         superseded=bool(row.superseded),
         superseded_by=supersessions.get(row.id),
