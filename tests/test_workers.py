@@ -26,7 +26,7 @@ from clauselens.pipeline.runs.plan import RunOptions, plan_run
 from clauselens.pipeline.runs.queue import job_statuses, queue_run, wait_for_run
 from clauselens.pipeline.runs.records import list_runs
 from clauselens.pipeline.runs.slices import cut
-from clauselens.pipeline.runs.summary import finish
+from clauselens.pipeline.runs.summary import finish, record_interrupted
 from clauselens.schemas import Provenance
 from clauselens.store import open_store
 from clauselens.store import tables as t
@@ -198,6 +198,45 @@ class TestRunWithWorkers:
         assert record.status == "succeeded"
         assert record.counts["analysed"] == record.counts["to_analyse"] > 0
         assert set(statuses) == {"succeeded"}
+
+
+@pytest.mark.postgres
+class TestResumeAWorkerRun:
+    def test_resume_sees_through_a_run_whose_coordinator_stopped(
+        self, pg_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A run queued for workers whose starting process stopped (recorded interrupted, its
+        jobs still queued, no worker running): ``run --resume RUN_ID --workers 2`` refuses
+        while that process lives, then starts two workers, waits for the jobs and finishes the
+        run as a one-process run would; resuming it again says it has finished."""
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "src"), str(ROOT)]))
+        settings = load_settings({"db_url": pg_url})
+        engine = open_store(pg_url)
+        plan = plan_run(
+            engine, [AUP], settings, RunOptions(analyzer="offline"), ingest_options=META
+        )
+        jobs = asyncio.run(queue_run(engine, settings, plan.run_id, cut(plan.work.items, 4)))
+        resume = ["--db", pg_url, "run", "--resume", plan.run_id, "--workers", "2"]
+
+        alive = CliRunner().invoke(main, resume)  # this process started it and lives on
+        assert alive.exit_code == 2, alive.output
+        assert "still running" in alive.output
+
+        record_interrupted(engine, plan.run_id)  # as Ctrl-C in the starting process records it
+        assert list_runs(engine)[0].status == "interrupted"
+        assert job_statuses(engine, plan.run_id) == {"todo": jobs}
+
+        result = CliRunner().invoke(main, resume)
+        assert result.exit_code == 0, result.output
+        (record,) = list_runs(engine)
+        assert record.status == "succeeded"
+        assert record.counts["analysed"] == record.counts["to_analyse"] == len(plan.work.items)
+        assert job_statuses(engine, plan.run_id) == {"succeeded": jobs}
+
+        again = CliRunner().invoke(main, resume)
+        assert again.exit_code == 2
+        assert "has finished (succeeded)" in again.output
+        engine.dispose()
 
 
 class TestSqliteHasNoWorkers:

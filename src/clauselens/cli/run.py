@@ -26,7 +26,7 @@ from clauselens.pipeline.ingest.progress import reporting
 from clauselens.pipeline.runs.estimate import DryRun
 from clauselens.pipeline.runs.estimate import dry_run as estimate_run
 from clauselens.pipeline.runs.plan import RunOptions
-from clauselens.pipeline.runs.pool import run_pooled
+from clauselens.pipeline.runs.pool import is_pooled, resume_pooled, run_pooled
 from clauselens.pipeline.runs.queue import require_postgres
 from clauselens.pipeline.runs.run import run
 from clauselens.pipeline.runs.summary import Callbacks, RunSummary
@@ -199,7 +199,13 @@ def _queued_note(workers: int) -> Callable[[int], None]:
     default=None,
     help="Start N local worker processes (PostgreSQL stores; `clauselens worker` adds more).",
 )
-@click.option("--resume", "resume", metavar="RUN_ID", help="Collect a batches run's results.")
+@click.option(
+    "--resume",
+    "resume",
+    metavar="RUN_ID",
+    help="Collect a batches run's results, or see a run started with --workers through "
+    "(with --workers N: N local workers help).",
+)
 @metadata_options
 @allow_root_option
 @effort_option
@@ -224,6 +230,10 @@ def command(
     listed), 2 for usage errors. With --dry-run: 1 when some captures cannot be read (listed).
     """
     st = state()
+    if resume and is_pooled(st.engine, resume):
+        summary = resume_pooled(st.engine, resume, st.settings, workers or 0)
+        report_run(st.engine, summary)
+        sys.exit(summary.exit_status)
     if resume:
         from clauselens.pipeline.runs.batches import resume_run
 

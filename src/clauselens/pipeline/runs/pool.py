@@ -8,11 +8,16 @@ queue meanwhile. Then, in this process, the change analyses of the run's version
 ``summary.finish``, which counts from the store, so the summary is the same as a one-process
 run's. The run's progress is in the store while it runs: ``clauselens runs`` shows it from
 any machine.
+
+``resume_pooled`` (``clauselens run --resume RUN_ID [--workers N]``) takes over such a run
+when the process that started it stopped: its jobs are in the store, so waiting for them and
+finishing can happen in any process, on any machine.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -22,10 +27,17 @@ import sqlalchemy as sa
 
 from clauselens.config import Settings
 from clauselens.errors import UsageError
+from clauselens.pipeline.analyze.work import Work
 from clauselens.pipeline.ingest.captures import IngestReport
-from clauselens.pipeline.runs import queue
+from clauselens.pipeline.runs import queue, records
 from clauselens.pipeline.runs.messages import analyse_changes
-from clauselens.pipeline.runs.plan import RunOptions, RunPlan, plan_run
+from clauselens.pipeline.runs.plan import (
+    RunOptions,
+    RunPlan,
+    build_analyzer,
+    effective_settings,
+    plan_run,
+)
 from clauselens.pipeline.runs.slices import SLICE, cut
 from clauselens.pipeline.runs.summary import Callbacks, RunSummary, finish, record_interrupted
 from clauselens.schemas import Failure
@@ -63,11 +75,17 @@ def stop_workers(processes: list[subprocess.Popen[bytes]]) -> None:
 async def _work_queued(
     plan: RunPlan, workers: int, callbacks: Callbacks, heartbeat: float
 ) -> RunSummary:
-    settings = plan.settings
     slices = cut(plan.work.items, SLICE)
-    await queue.queue_run(plan.engine, settings, plan.run_id, slices)
+    await queue.queue_run(plan.engine, plan.settings, plan.run_id, slices)
     if callbacks.on_start:
         callbacks.on_start(len(plan.work.items))
+    return await _see_through(plan, workers, heartbeat)
+
+
+async def _see_through(plan: RunPlan, workers: int, heartbeat: float) -> RunSummary:
+    """With ``workers`` local worker processes (0: only those running elsewhere), wait until
+    every job of the run has ended, analyse its versions' changes, and finish it."""
+    settings = plan.settings
     command = worker_command(settings.db_url, plan.options.concurrency, heartbeat)
     processes = start_workers(command, workers)
     change_failures: list[Failure] = []
@@ -93,6 +111,50 @@ async def _work_queued(
         fatal=fatal,
         change_failures=change_failures,
     )
+
+
+def is_pooled(engine: sa.Engine, run_id: str) -> bool:
+    """Whether ``run_id`` was queued for workers (its jobs are in the store's queue)."""
+    if engine.dialect.name != "postgresql":
+        return False
+    if not sa.inspect(engine).has_table("procrastinate_jobs"):
+        return False
+    return bool(queue.job_statuses(engine, run_id))
+
+
+def resume_pooled(
+    engine: sa.Engine,
+    run_id: str,
+    settings: Settings,
+    workers: int = 0,
+    env: Mapping[str, str] | None = None,
+    heartbeat: float = queue.HEARTBEAT,
+) -> RunSummary:
+    """Go on with a run started with ``--workers`` whose coordinating process stopped (Ctrl-C,
+    a lost terminal, a killed process): take it over, start ``workers`` local workers (0: rely
+    on the workers already running, on any machine), wait for its remaining jobs, put a stalled
+    worker's back in the queue, analyse its versions' changes and finish it. Its options
+    (analyzer, model, limits) are the ones it was started with; jobs that failed stay failed (a
+    later run takes up their clauses)."""
+    queue.require_postgres(settings.db_url, "--resume of a run with workers")
+    record = records.get_run(engine, run_id)
+    if not is_pooled(engine, run_id):
+        raise UsageError(f"run {run_id} was not started with --workers: it has no queued jobs")
+    if record.status == "running":  # its process is alive (``records`` judges it)
+        raise UsageError(
+            f"run {run_id} is still running in the process that started it; resume it once "
+            "that process has stopped (`clauselens runs` lists it interrupted then)"
+        )
+    if record.status != "interrupted":
+        raise UsageError(f"run {run_id} has finished ({record.status}): nothing to resume")
+    fields = {f.name for f in dataclasses.fields(RunOptions)}
+    options = RunOptions(**{k: v for k, v in record.options.items() if k in fields})
+    settings = effective_settings(settings, options)
+    analyzer, note = build_analyzer(settings, options, env)
+    records.adopt_run(engine, run_id)
+    versions = [int(v) for v in record.options.get("versions", [])]
+    plan = RunPlan(engine, run_id, analyzer, note, settings, options, Work(), versions=versions)
+    return asyncio.run(_see_through(plan, workers, heartbeat))
 
 
 def run_pooled(

@@ -40,7 +40,7 @@ def start_run(
 ) -> str:
     now = datetime.now(UTC)
     run_id = new_run_id(now)
-    owner = {"pid": os.getpid(), "host": socket.gethostname(), "pidns": _pid_namespace()}
+    owner = _this_process()
     with engine.begin() as conn:
         conn.execute(
             t.runs.insert().values(
@@ -59,6 +59,27 @@ def start_run(
             )
         )
     return run_id
+
+
+def _this_process() -> dict[str, Any]:
+    return {"pid": os.getpid(), "host": socket.gethostname(), "pidns": _pid_namespace()}
+
+
+def adopt_run(engine: sa.Engine, run_id: str) -> None:
+    """Record a run ``running`` again, owned by this process (which resumes it), so that no
+    other run reaps it as dead while it goes on."""
+    r = t.runs.c
+    with engine.begin() as conn:
+        options = conn.execute(sa.select(r.options).where(r.id == run_id)).scalar_one()
+        conn.execute(
+            t.runs.update()
+            .where(r.id == run_id)
+            .values(
+                status="running",
+                finished_at=None,
+                options={**options, "_owner": _this_process()},
+            )
+        )
 
 
 def update_run(
