@@ -9,6 +9,7 @@ quick-start check reads the store an offline run over ``fixtures/ota`` builds (`
 
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -149,6 +150,20 @@ class TestSink:
             create_app(engine, ServeConfig(reviewer="ana")), base_url="http://127.0.0.1:8000"
         )
         assert client.get("/").text.count("superseded by version 2 (2026-02-04)") == 1
+
+    def test_review_list_json_gives_superseded_by_as_data(
+        self, engine: sa.Engine, db_url: str
+    ) -> None:
+        pks = reworded(engine)
+        result = CliRunner().invoke(main, ["--db", db_url, "review", "list", "--json"])
+        assert result.exit_code == 0, result.output
+        items = {i["id"]: i for i in json.loads(result.output)["items"]}
+        assert items[pks["old"]]["superseded"] is True
+        by = items[pks["old"]]["superseded_by"]
+        assert by["version"] == 2
+        assert by["captured_at"].startswith("2026-02-04")
+        assert items[pks["kept"]]["superseded"] is False
+        assert items[pks["kept"]]["superseded_by"] is None
 
 
 class TestLateVersion:

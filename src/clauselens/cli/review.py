@@ -362,6 +362,15 @@ def _item_json(item: review.QueueItem) -> dict[str, Any]:
         "substance": item.substance.name.lower(),
         "novelty": item.novelty.name.lower(),
         "similar_platforms": item.similar_platforms,
+        "superseded": item.superseded,
+        "superseded_by": (
+            None
+            if item.superseded_by is None
+            else {
+                "version": item.superseded_by.number,
+                "captured_at": item.superseded_by.captured_at.isoformat(),
+            }
+        ),
         "why_here": item.why,
     }
 

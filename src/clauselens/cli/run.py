@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from rich.console import Console
 from rich.table import Table
 
 from clauselens.analyzers import CHOICES, resolve
@@ -103,7 +104,7 @@ def compare_platforms(engine: sa.Engine, summary: RunSummary, *, quiet: bool = F
     order (``similarity.uniqueness``); not while its batches are pending."""
     if summary.status == "waiting":
         return
-    with console().status("comparing provisions across platforms", spinner="line"):
+    with Console(stderr=True).status("comparing provisions across platforms", spinner="line"):
         placed = place_uniqueness(engine)
     if placed.platforms >= 2 and not quiet:
         click.echo(
