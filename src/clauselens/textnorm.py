@@ -93,7 +93,7 @@ def _no_punctuation(text: str) -> str:
     return by_category(text, _DROP)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def cosmetic_form(text: str) -> str:
     """The text with links, emphasis, punctuation, case and whitespace differences removed."""
     text = unicodedata.normalize("NFKC", text)

@@ -279,6 +279,15 @@ def m0015_analyses_similar_platforms(conn: sa.Connection) -> None:
     _rebuild_queue_indexes(conn)
 
 
+@migration
+def m0016_versions_order_index(conn: sa.Connection) -> None:
+    """``ix_versions_order``: the versions of a document in order with every column but their
+    text, so finding the latest, previous or next version reads no text (``tables.versions``)."""
+    for index in tables.versions.indexes:
+        if index.name == "ix_versions_order":
+            index.create(conn, checkfirst=True)
+
+
 @dataclass(frozen=True)
 class MigrationState:
     """One migration as a store records it: applied (when) or pending; ``known`` is False for

@@ -131,6 +131,10 @@ def mark_superseded(conn: sa.Connection, shas: Iterable[str]) -> None:
     a = t.analyses.c
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
+        analysed = sa.select(a.clause_sha256).where(a.clause_sha256.in_(chunk)).distinct()
+        chunk = sorted(conn.execute(analysed).scalars())  # a text no analysis has: nothing to set
+        if not chunk:
+            continue
         held, in_force = known_texts(conn, chunk)
         gone = sorted(held - in_force)
         current = sorted(set(chunk) - set(gone))

@@ -105,6 +105,23 @@ versions = sa.Table(
     sa.Column("cut_off_reason", sa.Text),
     sa.Column("segmented_with", sa.String(64)),
     sa.Column("aligned", sa.Boolean, nullable=False, default=False),
+    # Every column but ``text``, in version order per document: "the latest / previous / next
+    # version" is answered from the index alone. SQLite keeps a row's columns in order, so
+    # reading any column after ``text`` from the table walks the text's overflow pages (tens per
+    # version): a query that ranked a document's versions read each of its texts.
+    sa.Index(
+        "ix_versions_order",
+        "document_pk",
+        "captured_at",
+        "id",
+        "capture_pk",
+        "text_sha256",
+        "extractor",
+        "looks_cut_off",
+        "cut_off_reason",
+        "segmented_with",
+        "aligned",
+    ),
 )
 
 clauses = sa.Table(

@@ -143,7 +143,7 @@ def _sample(form: str, settings: AlignSettings) -> str:
     return form[:half] + form[-half:]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _words(form: str) -> frozenset[str]:
     return frozenset(form.split())
 
@@ -152,7 +152,10 @@ def _contained(part: str, words: frozenset[str], whole: str, settings: AlignSett
     """How far the cosmetic form ``part`` (its ``words``) stands inside the form ``whole``."""
     if len(part) >= len(whole):
         return 0.0
-    if len(words - _words(whole)) > 0.2 * len(words):  # cheap filter before partial_ratio
+    known = _words(whole)
+    if len(known) < 0.8 * len(words):  # cannot hold 80% of the words: no set difference needed
+        return 0.0
+    if len(words - known) > 0.2 * len(words):  # cheap filter before partial_ratio
         return 0.0
     if len(whole) > settings.compare_max_chars:  # partial_ratio costs len(part) x len(whole)
         return 100.0 if part in whole else 0.0

@@ -35,7 +35,9 @@ _UNIT_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
 def units(text: str) -> tuple[str, ...]:
     """The sentences and lines of ``text`` as cosmetic forms (empty ones dropped). Cached: a
     version's clauses are the old side of the next version's alignment."""
-    forms = (cosmetic_form(u) for u in _UNIT_END.split(text))
+    # ``cosmetic_form`` unwrapped: its cache is for clauses (``align``), which the many
+    # sentences of a version would push out; this function's own cache keeps the result.
+    forms = (cosmetic_form.__wrapped__(u) for u in _UNIT_END.split(text))
     return tuple(f for f in forms if f)
 
 
