@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 from clauselens.config import AlignSettings, Settings
 from clauselens.evaluation.alignment import LabelledPair, locate, prepare, score
 from clauselens.pipeline.ingest.captures import ingest
-from clauselens.pipeline.versions.align import AlignItem, align_clauses, align_version
+from clauselens.pipeline.versions.align import (
+    AlignItem,
+    _word_sample,
+    align_clauses,
+    align_version,
+)
 from clauselens.pipeline.versions.changes import ChangeClass, Pair
 from clauselens.store import open_store
 from clauselens.store import tables as t
@@ -311,3 +316,24 @@ class TestAlignVersion:
             ).scalar_one()
         assert orphans == 0
         json.dumps(store_state(late), default=str)  # plain data
+
+
+VOCABULARY = [f"w{i}" for i in range(30)] + ["arbitration", "termination", "x"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    part=st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=40),
+    whole=st.lists(st.sampled_from(VOCABULARY), min_size=0, max_size=60),
+)
+def test_the_word_sample_rejects_only_what_the_full_word_check_rejects(
+    part: list[str], whole: list[str]
+) -> None:
+    """``_contained`` stops early when a whole shares none of the part's sample words; that
+    happens only when the whole misses over 20% of the part's words, which the full check
+    rejects anyway, so the early stop changes no result."""
+    words, known = frozenset(part), frozenset(whole)
+    sample = _word_sample(words)
+    assert sample <= words
+    if known.isdisjoint(sample):
+        assert len(words - known) > 0.2 * len(words)

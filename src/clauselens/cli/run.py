@@ -31,7 +31,6 @@ from clauselens.pipeline.runs.pool import is_pooled, resume_pooled, run_pooled
 from clauselens.pipeline.runs.queue import require_postgres
 from clauselens.pipeline.runs.run import run
 from clauselens.pipeline.runs.summary import Callbacks, RunSummary
-from clauselens.similarity.uniqueness import place_uniqueness
 
 
 def _tokens_row(summary: RunSummary) -> str:
@@ -104,6 +103,10 @@ def compare_platforms(engine: sa.Engine, summary: RunSummary, *, quiet: bool = F
     order (``similarity.uniqueness``); not while its batches are pending."""
     if summary.status == "waiting":
         return
+    # imported here: the similarity stack (scipy, scikit-learn) costs seconds to import, and
+    # `run --help`, `sync` without --run and the other commands do not need it
+    from clauselens.similarity.uniqueness import place_uniqueness
+
     with Console(stderr=True).status("comparing provisions across platforms", spinner="line"):
         placed = place_uniqueness(engine)
     if placed.platforms >= 2 and not quiet:
