@@ -17,7 +17,6 @@ finishing can happen in any process, on any machine.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -25,20 +24,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from clauselens import analyzers
+from clauselens.analyzers.backoff import Backoff
 from clauselens.config import Settings
 from clauselens.errors import UsageError
 from clauselens.pipeline.analyze.work import Work
 from clauselens.pipeline.ingest.captures import IngestReport
 from clauselens.pipeline.runs import queue, records
 from clauselens.pipeline.runs.messages import analyse_changes
-from clauselens.pipeline.runs.plan import (
-    RunOptions,
-    RunPlan,
-    build_analyzer,
-    effective_settings,
-    plan_run,
-)
-from clauselens.pipeline.runs.slices import SLICE, cut
+from clauselens.pipeline.runs.plan import RunOptions, RunPlan, plan_run
+from clauselens.pipeline.runs.slices import SLICE, cut, run_settings
 from clauselens.pipeline.runs.summary import Callbacks, RunSummary, finish, record_interrupted
 from clauselens.schemas import Failure
 
@@ -127,7 +122,6 @@ def resume_pooled(
     run_id: str,
     settings: Settings,
     workers: int = 0,
-    env: Mapping[str, str] | None = None,
     heartbeat: float = queue.HEARTBEAT,
 ) -> RunSummary:
     """Go on with a run started with ``--workers`` whose coordinating process stopped (Ctrl-C,
@@ -147,10 +141,11 @@ def resume_pooled(
         )
     if record.status != "interrupted":
         raise UsageError(f"run {run_id} has finished ({record.status}): nothing to resume")
-    fields = {f.name for f in dataclasses.fields(RunOptions)}
-    options = RunOptions(**{k: v for k, v in record.options.items() if k in fields})
-    settings = effective_settings(settings, options)
-    analyzer, note = build_analyzer(settings, options, env)
+    # the run's own analyzer, model and limits, as its workers read them (``slices``)
+    settings = run_settings(settings, record)
+    analyzer = analyzers.build(record.analyzer, settings, Backoff())
+    options = RunOptions(model=record.model, concurrency=record.options.get("concurrency"))
+    note = f"analyzer: {record.analyzer} (resumed)"
     records.adopt_run(engine, run_id)
     versions = [int(v) for v in record.options.get("versions", [])]
     plan = RunPlan(engine, run_id, analyzer, note, settings, options, Work(), versions=versions)
