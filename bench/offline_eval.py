@@ -10,10 +10,12 @@
    LinearSVC (C=1) per category, fitted on the same training folds. Printed: macro-F1 over the
    eight categories per fold and their mean, then per-category P/R/F1 over all held-out
    predictions (each sentence predicted once, by the fold that held it out).
-2. Triage, sentence level: a held-out sentence is "skipped" when its highest category
-   probability is under the threshold. The whole curve (threshold -> unfair sentences kept,
-   sentences skipped) over all held-out predictions, then the figures at the shipped rule: each
-   fold's own threshold, chosen by its inner cross-validation (keep 98.5% of unfair sentences).
+2. Triage, sentence level: a held-out sentence is "skipped" when its triage probability (the
+   fold's context model over its own and its two neighbours' highest category log-odds, the
+   neighbours read in document order) is under the threshold. The whole curve (threshold ->
+   unfair sentences kept, sentences skipped) over all held-out predictions, then the figures at
+   the shipped rule: each fold's own threshold, chosen by its inner cross-validation (keep 98.5%
+   of unfair sentences).
 3. The shipped classifier (trained on every row) on the corpus's real clauses (``ota/current``):
    the share triage would skip; and speed (process CPU time): load times, sentences per second,
    clauses per second for triage and for the full analysis.
@@ -46,7 +48,12 @@ from clauselens.analyzers.offline.classifier import (
 )
 from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.knowledge import load_knowledge_base
-from clauselens.analyzers.offline.train import default_out, label_matrix, train_weights
+from clauselens.analyzers.offline.train import (
+    default_out,
+    label_matrix,
+    neighbours,
+    train_weights,
+)
 from clauselens.analyzers.offline.triage import decide
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +90,7 @@ def cross_validate(rows: list[dict[str, Any]], n_folds: int) -> dict[str, Any]:
     """Held-out predictions of both methods, and each fold's shipped triage threshold."""
     y = label_matrix(rows)
     ours, base = np.zeros(y.shape, bool), np.zeros(y.shape, bool)
-    score, base_score = np.zeros(len(rows)), np.zeros(len(rows))
+    score, own_score, base_score = np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows))
     folds = group_folds([r["doc"] for r in rows], n_folds)
     per_fold = []
     for i, (train_idx, test_idx) in enumerate(folds, 1):
@@ -93,7 +100,9 @@ def cross_validate(rows: list[dict[str, Any]], n_folds: int) -> dict[str, Any]:
         classifier = ClauseClassifier(weights)
         predictions = [classifier.predict(r["text"]) for r in test]
         ours[test_idx] = [[c in p.labels for c in CLAUDETTE_CODES] for p in predictions]
-        score[test_idx] = [p.max_probability for p in predictions]
+        own = np.array([p.max_log_odds for p in predictions])
+        own_score[test_idx] = own
+        score[test_idx] = classifier.context_probabilities(own, *neighbours(test))
         decision = baseline(train, test)
         base[test_idx] = decision > 0
         base_score[test_idx] = decision.max(axis=1)
@@ -104,6 +113,7 @@ def cross_validate(rows: list[dict[str, Any]], n_folds: int) -> dict[str, Any]:
         "ours": ours,
         "base": base,
         "score": score,
+        "own_score": own_score,
         "base_score": base_score,
         "folds": per_fold,
     }
@@ -124,7 +134,7 @@ def print_folds(rows: list[dict[str, Any]], cv: dict[str, Any]) -> None:
         docs = len({rows[j]["doc"] for j in idx})
         absent = [c for k, c in enumerate(CLAUDETTE_CODES) if not y[idx, k].any()]
         t = weights.training
-        note = f"{t['feature_set']}, C={t['C']:g}, triage {weights.triage_threshold:.4g}"
+        note = f"{t['feature_set']}, C={t['C']:g}, triage {weights.triage.threshold:.4g}"
         note += f"; no {','.join(absent)} in fold" if absent else ""
         print(
             f"{i:<5}{docs:>5}{len(idx):>7}{int(y[idx].any(axis=1).sum()):>7} | "
@@ -169,21 +179,23 @@ def print_triage(cv: dict[str, Any]) -> None:
         print(f"{t:>10.4g}{kept:>13.1%}{skipped:>9.1%}")
     print("\nRanking only: sentences skipped at a given share of unfair ones kept, the threshold")
     print("read off the held-out scores themselves (a comparison of scores, not a usable rule);")
-    print("SVM score: highest decision value over the eight categories")
-    print(f"{'unfair kept':>12}{'offline':>9}{'SVM':>7}")
+    print("offline: triage probability in context; alone: the sentence's own highest log-odds;")
+    print("SVM: highest decision value over the eight categories")
+    print(f"{'unfair kept':>12}{'offline':>9}{'alone':>7}{'SVM':>7}")
     for keep in (0.95, 0.97, 0.98, 0.985, 0.99):
         skips = []
-        for s in (score, cv["base_score"]):
+        for s in (score, cv["own_score"], cv["base_score"]):
             t = np.sort(s[unfair])[int(np.floor((1 - keep) * unfair.sum() + 1e-9))]
             skips.append((s < t).mean())
-        print(f"{keep:>12.1%}{skips[0]:>9.1%}{skips[1]:>7.1%}")
+        cells = "".join(f"{v:>{w}.1%}" for v, w in zip(skips, (9, 7, 7), strict=True))
+        print(f"{keep:>12.1%}{cells}")
     print("\nAt the shipped rule (each fold's threshold from its inner CV, keep 98.5% there)")
     print(f"{'fold':<5}{'threshold':>10}{'unfair kept':>13}{'skipped':>9}")
     send = np.zeros(len(score), bool)
     for i, idx, weights, _ in cv["folds"]:
-        send[idx] = score[idx] >= weights.triage_threshold
+        send[idx] = score[idx] >= weights.triage.threshold
         kept = send[idx][unfair[idx]].mean()
-        print(f"{i:<5}{weights.triage_threshold:>10.4g}{kept:>13.1%}{1 - send[idx].mean():>9.1%}")
+        print(f"{i:<5}{weights.triage.threshold:>10.4g}{kept:>13.1%}{1 - send[idx].mean():>9.1%}")
     kept_n, total_unfair = int(send[unfair].sum()), int(unfair.sum())
     skipped_n = int((~send).sum())
     print(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clauselens.analyzers.offline import _fitting
 from clauselens.analyzers.offline.classifier import (
@@ -16,9 +18,16 @@ from clauselens.analyzers.offline.classifier import (
     ClauseClassifier,
     load_classifier,
     load_classifier_from,
+    neighbour_scores,
 )
+from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.normalise import normalise_for_classifier, sentences
-from clauselens.analyzers.offline.train import FEATURE_SETS, read_corpus, train_weights
+from clauselens.analyzers.offline.train import (
+    FEATURE_SETS,
+    neighbours,
+    read_corpus,
+    train_weights,
+)
 from clauselens.analyzers.offline.train import main as train_main
 from clauselens.errors import ConfigError
 
@@ -133,11 +142,68 @@ class TestTraining:
         got = np.array([scorer.decision(t) for t in texts])
         assert np.abs(got - expected).max() < 1e-3
 
-    def test_weights_without_a_triage_threshold_are_rejected(self, tmp_path: Path) -> None:
-        """A weights file must carry its triage threshold."""
+    def test_weights_without_a_triage_model_are_rejected(self, tmp_path: Path) -> None:
+        """A weights file must carry its triage model and threshold."""
         weights = train_weights(read_corpus(SAMPLE))
-        del weights["triage_threshold"]
+        del weights["triage"]
         out = tmp_path / "w.json"
         out.write_text(json.dumps(weights), encoding="utf-8")
         with pytest.raises(ConfigError):
             load_classifier_from(out)
+
+
+class TestTriageContext:
+    @given(st.lists(st.floats(-60, 60), min_size=1, max_size=12))
+    def test_a_clause_edge_stands_in_for_its_missing_neighbour(self, own: list[float]) -> None:
+        """Each sentence's row is (own, previous, next); at an edge the sentence itself fills in."""
+        n = len(own)
+        previous = [i - 1 for i in range(n)]
+        following = [i + 1 if i + 1 < n else -1 for i in range(n)]
+        rows = neighbour_scores(own, previous, following)
+        for i in range(n):
+            assert rows[i, 0] == own[i]
+            assert rows[i, 1] == own[i - 1 if i else i]
+            assert rows[i, 2] == own[i + 1 if i + 1 < n else i]
+
+    @given(st.lists(st.floats(-60, 60), min_size=1, max_size=12))
+    def test_clause_probabilities_are_the_context_model_in_clause_order(
+        self, own: list[float]
+    ) -> None:
+        """``triage_probabilities`` reads one clause's sentences as consecutive neighbours."""
+        classifier = load_classifier()
+        n = len(own)
+        expected = classifier.context_probabilities(
+            own, [i - 1 for i in range(n)], [i + 1 if i + 1 < n else -1 for i in range(n)]
+        )
+        got = classifier.triage_probabilities(own)
+        assert np.allclose(got, expected)
+        assert all(0.0 <= p <= 1.0 for p in got)
+
+    def test_a_likely_unfair_neighbour_never_lowers_a_sentence(self) -> None:
+        """The shipped context model weighs every input up: more unfair context, higher score."""
+        assert all(w > 0 for w in load_classifier().weights.triage.coef)
+
+    def test_a_list_item_is_read_with_the_sentence_that_introduces_it(self) -> None:
+        """A liability list item scores higher after its lead-in than on its own."""
+        item = "your failure to keep your password secure;"
+        lead = "We are not liable for any loss or damage arising from:"
+        clause = detect(f"{lead}\n\n* {item}")
+        alone = detect(item)
+        classifier = load_classifier()
+        in_clause = classifier.triage_probabilities(
+            [classifier.predict(s).max_log_odds for s in clause.sentences]
+        )
+        assert len(clause.sentences) == 2
+        assert in_clause[1] > alone.triage_score
+
+    def test_neighbours_follow_sentence_order_within_a_document(self) -> None:
+        """Training reads neighbours by ``sentence_index`` inside a document, never across."""
+        rows = [
+            {"doc": "a", "sentence_index": 1},
+            {"doc": "b", "sentence_index": 0},
+            {"doc": "a", "sentence_index": 0},
+            {"doc": "a", "sentence_index": 2},
+        ]
+        previous, following = neighbours(rows)
+        assert previous.tolist() == [2, -1, -1, 0]
+        assert following.tolist() == [3, -1, 0, -1]

@@ -55,7 +55,7 @@ class TestTriage:
             sentences=[sentence],
             findings=[Finding("arbitration", sentence, "rule", 1.0)],
             risk_sentences=[sentence],
-            max_probability=0.001,
+            triage_score=0.001,
         )
         decision = decide(detection, threshold=0.01)
         assert not decision.send

@@ -107,6 +107,17 @@ def fit_sigmoid(decision: Any, y: Any) -> tuple[float, float]:
     return float(model.coef_[0, 0]), float(model.intercept_[0])
 
 
+def fit_logistic(x: Any, y: Any) -> tuple[Any, float]:
+    """A lightly regularised logistic regression: coefficients and intercept."""
+    positives = int(y.sum())
+    if positives == 0 or positives == len(y):
+        return np.zeros(x.shape[1]), (-10.0 if positives == 0 else 10.0)
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(x, y)
+    return model.coef_[0].copy(), float(model.intercept_[0])
+
+
 def sigmoid(v: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-np.clip(v, -60.0, 60.0)))
 

@@ -2,18 +2,24 @@
 
 ``data/offline_classifier.json`` holds a TF-IDF vocabulary (sorted), its idf values, one
 coefficient vector per category, intercepts, per-category decision thresholds and the triage
-threshold (``train.py`` says how each was chosen). Scoring a sentence is a sparse dot product
+model (``train.py`` says how each was chosen). Scoring a sentence is a sparse dot product
 (numpy, over the rows of the sentence's known features): sub-linear term frequency times idf,
 L2-normalised within each feature block (words, characters: ``features.block_of``), as
 ``_fitting.transform`` computes it in training. The coefficients are Platt-calibrated, so the
 sigmoid of a score is a probability. Nothing executable is loaded.
+
+Triage reads a sentence in its context: a sentence's own score is its highest calibrated
+category log-odds, and its triage probability is a logistic model of its own score and its two
+neighbours' (``TriageWeights``). A list item such as "(iv) your failure to keep your password
+secure;" is unfair only through the sentence that introduces it, and the neighbours carry that.
+A sentence with no neighbour on one side (the edge of a clause) stands in for it itself.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -27,9 +33,20 @@ from clauselens.analyzers.offline.features import block_of, token_char_features,
 from clauselens.analyzers.offline.normalise import normalise_for_classifier
 from clauselens.errors import ConfigError
 
-WEIGHTS_FORMAT = "clauselens-offline-classifier/2"
+WEIGHTS_FORMAT = "clauselens-offline-classifier/3"
 WEIGHTS_RESOURCE = "data/offline_classifier.json"
+LOG_ODDS_BOUND = 60.0
 CLAUDETTE_CODES = ("A", "CH", "CR", "J", "LAW", "LTD", "TER", "USE")
+
+
+class TriageWeights(BaseModel):
+    """The context model of triage: ``P(unfair) = sigmoid(own, previous, next . coef + b)``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    coef: tuple[float, float, float]
+    intercept: float
+    threshold: float = Field(ge=0, le=1)
 
 
 class ClassifierWeights(BaseModel):
@@ -46,7 +63,7 @@ class ClassifierWeights(BaseModel):
     coef: list[Any]
     intercept: list[float]
     thresholds: list[float]
-    triage_threshold: float = Field(ge=0, le=1)
+    triage: TriageWeights
     training: dict[str, Any]
 
     @model_validator(mode="after")
@@ -71,10 +88,20 @@ class Prediction:
 
     probabilities: dict[str, float]
     labels: tuple[str, ...]
+    max_log_odds: float  # the highest category log-odds (within +-60): the own triage score
 
     @property
     def max_probability(self) -> float:
         return max(self.probabilities.values(), default=0.0)
+
+
+def neighbour_scores(own: Any, previous: Any, following: Any) -> Any:
+    """Rows ``(own, previous, next)`` of a triage model; index -1: no neighbour, use own."""
+    own = np.asarray(own, dtype=np.float64)
+    previous, following = np.asarray(previous, np.intp), np.asarray(following, np.intp)
+    before = np.where(previous >= 0, own[np.maximum(previous, 0)], own)
+    after = np.where(following >= 0, own[np.maximum(following, 0)], own)
+    return np.column_stack([own, before, after])
 
 
 class ClauseClassifier:
@@ -99,8 +126,23 @@ class ClauseClassifier:
 
     @property
     def triage_threshold(self) -> float:
-        """The highest category probability below which a sentence counts as clearly fair."""
-        return self.weights.triage_threshold
+        """The triage probability below which a sentence counts as clearly fair."""
+        return self.weights.triage.threshold
+
+    def context_probabilities(self, own: Any, previous: Any, following: Any) -> Any:
+        """Triage probabilities of sentences from their own scores and neighbours (indices)."""
+        model = self.weights.triage
+        z = neighbour_scores(own, previous, following) @ np.array(model.coef) + model.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -LOG_ODDS_BOUND, LOG_ODDS_BOUND)))
+
+    def triage_probabilities(self, own: Sequence[float]) -> list[float]:
+        """Triage probabilities of consecutive sentences (one clause) from their own scores."""
+        n = len(own)
+        if n == 0:
+            return []
+        positions = np.arange(n)
+        previous, following = positions - 1, np.where(positions + 1 < n, positions + 1, -1)
+        return [float(v) for v in self.context_probabilities(own, previous, following)]
 
     def _known_rows(self, features: Iterable[str]) -> list[int]:
         index = self._index
@@ -130,12 +172,13 @@ class ClauseClassifier:
         return [float(v) for v in self._intercept + weighted @ self._coef[rows]]
 
     def predict_normalised(self, normalised: str) -> Prediction:
+        log_odds = [max(-LOG_ODDS_BOUND, min(LOG_ODDS_BOUND, v)) for v in self.decision(normalised)]
         probs = {
-            label: 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, score))))
-            for label, score in zip(self.labels, self.decision(normalised), strict=True)
+            label: 1.0 / (1.0 + math.exp(-score))
+            for label, score in zip(self.labels, log_odds, strict=True)
         }
         hits = tuple(lab for lab in self.labels if probs[lab] >= self._thresholds[lab])
-        return Prediction(probabilities=probs, labels=hits)
+        return Prediction(probabilities=probs, labels=hits, max_log_odds=max(log_odds))
 
     def predict(self, text: str) -> Prediction:
         """Classify one sentence of real clause text (normalised here)."""

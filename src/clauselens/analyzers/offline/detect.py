@@ -39,7 +39,7 @@ class Detection:
     findings: list[Finding] = field(default_factory=list)
     engagements: list[Engagement] = field(default_factory=list)
     risk_sentences: list[str] = field(default_factory=list)
-    max_probability: float = 0.0
+    triage_score: float = 0.0  # the highest triage probability of a sentence in its context
 
     @property
     def categories(self) -> list[str]:
@@ -57,9 +57,10 @@ def detect(
     kb = kb or load_knowledge_base()
     by_code = load_taxonomy().by_claudette_code()
     result = Detection(sentences=sentences(text))
+    own: list[float] = []
     for sentence in result.sentences:
         prediction = classifier.predict(sentence)
-        result.max_probability = max(result.max_probability, prediction.max_probability)
+        own.append(prediction.max_log_odds)
         lowered = sentence.lower()
         for code in prediction.labels:
             category = by_code[code].code
@@ -72,6 +73,7 @@ def detect(
                 result.findings.append(Finding(category, sentence, "rule", 1.0))
         if kb.risk_matcher.matches(lowered):
             result.risk_sentences.append(sentence)
+    result.triage_score = max(classifier.triage_probabilities(own), default=0.0)
     support = Counter(f.category for f in result.findings)
     result.findings = [
         f for f in result.findings if support[f.category] >= kb.min_sentences.get(f.category, 1)

@@ -11,8 +11,11 @@ rows given, in ``INNER_FOLDS`` folds that keep each document whole (fixed seed):
 - per category, Platt scaling of the out-of-fold decision values (folded into the shipped
   coefficients, so the classifier's scores are calibrated probabilities), then the probability
   threshold with the best out-of-fold F1;
-- the triage threshold: the highest that keeps ``TRIAGE_KEEP`` of the out-of-fold unfair
-  sentences (score: a sentence's highest category probability).
+- the triage model: a logistic regression of "any unfair category" on a sentence's highest
+  calibrated category log-odds and its two neighbours' in the document (``sentence_index``
+  order), fitted on the out-of-fold scores; its threshold is the highest that keeps
+  ``TRIAGE_KEEP`` of the unfair sentences, read off triage probabilities that are themselves
+  out of fold (the regression refitted in the same document folds).
 
 The final model is fitted on all the rows with the chosen settings. ``bench/offline_eval.py``
 calls ``train_weights`` inside an outer cross-validation, so those choices never see the rows
@@ -34,7 +37,12 @@ from typing import Any
 import numpy as np
 
 from clauselens.analyzers.offline import _fitting as fitting
-from clauselens.analyzers.offline.classifier import CLAUDETTE_CODES, WEIGHTS_FORMAT
+from clauselens.analyzers.offline.classifier import (
+    CLAUDETTE_CODES,
+    LOG_ODDS_BOUND,
+    WEIGHTS_FORMAT,
+    neighbour_scores,
+)
 
 INNER_FOLDS = 5
 # min_df per block (words, characters); 0 leaves a block out.
@@ -57,8 +65,20 @@ class Choice:
     c: float
     calibration: list[tuple[float, float]]
     thresholds: list[float]
-    triage_threshold: float
+    triage: Triage
     cv_macro_f1: float | None
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The context model of triage (``classifier.TriageWeights``) and its threshold."""
+
+    coef: tuple[float, float, float]
+    intercept: float
+    threshold: float
+
+
+NO_CONTEXT = Triage((1.0, 0.0, 0.0), 0.0, 0.5)
 
 
 def read_corpus(path: Path) -> list[dict[str, Any]]:
@@ -69,6 +89,32 @@ def read_corpus(path: Path) -> list[dict[str, Any]]:
 
 def label_matrix(rows: Sequence[dict[str, Any]]) -> Any:
     return np.array([[code in r["label_codes"] for code in CLAUDETTE_CODES] for r in rows], bool)
+
+
+def neighbours(rows: Sequence[dict[str, Any]]) -> tuple[Any, Any]:
+    """Indices of each row's previous and next sentence in its document (-1: none).
+
+    Sentences are ordered by ``sentence_index`` (row order when a row has none).
+    """
+    places = [(str(r.get("doc", "")), int(r.get("sentence_index", i))) for i, r in enumerate(rows)]
+    where = {place: i for i, place in enumerate(places)}
+    previous, following = [], []
+    for doc, at in places:
+        previous.append(where.get((doc, at - 1), -1))
+        following.append(where.get((doc, at + 1), -1))
+    return np.array(previous, dtype=np.intp), np.array(following, dtype=np.intp)
+
+
+def fit_triage(own: Any, unfair: Any, context: tuple[Any, Any], folds: Any) -> Triage:
+    """The context model on out-of-fold own scores; its threshold from out-of-fold output."""
+    x = neighbour_scores(own, *context)
+    out_of_fold = np.zeros(len(own))
+    for train, test in folds:
+        coef, intercept = fitting.fit_logistic(x[train], unfair[train])
+        out_of_fold[test] = x[test] @ coef + intercept
+    coef, intercept = fitting.fit_logistic(x, unfair)
+    threshold = fitting.recall_threshold(fitting.sigmoid(out_of_fold), unfair, TRIAGE_KEEP)
+    return Triage((coef[0], coef[1], coef[2]), intercept, threshold)
 
 
 def _decisions(counts: fitting.Counts, y: Any, train: Any, test: Any) -> dict[Any, Any]:
@@ -99,27 +145,30 @@ def _calibrate(decision: Any, y: Any) -> tuple[list[tuple[float, float]], list[f
     return calibration, thresholds, float(np.mean(f1s))
 
 
-def choose(counts: fitting.Counts, y: Any, groups: Sequence[str]) -> Choice:
-    """Feature set, C, calibration and thresholds from out-of-fold predictions over documents."""
+def choose(
+    counts: fitting.Counts, y: Any, groups: Sequence[str], context: tuple[Any, Any]
+) -> Choice:
+    """Feature set, C, calibration, thresholds and triage from out-of-fold predictions.
+
+    ``context``: each row's previous and next sentence (``neighbours``).
+    """
     folds = fitting.group_folds(groups, INNER_FOLDS)
     if not folds:
         n = y.shape[1]
-        return Choice("words+chars", DEFAULT_C, [(1.0, 0.0)] * n, [0.5] * n, 0.5, None)
+        return Choice("words+chars", DEFAULT_C, [(1.0, 0.0)] * n, [0.5] * n, NO_CONTEXT, None)
     oof = {key: np.zeros(y.shape) for key in [(f, c) for f in FEATURE_SETS for c in C_GRID]}
     for train, test in folds:
         for key, values in _decisions(counts, y, train, test).items():
             oof[key][test] = values
-    best: Choice | None = None
-    for (name, c), decision in oof.items():  # grid order: a tie keeps the earlier setting
-        calibration, thresholds, macro = _calibrate(decision, y)
-        if best is not None and best.cv_macro_f1 is not None and macro <= best.cv_macro_f1:
-            continue
-        slopes, offsets = zip(*calibration, strict=True)
-        probs = fitting.sigmoid(decision * np.array(slopes) + np.array(offsets))
-        triage = fitting.recall_threshold(probs.max(axis=1), y.any(axis=1), TRIAGE_KEEP)
-        best = Choice(name, c, calibration, thresholds, triage, macro)
-    assert best is not None
-    return best
+    scored = {key: _calibrate(decision, y) for key, decision in oof.items()}
+    # grid order: a tie keeps the earlier setting
+    name, c = max(scored, key=lambda key: (scored[key][2], -list(scored).index(key)))
+    calibration, thresholds, macro = scored[name, c]
+    slopes, offsets = zip(*calibration, strict=True)
+    log_odds = oof[name, c] * np.array(slopes) + np.array(offsets)
+    own = np.clip(log_odds, -LOG_ODDS_BOUND, LOG_ODDS_BOUND).max(axis=1)
+    triage = fit_triage(own, y.any(axis=1), context, folds)
+    return Choice(name, c, calibration, thresholds, triage, macro)
 
 
 def _round(v: float) -> float:
@@ -131,7 +180,7 @@ def train_weights(rows: Sequence[dict[str, Any]], corpus_sha256: str = "") -> di
     y = label_matrix(rows)
     groups = [str(r.get("doc", "")) for r in rows]
     counts = fitting.count_features([r["text"] for r in rows])
-    choice = choose(counts, y, groups)
+    choice = choose(counts, y, groups, neighbours(rows))
     everything = np.arange(len(rows))
     space = fitting.fit_space(counts, everything, FEATURE_SETS[choice.feature_set])
     x = fitting.transform(counts, everything, space)
@@ -149,7 +198,11 @@ def train_weights(rows: Sequence[dict[str, Any]], corpus_sha256: str = "") -> di
         "coef": [[_round(v) for v in row] for row in coef_rows],
         "intercept": [_round(v) for v in intercepts],
         "thresholds": choice.thresholds,
-        "triage_threshold": _round(np.floor(choice.triage_threshold * 10**DECIMALS) / 10**DECIMALS),
+        "triage": {
+            "coef": [_round(v) for v in choice.triage.coef],
+            "intercept": _round(choice.triage.intercept),
+            "threshold": _round(np.floor(choice.triage.threshold * 10**DECIMALS) / 10**DECIMALS),
+        },
         "training": {
             "corpus": "CLAUDETTE ToS (Lippi et al. 2019) as split by LexGLUE UNFAIR-ToS",
             "corpus_licence": "CC BY 4.0",
@@ -163,8 +216,9 @@ def train_weights(rows: Sequence[dict[str, Any]], corpus_sha256: str = "") -> di
             "min_df": list(FEATURE_SETS[choice.feature_set]),
             "C": choice.c,
             "choices": f"{INNER_FOLDS}-fold document-grouped CV, seed {fitting.SEED}: feature set"
-            f" and C by macro-F1, per-category Platt scaling and best-F1 thresholds, triage"
-            f" threshold keeping {TRIAGE_KEEP:.1%} of unfair sentences",
+            f" and C by macro-F1, per-category Platt scaling and best-F1 thresholds, a triage"
+            f" model of each sentence's and its neighbours' highest log-odds, its threshold"
+            f" keeping {TRIAGE_KEEP:.1%} of unfair sentences",
             "cv_macro_f1": None if choice.cv_macro_f1 is None else _round(choice.cv_macro_f1),
         },
     }

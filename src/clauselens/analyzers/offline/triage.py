@@ -1,8 +1,10 @@
 """Triage in front of Claude: which clauses are clearly fair and can skip the paid call.
 
 A clause is sent to Claude when any of its sentences is likely to hold an unfair term: its score
-is the highest calibrated category probability of the CLAUDETTE classifier over the clause's
-sentences, and ``send`` is ``score >= threshold``. The default threshold is the one shipped with
+is the highest triage probability over the clause's sentences, each read with its neighbours in
+the clause (``classifier.ClauseClassifier.triage_probabilities``: a logistic model of the
+sentence's and its neighbours' highest CLAUDETTE category log-odds), and ``send`` is
+``score >= threshold``. The default threshold is the one shipped with
 the classifier's weights (``ClauseClassifier.triage_threshold``), chosen in training by
 cross-validation to keep 98.5% of unfair sentences; ``Settings.triage_threshold`` overrides it.
 
@@ -41,7 +43,7 @@ def shipped_threshold() -> float:
 def decide(detection: Detection, threshold: float | None = None) -> TriageDecision:
     """The triage decision for an existing detection (``threshold``: None for the shipped one)."""
     cut = shipped_threshold() if threshold is None else threshold
-    score = detection.max_probability
+    score = detection.triage_score
     send = score >= cut
     reasons: list[str] = []
     classified = sorted({f.category for f in detection.findings if f.source == "classifier"})
