@@ -13,6 +13,7 @@ from clauselens.analyzers.offline.knowledge import (
     reference_errors,
 )
 from clauselens.errors import ConfigError
+from clauselens.evaluation.mentions import find_ids, regulation_patterns
 from clauselens.schemas import load_taxonomy
 
 
@@ -64,12 +65,20 @@ class TestValidationOnLoad:
 
 
 class TestEngagement:
-    def test_health_terms_engage_hipaa_and_hbnr(self) -> None:
-        """A sentence about patients and medical diagnosis engages the health instruments."""
-        engaged = load_knowledge_base().engagements(
-            ["The service must not be used for medical diagnosis or patient care."], {}
-        )
-        assert {"hipaa", "hbnr"} <= {e.regulation.id for e in engaged}
+    def test_health_terms_engage_hipaa_and_health_data_hbnr(self) -> None:
+        """Patient care engages HIPAA; the breach rule for personal health records needs health
+        data, not the word "medical"."""
+        kb = load_knowledge_base()
+        care = {
+            e.regulation.id
+            for e in kb.engagements(
+                ["The service must not be used for medical diagnosis or patient care."], {}
+            )
+        }
+        assert "hipaa" in care
+        assert "hbnr" not in care
+        data = kb.engagements(["We store the health data your fitness tracker records."], {})
+        assert "hbnr" in {e.regulation.id for e in data}
 
     def test_a_category_engages_on_the_sentence_it_was_found_in(self) -> None:
         """Arbitration found in a sentence engages the Federal Arbitration Act and 93/13/EEC,
@@ -112,3 +121,11 @@ class TestEngagement:
         uk = "Users in the UK see a cookie banner."
         ids = {e.regulation.id for e in kb.engagements([uk], {uk: {"tracking_and_cookies"}})}
         assert "pecr" in ids
+
+
+def test_no_regulation_summary_names_another_instrument() -> None:
+    """A summary is quoted when its instrument is engaged: naming another there (HBNR's "not
+    covered by HIPAA") would name an instrument the clause gave no evidence for."""
+    kb = parse_knowledge_base(knowledge_base_text())
+    for regulation in kb.regulations:
+        assert find_ids(regulation.summary, regulation_patterns()) <= {regulation.id}, regulation.id

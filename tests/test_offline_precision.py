@@ -83,6 +83,51 @@ class TestEvidence:
         assert any("AI Office" in a.name for a in gpai.applicable_agencies)
 
 
+class TestTopicLists:
+    def test_a_list_of_help_topics_engages_no_law(self) -> None:
+        """Topic titles with no statement of terms (an imprint's help links) are no evidence."""
+        analysis = analyze_clause(
+            "Registered in Ireland (Companies Registration Office)\n\nCompany No. 462932\n\n"
+            "For help or information about how to make a report:\n\n"
+            "*   How to download your personal data\n*   Information about privacy rights\n"
+            "*   Reporting a copyright infringement\n*   Reporting a hacked account\n"
+        )
+        assert analysis.applicable_agencies == []
+        assert analysis.institutional_analysis.regulatory_landscape == NOT_ASSESSED_LANDSCAPE
+
+    def test_a_table_of_contents_of_links_engages_no_law(self) -> None:
+        analysis = analyze_clause(
+            "[Introduction](https://example.com/terms#intro)\n\n"
+            "[Your personal data](https://example.com/terms#data)\n\n"
+            "[EEA instructions on withdrawal](https://example.com/terms#withdrawal)"
+        )
+        assert analysis.applicable_agencies == []
+        assert analysis.categories == []
+
+    def test_items_under_a_lead_in_that_states_a_term_stay_evidence(self) -> None:
+        """Short items under "You may not ..." are the terms themselves."""
+        analysis = analyze_clause(
+            "You may not use the Services for:\n\n*   biometric identification\n"
+            "*   facial recognition databases\n*   spam"
+        )
+        assert "BIPA" in analysis.institutional_analysis.regulatory_landscape
+
+
+class TestHealthInstruments:
+    def test_a_medical_advice_disclaimer_is_not_a_health_records_rule(self) -> None:
+        """The Health Breach Notification Rule needs health data, not the word "medical"."""
+        disclaimer = analyze_clause(
+            "Don't rely on the Services for medical, legal, financial or other professional "
+            "advice. Any content regarding those topics is for informational purposes only."
+        )
+        assert "Health Breach" not in disclaimer.institutional_analysis.regulatory_landscape
+        records = analyze_clause(
+            "If you connect a fitness tracker, we collect your health data, such as heart rate "
+            "and sleep, and store it in your personal health record."
+        )
+        assert "Health Breach" in records.institutional_analysis.regulatory_landscape
+
+
 class TestLanguage:
     GERMAN = (
         "Wir verarbeiten Ihre personenbezogenen Daten nur, wenn Sie uns Ihre Einwilligung "

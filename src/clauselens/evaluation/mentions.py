@@ -92,6 +92,11 @@ def _patterns() -> tuple[list[tuple[re.Pattern[str], str]], list[tuple[re.Patter
     return _compile(agencies), _compile(regulations)
 
 
+def regulation_patterns() -> list[tuple[re.Pattern[str], str]]:
+    """The patterns that recognise each regulation's names in text, longest first."""
+    return _patterns()[1]
+
+
 def find_ids(text: str, patterns: list[tuple[re.Pattern[str], str]]) -> set[str]:
     """Ids named in ``text``; a span claimed by a longer name is not matched again."""
     taken: list[tuple[int, int]] = []

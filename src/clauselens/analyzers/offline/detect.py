@@ -17,7 +17,7 @@ from clauselens.analyzers.offline.knowledge import (
     Engagement,
     load_knowledge_base,
 )
-from clauselens.analyzers.offline.normalise import sentences
+from clauselens.analyzers.offline.normalise import sentences, topic_lines
 from clauselens.schemas import load_taxonomy
 
 
@@ -57,10 +57,13 @@ def detect(
     kb = kb or load_knowledge_base()
     by_code = load_taxonomy().by_claudette_code()
     result = Detection(sentences=sentences(text))
+    topics = topic_lines(result.sentences)
     own: list[float] = []
     for sentence in result.sentences:
         prediction = classifier.predict(sentence)
         own.append(prediction.max_log_odds)
+        if sentence in topics:
+            continue
         lowered = sentence.lower()
         for code in prediction.labels:
             category = by_code[code].code
@@ -81,5 +84,6 @@ def detect(
     found: dict[str, set[str]] = {}
     for finding in result.findings:
         found.setdefault(finding.sentence, set()).add(finding.category)
-    result.engagements = kb.engagements(result.sentences, found)
+    evidence = [s for s in result.sentences if s not in topics]
+    result.engagements = kb.engagements(evidence, found)
     return result

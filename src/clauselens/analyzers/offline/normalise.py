@@ -169,3 +169,43 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def sentences(text: str) -> list[str]:
     """The sentences of ``text`` as verbatim substrings."""
     return [text[a:b] for a, b in sentence_spans(text)]
+
+
+_LINK_ONLY = re.compile(r"^\s*(?:[-+*•●▪◦]|\d{1,3}[.)])?\s*(?:!?\[[^\]]*\]\([^)]*\)[\s,;|·]*)+$")
+_FRAGMENT_WORDS = 6
+
+
+def is_link_line(sentence: str) -> bool:
+    """A line that is only Markdown links (a table of contents, a menu): it states nothing."""
+    return bool(_LINK_ONLY.match(sentence))
+
+
+def is_fragment(sentence: str) -> bool:
+    """A short title-like piece (at most six words, no closing punctuation), or only links."""
+    if is_link_line(sentence):
+        return True
+    plain = _MD_EMPHASIS.sub("", _MD_LINK.sub(r"\1", _BULLET.sub("", sentence))).strip()
+    plain = plain.lstrip("*").strip()
+    return len(plain.split()) <= _FRAGMENT_WORDS and not plain.endswith((".", ";", ":", "!", "?"))
+
+
+_TERMS_WORDS = re.compile(
+    r"(?i)\b(?:may|must|shall|will|agree\w*|not|never|prohibit\w*|don't|can't|cannot|only|"
+    r"required?|responsible|liab\w*)\b"
+)
+
+
+def topic_lines(parts: list[str]) -> set[str]:
+    """Sentences that name topics rather than state terms, so are no evidence of any rule.
+
+    Link-only lines always. Short title-like fragments too when they make up at least half of
+    the clause and nothing else in it states a term (no "may", "must", "not", "agree", ...): a
+    list of help links, a table of contents, an imprint. "How to download your personal data"
+    there engages no data-protection law. Under a lead-in that states a term ("You may not use
+    the Services for:"), the items are the terms, and they stay evidence.
+    """
+    fragments = [p for p in parts if is_fragment(p)]
+    statements = [p for p in parts if not is_fragment(p)]
+    if 2 * len(fragments) >= len(parts) and not any(_TERMS_WORDS.search(p) for p in statements):
+        return set(fragments)
+    return {p for p in parts if is_link_line(p)}
