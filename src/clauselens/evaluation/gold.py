@@ -140,6 +140,7 @@ class GoldSet:
 BUILTIN: dict[str, tuple[str, Kind]] = {
     "categories": ("categories.jsonl", "categories"),
     "provisions": ("provisions.jsonl", "provisions"),
+    "holdout": ("provisions_holdout.jsonl", "provisions"),
     "reference": ("reference.jsonl", "provisions"),
     "similarity": ("similarity/tosdr_points.jsonl", "similarity"),
 }
