@@ -29,7 +29,8 @@ from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 
 PROMPT_ID = "offline"
-RULES_CODE_VERSION = "3"  # 3: evidence-only engagements, direction vetoes, languages
+# 3: evidence-only engagements, direction vetoes, languages; 4: topic lists are no evidence
+RULES_CODE_VERSION = "4"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 
