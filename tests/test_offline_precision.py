@@ -12,6 +12,7 @@ from clauselens.analyzers.base import ClauseInput, DocumentContext
 from clauselens.analyzers.offline import OfflineAnalyzer, analyze_clause
 from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE
 from clauselens.analyzers.offline.language import detect_language
+from clauselens.analyzers.offline.remit import excluded_remits, named_regions
 from clauselens.textnorm import clause_sha256
 
 
@@ -126,6 +127,77 @@ class TestHealthInstruments:
             "and sleep, and store it in your personal health record."
         )
         assert "Health Breach" in records.institutional_analysis.regulatory_landscape
+
+
+class TestRemit:
+    ARBITRATION = (
+        "You and we agree that any dispute will be resolved by binding individual arbitration, "
+        "and you waive the right to participate in a class action."
+    )
+
+    def test_a_clause_of_a_regional_version_is_tested_against_that_region_only(self) -> None:
+        """EEA consumer terms are not read against US law; unscoped ones may be."""
+        unscoped = analyze_clause(self.ARBITRATION, ("Terms of Service",))
+        landscape = unscoped.institutional_analysis.regulatory_landscape
+        assert "Federal Arbitration Act" in landscape
+        assert "Unfair Contract Terms" in landscape
+        eea = analyze_clause(
+            self.ARBITRATION, ("Terms of Service for consumers in the European Economic Area",)
+        )
+        landscape = eea.institutional_analysis.regulatory_landscape
+        assert "Federal Arbitration Act" not in landscape
+        assert "Unfair Contract Terms" in landscape
+
+    def test_a_privacy_notice_engages_no_contract_terms_law(self) -> None:
+        """ "By using the service you agree" in a privacy notice is information, not a term."""
+        text = (
+            "By accessing or using our services, you agree that we may transfer your personal "
+            "data to servers in the United States."
+        )
+        terms = analyze_clause(text, terms_type="Terms of Service", document_title="Terms")
+        assert "Unfair Contract Terms" in terms.institutional_analysis.regulatory_landscape
+        notice = analyze_clause(
+            text, terms_type="Privacy Policy", document_title="Privacy Policy"
+        ).institutional_analysis.regulatory_landscape
+        assert "Unfair Contract Terms" not in notice
+
+    def test_business_terms_engage_no_consumer_contract_law(self) -> None:
+        """Commercial terms bind businesses: no unfair-terms directive, but still arbitration."""
+        analysis = analyze_clause(
+            self.ARBITRATION, terms_type="Commercial Terms", document_title="Enterprise Terms"
+        )
+        landscape = analysis.institutional_analysis.regulatory_landscape
+        assert "Unfair Contract Terms" not in landscape
+        assert "Federal Arbitration Act" in landscape
+        assert excluded_remits("Developer Terms") == {"consumer_contracts"}
+        assert excluded_remits("Terms of Service") == set()
+
+    def test_region_cues_are_case_sensitive_and_one_region_only(self) -> None:
+        assert named_regions(["Contact us"]) == set()
+        assert named_regions(["Terms (EU)"]) == {"EU"}
+        assert named_regions(["Information for EU and UK users"]) == {"EU", "UK"}
+
+    def test_a_text_message_as_a_channel_is_not_telemarketing(self) -> None:
+        """The TCPA needs marketing, automation or consent around the texts or calls."""
+        notice = analyze_clause(
+            "If we have a dispute with you, we will send an email or text message with our "
+            "individualized demand, including a description of the claim."
+        )
+        assert "TCPA" not in notice.institutional_analysis.regulatory_landscape
+        marketing = analyze_clause(
+            "We may send you marketing text messages using an automated system; reply STOP to "
+            "opt out at any time."
+        )
+        assert "TCPA" in marketing.institutional_analysis.regulatory_landscape
+
+    def test_copyright_takedown_is_outside_the_online_safety_act(self) -> None:
+        """The UK Act's illegal content leaves out intellectual-property infringement."""
+        takedown = analyze_clause(
+            "If we decide to remove or disable access to the material after a copyright "
+            "complaint, we will notify the affected user and explain how to file a "
+            "counter-notice."
+        )
+        assert "Online Safety" not in takedown.institutional_analysis.regulatory_landscape
 
 
 class TestLanguage:

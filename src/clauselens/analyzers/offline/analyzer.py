@@ -25,11 +25,13 @@ from clauselens.analyzers.offline.compose import compose, not_assessed
 from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.knowledge import knowledge_base_text, load_knowledge_base
 from clauselens.analyzers.offline.language import detect_language
+from clauselens.analyzers.offline.remit import within_remit
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 
 PROMPT_ID = "offline"
-# 3: evidence-only engagements, direction vetoes, languages; 4: topic lists are no evidence
+# 3: evidence-only engagements, direction vetoes, languages; 4: topic lists are no evidence,
+# instruments kept to the region the headings name and the remit the document kind allows
 RULES_CODE_VERSION = "4"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
@@ -57,8 +59,15 @@ def analyze_clause(
     *,
     truncated: bool = False,
     truncation_reason: str | None = None,
+    document_title: str = "",
+    terms_type: str = "",
 ) -> ClauseAnalysis:
-    """Analyse one clause offline; the result has passed ``validate_analysis``."""
+    """Analyse one clause offline; the result has passed ``validate_analysis``.
+
+    Instruments are kept to those that can govern the clause: the one region its headings or
+    ``document_title`` name, if any, and what the kind of document (``terms_type``) allows
+    (``remit.within_remit``).
+    """
     note = truncation_note(truncation_reason) if truncated else None
     language = detect_language(text)
     if not language.english:
@@ -67,6 +76,9 @@ def analyze_clause(
         )
     kb = load_knowledge_base()
     detection = detect(text, load_classifier(), kb)
+    detection.engagements = within_remit(
+        detection.engagements, heading_path, terms_type, document_title
+    )
     analysis = compose(detection, text, heading_path, kb, note)
     return validate_analysis(analysis, text, truncated)
 
@@ -82,6 +94,8 @@ def analyze_input(clause: ClauseInput) -> AnalysisResult:
             clause.heading_path,
             truncated=clause.truncated,
             truncation_reason=clause.truncation_reason,
+            document_title=clause.document.title,
+            terms_type=clause.document.terms_type,
         )
     except InvalidAnalysis as exc:
         error = f"{exc.kind}: {exc}"

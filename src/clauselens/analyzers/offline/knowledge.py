@@ -59,6 +59,8 @@ class AgencyEntry(_Strict):
 class Triggers(TermSelector):
     categories: list[str] = []
     scope: TermSelector | None = None  # what a category's sentence must also say
+    # a sentence that says this is no evidence for the instrument (outside its remit)
+    unless: TermSelector | None = None
 
 
 class Regulation(_Strict):
@@ -72,6 +74,8 @@ class Regulation(_Strict):
     enforcement_note: str | None = None
     triggers: Triggers
     requires: TermSelector | None = None
+    # what it governs: any text, contract terms, or consumer contracts only (``remit.py``)
+    remit: Literal["any", "contracts", "consumer_contracts"] = "any"
 
 
 class CategoryRule(_Strict):
@@ -158,7 +162,7 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
         errors += [
             f"{where}: unknown category {c!r}" for c in reg.triggers.categories if c not in codes
         ]
-        for sel in (reg.triggers, reg.requires, reg.triggers.scope):
+        for sel in (reg.triggers, reg.requires, reg.triggers.scope, reg.triggers.unless):
             if sel is None:
                 continue
             errors += [
@@ -288,6 +292,7 @@ class CompiledKnowledgeBase:
                 Matcher(self._terms(reg.triggers)),
                 Matcher(self._terms(reg.triggers.scope)) if reg.triggers.scope else None,
                 Matcher(self._terms(reg.requires)) if reg.requires is not None else None,
+                Matcher(self._terms(reg.triggers.unless)) if reg.triggers.unless else None,
             )
             for reg in kb.regulations
         }
@@ -320,11 +325,13 @@ class CompiledKnowledgeBase:
         lowered = [s.lower() for s in sentences]
         out: list[Engagement] = []
         for reg in self.kb.regulations:
-            terms, scope, needed = self._triggers[reg.id]
+            terms, scope, needed, unless = self._triggers[reg.id]
             wanted = set(reg.triggers.categories)
             evidence: list[str] = []
             cats: dict[str, None] = {}
             for sentence, low in zip(sentences, lowered, strict=True):
+                if unless is not None and unless.matches(low):
+                    continue
                 in_sentence = wanted.intersection(found.get(sentence, ()))
                 by_category = bool(in_sentence) and (scope is None or scope.matches(low))
                 if by_category:

@@ -1,0 +1,69 @@
+"""Which instruments can govern a clause at all: its region, and the kind of document it is in.
+
+**Region.** Platforms publish regional versions ("Terms of Service for consumers in the European
+Economic Area", "Meta AIs Terms of Service (EU)", "Information for US residents"). When the
+headings above a clause (or the document title) name exactly one region, instruments of the
+other regions do not govern it: the UK Consumer Rights Act is no test of an EEA consumer clause.
+Headings that name several regions, or none, limit nothing.
+
+**Document kind.** Some instruments govern contract terms (``Regulation.remit``
+``"contracts"``: the Federal Arbitration Act) or consumer contracts only (``"consumer_contracts"``:
+the Unfair Contract Terms Directive, the UK Consumer Rights Act, the Consumer Rights Directive,
+automatic-renewal laws). A privacy notice informs people about processing; it is not a term of a
+contract, so neither kind is engaged by it. Business terms (commercial, enterprise, developer or
+API terms) bind businesses, so consumer-contract instruments are not engaged by them either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from clauselens.analyzers.offline.knowledge import Engagement
+
+_REGIONS = {
+    "EU": re.compile(r"\b(?:EEA|EU|European (?:Union|Economic Area)|Europe)\b"),
+    "UK": re.compile(r"\b(?:UK|U\.K\.|United Kingdom|Great Britain)\b"),
+    "US": re.compile(r"\b(?:US|U\.S\.|USA|United States|California|Illinois)\b"),
+}
+_PRIVACY_NOTICE = re.compile(r"(?i)\b(?:privacy|cookies?)\b")
+_BUSINESS_TERMS = re.compile(
+    r"(?i)\b(?:commercial|business|enterprise|developers?|API|sellers?|merchants?|partners?)\b"
+)
+
+
+def region_of(jurisdiction: str) -> str:
+    """The region of a knowledge-base jurisdiction code ("US-CA" is in the US)."""
+    return jurisdiction.split("-", 1)[0]
+
+
+def named_regions(cues: Iterable[str]) -> set[str]:
+    """Regions named in headings or a title (case matters: "us" is a pronoun)."""
+    return {region for region, pattern in _REGIONS.items() for cue in cues if pattern.search(cue)}
+
+
+def excluded_remits(terms_type: str, title: str = "") -> set[str]:
+    """The remits a document of this kind cannot engage (see the module docstring)."""
+    if _PRIVACY_NOTICE.search(terms_type):
+        return {"contracts", "consumer_contracts"}
+    if _BUSINESS_TERMS.search(terms_type) or _BUSINESS_TERMS.search(title):
+        return {"consumer_contracts"}
+    return set()
+
+
+def within_remit(
+    engagements: Sequence[Engagement],
+    cues: Iterable[str],
+    terms_type: str = "",
+    title: str = "",
+) -> list[Engagement]:
+    """The engagements that can govern the clause: the one region the headings or title name
+    (all regions when they name none or several), minus the remits the document kind excludes."""
+    regions = named_regions([*cues, title])
+    excluded = excluded_remits(terms_type, title)
+    return [
+        e
+        for e in engagements
+        if (len(regions) != 1 or region_of(e.regulation.jurisdiction) in regions)
+        and e.regulation.remit not in excluded
+    ]
