@@ -113,14 +113,12 @@ class TestEngagement:
         assert "gdpr" in ids
 
     def test_requires_limits_engagement(self) -> None:
-        """PECR needs a UK mention as well as a cookie category."""
+        """The TCPA needs marketing, automation or consent as well as texts or calls."""
         kb = load_knowledge_base()
-        cookie = "We use cookies to measure visits."
-        found = {cookie: {"tracking_and_cookies"}}
-        assert "pecr" not in {e.regulation.id for e in kb.engagements([cookie], found)}
-        uk = "Users in the UK see a cookie banner."
-        ids = {e.regulation.id for e in kb.engagements([uk], {uk: {"tracking_and_cookies"}})}
-        assert "pecr" in ids
+        channel = "We will send a text message with a link to confirm your address."
+        assert "tcpa" not in {e.regulation.id for e in kb.engagements([channel], {})}
+        marketing = "We may send you marketing text messages."
+        assert "tcpa" in {e.regulation.id for e in kb.engagements([marketing], {})}
 
 
 def test_no_regulation_summary_names_another_instrument() -> None:
@@ -129,3 +127,18 @@ def test_no_regulation_summary_names_another_instrument() -> None:
     kb = parse_knowledge_base(knowledge_base_text())
     for regulation in kb.regulations:
         assert find_ids(regulation.summary, regulation_patterns()) <= {regulation.id}, regulation.id
+
+
+@pytest.mark.parametrize(
+    ("eu", "uk"), [("gdpr", "uk_gdpr"), ("uctd", "uk_cra"), ("eprivacy", "pecr")]
+)
+def test_a_uk_twin_is_engaged_wherever_its_eu_counterpart_is(eu: str, uk: str) -> None:
+    """UK GDPR, the Consumer Rights Act's unfair-terms part and PECR mirror the EU instruments:
+    the same categories and term sets engage them (a region heading still keeps them apart)."""
+    regulations = {r.id: r for r in load_knowledge_base().kb.regulations}
+    assert set(regulations[eu].triggers.categories) <= set(regulations[uk].triggers.categories)
+    assert set(regulations[eu].triggers.term_sets) <= set(regulations[uk].triggers.term_sets)
+    sentence = "We may terminate your account at any time and we are not liable for any loss."
+    found = {sentence: {"unilateral_termination", "limitation_of_liability"}}
+    engaged = {e.regulation.id for e in load_knowledge_base().engagements([sentence], found)}
+    assert ("uctd" in engaged) == ("uk_cra" in engaged)
