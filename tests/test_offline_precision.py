@@ -169,13 +169,41 @@ class TestRemit:
         landscape = analysis.institutional_analysis.regulatory_landscape
         assert "Unfair Contract Terms" not in landscape
         assert "Federal Arbitration Act" in landscape
-        assert excluded_remits("Developer Terms") == {"consumer_contracts"}
+        assert excluded_remits("Developer Terms") == {"consumer_contracts", "consumers"}
         assert excluded_remits("Terms of Service") == set()
 
     def test_region_cues_are_case_sensitive_and_one_region_only(self) -> None:
         assert named_regions(["Contact us"]) == set()
         assert named_regions(["Terms (EU)"]) == {"EU"}
         assert named_regions(["Information for EU and UK users"]) == {"EU", "UK"}
+
+    def test_a_section_for_named_regions_drops_the_others(self) -> None:
+        """A section for EEA and UK users is not read against California law."""
+        text = (
+            "We process your personal data on the legal basis of our legitimate interests, and "
+            "you may object to that processing or ask us to delete your personal data."
+        )
+        scoped = analyze_clause(text, ("Legal grounds for users in the EEA and UK",))
+        landscape = scoped.institutional_analysis.regulatory_landscape
+        assert "GDPR" in landscape
+        assert "California" not in landscape
+
+    def test_words_outside_an_instruments_remit_are_no_evidence(self) -> None:
+        """Leasing software is not housing, a child-abuse ban is not children's data
+        collection, and diagnosing a software fault is not a medical device."""
+        for text, absent in [
+            ("You may not rent, lease or sell access to the API.", "Fair Housing"),
+            ("We prohibit the sexual exploitation of children.", "COPPA"),
+            ("Customer must help us diagnose any reported non-conformity.", "Food, Drug"),
+        ]:
+            landscape = analyze_clause(text).institutional_analysis.regulatory_landscape
+            assert absent not in landscape, text
+        for text, present in [
+            ("Landlords may not use the service for tenant screening.", "Fair Housing"),
+            ("We do not knowingly collect personal information from children under 13.", "COPPA"),
+        ]:
+            landscape = analyze_clause(text).institutional_analysis.regulatory_landscape
+            assert present in landscape, text
 
     def test_a_text_message_as_a_channel_is_not_telemarketing(self) -> None:
         """The TCPA needs marketing, automation or consent around the texts or calls."""

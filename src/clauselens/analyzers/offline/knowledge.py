@@ -74,8 +74,9 @@ class Regulation(_Strict):
     enforcement_note: str | None = None
     triggers: Triggers
     requires: TermSelector | None = None
-    # what it governs: any text, contract terms, or consumer contracts only (``remit.py``)
-    remit: Literal["any", "contracts", "consumer_contracts"] = "any"
+    # what it governs: any text, contract terms, consumer contracts, or dealings with consumers
+    # (``remit.py``)
+    remit: Literal["any", "contracts", "consumer_contracts", "consumers"] = "any"
 
 
 class CategoryRule(_Strict):

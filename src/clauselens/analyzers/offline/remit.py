@@ -1,17 +1,18 @@
 """Which instruments can govern a clause at all: its region, and the kind of document it is in.
 
 **Region.** Platforms publish regional versions ("Terms of Service for consumers in the European
-Economic Area", "Meta AIs Terms of Service (EU)", "Information for US residents"). When the
-headings above a clause (or the document title) name exactly one region, instruments of the
-other regions do not govern it: the UK Consumer Rights Act is no test of an EEA consumer clause.
-Headings that name several regions, or none, limit nothing.
+Economic Area", "Meta AIs Terms of Service (EU)", "Legal grounds for users in the EEA and UK").
+When the headings above a clause (or the document title) name regions, instruments of the other
+regions do not govern it: the UK Consumer Rights Act is no test of an EEA consumer clause, nor
+the CCPA of a section for EEA and UK users. Headings that name no region limit nothing.
 
 **Document kind.** Some instruments govern contract terms (``Regulation.remit``
 ``"contracts"``: the Federal Arbitration Act) or consumer contracts only (``"consumer_contracts"``:
 the Unfair Contract Terms Directive, the UK Consumer Rights Act, the Consumer Rights Directive,
-automatic-renewal laws). A privacy notice informs people about processing; it is not a term of a
-contract, so neither kind is engaged by it. Business terms (commercial, enterprise, developer or
-API terms) bind businesses, so consumer-contract instruments are not engaged by them either.
+automatic-renewal laws); state consumer-protection statutes protect consumers (``"consumers"``).
+A privacy notice informs people about processing; it is not a term of a contract, so neither
+contract kind is engaged by it. Business terms (commercial, enterprise, developer or API terms)
+bind businesses, so consumer instruments are not engaged by them either.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def excluded_remits(terms_type: str, title: str = "") -> set[str]:
     if _PRIVACY_NOTICE.search(terms_type):
         return {"contracts", "consumer_contracts"}
     if _BUSINESS_TERMS.search(terms_type) or _BUSINESS_TERMS.search(title):
-        return {"consumer_contracts"}
+        return {"consumer_contracts", "consumers"}
     return set()
 
 
@@ -57,13 +58,13 @@ def within_remit(
     terms_type: str = "",
     title: str = "",
 ) -> list[Engagement]:
-    """The engagements that can govern the clause: the one region the headings or title name
-    (all regions when they name none or several), minus the remits the document kind excludes."""
+    """The engagements that can govern the clause: the regions the headings or title name (all
+    when they name none), minus the remits the document kind excludes."""
     regions = named_regions([*cues, title])
     excluded = excluded_remits(terms_type, title)
     return [
         e
         for e in engagements
-        if (len(regions) != 1 or region_of(e.regulation.jurisdiction) in regions)
+        if (not regions or region_of(e.regulation.jurisdiction) in regions)
         and e.regulation.remit not in excluded
     ]
