@@ -199,6 +199,74 @@ class TestKeptUpToDate:
         assert ("Acme", "Orchards") in listed
 
 
+SENTENCES = [ARBITRATION, ARBITRATION_BETA, ARBITRATION_GAMMA, ODD, RETENTION]
+
+
+def by_sha(engine: sa.Engine) -> dict[str, int]:
+    return similar_platform_counts(engine, incremental=False).by_sha
+
+
+class TestIncremental:
+    def test_nothing_changed_compares_nothing_again(self, engine: sa.Engine) -> None:
+        three_platforms(engine)
+        first = place_uniqueness(engine)
+        again = place_uniqueness(engine)
+        assert first.recompared == first.provisions > 0
+        assert again.recompared == 0
+        assert again.unique == first.unique
+
+    def test_a_new_platform_compares_only_what_it_can_change(self, engine: sa.Engine) -> None:
+        """A provision like nobody's new one keeps its count without being compared again."""
+        three_platforms(engine)
+        place_uniqueness(engine)
+        analysed(engine, "Delta", [("Orchards", ODD.replace("three", "four"))])
+        placed = place_uniqueness(engine)
+        assert 0 < placed.recompared < placed.provisions
+        assert similar_platform_counts(engine, incremental=True).by_sha == by_sha(engine)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Acme", "Beta", "Gamma", "Delta"]),
+            st.lists(st.sampled_from(range(len(SENTENCES))), min_size=1, max_size=3),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_incremental_counts_equal_a_full_comparison(
+    engine: sa.Engine, edits: list[tuple[str, list[int]]]
+) -> None:
+    """After any sequence of new versions and platforms, the counts placed incrementally
+    are the counts of comparing everything again."""
+    three_platforms(engine)
+    place_uniqueness(engine)
+    for entity, picks in edits:
+        sections = [(f"Section {i}", SENTENCES[k]) for i, k in enumerate(picks)]
+        analysed(engine, entity, sections)
+        place_uniqueness(engine)
+        with engine.connect() as conn:
+            a = t.analyses.c
+            placed = dict(
+                conn.execute(
+                    sa.select(a.clause_sha256, a.similar_platforms).where(
+                        a.similar_platforms.is_not(None)
+                    )
+                ).all()
+            )
+        full = by_sha(engine)
+        assert {sha: placed[sha] for sha in full if sha in placed} == {
+            sha: n for sha, n in full.items() if sha in placed
+        }
+        assert set(placed) <= set(full)
+
+
 class TestRun:
     def test_run_compares_and_review_list_shows_the_counts(
         self, db_url: str, tmp_path: Path

@@ -112,7 +112,8 @@ def compare_platforms(engine: sa.Engine, summary: RunSummary, *, quiet: bool = F
     if placed.platforms >= 2 and not quiet:
         click.echo(
             f"compared {placed.provisions:,} current provisions of {placed.platforms} "
-            f"platforms: {placed.unique:,} unique ({placed.seconds:.1f} s)",
+            f"platforms: {placed.unique:,} unique ({placed.recompared:,} compared again, "
+            f"{placed.seconds:.1f} s)",
             err=True,
         )
 

@@ -1,4 +1,5 @@
-"""The similarity index cached in the store (table ``similarity_cache``), pickle-free.
+"""The similarity index cached in the store (table ``similarity_cache``), pickle-free; and the
+state of the last uniqueness placement (``uniqueness``), as JSON under its own row name.
 
 The row holds the two files ``similarity.persist.save_index`` writes: ``index.json`` as text and
 ``arrays.npz`` as bytes (read back with ``allow_pickle=False``), with the embedder's name and
@@ -8,11 +9,13 @@ travels with the database file and is shared by every process that opens it.
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +27,8 @@ from clauselens.store import tables as t
 log = logging.getLogger(__name__)
 
 CACHE_NAME = "default"
+PLACEMENT_NAME = "placement"
+PLACEMENT_FORMAT = "placement/1"
 
 
 @dataclass(frozen=True)
@@ -91,3 +96,37 @@ def touch_fingerprint(conn: sa.Connection, fingerprint: str) -> None:
     """Record that the cached index is current at ``fingerprint`` (nothing else changed)."""
     table = t.similarity_cache
     conn.execute(table.update().where(table.c.name == CACHE_NAME).values(fingerprint=fingerprint))
+
+
+def load_placement(conn: sa.Connection) -> dict[str, Any] | None:
+    """The last uniqueness placement's state (``uniqueness.PlacementState`` as JSON), if any."""
+    c = t.similarity_cache.c
+    row = conn.execute(sa.select(c.format, c.meta).where(c.name == PLACEMENT_NAME)).first()
+    if row is None or row.format != PLACEMENT_FORMAT:
+        return None
+    try:
+        state = json.loads(row.meta)
+    except json.JSONDecodeError:
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def save_placement(conn: sa.Connection, state: dict[str, Any], method: str, items: int) -> None:
+    """Replace the stored placement state (kept in ``similarity_cache`` under its own name)."""
+    values = {
+        "format": PLACEMENT_FORMAT,
+        "embedder": method[:80],
+        "fingerprint": "",
+        "items": items,
+        "meta": json.dumps(state, separators=(",", ":")),
+        "arrays": b"",
+        "updated_at": datetime.now(UTC),
+    }
+    table = t.similarity_cache
+    updated = conn.execute(table.update().where(table.c.name == PLACEMENT_NAME).values(**values))
+    if updated.rowcount == 0:
+        try:
+            with conn.begin_nested():
+                conn.execute(table.insert().values(name=PLACEMENT_NAME, **values))
+        except IntegrityError:
+            conn.execute(table.update().where(table.c.name == PLACEMENT_NAME).values(**values))

@@ -14,6 +14,7 @@ Loading installs the saved rows as they are, so query results are identical to t
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,18 @@ from clauselens.similarity.index import RefitPolicy, SimilarityIndex
 from clauselens.similarity.records import Item
 
 FORMAT = "clauselens-similarity-index/2"
+ZIP_LEVEL = 1
+"""zlib level of ``arrays.npz``: 2.6 times faster than ``np.savez_compressed``'s 6 for 6% more
+bytes (3,738 provisions: 0.9 s and 28.9 MB against 2.4 s and 27.2 MB), and the index is saved
+after every run that changed a provision."""
+
+
+def _savez(path: Path, arrays: dict[str, Any]) -> None:
+    """``np.savez_compressed`` at ``ZIP_LEVEL``: the same file format, read by ``np.load``."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as archive:
+        for name, value in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(value), allow_pickle=False)
 
 
 def save_index(index: SimilarityIndex, path: str | Path) -> Path:
@@ -67,7 +80,7 @@ def save_index(index: SimilarityIndex, path: str | Path) -> Path:
     else:
         arrays.update(kind=np.array("dense"), dense=np.asarray(matrix))
     (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    np.savez_compressed(folder / "arrays.npz", **arrays)
+    _savez(folder / "arrays.npz", arrays)
     return folder
 
 

@@ -127,16 +127,21 @@ def current_items(conn: sa.Connection) -> list[Item]:
     return [row.item for row in current_rows(conn)]
 
 
-def _refresh(engine: sa.Engine, force: bool = False) -> tuple[SimilarityIndex, RefreshReport]:
+def _refresh(
+    engine: sa.Engine, force: bool = False, read: Snapshot | None = None
+) -> tuple[SimilarityIndex, RefreshReport]:
     started = time.perf_counter()
     with engine.connect() as conn:
-        fingerprint = store_fingerprint(conn)
+        fingerprint = read.fingerprint if read is not None else store_fingerprint(conn)
         cached = load_cached(conn)
     if cached is not None and cached.fingerprint == fingerprint and not force:
         n = len(cached.index)
         return cached.index, RefreshReport(n, 0, 0, n, False, False, _since(started))
-    with engine.connect() as conn:
-        items = current_items(conn)
+    if read is not None:
+        items = [row.item for row in read.rows]
+    else:
+        with engine.connect() as conn:
+            items = current_items(conn)
     if cached is None:
         index = SimilarityIndex()
         if items:
@@ -174,6 +179,22 @@ def refresh_index(engine: sa.Engine, *, force: bool = False) -> RefreshReport:
     ``force`` diffs against the store even when its fingerprint says nothing changed.
     """
     return _refresh(engine, force)[1]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The current provisions as a caller already read them, with the store fingerprint read
+    before them (so an index built from them is never marked newer than they are)."""
+
+    fingerprint: str
+    rows: list[ProvisionRow]
+
+
+def snapshot(engine: sa.Engine) -> Snapshot:
+    """Read the fingerprint, then the current provisions."""
+    with engine.connect() as conn:
+        fingerprint = store_fingerprint(conn)
+        return Snapshot(fingerprint, current_rows(conn))
 
 
 def load_or_build(engine: sa.Engine) -> SimilarityIndex:
@@ -246,6 +267,20 @@ class _Scorer:
             for scores in block:
                 yield self._compared(scores, top_k)
 
+    def matches_many(self, record_ids: Sequence[str]) -> Iterator[tuple[int, list[str]]]:
+        """For each of ``record_ids``, in order: how many other platforms have a provision at
+        or over the threshold, and those provisions' record ids (sorted)."""
+        for record_id in record_ids:
+            self.row(record_id)
+        items = self.index.items
+        for start in range(0, len(record_ids), _BLOCK):
+            for scores in self.index.scores_of(record_ids[start : start + _BLOCK]):
+                hits = np.flatnonzero(scores >= self.threshold)
+                yield (
+                    int(np.unique(self.entities[hits]).size),
+                    sorted(items[i].key for i in hits),
+                )
+
     def _compared(self, scores: FloatArray, top_k: int) -> CrossPlatform:
         hits = np.flatnonzero(scores >= self.threshold)
         order = hits[np.lexsort((hits, -scores[hits]))][: max(top_k, 0)]
@@ -267,9 +302,12 @@ class _Scorer:
         )
 
 
-def scorer_for(engine: sa.Engine, threshold: float = DEFAULT_THRESHOLD) -> _Scorer:
-    """A scorer over the store's index, refreshed first (``compare``, ``compare_many``)."""
-    return _Scorer(load_or_build(engine), threshold)
+def scorer_for(
+    engine: sa.Engine, threshold: float = DEFAULT_THRESHOLD, read: Snapshot | None = None
+) -> _Scorer:
+    """A scorer over the store's index, refreshed first (``compare``, ``compare_many``);
+    ``read``: the current provisions already read (``snapshot``), not read again."""
+    return _Scorer(_refresh(engine, read=read)[0], threshold)
 
 
 def _index_of(engine_or_index: sa.Engine | SimilarityIndex) -> SimilarityIndex:
