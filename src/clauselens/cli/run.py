@@ -110,10 +110,14 @@ def compare_platforms(engine: sa.Engine, summary: RunSummary, *, quiet: bool = F
     with Console(stderr=True).status("comparing provisions across platforms", spinner="line"):
         placed = place_uniqueness(engine)
     if placed.platforms >= 2 and not quiet:
+        again = (
+            f"{placed.recompared:,} compared again, the others unchanged; "
+            if placed.recompared < placed.provisions
+            else ""
+        )
         click.echo(
             f"compared {placed.provisions:,} current provisions of {placed.platforms} "
-            f"platforms: {placed.unique:,} unique ({placed.recompared:,} compared again, "
-            f"{placed.seconds:.1f} s)",
+            f"platforms: {placed.unique:,} unique ({again}{placed.seconds:.1f} s)",
             err=True,
         )
 
