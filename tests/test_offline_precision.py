@@ -171,6 +171,12 @@ class TestRemit:
         assert "Federal Arbitration Act" in landscape
         assert excluded_remits("Developer Terms") == {"consumer_contracts", "consumers"}
         assert excluded_remits("Terms of Service") == set()
+        addendum = ("Terms of Use", "Business use of the Services addendum")
+        assert excluded_remits("Terms of Service", "Terms", addendum) == {
+            "consumer_contracts",
+            "consumers",
+        }
+        assert excluded_remits("Terms of Service", "Terms", ("Consumer rights",)) == set()
 
     def test_region_cues_are_case_sensitive_and_one_region_only(self) -> None:
         assert named_regions(["Contact us"]) == set()

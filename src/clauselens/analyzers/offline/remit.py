@@ -12,7 +12,8 @@ the Unfair Contract Terms Directive, the UK Consumer Rights Act, the Consumer Ri
 automatic-renewal laws); state consumer-protection statutes protect consumers (``"consumers"``).
 A privacy notice informs people about processing; it is not a term of a contract, so neither
 contract kind is engaged by it. Business terms (commercial, enterprise, developer or API terms)
-bind businesses, so consumer instruments are not engaged by them either.
+bind businesses, so consumer instruments are not engaged by them either; nor by a section of
+consumer terms headed as applying to business use ("Business use of the Services addendum").
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ _PRIVACY_NOTICE = re.compile(r"(?i)\b(?:privacy|cookies?)\b")
 _BUSINESS_TERMS = re.compile(
     r"(?i)\b(?:commercial|business|enterprise|developers?|API|sellers?|merchants?|partners?)\b"
 )
+# a section of consumer terms that applies to business use only ("Business use of the Services
+# addendum", "Terms for enterprise customers")
+_BUSINESS_SECTION = re.compile(
+    r"(?i)\b(?:business|commercial|enterprise) (?:use|users?|customers?|accounts?|terms)\b"
+)
 
 
 def region_of(jurisdiction: str) -> str:
@@ -43,11 +49,16 @@ def named_regions(cues: Iterable[str]) -> set[str]:
     return {region for region, pattern in _REGIONS.items() for cue in cues if pattern.search(cue)}
 
 
-def excluded_remits(terms_type: str, title: str = "") -> set[str]:
-    """The remits a document of this kind cannot engage (see the module docstring)."""
+def excluded_remits(terms_type: str, title: str = "", headings: Iterable[str] = ()) -> set[str]:
+    """The remits a document of this kind, or a business-use section of it, cannot engage
+    (see the module docstring)."""
     if _PRIVACY_NOTICE.search(terms_type):
         return {"contracts", "consumer_contracts"}
-    if _BUSINESS_TERMS.search(terms_type) or _BUSINESS_TERMS.search(title):
+    if (
+        _BUSINESS_TERMS.search(terms_type)
+        or _BUSINESS_TERMS.search(title)
+        or any(_BUSINESS_SECTION.search(h) for h in headings)
+    ):
         return {"consumer_contracts", "consumers"}
     return set()
 
@@ -60,8 +71,9 @@ def within_remit(
 ) -> list[Engagement]:
     """The engagements that can govern the clause: the regions the headings or title name (all
     when they name none), minus the remits the document kind excludes."""
+    cues = list(cues)
     regions = named_regions([*cues, title])
-    excluded = excluded_remits(terms_type, title)
+    excluded = excluded_remits(terms_type, title, cues)
     return [
         e
         for e in engagements
