@@ -82,14 +82,19 @@ def save_cached(conn: sa.Connection, index: SimilarityIndex, fingerprint: str) -
         "arrays": arrays,
         "updated_at": datetime.now(UTC),
     }
+    _upsert(conn, CACHE_NAME, values)
+
+
+def _upsert(conn: sa.Connection, name: str, values: dict[str, Any]) -> None:
+    """Replace the row ``name`` of ``similarity_cache`` (insert it the first time)."""
     table = t.similarity_cache
-    updated = conn.execute(table.update().where(table.c.name == CACHE_NAME).values(**values))
+    updated = conn.execute(table.update().where(table.c.name == name).values(**values))
     if updated.rowcount == 0:
         try:
             with conn.begin_nested():
-                conn.execute(table.insert().values(name=CACHE_NAME, **values))
-        except IntegrityError:  # another process saved its first index meanwhile: replace it
-            conn.execute(table.update().where(table.c.name == CACHE_NAME).values(**values))
+                conn.execute(table.insert().values(name=name, **values))
+        except IntegrityError:  # another process saved it first meanwhile: replace it
+            conn.execute(table.update().where(table.c.name == name).values(**values))
 
 
 def touch_fingerprint(conn: sa.Connection, fingerprint: str) -> None:
@@ -122,11 +127,4 @@ def save_placement(conn: sa.Connection, state: dict[str, Any], method: str, item
         "arrays": b"",
         "updated_at": datetime.now(UTC),
     }
-    table = t.similarity_cache
-    updated = conn.execute(table.update().where(table.c.name == PLACEMENT_NAME).values(**values))
-    if updated.rowcount == 0:
-        try:
-            with conn.begin_nested():
-                conn.execute(table.insert().values(name=PLACEMENT_NAME, **values))
-        except IntegrityError:
-            conn.execute(table.update().where(table.c.name == PLACEMENT_NAME).values(**values))
+    _upsert(conn, PLACEMENT_NAME, values)
