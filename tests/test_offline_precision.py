@@ -178,6 +178,23 @@ class TestRemit:
         ).institutional_analysis.regulatory_landscape
         assert "Unfair Contract Terms" not in notice
 
+    def test_a_privacy_notice_statement_about_information_engages_data_protection(self) -> None:
+        """A privacy notice is the transparency information GDPR requires: its statements
+        about people's information engage GDPR; the same words in terms of service do not."""
+        text = "We keep the places you label, like home and work, until you delete them."
+        text += " This information helps us show you relevant suggestions."
+        notice = analyze_clause(text, terms_type="Privacy Policy", document_title="Privacy")
+        assert "GDPR" in notice.institutional_analysis.regulatory_landscape
+        terms = analyze_clause(text, terms_type="Terms of Service", document_title="Terms")
+        assert "GDPR" not in terms.institutional_analysis.regulatory_landscape
+        us_only = analyze_clause(
+            text,
+            ("Privacy notice for United States residents",),
+            terms_type="Privacy Policy",
+            document_title="Privacy",
+        )
+        assert "GDPR" not in us_only.institutional_analysis.regulatory_landscape
+
     def test_business_terms_engage_no_consumer_contract_law(self) -> None:
         """Commercial terms bind businesses: no unfair-terms directive, but still arbitration."""
         analysis = analyze_clause(

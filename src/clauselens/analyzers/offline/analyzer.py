@@ -25,13 +25,14 @@ from clauselens.analyzers.offline.compose import compose, not_assessed
 from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.knowledge import knowledge_base_text, load_knowledge_base
 from clauselens.analyzers.offline.language import detect_language
-from clauselens.analyzers.offline.remit import within_remit
+from clauselens.analyzers.offline.remit import is_privacy_notice, within_remit
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 
 PROMPT_ID = "offline"
 # 3: evidence-only engagements, direction vetoes, languages; 4: topic lists are no evidence,
-# instruments kept to the region the headings name and the remit the document kind allows
+# instruments kept to the region the headings name and the remit the document kind allows,
+# data-protection law engaged by a privacy notice's statements about personal data
 RULES_CODE_VERSION = "4"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
@@ -75,7 +76,7 @@ def analyze_clause(
             not_assessed(text, heading_path, language.name, note), text, truncated
         )
     kb = load_knowledge_base()
-    detection = detect(text, load_classifier(), kb)
+    detection = detect(text, load_classifier(), kb, privacy_notice=is_privacy_notice(terms_type))
     detection.engagements = within_remit(
         detection.engagements, heading_path, terms_type, document_title
     )

@@ -51,8 +51,11 @@ def detect(
     text: str,
     classifier: ClauseClassifier | None = None,
     kb: CompiledKnowledgeBase | None = None,
+    *,
+    privacy_notice: bool = False,
 ) -> Detection:
-    """Run the classifier, category rules, risk signals and KB triggers over ``text``."""
+    """Run the classifier, category rules, risk signals and KB triggers over ``text``
+    (``privacy_notice``: the clause is part of one; see ``Triggers.in_privacy_notice``)."""
     classifier = classifier or load_classifier()
     kb = kb or load_knowledge_base()
     by_code = load_taxonomy().by_claudette_code()
@@ -85,5 +88,5 @@ def detect(
     for finding in result.findings:
         found.setdefault(finding.sentence, set()).add(finding.category)
     evidence = [s for s in result.sentences if s not in topics]
-    result.engagements = kb.engagements(evidence, found)
+    result.engagements = kb.engagements(evidence, found, privacy_notice=privacy_notice)
     return result

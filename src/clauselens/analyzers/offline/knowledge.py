@@ -61,6 +61,9 @@ class Triggers(TermSelector):
     scope: TermSelector | None = None  # what a category's sentence must also say
     # a sentence that says this is no evidence for the instrument (outside its remit)
     unless: TermSelector | None = None
+    # in a privacy notice, a sentence that says this engages the instrument: the notice is the
+    # transparency information it requires (GDPR Articles 13 and 14)
+    in_privacy_notice: TermSelector | None = None
 
 
 class Regulation(_Strict):
@@ -163,7 +166,13 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
         errors += [
             f"{where}: unknown category {c!r}" for c in reg.triggers.categories if c not in codes
         ]
-        for sel in (reg.triggers, reg.requires, reg.triggers.scope, reg.triggers.unless):
+        for sel in (
+            reg.triggers,
+            reg.requires,
+            reg.triggers.scope,
+            reg.triggers.unless,
+            reg.triggers.in_privacy_notice,
+        ):
             if sel is None:
                 continue
             errors += [
@@ -294,6 +303,9 @@ class CompiledKnowledgeBase:
                 Matcher(self._terms(reg.triggers.scope)) if reg.triggers.scope else None,
                 Matcher(self._terms(reg.requires)) if reg.requires is not None else None,
                 Matcher(self._terms(reg.triggers.unless)) if reg.triggers.unless else None,
+                Matcher(self._terms(reg.triggers.in_privacy_notice))
+                if reg.triggers.in_privacy_notice
+                else None,
             )
             for reg in kb.regulations
         }
@@ -319,14 +331,19 @@ class CompiledKnowledgeBase:
         return bool(unless) and unless is not None and unless.matches(lowered)
 
     def engagements(
-        self, sentences: Sequence[str], found: Mapping[str, Collection[str]]
+        self,
+        sentences: Sequence[str],
+        found: Mapping[str, Collection[str]],
+        *,
+        privacy_notice: bool = False,
     ) -> list[Engagement]:
         """Regulations engaged by the clause's sentences, in file order. ``found`` gives, per
-        sentence, the categories found in it (by rule or classifier)."""
+        sentence, the categories found in it (by rule or classifier); ``privacy_notice``: the
+        clause is part of a privacy notice (``Triggers.in_privacy_notice`` applies)."""
         lowered = [s.lower() for s in sentences]
         out: list[Engagement] = []
         for reg in self.kb.regulations:
-            terms, scope, needed, unless = self._triggers[reg.id]
+            terms, scope, needed, unless, notice = self._triggers[reg.id]
             wanted = set(reg.triggers.categories)
             evidence: list[str] = []
             cats: dict[str, None] = {}
@@ -337,7 +354,11 @@ class CompiledKnowledgeBase:
                 by_category = bool(in_sentence) and (scope is None or scope.matches(low))
                 if by_category:
                     cats.update(dict.fromkeys(sorted(in_sentence)))
-                if by_category or (terms and terms.matches(low)):
+                if (
+                    by_category
+                    or (terms and terms.matches(low))
+                    or (privacy_notice and notice is not None and notice.matches(low))
+                ):
                     evidence.append(sentence)
             if not evidence:
                 continue

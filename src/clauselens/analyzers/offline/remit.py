@@ -49,10 +49,15 @@ def named_regions(cues: Iterable[str]) -> set[str]:
     return {region for region, pattern in _REGIONS.items() for cue in cues if pattern.search(cue)}
 
 
+def is_privacy_notice(terms_type: str) -> bool:
+    """Whether a document of this terms type is a privacy (or cookie) notice."""
+    return bool(_PRIVACY_NOTICE.search(terms_type))
+
+
 def excluded_remits(terms_type: str, title: str = "", headings: Iterable[str] = ()) -> set[str]:
     """The remits a document of this kind, or a business-use section of it, cannot engage
     (see the module docstring)."""
-    if _PRIVACY_NOTICE.search(terms_type):
+    if is_privacy_notice(terms_type):
         return {"contracts", "consumer_contracts"}
     if (
         _BUSINESS_TERMS.search(terms_type)
