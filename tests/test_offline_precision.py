@@ -211,6 +211,8 @@ class TestRemit:
             "consumers",
         }
         assert excluded_remits("Terms of Service", "Terms", ("Consumer rights",)) == set()
+        for heading in ("Non-commercial use only", "Non commercial use"):
+            assert excluded_remits("Terms of Service", "Terms", (heading,)) == set()
 
     def test_region_cues_are_case_sensitive_and_one_region_only(self) -> None:
         assert named_regions(["Contact us"]) == set()

@@ -35,7 +35,8 @@ _BUSINESS_TERMS = re.compile(
 # a section of consumer terms that applies to business use only ("Business use of the Services
 # addendum", "Terms for enterprise customers")
 _BUSINESS_SECTION = re.compile(
-    r"(?i)\b(?:business|commercial|enterprise) (?:use|users?|customers?|accounts?|terms)\b"
+    r"(?i)(?<!non-)(?<!non )\b(?:business|commercial|enterprise) "
+    r"(?:use|users?|customers?|accounts?|terms)\b"
 )
 
 
