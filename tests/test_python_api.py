@@ -141,3 +141,19 @@ class TestAnalyzerSetting:
             engine, [AUP], offline, clauselens.RunOptions(), ingest_options=META
         )
         assert summary.analyzer == "offline"
+
+
+def test_a_library_run_then_place_uniqueness_orders_the_queue_as_the_cli_does(
+    engine: sa.Engine, settings: Settings
+) -> None:
+    """``clauselens.run`` leaves uniqueness "not compared"; ``place_uniqueness`` stores it."""
+    folders = [FIXTURES / "ota" / "current" / name for name in ("claude-ai", "chatgpt")]
+    summary = clauselens.run(engine, folders, settings, clauselens.RunOptions(analyzer="offline"))
+    assert summary.status == "succeeded"
+    queue = clauselens.list_queue(engine, clauselens.QueueFilter())
+    assert queue and all(item.similar_platforms is None for item in queue)
+    placed = clauselens.place_uniqueness(engine)
+    assert isinstance(placed, clauselens.UniquenessReport)
+    assert placed.platforms == 2 and placed.provisions > 0
+    queue = clauselens.list_queue(engine, clauselens.QueueFilter())
+    assert any(item.similar_platforms is not None for item in queue)

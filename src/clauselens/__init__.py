@@ -14,7 +14,8 @@ The library API, loaded on first use (so that ``import clauselens`` and the CLI 
 - ``recent_changes``, ``document_change_summary`` (``ChangeEvent``,
   ``DocumentChangeSummary``): what changed.
 - ``similar_provisions``, ``unique_provisions`` (``SimilarReport``, ``UniqueProvision``):
-  cross-platform similarity.
+  cross-platform similarity. ``place_uniqueness`` (``UniquenessReport``): store how many other
+  platforms share each provision, for the review queue's order (the CLI does it after a run).
 - ``iter_records``, ``to_dataframe``, ``write_export``: export. ``ClauseAnalysis``: the record.
 """
 
@@ -58,6 +59,7 @@ if TYPE_CHECKING:  # the names as type checkers and editors see them
         similar_provisions,
         unique_provisions,
     )
+    from clauselens.similarity.uniqueness import UniquenessReport, place_uniqueness
     from clauselens.store import open_store
 
 _PUBLIC: dict[str, str] = {
@@ -95,6 +97,8 @@ _PUBLIC: dict[str, str] = {
     "unique_provisions": "clauselens.similarity.provisions",
     "SimilarReport": "clauselens.similarity.provisions",
     "UniqueProvision": "clauselens.similarity.provisions",
+    "place_uniqueness": "clauselens.similarity.uniqueness",
+    "UniquenessReport": "clauselens.similarity.uniqueness",
     "iter_records": "clauselens.export",
     "to_dataframe": "clauselens.export",
     "write_export": "clauselens.export",
@@ -116,6 +120,7 @@ __all__ = [
     "Settings",
     "SimilarReport",
     "UniqueProvision",
+    "UniquenessReport",
     "__version__",
     "aanalyze_document",
     "analyze_document",
@@ -132,6 +137,7 @@ __all__ = [
     "list_runs",
     "load_settings",
     "open_store",
+    "place_uniqueness",
     "recent_changes",
     "reject",
     "resume_run",
