@@ -151,9 +151,11 @@ def test_a_library_run_then_place_uniqueness_orders_the_queue_as_the_cli_does(
     summary = clauselens.run(engine, folders, settings, clauselens.RunOptions(analyzer="offline"))
     assert summary.status == "succeeded"
     queue = clauselens.list_queue(engine, clauselens.QueueFilter())
-    assert queue and all(item.similar_platforms is None for item in queue)
+    assert queue
+    assert all(item.similar_platforms is None for item in queue)
     placed = clauselens.place_uniqueness(engine)
     assert isinstance(placed, clauselens.UniquenessReport)
-    assert placed.platforms == 2 and placed.provisions > 0
+    assert placed.platforms == 2
+    assert placed.provisions > 0
     queue = clauselens.list_queue(engine, clauselens.QueueFilter())
     assert any(item.similar_platforms is not None for item in queue)
