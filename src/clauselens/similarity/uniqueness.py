@@ -1,7 +1,7 @@
 """How unique each analysed provision is, kept on the analyses for the review queue.
 
 After a run, ``place_uniqueness`` compares every current provision with the other platforms
-(``provisions._Scorer.compare_many``: the index refreshed incrementally, then block products)
+(``provisions._Scorer.matches_many``: the index refreshed incrementally, then block products)
 and stores on each analysis how many other platforms have a similar provision
 (``analyses.similar_platforms``, written by ``store.placement.set_similar_platforms``). The
 review queue lists, among items otherwise equal, a provision no other platform has first, then

@@ -65,7 +65,7 @@ def analyze_clause(
 ) -> ClauseAnalysis:
     """Analyse one clause offline; the result has passed ``validate_analysis``.
 
-    Instruments are kept to those that can govern the clause: the one region its headings or
+    Instruments are kept to those that can govern the clause: the regions its headings or
     ``document_title`` name, if any, and what the kind of document (``terms_type``) allows
     (``remit.within_remit``).
     """

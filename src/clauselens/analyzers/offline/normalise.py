@@ -204,8 +204,9 @@ def topic_lines(parts: list[str]) -> set[str]:
     there engages no data-protection law. Under a lead-in that states a term ("You may not use
     the Services for:"), the items are the terms, and they stay evidence.
     """
-    fragments = [p for p in parts if is_fragment(p)]
-    statements = [p for p in parts if not is_fragment(p)]
+    fragment = {p: is_fragment(p) for p in parts}
+    fragments = [p for p in parts if fragment[p]]
+    statements = [p for p in parts if not fragment[p]]
     if 2 * len(fragments) >= len(parts) and not any(_TERMS_WORDS.search(p) for p in statements):
         return set(fragments)
     return {p for p in parts if is_link_line(p)}

@@ -161,8 +161,7 @@ def choose(
         for key, values in _decisions(counts, y, train, test).items():
             oof[key][test] = values
     scored = {key: _calibrate(decision, y) for key, decision in oof.items()}
-    # grid order: a tie keeps the earlier setting
-    name, c = max(scored, key=lambda key: (scored[key][2], -list(scored).index(key)))
+    name, c = max(scored, key=lambda key: scored[key][2])  # a tie keeps the first in grid order
     calibration, thresholds, macro = scored[name, c]
     slopes, offsets = zip(*calibration, strict=True)
     log_odds = oof[name, c] * np.array(slopes) + np.array(offsets)
