@@ -240,6 +240,47 @@ class TestRemit:
         landscape = analyze_clause(text).institutional_analysis.regulatory_landscape
         assert (instrument in landscape) == named
 
+    def test_community_guidelines_engage_the_law_of_online_content_only(self) -> None:
+        """A rule about what users may post is no HIPAA or GLBA matter; the DSA still applies."""
+        text = (
+            "Do not share other people's private information, such as their medical records, "
+            "bank account numbers or home address. We will remove content that does and may "
+            "suspend the account that posted it."
+        )
+        terms = analyze_clause(text, terms_type="Terms of Service", document_title="Terms")
+        assert "HIPAA" in terms.institutional_analysis.regulatory_landscape
+        guidelines = analyze_clause(
+            text, terms_type="Community Guidelines", document_title="Community Guidelines"
+        )
+        landscape = guidelines.institutional_analysis.regulatory_landscape
+        assert "HIPAA" not in landscape
+        assert "Gramm-Leach-Bliley" not in landscape
+        assert "DSA (EU)" in landscape
+        agencies = {a.name for a in guidelines.applicable_agencies}
+        assert "EU Digital Services Coordinators" in agencies
+        assert not any("Health" in name for name in agencies)
+
+    def test_a_definition_engages_no_instrument(self) -> None:
+        """Under "Key terms" a sentence says what a word means; it sets no term."""
+        text = (
+            "Unique identifiers: a unique identifier is a string of characters that can be used "
+            "to uniquely identify a browser, app or device, such as cookies used to remember "
+            "your preferences."
+        )
+        section = ("Related privacy practices",)
+        used = analyze_clause(text, section, terms_type="Privacy Policy", document_title="Privacy")
+        assert "GDPR" in used.institutional_analysis.regulatory_landscape
+        defined = analyze_clause(
+            text,
+            (*section, "Key terms", "Unique identifiers"),
+            terms_type="Privacy Policy",
+            document_title="Privacy",
+        )
+        assert defined.institutional_analysis.regulatory_landscape.startswith("Not assessed")
+        assert defined.applicable_agencies == []
+        assert excluded_remits("Terms", "Terms", ("2. Definitions",)) >= {"any", "contracts"}
+        assert excluded_remits("Terms", "Terms", ("Definitions of personal data",)) == set()
+
     def test_copyright_takedown_is_outside_the_online_safety_act(self) -> None:
         """The UK Act's illegal content leaves out intellectual-property infringement."""
         takedown = analyze_clause(

@@ -77,9 +77,9 @@ class Regulation(_Strict):
     enforcement_note: str | None = None
     triggers: Triggers
     requires: TermSelector | None = None
-    # what it governs: any text, contract terms, consumer contracts, or dealings with consumers
-    # (``remit.py``)
-    remit: Literal["any", "contracts", "consumer_contracts", "consumers"] = "any"
+    # what it governs: any text, contract terms, consumer contracts, dealings with consumers, or
+    # what users may post on an online platform (``remit.py``)
+    remit: Literal["any", "contracts", "consumer_contracts", "consumers", "online_content"] = "any"
 
 
 class CategoryRule(_Strict):

@@ -14,6 +14,14 @@ A privacy notice informs people about processing; it is not a term of a contract
 contract kind is engaged by it. Business terms (commercial, enterprise, developer or API terms)
 bind businesses, so consumer instruments are not engaged by them either; nor by a section of
 consumer terms headed as applying to business use ("Business use of the Services addendum").
+Community guidelines say what users may post and do on a platform: the law they engage is the
+law of online content (``"online_content"``: the Digital Services Act's notice-and-action and
+moderation duties, the UK Online Safety Act, copyright notice-and-takedown), not the law of the
+platform's own contracts or its processing of data. A rule against posting someone's medical
+records is no HIPAA matter; one against sexualising minors is no COPPA matter.
+
+**Definitions.** A clause in a definitions section ("Definitions", "Key terms", "Glossary")
+says what a word means; it sets no term, so it engages no instrument on its own.
 """
 
 from __future__ import annotations
@@ -29,6 +37,17 @@ _REGIONS = {
     "US": re.compile(r"\b(?:US|U\.S\.|USA|United States|California|Illinois)\b"),
 }
 _PRIVACY_NOTICE = re.compile(r"(?i)\b(?:privacy|cookies?)\b")
+_CONTENT_RULES = re.compile(
+    r"(?i)\b(?:community (?:guidelines|standards|rules)|content (?:policy|policies|guidelines))\b"
+)
+# every remit but online content (``Regulation.remit``)
+_NOT_ONLINE_CONTENT = {"any", "contracts", "consumer_contracts", "consumers"}
+_EVERY_REMIT = _NOT_ONLINE_CONTENT | {"online_content"}
+# a whole heading naming a definitions section, numbering allowed ("2. Definitions")
+_DEFINITIONS = re.compile(
+    r"(?i)^[\W\d_]*(?:definitions?|key terms|glossary|defined terms)"
+    r"(?: and interpretation)?[\W_]*$"
+)
 _BUSINESS_TERMS = re.compile(
     r"(?i)\b(?:commercial|business|enterprise|developers?|API|sellers?|merchants?|partners?)\b"
 )
@@ -58,6 +77,11 @@ def is_privacy_notice(terms_type: str) -> bool:
 def excluded_remits(terms_type: str, title: str = "", headings: Iterable[str] = ()) -> set[str]:
     """The remits a document of this kind, or a business-use section of it, cannot engage
     (see the module docstring)."""
+    headings = list(headings)
+    if any(_DEFINITIONS.match(h) for h in headings):
+        return set(_EVERY_REMIT)
+    if _CONTENT_RULES.search(terms_type):
+        return set(_NOT_ONLINE_CONTENT)
     if is_privacy_notice(terms_type):
         return {"contracts", "consumer_contracts"}
     if (
