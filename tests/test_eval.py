@@ -94,6 +94,8 @@ class TestGoldSets:
         files = [EXAMPLES / f"{kind}.jsonl"] + [
             GOLD / name for name, k in BUILTIN.values() if k == kind
         ]
+        if kind == "provisions":
+            files.append(GOLD / "provisions_second_reader.jsonl")
         for path in files:
             for line in path.read_text(encoding="utf-8").splitlines():
                 jsonschema.validate(json.loads(line), schema)
@@ -284,6 +286,17 @@ class TestClaudeEval:
         again = invoke(*args, "--limit", "2", "--yes", "--effort", "low")
         assert again.exit_code == 0
         assert len(fake_api.message_bodies()) == len(bodies)  # stored: nothing sent again
+
+
+def test_the_second_reading_is_of_development_clauses_verbatim() -> None:
+    """The second reader's labels are of clauses of ``provisions.jsonl``, text unchanged."""
+    [first] = builtin_sets(["provisions"])
+    second = load_gold(GOLD / "provisions_second_reader.jsonl")
+    texts = {item.id: item.text for item in first.items if isinstance(item, GoldProvision)}
+    assert len(second.items) == 40
+    for item in second.items:
+        assert isinstance(item, GoldProvision)
+        assert texts[item.id] == item.text
 
 
 def test_knowledge_base_ids_are_the_ones_gold_files_may_use() -> None:

@@ -5,7 +5,8 @@
 Deterministic (fixed seed, sorted input): the same corpus gives the same bytes.
 
 - categories.jsonl: every potentially unfair sentence of the CLAUDETTE *validation* split
-  (LexGLUE UNFAIR-ToS; 10 documents the shipped offline classifier was not fitted on), and
+  (LexGLUE UNFAIR-ToS, 10 documents; the shipped offline classifier is fitted on every row of
+  the development file, these included, so its figure on this set is in-sample), and
   200 fair sentences of the same documents drawn at random (seed 20261201), stratified by
   document in proportion to its fair sentences. Labels are mapped to taxonomy codes by
   gold/claudette_mapping.csv.

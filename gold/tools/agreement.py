@@ -1,0 +1,101 @@
+"""How much two readers of the same provisions agree, and what it means for the wrong-name figure.
+
+    python gold/tools/agreement.py [FIRST] [SECOND]
+    (default: gold/provisions.jsonl and gold/provisions_second_reader.jsonl)
+
+For the items both files label (by id), and for every knowledge-base agency and regulation, each
+reader's verdict is P (plausible), N (neither: at the margin, not scored) or W (wrong). Printed:
+the 3 x 3 table of the two verdicts per kind, then, for the offline analyzer's names on those
+items, the share that the first reader calls wrong, the second, both, and either: the spread
+between "both" and "either" is how much of the wrong-name figure is the reader's strictness at
+the margin rather than the analyzer.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from clauselens.analyzers.offline import analyze_clause
+from clauselens.evaluation.mentions import named_in
+
+GOLD = Path(__file__).resolve().parents[1]
+KINDS = ("agencies", "regulations")
+VERDICTS = "PNW"
+
+
+def read(path: Path) -> dict[str, dict[str, Any]]:
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
+    return {row["id"]: row for row in rows}
+
+
+def verdict(item: dict[str, Any], kind: str, knowledge_id: str) -> str:
+    if knowledge_id in item[kind]["plausible"]:
+        return "P"
+    return "W" if knowledge_id in item[kind]["wrong"] else "N"
+
+
+def knowledge_ids() -> dict[str, list[str]]:
+    path = GOLD.parent / "src" / "clauselens" / "data" / "knowledge_base.json"
+    kb = json.loads(path.read_text(encoding="utf-8"))
+    return {kind: [entry["id"] for entry in kb[kind]] for kind in KINDS}
+
+
+def print_tables(first: dict[str, Any], second: dict[str, Any], ids: list[str]) -> None:
+    for kind, known in knowledge_ids().items():
+        table = Counter(
+            (verdict(first[i], kind, k), verdict(second[i], kind, k)) for i in ids for k in known
+        )
+        print(f"{kind}: first reader (rows) against second (columns)")
+        print("       " + "".join(f"{v:>7}" for v in VERDICTS))
+        for a in VERDICTS:
+            print(f"{a:>7}" + "".join(f"{table[a, b]:>7}" for b in VERDICTS))
+        opposed = table["P", "W"] + table["W", "P"]
+        decided = sum(table[a, b] for a in "PW" for b in "PW")
+        print(f"plausible against wrong: {opposed} of {decided} ids both readers decided\n")
+
+
+def print_analyzer(first: dict[str, Any], second: dict[str, Any], ids: list[str]) -> None:
+    counts: Counter[tuple[str, str]] = Counter()
+    for i in ids:
+        item = first[i]
+        terms_type = item.get("terms_type") or "Terms of Service"
+        analysis = analyze_clause(
+            item["text"],
+            tuple(item.get("heading_path") or ()),
+            document_title=terms_type,
+            terms_type=terms_type,
+        )
+        named = named_in(analysis)
+        for kind, names in (("agencies", named.agencies), ("regulations", named.regulations)):
+            for name in names:
+                a, b = verdict(first[i], kind, name), verdict(second[i], kind, name)
+                counts[kind, "named"] += 1
+                counts[kind, "first"] += a == "W"
+                counts[kind, "second"] += b == "W"
+                counts[kind, "both"] += a == b == "W"
+                counts[kind, "either"] += "W" in (a, b)
+    print("offline analyzer: share of its names called wrong")
+    print(f"{'':12}{'named':>7}{'first':>8}{'second':>8}{'both':>8}{'either':>8}")
+    for kind in KINDS:
+        n = counts[kind, "named"] or 1
+        shares = "".join(f"{counts[kind, k] / n:>8.1%}" for k in ("first", "second", "both"))
+        print(f"{kind:12}{counts[kind, 'named']:>7}{shares}{counts[kind, 'either'] / n:>8.1%}")
+
+
+def main(argv: list[str]) -> int:
+    first_path = Path(argv[0]) if argv else GOLD / "provisions.jsonl"
+    second_path = Path(argv[1]) if len(argv) > 1 else GOLD / "provisions_second_reader.jsonl"
+    first, second = read(first_path), read(second_path)
+    ids = [i for i in second if i in first]
+    print(f"{len(ids)} items labelled by both readers ({first_path.name}, {second_path.name})\n")
+    print_tables(first, second, ids)
+    print_analyzer(first, second, ids)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
