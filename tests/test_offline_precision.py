@@ -62,6 +62,31 @@ class TestDirection:
         )
         assert "model_training_on_user_content" in training.categories
 
+    @pytest.mark.parametrize(
+        ("text", "training"),
+        [
+            (
+                "We welcome research that helps improve safety or bias problems in our models.",
+                False,
+            ),
+            (
+                "Partners use these reports to improve their businesses and our pricing models.",
+                False,
+            ),
+            ("Customer may not use image Outputs to train any competing image model.", False),
+            ("Scraping the Services or Content to train a machine learning model.", False),
+            ("We use your conversations to improve our models unless you opt out.", True),
+            ("We train our AI models on the messages and files you upload.", True),
+        ],
+    )
+    def test_training_on_user_content_needs_the_users_content(
+        self, text: str, training: bool
+    ) -> None:
+        """Improving a model is training on user content only when the users' content is what
+        the model learns from, and only when it is the provider who does it."""
+        categories = analyze_clause(text).categories
+        assert ("model_training_on_user_content" in categories) == training
+
     def test_a_licence_to_the_user_is_not_users_granting_rights(self) -> None:
         to_user = analyze_clause(
             "We grant you a limited, non-exclusive, royalty-free, worldwide licence to use "
