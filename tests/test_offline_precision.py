@@ -45,6 +45,36 @@ REMIT_CASES = [
     ("We prohibit the sexual exploitation of children.", "COPPA", False),
     ("We do not knowingly collect personal information from children under 13.", "COPPA", True),
     ("Customer must help us diagnose any reported non-conformity.", "Food, Drug", False),
+    (
+        "Customer will indemnify Meta against any claim; no settlement may include an "
+        "admission of fault by Meta.",
+        "FERPA",
+        False,
+    ),
+    ("If you use a school account, your school can access your data.", "FERPA", False),
+    (
+        "We process student education records on behalf of schools as a school official.",
+        "FERPA",
+        True,
+    ),
+    (
+        "Nothing in these Terms creates a partnership, joint venture, agency or employment "
+        "relationship between the parties.",
+        "Title VII",
+        False,
+    ),
+    (
+        "You may not use the Services to make automated decisions about hiring or employment "
+        "without human review.",
+        "Title VII",
+        True,
+    ),
+    (
+        "You must comply with all applicable export control and securities laws.",
+        "Advisers Act",
+        False,
+    ),
+    ("Do not use the Services to provide personalised investment advice.", "Advisers Act", True),
 ]
 
 
@@ -260,8 +290,10 @@ class TestRemit:
         self, text: str, instrument: str, named: bool
     ) -> None:
         """A word is evidence only inside an instrument's remit: the breach rule for health
-        records needs health data, the TCPA marketing or automation, COPPA children's data;
-        leasing software is not housing, diagnosing a fault is not a medical device."""
+        records needs health data, the TCPA marketing or automation, COPPA children's data,
+        FERPA education records, Title VII employment decisions; leasing software is not
+        housing, diagnosing a fault is not a medical device, an admission of fault is not a
+        school admission, securities laws are not investment advice."""
         landscape = analyze_clause(text).institutional_analysis.regulatory_landscape
         assert (instrument in landscape) == named
 
