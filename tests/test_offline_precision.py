@@ -348,6 +348,39 @@ class TestRemit:
         assert "Online Safety" not in takedown.institutional_analysis.regulatory_landscape
 
 
+class TestSeverity:
+    """The severity rubric of the prompt (``prompts/system.md``), read offline: a change or an
+    end "without notice" and a broad liability exclusion are high; the same with notice, or a
+    capped liability, are a bounded effect (medium); describing what is collected informs."""
+
+    @pytest.mark.parametrize(
+        ("text", "level"),
+        [
+            ("We may modify these Terms at any time without notice.", "high"),
+            (
+                "We may modify these Terms. If we do, we will notify you at least 30 days "
+                "before the changes take effect.",
+                "medium",
+            ),
+            ("We may suspend your account at our sole discretion.", "high"),
+            ("In no event will we be liable for any indirect or consequential damages.", "high"),
+            ("Our total liability to you is limited to the amount you paid us.", "medium"),
+            ("We collect the name and email address you give us when you sign up.", "low"),
+        ],
+    )
+    def test_the_level_follows_the_wording(self, text: str, level: str) -> None:
+        assert analyze_clause(text).severity == level
+
+    def test_a_lowered_level_says_why(self) -> None:
+        analysis = analyze_clause(
+            "We may modify these Terms. We will notify you 30 days before changes take effect."
+        )
+        rationale = analysis.institutional_analysis.governance_exposure.rationale
+        assert "One level lower here: unilateral change is high only when" in rationale
+        kept = analyze_clause("We may modify these Terms at any time without notice.")
+        assert "lower" not in kept.institutional_analysis.governance_exposure.rationale
+
+
 class TestLanguage:
     GERMAN = (
         "Wir verarbeiten Ihre personenbezogenen Daten nur, wenn Sie uns Ihre Einwilligung "

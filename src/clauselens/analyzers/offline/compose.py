@@ -1,13 +1,15 @@
 """Turn a ``Detection`` into a full ``ClauseAnalysis``, honestly worded.
 
 Severity comes from the knowledge base's severity table (``severity_table``): the highest level
-of any category found, ``low`` when none is found. Texts come from the per-category and
-per-group entries of the knowledge base and name what was matched and the sentence it was found
-in; they say that these are rule and classifier outputs that need review, never more. The
-institutional fields name an instrument only with its evidence (``knowledge.engagements``); with
-none they say the offline analyzer did not assess them, and the agency list is empty.
-Confidence is always ``low``. A clause that is not in English is not assessed at all
-(``not_assessed``).
+of any category found, ``low`` when none is found. A row may need wording for its level (the
+severity rubric's "without notice", "broad liability exclusion": ``SeverityRow.needs``); a
+category found without it takes the level below, and the rationale says so. Texts come from the
+per-category and per-group entries of the knowledge base and name what was matched and the
+sentence it was found in; they say that these are rule and classifier outputs that need
+review, never more. The institutional fields name an instrument only with its evidence
+(``knowledge.engagements``); with none they say the offline analyzer did not assess them, and
+the agency list is empty. Confidence is always ``low``. A clause that is not in English is not
+assessed at all (``not_assessed``).
 """
 
 from __future__ import annotations
@@ -92,9 +94,20 @@ def evidence_quotes(detection: Detection, clause_text: str) -> list[str]:
     return quotes
 
 
-def severity(categories: Sequence[str], kb: CompiledKnowledgeBase) -> Level:
-    levels = [kb.kb.severity_of(c) for c in categories]
-    return max(levels, key=lambda lvl: LEVEL_RANK[lvl], default="low")
+def severity(detection: Detection, kb: CompiledKnowledgeBase) -> tuple[Level, list[str]]:
+    """The highest level of the categories found, each from the sentences it was found in;
+    and, per category that took the level below for want of its row's wording, why."""
+    found: dict[str, list[str]] = {}
+    for finding in detection.findings:
+        found.setdefault(finding.category, []).append(finding.sentence)
+    levels: list[Level] = []
+    lowered: list[str] = []
+    for category in detection.categories:
+        level, why = kb.severity(category, found.get(category, []))
+        levels.append(level)
+        if why is not None:
+            lowered.append(f"{_labels([category])} is {kb.kb.severity_of(category)} only {why}")
+    return max(levels, key=lambda lvl: LEVEL_RANK[lvl], default="low"), lowered
 
 
 def _labels(categories: Sequence[str]) -> str:
@@ -174,8 +187,12 @@ def _consumer_impact(
 
 
 def _institutional(
-    detection: Detection, categories: Sequence[str], level: Level, kb: CompiledKnowledgeBase
+    detection: Detection,
+    categories: Sequence[str],
+    severity_of: tuple[Level, Sequence[str]],
+    kb: CompiledKnowledgeBase,
 ) -> InstitutionalAnalysis:
+    level, lowered = severity_of
     regs = [e.regulation for e in detection.engagements]
     if regs:
         landscape = (
@@ -197,6 +214,8 @@ def _institutional(
         if categories
         else "No category matched, so the offline severity table gives low"
     ) + f" and {len(regs)} knowledge-base instrument(s) matched; not an assessment of any party."
+    for why in lowered:
+        rationale += f" One level lower here: {why}, and this clause has no such wording."
     by_jurisdiction: dict[str, list[str]] = {}
     for r in regs:
         by_jurisdiction.setdefault(r.jurisdiction, []).append(r.short_name)
@@ -255,7 +274,7 @@ def compose(
 ) -> ClauseAnalysis:
     """The full ``ClauseAnalysis`` for a detection."""
     categories = detection.categories
-    level = severity(categories, kb)
+    level, lowered = severity(detection, kb)
     quotes = evidence_quotes(detection, clause_text)
     title = clean_title(heading_path, clause_text)
     return ClauseAnalysis(
@@ -263,7 +282,7 @@ def compose(
         summary=_summary(detection, categories, title),
         why_it_matters=_why(detection, categories, kb),
         consumer_impact=_consumer_impact(detection, categories, kb),
-        institutional_analysis=_institutional(detection, categories, level, kb),
+        institutional_analysis=_institutional(detection, categories, (level, lowered), kb),
         applicable_agencies=agencies(detection, kb),
         severity=level,
         confidence="low",

@@ -36,6 +36,8 @@ from clauselens.errors import ConfigError
 from clauselens.schemas import load_taxonomy
 from clauselens.schemas.analysis import Level
 
+LEVELS: tuple[Level, ...] = ("low", "medium", "high")
+
 KB_RESOURCE = "data/knowledge_base.json"
 
 
@@ -93,6 +95,11 @@ class CategoryRule(_Strict):
 class SeverityRow(_Strict):
     level: Level
     categories: list[str]
+    # the wording that earns the row's level (the severity rubric's "without notice", "broad
+    # liability exclusion"): a category of the row found in no sentence with any of these
+    # words takes the level below (``CompiledKnowledgeBase.severity``); empty: always the level
+    needs: list[str] = []
+    needs_note: str = ""  # that wording in words, for the rationale of a lowered level
 
 
 class CategoryText(_Strict):
@@ -199,6 +206,11 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
     seen: list[str] = [c for row in kb.severity_table for c in row.categories]
     errors += [f"severity_table: unknown category {c!r}" for c in seen if c not in codes]
     errors += [f"severity_table: {c!r} listed twice" for c in set(seen) if seen.count(c) > 1]
+    errors += [
+        f"severity_table: the {row.level} row of {', '.join(row.categories)} needs a needs_note"
+        for row in kb.severity_table
+        if row.needs and not row.needs_note
+    ]
     errors += [
         f"category_text: unknown category {t.category!r}"
         for t in kb.category_text
@@ -309,6 +321,9 @@ class CompiledKnowledgeBase:
             )
             for reg in kb.regulations
         }
+        self._severity_needs = {
+            c: Matcher(row.needs) for row in kb.severity_table if row.needs for c in row.categories
+        }
         self._agency_requires = {
             a.id: Matcher(self._terms(a.requires)) for a in kb.agencies if a.requires is not None
         }
@@ -318,6 +333,16 @@ class CompiledKnowledgeBase:
         for name in sel.term_sets:
             out.extend(self.kb.term_sets[name])
         return out
+
+    def severity(self, category: str, sentences: Sequence[str]) -> tuple[Level, str | None]:
+        """The level of ``category`` found in ``sentences``; and, when it was lowered because
+        none of them has the wording its row needs (``SeverityRow.needs``), why."""
+        level = self.kb.severity_of(category)
+        needs = self._severity_needs.get(category)
+        if needs is None or any(needs.matches(s.lower()) for s in sentences):
+            return level, None
+        row = next(r for r in self.kb.severity_table if category in r.categories)
+        return LEVELS[max(LEVELS.index(level) - 1, 0)], row.needs_note
 
     def category_in(self, category: str, lowered: str) -> bool:
         """Whether the rule of ``category`` finds it in a lower-cased sentence."""
