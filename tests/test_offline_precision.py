@@ -75,6 +75,13 @@ REMIT_CASES = [
         False,
     ),
     ("Do not use the Services to provide personalised investment advice.", "Advisers Act", True),
+    ("Only authorised staff have access to nonpublic personal information.", "GLBA", False),
+    (
+        "As a financial institution we protect the nonpublic personal information of our "
+        "loan applicants.",
+        "GLBA",
+        True,
+    ),
 ]
 
 
@@ -266,6 +273,11 @@ class TestRemit:
             "consumers",
         }
         assert excluded_remits("Terms of Service", "Terms", ("Consumer rights",)) == set()
+        api = ("Meta Model API Terms of Service", "Data Security Terms")
+        assert excluded_remits("Terms of Service", "Terms", api) == {
+            "consumer_contracts",
+            "consumers",
+        }
         for heading in ("Non-commercial use only", "Non commercial use"):
             assert excluded_remits("Terms of Service", "Terms", (heading,)) == set()
 

@@ -33,8 +33,9 @@ PROMPT_ID = "offline"
 # 3: evidence-only engagements, direction vetoes, languages; 4: topic lists are no evidence,
 # instruments kept to the region the headings name and the remit the document kind allows,
 # data-protection law engaged by a privacy notice's statements about personal data; 5: community
-# guidelines engage online-content law only, a definitions section no instrument
-RULES_CODE_VERSION = "5"
+# guidelines engage online-content law only, a definitions section no instrument; 6: severity
+# wording (``SeverityRow.needs``), API or developer terms headings are business terms
+RULES_CODE_VERSION = "6"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 

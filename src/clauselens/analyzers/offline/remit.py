@@ -51,11 +51,13 @@ _DEFINITIONS = re.compile(
 _BUSINESS_TERMS = re.compile(
     r"(?i)\b(?:commercial|business|enterprise|developers?|API|sellers?|merchants?|partners?)\b"
 )
-# a section of consumer terms that applies to business use only ("Business use of the Services
-# addendum", "Terms for enterprise customers")
+# a section that applies to business use only ("Business use of the Services addendum", "Terms
+# for enterprise customers"), or a heading naming terms for developers, advertisers or sellers
+# in a document filed under a consumer type ("Meta Model API Terms of Service")
 _BUSINESS_SECTION = re.compile(
     r"(?i)(?<!non-)(?<!non )\b(?:business|commercial|enterprise) "
     r"(?:use|users?|customers?|accounts?|terms)\b"
+    r"|\b(?:API|developers?|advertisers?|sellers?|merchants?) (?:terms|agreement|policy)\b"
 )
 
 
