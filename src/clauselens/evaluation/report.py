@@ -79,6 +79,31 @@ def _cell(figures: dict[str, Any], key: str, fmt: str) -> str:
     return f"{value:.3f}"
 
 
+# (label, figure, format) of the intervals line under a provisions table (``intervals``)
+INTERVALS: list[tuple[str, str, str]] = [
+    ("cat P", "category_micro_precision", "f"),
+    ("severity ok", "severity_agreement", "%"),
+    ("agency wrong", "agencies_wrong_share", "%"),
+    ("agency recall", "agencies_plausible_recall", "%"),
+    ("reg wrong", "regulations_wrong_share", "%"),
+    ("reg recall", "regulations_plausible_recall", "%"),
+]
+
+
+def _intervals(figures: dict[str, Any]) -> str:
+    """ "cat P 0.801-0.925 · severity ok 58.3-81.7% · ..." for the figures that have one."""
+    parts = []
+    for label, key, fmt in INTERVALS:
+        low, high = figures.get(f"{key}_ci_low"), figures.get(f"{key}_ci_high")
+        if low is None or high is None:
+            continue
+        if fmt == "%":
+            parts.append(f"{label} {100 * low:.1f}-{100 * high:.1f}%")
+        else:
+            parts.append(f"{label} {low:.3f}-{high:.3f}")
+    return " \u00b7 ".join(parts)
+
+
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
 
@@ -125,7 +150,13 @@ def render(report: dict[str, Any]) -> str:
                 for run in report["runs"]
                 if name in run["sets"]
             ]
-        lines += [*_table(head, rows), ""]
+        lines += _table(head, rows)
+        if kind == "provisions":
+            for run in report["runs"]:
+                spans = _intervals(run["sets"].get(name, {}))
+                if spans:
+                    lines.append(f"95% intervals, items resampled ({config_label(run)}): {spans}")
+        lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 

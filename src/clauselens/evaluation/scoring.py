@@ -16,7 +16,9 @@ rate):
   recognised ids (lower is better); ``plausible_recall`` = plausible ids named / plausible ids;
   ``items_with_wrong`` = share of analyses naming at least one wrong id;
 - evidence: share of evidence quotes found verbatim (whitespace-insensitive) in the clause;
-- rates: failure, re-ask, triaged out; tokens (input, output, thinking) and cost per item.
+- rates: failure, re-ask, triaged out; tokens (input, output, thinking) and cost per item;
+- for category precision, severity agreement and the agency and regulation shares, a 95%
+  interval from resampling the items (``<figure>_ci_low`` / ``_ci_high``; ``intervals``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clauselens.evaluation.gold import CategorySentence, GoldProvision
+from clauselens.evaluation.intervals import item_intervals
 from clauselens.evaluation.mentions import named_in
 from clauselens.schemas import AnalysisResult, ClauseAnalysis
 
@@ -121,6 +124,7 @@ def score_provisions(
     # per kind: [named recognised, named wrong, plausible named, plausible total, items w/ wrong]
     valid = 0
     rows: list[dict[str, Any]] = []
+    per_item: list[dict[str, int]] = []  # the counts of each valid item, for the intervals
     for item, result in zip(items, results, strict=True):
         analysis = _predicted(result)
         row: dict[str, Any] = {"id": item.id}
@@ -131,6 +135,13 @@ def score_provisions(
         valid += 1
         predicted = set(analysis.categories)
         ok = set(item.categories.required) | set(item.categories.acceptable)
+        tally: dict[str, int] = {
+            "valid": 1,
+            "category_right": len(predicted & ok),
+            "category_predicted": len(predicted),
+            "severity_ok": analysis.severity in item.severity,
+        }
+        per_item.append(tally)
         for code in predicted | set(item.categories.required):
             counts = per_code.setdefault(code, _Counts())
             counts.tp += code in predicted and code in ok
@@ -152,6 +163,10 @@ def score_provisions(
             counts5[2] += len(ids & set(gold.plausible))
             counts5[3] += len(gold.plausible)
             counts5[4] += bool(wrong)
+            tally[f"{kind}_named"] = len(ids)
+            tally[f"{kind}_wrong"] = len(wrong)
+            tally[f"{kind}_plausible_named"] = len(ids & set(gold.plausible))
+            tally[f"{kind}_plausible"] = len(gold.plausible)
             row[f"{kind}_wrong"] = ", ".join(sorted(wrong)) or None
             row[f"{kind}_missed"] = ", ".join(sorted(set(gold.plausible) - ids)) or None
         row["severity"] = analysis.severity
@@ -164,6 +179,9 @@ def score_provisions(
         figures[f"{kind}_plausible_recall"] = plaus / plaus_total if plaus_total else None
         figures[f"{kind}_items_with_wrong"] = items_wrong / valid if valid else None
     figures["evidence_quote_validity"] = quotes_ok / quotes if quotes else None
+    for figure, interval in item_intervals(per_item).items():
+        low, high = interval if interval is not None else (None, None)
+        figures[f"{figure}_ci_low"], figures[f"{figure}_ci_high"] = low, high
     figures.update(_rates(results))
     return figures, rows
 
