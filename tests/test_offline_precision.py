@@ -85,6 +85,12 @@ REMIT_CASES = [
 ]
 
 
+def landscape_in(text: str, terms_type: str) -> str:
+    """The regulatory landscape of ``text`` as a clause of a document of ``terms_type``."""
+    analysis = analyze_clause(text, terms_type=terms_type, document_title=terms_type)
+    return analysis.institutional_analysis.regulatory_landscape
+
+
 class TestDirection:
     def test_users_forbidden_to_train_on_the_service_is_not_training_on_user_content(
         self,
@@ -233,12 +239,8 @@ class TestRemit:
             "By accessing or using our services, you agree that we may transfer your personal "
             "data to servers in the United States."
         )
-        terms = analyze_clause(text, terms_type="Terms of Service", document_title="Terms")
-        assert "Unfair Contract Terms" in terms.institutional_analysis.regulatory_landscape
-        notice = analyze_clause(
-            text, terms_type="Privacy Policy", document_title="Privacy Policy"
-        ).institutional_analysis.regulatory_landscape
-        assert "Unfair Contract Terms" not in notice
+        assert "Unfair Contract Terms" in landscape_in(text, "Terms of Service")
+        assert "Unfair Contract Terms" not in landscape_in(text, "Privacy Policy")
 
     def test_a_privacy_notice_statement_about_information_engages_data_protection(self) -> None:
         """A privacy notice is the transparency information GDPR requires: its statements
@@ -316,8 +318,7 @@ class TestRemit:
             "bank account numbers or home address. We will remove content that does and may "
             "suspend the account that posted it."
         )
-        terms = analyze_clause(text, terms_type="Terms of Service", document_title="Terms")
-        assert "HIPAA" in terms.institutional_analysis.regulatory_landscape
+        assert "HIPAA" in landscape_in(text, "Terms of Service")
         guidelines = analyze_clause(
             text, terms_type="Community Guidelines", document_title="Community Guidelines"
         )
