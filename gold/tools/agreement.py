@@ -1,7 +1,9 @@
 """How much two readers of the same provisions agree, and what it means for the wrong-name figure.
 
     python gold/tools/agreement.py [FIRST] [SECOND]
-    (default: gold/provisions.jsonl and gold/provisions_second_reader.jsonl)
+    (default: gold/provisions.jsonl and gold/provisions_second_reader.jsonl; the sealed pair is
+    gold/provisions_holdout.jsonl and gold/provisions_holdout_second_reader.jsonl: only totals
+    are printed, so it stays sealed)
 
 For the items both files label (by id), and for every knowledge-base agency and regulation, each
 reader's verdict is P (plausible), N (neither: at the margin, not scored) or W (wrong). Printed:
