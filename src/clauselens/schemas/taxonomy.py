@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Literal
 
@@ -30,7 +30,7 @@ class Taxonomy(BaseModel):
     version: str
     categories: list[Category]
 
-    @property
+    @cached_property  # asked once per validated answer; the taxonomy never changes
     def codes(self) -> frozenset[str]:
         return frozenset(c.code for c in self.categories)
 
