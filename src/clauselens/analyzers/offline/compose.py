@@ -189,10 +189,10 @@ def _consumer_impact(
 def _institutional(
     detection: Detection,
     categories: Sequence[str],
-    severity_of: tuple[Level, Sequence[str]],
+    level: Level,
+    lowered: Sequence[str],
     kb: CompiledKnowledgeBase,
 ) -> InstitutionalAnalysis:
-    level, lowered = severity_of
     regs = [e.regulation for e in detection.engagements]
     if regs:
         landscape = (
@@ -282,7 +282,7 @@ def compose(
         summary=_summary(detection, categories, title),
         why_it_matters=_why(detection, categories, kb),
         consumer_impact=_consumer_impact(detection, categories, kb),
-        institutional_analysis=_institutional(detection, categories, (level, lowered), kb),
+        institutional_analysis=_institutional(detection, categories, level, lowered, kb),
         applicable_agencies=agencies(detection, kb),
         severity=level,
         confidence="low",

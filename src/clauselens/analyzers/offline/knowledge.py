@@ -322,7 +322,10 @@ class CompiledKnowledgeBase:
             for reg in kb.regulations
         }
         self._severity_needs = {
-            c: Matcher(row.needs) for row in kb.severity_table if row.needs for c in row.categories
+            c: (Matcher(row.needs), row.needs_note)
+            for row in kb.severity_table
+            if row.needs
+            for c in row.categories
         }
         self._agency_requires = {
             a.id: Matcher(self._terms(a.requires)) for a in kb.agencies if a.requires is not None
@@ -338,11 +341,12 @@ class CompiledKnowledgeBase:
         """The level of ``category`` found in ``sentences``; and, when it was lowered because
         none of them has the wording its row needs (``SeverityRow.needs``), why."""
         level = self.kb.severity_of(category)
-        needs = self._severity_needs.get(category)
-        if needs is None or any(needs.matches(s.lower()) for s in sentences):
+        if category not in self._severity_needs:
             return level, None
-        row = next(r for r in self.kb.severity_table if category in r.categories)
-        return LEVELS[max(LEVELS.index(level) - 1, 0)], row.needs_note
+        needs, note = self._severity_needs[category]
+        if any(needs.matches(s.lower()) for s in sentences):
+            return level, None
+        return LEVELS[max(LEVELS.index(level) - 1, 0)], note
 
     def category_in(self, category: str, lowered: str) -> bool:
         """Whether the rule of ``category`` finds it in a lower-cased sentence."""
