@@ -361,6 +361,18 @@ class TestRemit:
         assert "Online Safety" not in takedown.institutional_analysis.regulatory_landscape
 
 
+def test_body_sentences_are_quoted_before_run_in_headings() -> None:
+    """ "Our Right to Terminate." names the section; the sentence after it is the term."""
+    text = (
+        "1.  Your Right to Terminate. You may terminate your Account at any time.\n"
+        "2.  Our Right to Terminate. We may suspend, restrict, or terminate your Account at any "
+        "time, without prior notice, if you break these Terms."
+    )
+    quotes = analyze_clause(text).evidence_quotes
+    assert quotes[0].startswith("We may suspend, restrict, or terminate your Account")
+    assert quotes.index("Our Right to Terminate.") > 0
+
+
 class TestSeverity:
     """The severity rubric of the prompt (``prompts/system.md``), read offline: a change or an
     end "without notice" and a broad liability exclusion are high; the same with notice, or a

@@ -34,8 +34,9 @@ PROMPT_ID = "offline"
 # instruments kept to the region the headings name and the remit the document kind allows,
 # data-protection law engaged by a privacy notice's statements about personal data; 5: community
 # guidelines engage online-content law only, a definitions section no instrument; 6: severity
-# wording (``SeverityRow.needs``), API or developer terms headings are business terms
-RULES_CODE_VERSION = "6"
+# wording (``SeverityRow.needs``), API or developer terms headings are business terms; 7: run-in
+# headings quoted last
+RULES_CODE_VERSION = "7"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 

@@ -74,8 +74,14 @@ _HEADING_LINE = re.compile(r"^\s*(#{1,6}\s|(\*\*|__)[^*_]+(\*\*|__)\s*$)|\n\s*[-
 
 
 def _is_heading(sentence: str) -> bool:
-    """A heading line says what the section is about, not what it provides: weak evidence."""
-    return bool(_HEADING_LINE.search(sentence))
+    """A heading line says what the section is about, not what it provides: weak evidence. So
+    is a run-in heading, a short title-cased sentence that opens a list item ("Your Right to
+    Terminate.")."""
+    if _HEADING_LINE.search(sentence):
+        return True
+    words = _MARKUP.sub(r"\1", sentence).split()
+    long_words = [w for w in words if len(w) > 3]
+    return len(words) <= 6 and bool(long_words) and all(w[0].isupper() for w in long_words)
 
 
 def evidence_quotes(detection: Detection, clause_text: str) -> list[str]:
