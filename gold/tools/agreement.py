@@ -15,13 +15,12 @@ the margin rather than the analyzer.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 from clauselens.analyzers.offline import analyze_clause
+from clauselens.evaluation.gold import GoldProvision, knowledge_base_ids, load_gold
 from clauselens.evaluation.mentions import named_in
 
 GOLD = Path(__file__).resolve().parents[1]
@@ -29,25 +28,22 @@ KINDS = ("agencies", "regulations")
 VERDICTS = "PNW"
 
 
-def read(path: Path) -> dict[str, dict[str, Any]]:
-    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line)
-    return {row["id"]: row for row in rows}
+def read(path: Path) -> dict[str, GoldProvision]:
+    """The provisions of a gold file by id (validated by the eval's loader)."""
+    return {i.id: i for i in load_gold(path).items if isinstance(i, GoldProvision)}
 
 
-def verdict(item: dict[str, Any], kind: str, knowledge_id: str) -> str:
-    if knowledge_id in item[kind]["plausible"]:
+def verdict(item: GoldProvision, kind: str, knowledge_id: str) -> str:
+    labels = item.agencies if kind == "agencies" else item.regulations
+    if knowledge_id in labels.plausible:
         return "P"
-    return "W" if knowledge_id in item[kind]["wrong"] else "N"
+    return "W" if knowledge_id in labels.wrong else "N"
 
 
-def knowledge_ids() -> dict[str, list[str]]:
-    path = GOLD.parent / "src" / "clauselens" / "data" / "knowledge_base.json"
-    kb = json.loads(path.read_text(encoding="utf-8"))
-    return {kind: [entry["id"] for entry in kb[kind]] for kind in KINDS}
-
-
-def print_tables(first: dict[str, Any], second: dict[str, Any], ids: list[str]) -> None:
-    for kind, known in knowledge_ids().items():
+def print_tables(
+    first: dict[str, GoldProvision], second: dict[str, GoldProvision], ids: list[str]
+) -> None:
+    for kind, known in zip(KINDS, knowledge_base_ids(), strict=True):
         table = Counter(
             (verdict(first[i], kind, k), verdict(second[i], kind, k)) for i in ids for k in known
         )
@@ -60,16 +56,17 @@ def print_tables(first: dict[str, Any], second: dict[str, Any], ids: list[str]) 
         print(f"plausible against wrong: {opposed} of {decided} ids both readers decided\n")
 
 
-def print_analyzer(first: dict[str, Any], second: dict[str, Any], ids: list[str]) -> None:
+def print_analyzer(
+    first: dict[str, GoldProvision], second: dict[str, GoldProvision], ids: list[str]
+) -> None:
     counts: Counter[tuple[str, str]] = Counter()
     for i in ids:
         item = first[i]
-        terms_type = item.get("terms_type") or "Terms of Service"
-        analysis = analyze_clause(
-            item["text"],
-            tuple(item.get("heading_path") or ()),
-            document_title=terms_type,
-            terms_type=terms_type,
+        analysis = analyze_clause(  # the document context ``clauselens eval`` gives it
+            item.text,
+            tuple(item.heading_path),
+            document_title=item.terms_type or "Terms",
+            terms_type=item.terms_type or "Terms of Service",
         )
         named = named_in(analysis)
         for kind, names in (("agencies", named.agencies), ("regulations", named.regulations)):

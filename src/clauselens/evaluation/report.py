@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from clauselens.evaluation.intervals import RATIOS
+
 DEFAULT_TOLERANCE = 0.02
 
 # figure: +1 when higher is better, -1 when lower is better
@@ -79,15 +81,9 @@ def _cell(figures: dict[str, Any], key: str, fmt: str) -> str:
     return f"{value:.3f}"
 
 
-# (label, figure, format) of the intervals line under a provisions table (``intervals``)
-INTERVALS: list[tuple[str, str, str]] = [
-    ("cat P", "category_micro_precision", "f"),
-    ("severity ok", "severity_agreement", "%"),
-    ("agency wrong", "agencies_wrong_share", "%"),
-    ("agency recall", "agencies_plausible_recall", "%"),
-    ("reg wrong", "regulations_wrong_share", "%"),
-    ("reg recall", "regulations_plausible_recall", "%"),
-]
+# (label, figure, format) of the intervals line under a provisions table: the table's columns
+# that ``intervals`` gives an interval for
+INTERVALS = [column for column in COLUMNS["provisions"] if column[1] in RATIOS]
 
 
 def _intervals(figures: dict[str, Any]) -> str:

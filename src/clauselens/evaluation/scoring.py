@@ -119,12 +119,10 @@ def score_provisions(
 ) -> tuple[Figures, list[dict[str, Any]]]:
     """Set figures and one row per item (what was named right and wrong)."""
     per_code: dict[str, _Counts] = {}
-    severity_ok = quotes = quotes_ok = 0
-    named = {"agencies": [0, 0, 0, 0, 0], "regulations": [0, 0, 0, 0, 0]}
-    # per kind: [named recognised, named wrong, plausible named, plausible total, items w/ wrong]
-    valid = 0
+    quotes = quotes_ok = 0
     rows: list[dict[str, Any]] = []
-    per_item: list[dict[str, int]] = []  # the counts of each valid item, for the intervals
+    # the counts of each valid item (``intervals.COLUMNS``): the set's figures are their sums
+    per_item: list[dict[str, int]] = []
     for item, result in zip(items, results, strict=True):
         analysis = _predicted(result)
         row: dict[str, Any] = {"id": item.id}
@@ -132,7 +130,6 @@ def score_provisions(
         if analysis is None:
             row["status"] = "failed"
             continue
-        valid += 1
         predicted = set(analysis.categories)
         ok = set(item.categories.required) | set(item.categories.acceptable)
         tally: dict[str, int] = {
@@ -147,7 +144,6 @@ def score_provisions(
             counts.tp += code in predicted and code in ok
             counts.fp += code in predicted and code not in ok
             counts.fn += code not in predicted and code in item.categories.required
-        severity_ok += analysis.severity in item.severity
         for quote in analysis.evidence_quotes:
             quotes += 1
             quotes_ok += _quote_valid(quote, item.text)
@@ -157,12 +153,6 @@ def score_provisions(
             ("regulations", found.regulations, item.regulations),
         ):
             wrong = ids & set(gold.wrong)
-            counts5 = named[kind]
-            counts5[0] += len(ids)
-            counts5[1] += len(wrong)
-            counts5[2] += len(ids & set(gold.plausible))
-            counts5[3] += len(gold.plausible)
-            counts5[4] += bool(wrong)
             tally[f"{kind}_named"] = len(ids)
             tally[f"{kind}_wrong"] = len(wrong)
             tally[f"{kind}_plausible_named"] = len(ids & set(gold.plausible))
@@ -172,8 +162,15 @@ def score_provisions(
         row["severity"] = analysis.severity
         row["categories"] = ", ".join(sorted(predicted)) or None
     figures = _prf_figures("category_", per_code)
-    figures["severity_agreement"] = severity_ok / valid if valid else None
-    for kind, (n, n_wrong, plaus, plaus_total, items_wrong) in named.items():
+    total: Counter[str] = Counter()
+    for tally in per_item:
+        total.update(tally)
+    valid = len(per_item)
+    figures["severity_agreement"] = total["severity_ok"] / valid if valid else None
+    for kind in ("agencies", "regulations"):
+        n, n_wrong = total[f"{kind}_named"], total[f"{kind}_wrong"]
+        plaus, plaus_total = total[f"{kind}_plausible_named"], total[f"{kind}_plausible"]
+        items_wrong = sum(tally[f"{kind}_wrong"] > 0 for tally in per_item)
         figures[f"{kind}_named_per_item"] = n / valid if valid else None
         figures[f"{kind}_wrong_share"] = n_wrong / n if n else (0.0 if valid else None)
         figures[f"{kind}_plausible_recall"] = plaus / plaus_total if plaus_total else None
