@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from clauselens.analyzers.claude import ClaudeAnalyzer
 from clauselens.analyzers.offline import OfflineAnalyzer
 from clauselens.analyzers.offline.change import offline_change_analysis
 from clauselens.cli import main
-from clauselens.config import Settings
+from clauselens.config import AlignSettings, Settings
 from clauselens.pipeline.analyze.work import document_context_for
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.versions import changes
@@ -292,6 +293,25 @@ class TestActivityAndCli:
             far = compare_versions(conn, "chatgpt/terms", "1", "2026-06-29")
         assert (far.from_version.number, far.to_version.number) == (1, 5)
         assert far.counts["modified"] > 0
+
+    def test_versions_apart_are_aligned_with_the_configured_thresholds(
+        self, chatgpt: sa.Engine, db_url: str
+    ) -> None:
+        """``[align]`` in the config file reaches ``changes`` on versions apart: with a
+        threshold only identical text meets, fewer provisions are modified and more added."""
+        strict = AlignSettings(match_threshold=100, text_floor=100)
+        with chatgpt.connect() as conn:
+            default = compare_versions(conn, "chatgpt/terms", "1", "5")
+            far = compare_versions(conn, "chatgpt/terms", "1", "5", strict)
+        assert far.counts["modified"] < default.counts["modified"]
+        assert far.counts["added"] > default.counts["added"]
+        home = Path(os.environ["CLAUSELENS_HOME"])
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "config.toml").write_text("[align]\nmatch_threshold = 100\ntext_floor = 100\n")
+        args = ["--db", db_url, "changes", "chatgpt/terms", "--from", "1", "--to", "5", "--json"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["counts"] == far.counts
 
     def test_unknown_document_is_a_clear_error(self, chatgpt: sa.Engine) -> None:
         result = CliRunner().invoke(main, ["--db", str(chatgpt.url), "changes", "nope"])

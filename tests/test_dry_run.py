@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from clauselens.cli import main
-from clauselens.config import Settings
+from clauselens.config import AlignSettings, Settings
 from clauselens.pipeline.runs.estimate import dry_run
 from clauselens.pipeline.runs.run import RunOptions, run
 from clauselens.store import open_store
@@ -74,6 +74,23 @@ def test_estimated_calls_equal_what_a_run_then_analyses(
     summary = run(engine, [fixtures], settings, RunOptions(analyzer="offline"))
     assert report.calls == summary.counts["to_analyse"] == summary.counts["analysed"]
     assert report.calls < report.clauses_seen
+
+
+def test_the_estimate_aligns_with_the_configured_thresholds(
+    engine: sa.Engine, settings: Settings
+) -> None:
+    """``[align]`` in the config reaches the estimate: with a threshold only identical text
+    meets, cosmetic and modified provisions become added ones, and the estimate still equals
+    what a run with the same settings analyses."""
+    fixtures = FIXTURES / "ota"
+    strict = settings.model_copy(
+        update={"align": AlignSettings(match_threshold=100, text_floor=100)}
+    )
+    default = dry_run(engine, [fixtures], settings, ["claude-sonnet-5-5"])
+    report = dry_run(engine, [fixtures], strict, ["claude-sonnet-5-5"])
+    summary = run(engine, [fixtures], strict, RunOptions(analyzer="offline"))
+    assert report.calls == summary.counts["to_analyse"] == summary.counts["analysed"]
+    assert report.calls > default.calls
 
 
 class TestDryRunStore:

@@ -54,8 +54,9 @@ def command(
 
     DOCUMENT is a document id (CL-D-...), "Entity/Title" or a unique part of it.
     """
-    with state().engine.connect() as conn:
-        comparison = compare_versions(conn, document, from_spec, to_spec)
+    app = state()
+    with app.engine.connect() as conn:
+        comparison = compare_versions(conn, document, from_spec, to_spec, app.settings.align)
     if as_json:
         echo_json(as_data(comparison))
         return

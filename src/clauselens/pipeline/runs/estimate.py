@@ -37,7 +37,7 @@ import sqlalchemy as sa
 
 from clauselens import prompts
 from clauselens.analyzers.base import ClauseInput, DocumentContext, cut_for_prompt
-from clauselens.config import Settings, api_key_present
+from clauselens.config import AlignSettings, Settings, api_key_present
 from clauselens.errors import ApiError, CaptureError
 from clauselens.models import min_cacheable_tokens
 from clauselens.pipeline.ingest.captures import document_id_for
@@ -149,17 +149,17 @@ def _stored_latest(conn: sa.Connection, doc: _Doc) -> list[AlignItem]:
     return [AlignItem(tuple(r.heading_path), r.text, r.clause_sha256) for r in rows]
 
 
-def _needing(previous: list[AlignItem], doc: _Doc) -> set[int]:
+def _needing(previous: list[AlignItem], doc: _Doc, settings: AlignSettings) -> set[int]:
     """Indices of the clauses a run would analyse: all for a first version, else those of added
-    and modified provisions (the same alignment as ``pipeline.align``)."""
+    and modified provisions (the same alignment, with the same thresholds, as ingest)."""
     if not previous:
         return set(range(len(doc.clauses)))
-    pairs = align_clauses(previous, _items(doc.clauses))
+    pairs = align_clauses(previous, _items(doc.clauses), settings)
     return {p.new for p in pairs if p.new is not None and p.change in NEEDS_ANALYSIS}
 
 
 def _plan(
-    conn: sa.Connection, docs: list[_Doc], done: set[str]
+    conn: sa.Connection, docs: list[_Doc], done: set[str], settings: AlignSettings
 ) -> tuple[dict[int, list[Clause]], int]:
     """Clauses to send per document index, each text once; and how many were reused (the
     rule: ``store.queries.pending.verdict``, over captures not yet ingested)."""
@@ -171,7 +171,7 @@ def _plan(
         first = i == 0 or (docs[i - 1].entity, docs[i - 1].title) != (doc.entity, doc.title)
         if first:
             previous = _stored_latest(conn, doc)
-        needing = _needing(previous, doc)
+        needing = _needing(previous, doc, settings)
         previous = _items(doc.clauses)
         for n, clause in enumerate(doc.clauses):
             found = verdict(
@@ -339,7 +339,7 @@ def dry_run(
             key = AnalyzerKey(analyzer, model, prompts.prompt_version())
             done = done_keys(conn, key, synthetic=synthetic_done(settings.base_url))
             out = _mean_output(conn, model)
-            plan, reused = _plan(conn, docs, done)
+            plan, reused = _plan(conn, docs, done, settings.align)
         calls = sum(len(v) for v in plan.values())
         report.calls, report.reused = calls, reused
         scale, report.methods[model] = (

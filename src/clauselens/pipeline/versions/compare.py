@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from clauselens.analyzers.offline.change import offline_change_analysis
+from clauselens.config import AlignSettings
 from clauselens.errors import NotFoundError, UsageError
 from clauselens.pipeline.versions import changes
 from clauselens.pipeline.versions.align import align_clauses, stored_clauses
@@ -85,13 +86,16 @@ def _stored_rows(conn: sa.Connection, from_pk: int, to_pk: int) -> list[Any]:
     )
 
 
-def _computed_rows(conn: sa.Connection, from_pk: int, to_pk: int, at: datetime) -> list[Any]:
-    """Change rows for two versions that are not consecutive (aligned here, not stored)."""
+def _computed_rows(
+    conn: sa.Connection, from_pk: int, to_pk: int, at: datetime, settings: AlignSettings | None
+) -> list[Any]:
+    """Change rows for two versions that are not consecutive (aligned here with ``settings``,
+    the thresholds ingest aligns with, and not stored)."""
     old, new = stored_clauses(conn, from_pk), stored_clauses(conn, to_pk)
     p = t.provisions
     ids = {int(r[0]): str(r[1]) for r in conn.execute(sa.select(p.c.id, p.c.provision_id))}
     rows = []
-    for pair in align_clauses([o.item for o in old], [n.item for n in new]):
+    for pair in align_clauses([o.item for o in old], [n.item for n in new], settings):
         if pair.change is ChangeClass.UNCHANGED:
             continue
         o = old[pair.old] if pair.old is not None else None
@@ -134,9 +138,16 @@ def _joined_texts(
 
 
 def compare_versions(
-    conn: sa.Connection, document: str, from_spec: str | None = None, to_spec: str | None = None
+    conn: sa.Connection,
+    document: str,
+    from_spec: str | None = None,
+    to_spec: str | None = None,
+    settings: AlignSettings | None = None,
 ) -> Comparison:
     """The changes between two versions (default: the last two), most severe first.
+
+    Versions that are not consecutive are aligned here with ``settings`` (pass the
+    ``Settings.align`` that ingest used; default ``AlignSettings()``).
 
     Stored change analyses are used; a modified provision without one gets an offline estimate
     computed here and not stored (``estimated`` counts them).
@@ -160,7 +171,7 @@ def compare_versions(
     rows = (
         _stored_rows(conn, frm.version_pk, to.version_pk)
         if consecutive
-        else _computed_rows(conn, frm.version_pk, to.version_pk, to.captured_at)
+        else _computed_rows(conn, frm.version_pk, to.version_pk, to.captured_at, settings)
     )
     events = [changes.event_from_row(conn, r) for r in rows]
     pks = {pk for e in events for pk in (e.old_clause_pk, e.new_clause_pk) if pk is not None}
