@@ -14,9 +14,11 @@ the edited value).
 The analyses go in by a bulk path that writes exactly the rows ``persist.save_result`` writes:
 the analysis row from ``persist._row_values`` (the function ``save_result`` inserts), the flags
 from the shipped rules evaluated on the same ``FlagSubject`` that ``review.flags`` builds (its
-counterpart by the other analyzer included), ``top_priority`` as ``review.flags`` stores it, and
-``superseded``, ``substance`` and ``novelty`` by ``store.placement.place_analyses`` (which
-``save_result`` calls; every document has one version, so no analysis is superseded), and
+counterpart by the other analyzer included), ``top_priority`` as ``review.flags`` stores it,
+``superseded``, ``outranked``, ``substance`` and ``novelty`` by
+``store.placement.place_analyses`` (which ``save_result`` calls; every document has one
+version, so no analysis is superseded; the offline analysis of a clause is outranked by its
+Claude one, unless an analyst rejected that or edited the offline one), and
 ``similar_platforms`` spread by id (``spread_uniqueness``);
 rows are inserted in chunks instead of one transaction and three reads per analysis. Before
 timing, ``--check N`` builds two small stores, one with ``save_result`` and one with the bulk
@@ -27,7 +29,8 @@ Timed (median of ``--repeat``, on a warm store):
 - SQL page+total+counts: ``review.queue_page``: what the web page and ``review list`` show (the
   page, how many match, the counts by flag);
 - baseline: the queue before this change, copied below: every analysis read (with its clause,
-  document and flags), filtered, sorted by ``QueueItem.sort_key`` and sliced in Python, and the
+  document and flags; which analysis stands for each text by ``standing_key``), filtered, sorted
+  by ``QueueItem.sort_key`` and sliced in Python, and the
   counts by flag from the same list (median of ``--baseline-repeat``);
 - ratio: baseline / SQL page+total+counts.
 Each row also checks that the SQL page and the baseline page are the same analyses in the same
@@ -62,6 +65,7 @@ from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.store.placement import place_analyses
 from clauselens.store.queries import review as queries
+from clauselens.store.queries.analyses import standing_key
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 SECTIONS_PER_DOCUMENT = 1000
@@ -387,7 +391,19 @@ def _old_flags(conn: sa.Connection) -> dict[int, list[Flag]]:
     return found
 
 
-def _old_item(row: Any, flags: list[Flag]) -> review.QueueItem:
+def _standing_ids(rows: list[Any]) -> set[int]:
+    """The id of the analysis that stands for each text, by ``standing_key`` in Python."""
+    best: dict[str, Any] = {}
+    for row in rows:
+        if row.status != "valid" or row.review_status == "rejected":
+            continue
+        held = best.get(row.clause_sha256)
+        if held is None or standing_key(row) < standing_key(held):
+            best[row.clause_sha256] = row
+    return {row.id for row in best.values()}
+
+
+def _old_item(row: Any, flags: list[Flag], outranked: bool) -> review.QueueItem:
     analysis = row.reviewed_analysis or row.analysis or {}
     heading = list(row.heading_path or [])
     return review.QueueItem(
@@ -404,6 +420,7 @@ def _old_item(row: Any, flags: list[Flag]) -> review.QueueItem:
         review_status=row.review_status,
         reviewed_by=row.reviewed_by,
         flags=flags,
+        outranked=outranked,
         similar_platforms=row.similar_platforms,
     )
 
@@ -430,7 +447,16 @@ def old_first_page(
     with engine.connect() as conn:
         rows = conn.execute(_old_item_query()).all()
         flags = _old_flags(conn)
-    items = [_old_item(row, flags.get(row.id, [])) for row in rows]
+    standing = _standing_ids(rows)
+    has_standing = {row.clause_sha256 for row in rows if row.id in standing}
+    items = [
+        _old_item(
+            row,
+            flags.get(row.id, []),
+            row.id not in standing and row.clause_sha256 in has_standing,
+        )
+        for row in rows
+    ]
     queue = sorted((i for i in items if _old_matches(i, filters)), key=review.QueueItem.sort_key)
     counts: Counter[str] = Counter()
     for item in items:

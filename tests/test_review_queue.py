@@ -35,6 +35,7 @@ from clauselens.schemas import LEVEL_RANK, AnalysisResult, ClauseAnalysis, Prove
 from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.store.migrations import apply_migrations
+from clauselens.store.queries.analyses import standing_analysis
 from clauselens.web import ServeConfig, create_app
 
 NOW = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
@@ -139,8 +140,19 @@ def save(
         return save_result(conn, result, clause_pk=clause.pk)
 
 
+def outranked(engine: sa.Engine, pk: int) -> bool:
+    """Whether another analysis stands for ``pk``'s text, by the standing rule's own query."""
+    with engine.connect() as conn:
+        sha = conn.execute(
+            sa.select(t.analyses.c.clause_sha256).where(t.analyses.c.id == pk)
+        ).scalar_one()
+        stands = standing_analysis(conn, sha)
+    return stands is not None and stands.pk != pk
+
+
 def python_order(engine: sa.Engine, pks: list[int], filters: QueueFilter) -> list[int]:
-    """The queue's old logic: every analysis read whole, filtered and sorted in Python."""
+    """The queue's old logic: every analysis read whole, filtered and sorted in Python; an
+    analysis another one of its text outranks after every one that stands."""
     items = [review.get_item(engine, pk) for pk in pks]
     kept = []
     for got in items:
@@ -154,7 +166,8 @@ def python_order(engine: sa.Engine, pks: list[int], filters: QueueFilter) -> lis
         if all(checks):
             top = min((f.priority for f in item.flags), default=t.NO_FLAG_PRIORITY)
             rank = -LEVEL_RANK.get(standing.get("severity") or "", -1)
-            kept.append((top, rank, item.analysis_pk))
+            beaten = outranked(engine, item.analysis_pk)
+            kept.append((beaten, top, rank, item.analysis_pk))
     return [pk for *_, pk in sorted(kept)]
 
 

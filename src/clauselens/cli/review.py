@@ -96,7 +96,8 @@ def list_command(
     those of the first version; then provisions no other platform has before those fewer
     platforms share (as compared after the last run). Analyses of a superseded text (a later
     version reworded or removed it) come after every current one, saying which version
-    replaced it. Each item says why it is where it is.
+    replaced it; so do analyses of a text another analysis stands for (an offline analysis of
+    a clause Claude also analysed), saying which. Each item says why it is where it is.
     """
     filters = QueueFilter(flag, entity, severity, None if status == "any" else status)
     got = review.queue_page(state().engine, filters, limit=limit, offset=(page - 1) * limit)
@@ -369,6 +370,17 @@ def _item_json(item: review.QueueItem) -> dict[str, Any]:
             else {
                 "version": item.superseded_by.number,
                 "captured_at": item.superseded_by.captured_at.isoformat(),
+            }
+        ),
+        "outranked": item.outranked,
+        "outranked_by": (
+            None
+            if item.outranked_by is None
+            else {
+                "id": item.outranked_by.pk,
+                "analyzer": item.outranked_by.analyzer,
+                "model": item.outranked_by.model,
+                "edited": item.outranked_by.edited,
             }
         ),
         "why_here": item.why,

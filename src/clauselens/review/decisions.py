@@ -51,6 +51,7 @@ from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 from clauselens.store import insert_pk
 from clauselens.store import tables as t
 from clauselens.store.locks import write_transaction
+from clauselens.store.placement import mark_outranked
 from clauselens.store.queries import review as queries
 from clauselens.store.queries import standing_data
 
@@ -203,7 +204,17 @@ def _record(
         update["severity"] = after.get("severity")
         update["confidence"] = after.get("confidence")
     conn.execute(t.analyses.update().where(t.analyses.c.id == analysis_pk).values(**update))
+    _restand(conn, analysis_pk)
     return ReviewEvent(id=pk, **values)
+
+
+def _restand(conn: sa.Connection, analysis_pk: int) -> None:
+    """After an action on ``analysis_pk``: which analysis of its text stands may have changed
+    (an edit stands first, a rejected one cannot stand), so its text's ``outranked`` marks are
+    set again."""
+    a = t.analyses.c
+    sha = conn.execute(sa.select(a.clause_sha256).where(a.id == analysis_pk)).scalar_one()
+    mark_outranked(conn, [sha])
 
 
 def in_effect(events: list[ReviewEvent]) -> list[ReviewEvent]:
@@ -392,4 +403,5 @@ def revert(
         }
         pk = insert_pk(conn, t.review_events.insert().values(**values))
         conn.execute(t.analyses.update().where(t.analyses.c.id == analysis_pk).values(**state))
+        _restand(conn, analysis_pk)
         return ReviewEvent(id=pk, **values)

@@ -2,7 +2,9 @@
 
 The store computes it (``store.queries.review``): filters, order, pages, the total and the
 counts by flag, so a page costs the same with a hundred analyses or a hundred thousand. Queue
-order: analyses of a text in force before superseded ones, then what the clause says
+order: analyses of a text in force before superseded ones, the analysis that stands for its
+text before those another outranks (an offline analysis of a text Claude also analysed), then
+what the clause says
 (operative text, then a preamble, then nothing of substance), the most urgent flag (lowest
 priority number), severity as the analysis stands (high first), novelty (added in a later
 version, then reworded, then first version), uniqueness (a provision no other platform has,
@@ -20,6 +22,12 @@ hidden, they would drop out of the totals, the counts by flag and ``next`` witho
 and a `--include-superseded` / ``?superseded=1`` switch would be one more state to carry
 through every filter, link and page of the CLI and the web queue for nothing the order does
 not already give.
+
+Outranked analyses sink the same way, for the same reasons: when a text has several analyses
+(offline, then Claude; two models; an edit of one), the one that stands
+(``store.queries.analyses``: an analyst's edit, then Claude before offline, then the newest) is
+what export and the record pages show, so an analyst reviews it first, and the others come
+after every analysis that stands, each saying which analysis stands instead.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from clauselens.errors import NotFoundError
 from clauselens.review.flags import Flag
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
 from clauselens.schemas.review import NOT_REVIEWED
+from clauselens.schemas.rows import StandingAnalysis
 from clauselens.store.placement import NOVELTY_NOTES, Novelty
 from clauselens.store.queries import review as queries
 from clauselens.store.queries.review import CaptureSource, QueueFilter
@@ -88,6 +97,8 @@ class QueueItem:
     substance_note: str = ""
     superseded: bool = False  # its text is in force in no latest version: listed last
     superseded_by: Supersession | None = None  # the version that replaced it, when known
+    outranked: bool = False  # another analysis of its text stands for it: after those that stand
+    outranked_by: StandingAnalysis | None = None  # that analysis, when known
     similar_platforms: int | None = (
         None  # other platforms with a similar provision; None: not compared
     )
@@ -96,10 +107,11 @@ class QueueItem:
     def top_priority(self) -> int:
         return min((f.priority for f in self.flags), default=NO_FLAG_PRIORITY)
 
-    def sort_key(self) -> tuple[int, int, int, int, int, tuple[bool, int], int]:
+    def sort_key(self) -> tuple[int, int, int, int, int, int, tuple[bool, int], int]:
         severity = -LEVEL_RANK.get(self.severity or "", -1)
         return (
             int(self.superseded),
+            int(self.outranked),
             self.substance,
             self.top_priority,
             severity,
@@ -129,6 +141,17 @@ class QueueItem:
         return f"superseded by version {by.number} ({by.captured_at:%Y-%m-%d})"
 
     @property
+    def outranked_note(self) -> str | None:
+        """Which analysis stands for this one's text instead, for an outranked one."""
+        if not self.outranked:
+            return None
+        by = self.outranked_by
+        if by is None:
+            return "outranked: another analysis of this text stands"
+        whose = "an analyst's edit of " if by.edited else ""
+        return f"outranked: {whose}{by.analyzer} analysis {by.pk} stands for this text"
+
+    @property
     def why(self) -> str:
         """Why the item sits where it does in the queue: its sort key, in words."""
         top = min(self.flags, key=lambda f: (f.priority, f.code), default=None)
@@ -140,8 +163,9 @@ class QueueItem:
             NOVELTY_NOTES[self.novelty],
             self.uniqueness_note,
         ]
-        if self.superseded_note is not None:
-            parts.insert(0, "last: " + self.superseded_note)
+        notes = [n for n in (self.superseded_note, self.outranked_note) if n is not None]
+        if notes:
+            parts.insert(0, "last: " + "; ".join(notes))
         elif self.substance is Substance.NONE:
             parts[0] = "last: " + parts[0]
         return " · ".join(parts)
@@ -213,6 +237,8 @@ def _item(row: queries.QueueRow) -> QueueItem:
         substance_note=row.substance_note,
         superseded=row.superseded,
         superseded_by=row.superseded_by,
+        outranked=row.outranked,
+        outranked_by=row.outranked_by,
         similar_platforms=row.similar_platforms,
     )
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from clauselens.schemas.stored import SYNTHETIC_MARKER
 from clauselens.store import tables
 from clauselens.store.locks import write_transaction
-from clauselens.store.placement import mark_superseded, place_by_clause
+from clauselens.store.placement import mark_outranked, mark_superseded, place_by_clause
 
 Migration = Callable[[sa.Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -286,6 +286,21 @@ def m0016_versions_order_index(conn: sa.Connection) -> None:
     for index in tables.versions.indexes:
         if index.name == "ix_versions_order":
             index.create(conn, checkfirst=True)
+
+
+@migration
+def m0017_analyses_outranked(conn: sa.Connection) -> None:
+    """``analyses.outranked``: another analysis of the same text stands for it, so the review
+    queue lists it after every analysis that stands (``store.placement``); set for every stored
+    analysis, and the queue's indexes rebuilt to sort on it."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
+    if "outranked" not in columns:
+        conn.exec_driver_sql(
+            "ALTER TABLE analyses ADD COLUMN outranked BOOLEAN NOT NULL DEFAULT FALSE"
+        )
+    a = tables.analyses.c
+    mark_outranked(conn, conn.execute(sa.select(a.clause_sha256).distinct()).scalars().all())
+    _rebuild_queue_indexes(conn)
 
 
 @dataclass(frozen=True)

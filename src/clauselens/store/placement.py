@@ -4,6 +4,11 @@ of its clause and its novelty, stored on the analysis (``analyses.superseded``,
 (``store.queries.review``).
 
 - ``superseded``: its text is in force in no latest version (``store.queries.superseded``).
+- ``outranked``: another analysis of the same text stands for it (``store.queries.analyses``:
+  an analyst's edit, then Claude before offline, then the newest), so an analyst who reviews
+  what stands is not asked to review the same clause twice. ``mark_outranked`` sets it for
+  every analysis of the texts named: ``place_analyses`` for the texts it stores, and
+  ``review.decisions`` after each action (an edit or a rejection changes what stands).
 
 - ``substance``: ``substance.assess`` of the analysis's clause (its text, heading path and
   place in its version): operative text, a preamble, or nothing of substance.
@@ -11,7 +16,7 @@ of its clause and its novelty, stored on the analysis (``analyses.superseded``,
   alignment recorded: ``Novelty.ADDED`` (a new provision), ``Novelty.MODIFIED`` (a provision
   reworded), else ``Novelty.FIRST_VERSION`` (in the first version tracked, or not known).
 
-``place_analyses`` sets all three for the analyses named: ``persist.save_results`` calls it
+``place_analyses`` sets all four for the analyses named: ``persist.save_results`` calls it
 for the analyses it stores. ``substance`` and ``novelty`` are facts of the clause an analysis
 was first made for, so they do not change with later versions (``place_by_clause``, which
 migration 0010 applies to every analysis). ``superseded`` changes when a document gets a new
@@ -35,6 +40,7 @@ import sqlalchemy as sa
 
 from clauselens.schemas.changes import ChangeClass
 from clauselens.store import tables as t
+from clauselens.store.queries.analyses import standing_analyses
 from clauselens.store.queries.documents import latest_version, previous_version
 from clauselens.store.queries.review import clause_of_analysis, next_heading_path
 from clauselens.store.queries.superseded import known_texts, texts_of_versions
@@ -96,14 +102,17 @@ _SET = (
 
 
 def place_analyses(conn: sa.Connection, pks: Iterable[int]) -> None:
-    """Set ``superseded``, ``substance`` and ``novelty`` of these analyses (module docstring)."""
+    """Set ``superseded``, ``substance`` and ``novelty`` of these analyses, and ``outranked``
+    of every analysis of their texts (module docstring)."""
     ordered = sorted(set(pks))
     place_by_clause(conn, ordered)
     a = t.analyses.c
     for start in range(0, len(ordered), _CHUNK):
         chunk = ordered[start : start + _CHUNK]
         shas = conn.execute(sa.select(a.clause_sha256).where(a.id.in_(chunk)).distinct())
-        mark_superseded(conn, shas.scalars().all())
+        texts = shas.scalars().all()
+        mark_superseded(conn, texts)
+        mark_outranked(conn, texts)
 
 
 def place_by_clause(conn: sa.Connection, pks: Iterable[int]) -> None:
@@ -145,6 +154,26 @@ def mark_superseded(conn: sa.Connection, shas: Iterable[str]) -> None:
                     .where(a.clause_sha256.in_(texts), a.superseded != value)
                     .values(superseded=value)
                 )
+
+
+def mark_outranked(conn: sa.Connection, shas: Iterable[str]) -> None:
+    """Set ``outranked`` of every analysis of these clause texts: true when another analysis
+    of its text stands (``standing_analyses``), else false. Rows already right are not
+    written."""
+    wanted = sorted(set(shas))
+    a = t.analyses.c
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        standing = standing_analyses(conn, chunk)
+        pks, stood = sorted(s.pk for s in standing.values()), sorted(standing)
+        beaten = sa.and_(a.clause_sha256.in_(stood), a.id.not_in(pks))
+        stands = sa.and_(
+            a.clause_sha256.in_(chunk), sa.or_(a.clause_sha256.not_in(stood), a.id.in_(pks))
+        )
+        for where, value in ((beaten, True), (stands, False)):
+            conn.execute(
+                t.analyses.update().where(where, a.outranked != value).values(outranked=value)
+            )
 
 
 def supersede_for_version(conn: sa.Connection, version_pk: int, document_pk: int) -> None:

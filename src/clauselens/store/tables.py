@@ -192,6 +192,10 @@ analyses = sa.Table(
     # Its text is no longer in force: no latest version of any document holds it (kept by
     # ``store.placement``, rule in ``store.queries.superseded``). The queue lists it last.
     sa.Column("superseded", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    # Another analysis of the same text stands for it (an analyst's edit, Claude over offline,
+    # the newest: ``store.queries.analyses``; kept by ``store.placement``). The queue lists it
+    # after every analysis that stands.
+    sa.Column("outranked", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     # How many other platforms have a provision similar to the one it stands for, as of the last
     # comparison (kept by ``similarity.uniqueness``; 0: unique). NULL: not compared (its text is
     # no current provision, only one platform is tracked, or no run compared it yet).
@@ -205,6 +209,7 @@ analyses = sa.Table(
         "ix_analyses_queue",
         "review_status",
         "superseded",
+        "outranked",
         "substance",
         "top_priority",
         "severity",
@@ -216,6 +221,7 @@ analyses = sa.Table(
     sa.Index(
         "ix_analyses_queue_any",
         "superseded",
+        "outranked",
         "substance",
         "top_priority",
         "severity",

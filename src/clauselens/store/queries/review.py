@@ -2,7 +2,9 @@
 
 Queue order, what an analyst would look at first: analyses of a text in force before
 superseded ones (``analyses.superseded``: no latest version holds the text any more, see
-``store.queries.superseded``; they sink rather than hide, see ``review.queue``), then clauses
+``store.queries.superseded``; they sink rather than hide, see ``review.queue``), then the
+analysis that stands for its text before those another one outranks (``analyses.outranked``:
+an offline analysis of a text Claude also analysed, say; ``store.queries.analyses``), then clauses
 that say something before those that do not (``analyses.substance``: operative text, then a
 preamble, then nothing of substance such as a date line, a language selector or a table of
 contents), then the most urgent flag (``analyses.top_priority``, the lowest flag priority; an
@@ -10,12 +12,12 @@ analysis without flags comes after every flagged one), then severity as the anal
 (high, medium, low, then none), then novelty (``analyses.novelty``: a clause added in a later
 version, then one reworded, then one of the first version), then uniqueness
 (``analyses.similar_platforms``: a provision no other platform has, then those few platforms
-share, then common ones; not compared last), then id. ``superseded``, ``substance`` and
-``novelty`` are kept by ``store.placement``, ``similar_platforms`` by
+share, then common ones; not compared last), then id. ``superseded``, ``outranked``,
+``substance`` and ``novelty`` are kept by ``store.placement``, ``similar_platforms`` by
 ``similarity.uniqueness``; ``severity`` and ``confidence``
 are the columns, which ``review.decisions.edit`` keeps equal to the analyst's edit; the index
-``ix_analyses_queue`` (``review_status, superseded, substance, top_priority, severity, novelty,
-similar_platforms, id``) serves the default queue in order.
+``ix_analyses_queue`` (``review_status, superseded, outranked, substance, top_priority,
+severity, novelty, similar_platforms, id``) serves the default queue in order.
 
 An analysis belongs to the clause it was first made for (``clause_pk``), else to the newest
 clause with its text; that clause gives its heading path, document and entity, and its
@@ -34,8 +36,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from clauselens.schemas import LEVEL_RANK, ReviewEvent
+from clauselens.schemas.rows import StandingAnalysis
 from clauselens.store import tables as t
-from clauselens.store.queries.analyses import standing_data
+from clauselens.store.queries.analyses import standing_analyses, standing_data
 from clauselens.store.queries.superseded import Supersession, superseded_by
 from clauselens.substance import assess
 
@@ -77,6 +80,8 @@ class QueueRow:
     substance_note: str = ""  # what the clause says, in a phrase (``substance.Assessment.note``)
     superseded: bool = False  # its text is in force in no latest version
     superseded_by: Supersession | None = None  # the version that replaced it, when known
+    outranked: bool = False  # another analysis of its text stands for it
+    outranked_by: StandingAnalysis | None = None  # that analysis, when known
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ def _order() -> list[sa.ColumnElement[Any]]:
     a = t.analyses.c
     return [
         a.superseded,
+        a.outranked,
         a.substance,
         a.top_priority,
         severity_order(),
@@ -241,7 +247,21 @@ def _supersessions(conn: sa.Connection, rows: Iterable[Any]) -> dict[int, Supers
     return {pk: by for pk, by in pairs if by is not None}
 
 
-def _queue_row(row: Any, flags: list[FlagRow], supersessions: dict[int, Supersession]) -> QueueRow:
+def _outrankers(conn: sa.Connection, rows: Iterable[Any]) -> dict[int, StandingAnalysis]:
+    """analysis id → the analysis that stands for its text instead, for the outranked ones of
+    ``rows``: one read for a page."""
+    beaten = [r for r in rows if r.outranked]
+    standing = standing_analyses(conn, [r.clause_sha256 for r in beaten])
+    pairs = ((r.id, standing.get(r.clause_sha256)) for r in beaten)
+    return {pk: by for pk, by in pairs if by is not None and by.pk != pk}
+
+
+def _queue_row(
+    row: Any,
+    flags: list[FlagRow],
+    supersessions: dict[int, Supersession],
+    outrankers: dict[int, StandingAnalysis],
+) -> QueueRow:
     return QueueRow(
         analysis_pk=row.id,
         analysis=standing_data(row),
@@ -262,6 +282,8 @@ def _queue_row(row: Any, flags: list[FlagRow], supersessions: dict[int, Superses
         substance_note=_substance_note(row),
         superseded=bool(row.superseded),
         superseded_by=supersessions.get(row.id),
+        outranked=bool(row.outranked),
+        outranked_by=outrankers.get(row.id),
     )
 
 
@@ -288,7 +310,8 @@ def queue_page(
     rows = {row.id: row for row in conn.execute(_detail_query(pks))}
     flags = _flags_of(conn, pks)
     supersessions = _supersessions(conn, rows.values())
-    return [_queue_row(rows[pk], flags[pk], supersessions) for pk in pks]
+    outrankers = _outrankers(conn, rows.values())
+    return [_queue_row(rows[pk], flags[pk], supersessions, outrankers) for pk in pks]
 
 
 def queue_total(conn: sa.Connection, filters: QueueFilter) -> int:
@@ -381,7 +404,10 @@ def item_row(conn: sa.Connection, analysis_pk: int) -> ItemRow | None:
     capture = capture_source(conn, row.the_clause_pk) if row.the_clause_pk else None
     return ItemRow(
         row=_queue_row(
-            row, _flags_of(conn, [analysis_pk])[analysis_pk], _supersessions(conn, [row])
+            row,
+            _flags_of(conn, [analysis_pk])[analysis_pk],
+            _supersessions(conn, [row]),
+            _outrankers(conn, [row]),
         ),
         clause_text=row.clause_text,
         clause_truncation_reason=row.truncation_reason,
@@ -438,4 +464,5 @@ def oldest_waiting(conn: sa.Connection, filters: QueueFilter) -> tuple[QueueRow,
     pk = int(found.id)
     row = conn.execute(_detail_query([pk])).one()
     flags = _flags_of(conn, [pk])[pk]
-    return _queue_row(row, flags, _supersessions(conn, [row])), found.generated_at
+    supersessions, outrankers = _supersessions(conn, [row]), _outrankers(conn, [row])
+    return _queue_row(row, flags, supersessions, outrankers), found.generated_at
