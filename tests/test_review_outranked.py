@@ -22,6 +22,7 @@ from clauselens.cli import main
 from clauselens.review import QueueFilter
 from clauselens.store import tables as t
 from clauselens.store.migrations import apply_migrations
+from tests.support.migrations import QUEUE_INDEXES, queue_indexes, undo_queue_migration
 from tests.support.review_seed import add_document, analysis_of, save_analysis
 
 pytestmark = pytest.mark.stores
@@ -142,14 +143,8 @@ class TestMigration:
         """A store as migration 0016 left it (no ``outranked``) gets the column, set, and the
         queue sinks the outranked analysis."""
         pks = seeded(engine)
-        with engine.begin() as conn:
-            for name in ("ix_analyses_queue", "ix_analyses_queue_any"):
-                conn.exec_driver_sql(f"DROP INDEX {name}")
-            conn.exec_driver_sql("ALTER TABLE analyses DROP COLUMN outranked")
-            conn.exec_driver_sql("DELETE FROM _migrations WHERE name = 'm0017_analyses_outranked'")
+        undo_queue_migration(engine, "m0017_analyses_outranked", "outranked")
         assert apply_migrations(engine) == ["m0017_analyses_outranked"]
         assert outranked(engine)[pks["offline"]] is True
         assert order(engine)[-1] == pks["offline"]
-        with engine.connect() as conn:
-            names = {ix["name"] for ix in sa.inspect(conn).get_indexes("analyses")}
-        assert {"ix_analyses_queue", "ix_analyses_queue_any"} <= names
+        assert queue_indexes(engine) == set(QUEUE_INDEXES)

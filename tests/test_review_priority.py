@@ -26,6 +26,7 @@ from clauselens.store import tables as t
 from clauselens.store.migrations import apply_migrations
 from clauselens.substance import Substance, assess
 from clauselens.web import ServeConfig, create_app
+from tests.support.migrations import undo_queue_migration
 from tests.support.review_seed import add_document, analysis_of, save_analysis
 
 TITLE = "Terms of Service"
@@ -236,12 +237,7 @@ class TestMigration:
         """A store as migration 0009 left it (no substance, no novelty) gets both, and the
         queue puts the date line last again."""
         pks = seed(engine)
-        with engine.begin() as conn:
-            for name in ("ix_analyses_queue", "ix_analyses_queue_any"):
-                conn.exec_driver_sql(f"DROP INDEX {name}")
-            conn.exec_driver_sql("ALTER TABLE analyses DROP COLUMN substance")
-            conn.exec_driver_sql("ALTER TABLE analyses DROP COLUMN novelty")
-            conn.exec_driver_sql("DELETE FROM _migrations WHERE name = 'm0010_review_priority'")
+        undo_queue_migration(engine, "m0010_review_priority", "substance", "novelty")
         assert apply_migrations(engine) == ["m0010_review_priority"]
         a = t.analyses.c
         with engine.connect() as conn:

@@ -33,6 +33,7 @@ from clauselens.store.migrations import apply_migrations
 from clauselens.store.queries import latest_versions
 from clauselens.store.queries.review import clause_of_analysis
 from clauselens.web import ServeConfig, create_app
+from tests.support.migrations import QUEUE_INDEXES, queue_indexes, undo_queue_migration
 from tests.support.review_seed import analysis_of, save_analysis
 
 pytestmark = pytest.mark.stores
@@ -243,17 +244,11 @@ class TestMigration:
         """A store as migration 0012 left it (no ``superseded``) gets the column, set, and the
         queue sinks the old analysis again."""
         pks = reworded(engine)
-        with engine.begin() as conn:
-            for name in ("ix_analyses_queue", "ix_analyses_queue_any"):
-                conn.exec_driver_sql(f"DROP INDEX {name}")
-            conn.exec_driver_sql("ALTER TABLE analyses DROP COLUMN superseded")
-            conn.exec_driver_sql("DELETE FROM _migrations WHERE name = 'm0013_analyses_superseded'")
+        undo_queue_migration(engine, "m0013_analyses_superseded", "superseded")
         assert apply_migrations(engine) == ["m0013_analyses_superseded"]
         assert superseded(engine)[pks["old"]] is True
         assert order(engine)[-1] == pks["old"]
-        with engine.connect() as conn:
-            names = {ix["name"] for ix in sa.inspect(conn).get_indexes("analyses")}
-        assert {"ix_analyses_queue", "ix_analyses_queue_any"} <= names
+        assert queue_indexes(engine) == set(QUEUE_INDEXES)
 
 
 def test_the_quick_start_queue_lists_no_provision_twice_in_its_top_ten(

@@ -25,6 +25,7 @@ from clauselens.store import open_store
 from clauselens.store import tables as t
 from clauselens.store.migrations import apply_migrations
 from clauselens.store.placement import set_similar_platforms
+from tests.support.migrations import QUEUE_INDEXES, queue_indexes, undo_queue_migration
 from tests.support.review_seed import add_document, analysis_of, save_analysis
 
 pytestmark = pytest.mark.stores
@@ -299,17 +300,10 @@ class TestRun:
 class TestMigration:
     def test_migration_0015_adds_the_column_not_compared(self, engine: sa.Engine) -> None:
         three_platforms(engine)
-        with engine.begin() as conn:
-            for name in ("ix_analyses_queue", "ix_analyses_queue_any"):
-                conn.exec_driver_sql(f"DROP INDEX {name}")
-            conn.exec_driver_sql("ALTER TABLE analyses DROP COLUMN similar_platforms")
-            conn.exec_driver_sql(
-                "DELETE FROM _migrations WHERE name = 'm0015_analyses_similar_platforms'"
-            )
+        undo_queue_migration(engine, "m0015_analyses_similar_platforms", "similar_platforms")
         assert apply_migrations(engine) == ["m0015_analyses_similar_platforms"]
         assert set(stored(engine).values()) == {None}
-        indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("analyses")}
-        assert {"ix_analyses_queue", "ix_analyses_queue_any"} <= indexes
+        assert queue_indexes(engine) == set(QUEUE_INDEXES)
         place_uniqueness(engine)
         assert 0 in stored(engine).values()
 

@@ -12,7 +12,7 @@ waited finds everything applied and applies nothing. A store already up to date 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -246,19 +246,27 @@ def m0012_review_events_no_truncate(conn: sa.Connection) -> None:
             conn.exec_driver_sql(statement)
 
 
+def _placed_flag(
+    conn: sa.Connection, column: str, mark: Callable[[sa.Connection, Iterable[str]], None]
+) -> None:
+    """Add the boolean ``analyses.<column>`` (false) when missing, ``mark`` it for every
+    stored text, and rebuild the queue's indexes to sort on it."""
+    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
+    if column not in columns:
+        conn.exec_driver_sql(
+            f"ALTER TABLE analyses ADD COLUMN {column} BOOLEAN NOT NULL DEFAULT FALSE"
+        )
+    a = tables.analyses.c
+    mark(conn, conn.execute(sa.select(a.clause_sha256).distinct()).scalars().all())
+    _rebuild_queue_indexes(conn)
+
+
 @migration
 def m0013_analyses_superseded(conn: sa.Connection) -> None:
     """``analyses.superseded``: the analysis's text is in force in no latest version, so the
     review queue lists it below every current one (``store.placement``); set for every stored
     analysis, and the queue's indexes rebuilt to sort on it first."""
-    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
-    if "superseded" not in columns:
-        conn.exec_driver_sql(
-            "ALTER TABLE analyses ADD COLUMN superseded BOOLEAN NOT NULL DEFAULT FALSE"
-        )
-    a = tables.analyses.c
-    mark_superseded(conn, conn.execute(sa.select(a.clause_sha256).distinct()).scalars().all())
-    _rebuild_queue_indexes(conn)
+    _placed_flag(conn, "superseded", mark_superseded)
 
 
 @migration
@@ -293,14 +301,7 @@ def m0017_analyses_outranked(conn: sa.Connection) -> None:
     """``analyses.outranked``: another analysis of the same text stands for it, so the review
     queue lists it after every analysis that stands (``store.placement``); set for every stored
     analysis, and the queue's indexes rebuilt to sort on it."""
-    columns = {col["name"] for col in sa.inspect(conn).get_columns("analyses")}
-    if "outranked" not in columns:
-        conn.exec_driver_sql(
-            "ALTER TABLE analyses ADD COLUMN outranked BOOLEAN NOT NULL DEFAULT FALSE"
-        )
-    a = tables.analyses.c
-    mark_outranked(conn, conn.execute(sa.select(a.clause_sha256).distinct()).scalars().all())
-    _rebuild_queue_indexes(conn)
+    _placed_flag(conn, "outranked", mark_outranked)
 
 
 @dataclass(frozen=True)
