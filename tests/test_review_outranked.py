@@ -16,12 +16,14 @@ import json
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from starlette.testclient import TestClient
 
 from clauselens import review
 from clauselens.cli import main
 from clauselens.review import QueueFilter
 from clauselens.store import tables as t
 from clauselens.store.migrations import apply_migrations
+from clauselens.web import ServeConfig, create_app
 from tests.support.migrations import QUEUE_INDEXES, queue_indexes, undo_queue_migration
 from tests.support.review_seed import add_document, analysis_of, save_analysis
 
@@ -126,6 +128,21 @@ class TestSink:
             provenance={"model": "claude-opus-5-5"},
         )
         assert outranked(engine) == {failed: True, valid: False}
+
+    def test_the_cli_and_the_web_queue_say_which_analysis_stands(
+        self, engine: sa.Engine, db_url: str
+    ) -> None:
+        pks = seeded(engine)
+        note = f"outranked: claude analysis {pks['claude']} stands for this text"
+        result = CliRunner().invoke(main, ["--db", db_url, "review", "list"])
+        assert result.exit_code == 0, result.output
+        lines = [line.strip() for line in result.output.splitlines() if "why here:" in line]
+        assert lines[-1].startswith(f"why here: last: {note}")
+        assert not any("outranked" in line for line in lines[:-1])
+        client = TestClient(
+            create_app(engine, ServeConfig(reviewer="ana")), base_url="http://127.0.0.1:8000"
+        )
+        assert client.get("/").text.count(note) == 1
 
     def test_review_list_json_gives_outranked_by_as_data(self, engine: sa.Engine) -> None:
         pks = seeded(engine)
