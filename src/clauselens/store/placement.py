@@ -40,7 +40,7 @@ import sqlalchemy as sa
 
 from clauselens.schemas.changes import ChangeClass
 from clauselens.store import tables as t
-from clauselens.store.queries.analyses import standing_analyses
+from clauselens.store.queries.analyses import standing_ids
 from clauselens.store.queries.documents import latest_version, previous_version
 from clauselens.store.queries.review import clause_of_analysis, next_heading_path
 from clauselens.store.queries.superseded import known_texts, texts_of_versions
@@ -158,14 +158,14 @@ def mark_superseded(conn: sa.Connection, shas: Iterable[str]) -> None:
 
 def mark_outranked(conn: sa.Connection, shas: Iterable[str]) -> None:
     """Set ``outranked`` of every analysis of these clause texts: true when another analysis
-    of its text stands (``standing_analyses``), else false. Rows already right are not
+    of its text stands (``standing_ids``), else false. Rows already right are not
     written."""
     wanted = sorted(set(shas))
     a = t.analyses.c
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        standing = standing_analyses(conn, chunk)
-        pks, stood = sorted(s.pk for s in standing.values()), sorted(standing)
+        standing = standing_ids(conn, chunk)
+        pks, stood = sorted(standing.values()), sorted(standing)
         beaten = sa.and_(a.clause_sha256.in_(stood), a.id.not_in(pks))
         stands = sa.and_(
             a.clause_sha256.in_(chunk), sa.or_(a.clause_sha256.not_in(stood), a.id.in_(pks))

@@ -11,7 +11,7 @@ Among the analyses of one clause text (``clause_sha256``), the one that *stands*
    offline included (``SYNTHETIC_RANK``), so it stands first only when an analyst edited it;
 3. then the newest (``generated_at``, then row id).
 
-``standing_analysis`` and ``standing_analyses`` choose among the valid analyses an analyst has
+``standing_analysis``, ``standing_analyses`` and ``standing_ids`` choose among the valid analyses an analyst has
 not rejected. A caller that shows analyses in every state (export) ranks its own candidates
 with ``standing_key`` (Python) or ``standing_order`` (SQL), which are the same rule.
 """
@@ -146,23 +146,39 @@ def _record(row: Any) -> StandingAnalysis:
     )
 
 
+def _ranked(columns: Iterable[Any], shas: list[str]) -> Any:
+    """``columns`` of the standing candidates of these texts, each with its ``place`` in the
+    standing order among the analyses of its text (1: the one that stands)."""
+    place = sa.func.row_number().over(partition_by=_a.clause_sha256, order_by=standing_order())
+    return (
+        sa.select(*columns, place.label("place"))
+        .where(_a.clause_sha256.in_(shas), standing_candidates())
+        .subquery("ranked_analyses")
+    )
+
+
 def standing_analyses(conn: sa.Connection, shas: Iterable[str]) -> dict[str, StandingAnalysis]:
     """clause_sha256 → the analysis that stands for that text, for the texts that have one."""
     wanted = sorted(set(shas))
     out: dict[str, StandingAnalysis] = {}
     for start in range(0, len(wanted), _CHUNK):
-        ranked = (
-            sa.select(
-                *_COLUMNS,
-                sa.func.row_number()
-                .over(partition_by=_a.clause_sha256, order_by=standing_order())
-                .label("place"),
-            )
-            .where(_a.clause_sha256.in_(wanted[start : start + _CHUNK]), standing_candidates())
-            .subquery("ranked_analyses")
-        )
+        ranked = _ranked(_COLUMNS, wanted[start : start + _CHUNK])
         rows = conn.execute(sa.select(ranked).where(ranked.c.place == 1))
         out.update((row.clause_sha256, _record(row)) for row in rows)
+    return out
+
+
+def standing_ids(conn: sa.Connection, shas: Iterable[str]) -> dict[str, int]:
+    """clause_sha256 → the id of the analysis that stands for that text (``standing_analyses``
+    without reading the analyses themselves)."""
+    wanted = sorted(set(shas))
+    out: dict[str, int] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        ranked = _ranked((_a.id, _a.clause_sha256), wanted[start : start + _CHUNK])
+        rows = conn.execute(
+            sa.select(ranked.c.clause_sha256, ranked.c.id).where(ranked.c.place == 1)
+        )
+        out.update((str(sha), int(pk)) for sha, pk in rows)
     return out
 
 
