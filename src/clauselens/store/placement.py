@@ -1,5 +1,6 @@
-"""Where each analysis sits in the review queue: whether its text is superseded, the substance
-of its clause and its novelty, stored on the analysis (``analyses.superseded``,
+"""Where each analysis sits in the review queue: whether its text is superseded, whether
+another analysis of its text stands instead, the substance of its clause and its novelty,
+stored on the analysis (``analyses.superseded``, ``analyses.outranked``,
 ``analyses.substance``, ``analyses.novelty``) so that the queue sorts on an index
 (``store.queries.review``).
 
