@@ -12,8 +12,9 @@ Among the analyses of one clause text (``clause_sha256``), the one that *stands*
 3. then the newest (``generated_at``, then row id).
 
 ``standing_analysis``, ``standing_analyses`` and ``standing_ids`` choose among the valid
-analyses an analyst has not rejected. A caller that shows analyses in every state (export) ranks its own candidates
-with ``standing_key`` (Python) or ``standing_order`` (SQL), which are the same rule.
+analyses an analyst has not rejected. A caller that shows analyses in every state (export)
+ranks its own candidates with ``standing_key`` (Python) or ``standing_order`` (SQL), which are
+the same rule.
 """
 
 from __future__ import annotations
