@@ -164,7 +164,17 @@ def mark_outranked(conn: sa.Connection, shas: Iterable[str]) -> None:
     wanted = sorted(set(shas))
     a = t.analyses.c
     for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+        # a text with one analysis is never outranked (its row keeps the default, false; no
+        # analysis is ever deleted): only texts with several are ranked
+        several = (
+            sa.select(a.clause_sha256)
+            .where(a.clause_sha256.in_(wanted[start : start + _CHUNK]))
+            .group_by(a.clause_sha256)
+            .having(sa.func.count() > 1)
+        )
+        chunk = sorted(conn.execute(several).scalars())
+        if not chunk:
+            continue
         standing = standing_ids(conn, chunk)
         pks, stood = sorted(standing.values()), sorted(standing)
         beaten = sa.and_(a.clause_sha256.in_(stood), a.id.not_in(pks))
