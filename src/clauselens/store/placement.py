@@ -76,9 +76,12 @@ def _novelty(clause_pk: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
     return sa.func.coalesce(found, int(Novelty.FIRST_VERSION))
 
 
-def _facts(pks: list[int]) -> sa.Select[Any]:
+def _facts() -> sa.Select[Any]:
+    """The clause facts of the analyses whose ids are bound to ``pks``."""
     a, c = t.analyses.c, t.clauses.c
-    inner = sa.select(a.id, clause_of_analysis().label("clause_pk")).where(a.id.in_(pks))
+    inner = sa.select(a.id, clause_of_analysis().label("clause_pk")).where(
+        a.id.in_(sa.bindparam("pks", expanding=True))
+    )
     sub = inner.subquery()
     return sa.select(
         sub.c.id,
@@ -88,6 +91,29 @@ def _facts(pks: list[int]) -> sa.Select[Any]:
         next_heading_path().label("next_path"),
         _novelty(c.id).label("novelty"),
     ).join(t.clauses, c.id == sub.c.clause_pk)
+
+
+# Built once (each call of a writer's group commit only binds its ids or texts): building and
+# hashing these statements anew cost a millisecond a commit.
+_FACTS = _facts()
+_TEXTS_OF = (
+    sa.select(t.analyses.c.clause_sha256)
+    .where(t.analyses.c.id.in_(sa.bindparam("pks", expanding=True)))
+    .distinct()
+)
+_ANALYSED = (
+    sa.select(t.analyses.c.clause_sha256)
+    .where(t.analyses.c.clause_sha256.in_(sa.bindparam("shas", expanding=True)))
+    .distinct()
+)
+_SET_SUPERSEDED = (
+    t.analyses.update()
+    .where(
+        t.analyses.c.clause_sha256.in_(sa.bindparam("shas", expanding=True)),
+        t.analyses.c.superseded != sa.bindparam("value"),
+    )
+    .values(superseded=sa.bindparam("value"))
+)
 
 
 def assessed(row: Any) -> Assessment:
@@ -107,11 +133,8 @@ def place_analyses(conn: sa.Connection, pks: Iterable[int]) -> None:
     of every analysis of their texts (module docstring)."""
     ordered = sorted(set(pks))
     place_by_clause(conn, ordered)
-    a = t.analyses.c
     for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        shas = conn.execute(sa.select(a.clause_sha256).where(a.id.in_(chunk)).distinct())
-        texts = shas.scalars().all()
+        texts = conn.execute(_TEXTS_OF, {"pks": ordered[start : start + _CHUNK]}).scalars().all()
         mark_superseded(conn, texts)
         mark_outranked(conn, texts)
 
@@ -121,7 +144,7 @@ def place_by_clause(conn: sa.Connection, pks: Iterable[int]) -> None:
     no clause keeps the defaults (operative, first version)."""
     ordered = sorted(set(pks))
     for start in range(0, len(ordered), _CHUNK):
-        rows = conn.execute(_facts(ordered[start : start + _CHUNK])).all()
+        rows = conn.execute(_FACTS, {"pks": ordered[start : start + _CHUNK]}).all()
         values = [
             {
                 "b_pk": row.id,
@@ -138,11 +161,10 @@ def mark_superseded(conn: sa.Connection, shas: Iterable[str]) -> None:
     """Set ``superseded`` of every analysis of these clause texts: true for a text some clause
     holds but no latest version does (``store.queries.superseded``), else false."""
     wanted = sorted(set(shas))
-    a = t.analyses.c
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        analysed = sa.select(a.clause_sha256).where(a.clause_sha256.in_(chunk)).distinct()
-        chunk = sorted(conn.execute(analysed).scalars())  # a text no analysis has: nothing to set
+        # a text no analysis has: nothing to set
+        chunk = sorted(conn.execute(_ANALYSED, {"shas": chunk}).scalars())
         if not chunk:
             continue
         held, in_force = known_texts(conn, chunk)
@@ -150,11 +172,7 @@ def mark_superseded(conn: sa.Connection, shas: Iterable[str]) -> None:
         current = sorted(set(chunk) - set(gone))
         for texts, value in ((gone, True), (current, False)):
             if texts:
-                conn.execute(
-                    t.analyses.update()
-                    .where(a.clause_sha256.in_(texts), a.superseded != value)
-                    .values(superseded=value)
-                )
+                conn.execute(_SET_SUPERSEDED, {"shas": texts, "value": value})
 
 
 def mark_outranked(conn: sa.Connection, shas: Iterable[str]) -> None:

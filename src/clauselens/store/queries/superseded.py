@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -40,30 +41,34 @@ class Supersession:
     captured_at: datetime
 
 
+def _known_texts() -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """(the texts bound to ``shas`` some clause holds, the ones a latest version holds)."""
+    c = t.clauses.c
+    wanted = c.clause_sha256.in_(sa.bindparam("shas", expanding=True))
+    latest = latest_versions()
+    held = sa.select(c.clause_sha256).where(wanted).distinct()
+    in_force = (
+        sa.select(c.clause_sha256)
+        .join(latest, latest.c.version_pk == c.version_pk)
+        .where(wanted)
+        .distinct()
+    )
+    return held, in_force
+
+
+# Built once: the writer asks this at every group commit (``store.placement``).
+_HELD, _IN_FORCE = _known_texts()
+
+
 def known_texts(conn: sa.Connection, shas: Iterable[str]) -> tuple[set[str], set[str]]:
     """Of these clause texts: (the ones some clause holds, the ones in force)."""
-    c = t.clauses.c
-    latest = latest_versions()
     wanted = sorted(set(shas))
     held: set[str] = set()
     in_force: set[str] = set()
     for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        held.update(
-            conn.execute(sa.select(c.clause_sha256).where(c.clause_sha256.in_(chunk)).distinct())
-            .scalars()
-            .all()
-        )
-        in_force.update(
-            conn.execute(
-                sa.select(c.clause_sha256)
-                .join(latest, latest.c.version_pk == c.version_pk)
-                .where(c.clause_sha256.in_(chunk))
-                .distinct()
-            )
-            .scalars()
-            .all()
-        )
+        chunk = {"shas": wanted[start : start + _CHUNK]}
+        held.update(conn.execute(_HELD, chunk).scalars().all())
+        in_force.update(conn.execute(_IN_FORCE, chunk).scalars().all())
     return held, in_force
 
 
