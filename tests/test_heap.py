@@ -5,6 +5,7 @@ garbage made during the run is still collected."""
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 from collections.abc import Iterator
 
@@ -59,6 +60,20 @@ def test_a_cycle_made_inside_is_still_collected() -> None:
         assert gone() is None
 
 
+def test_a_cycle_alive_when_the_run_starts_is_frozen_then_collected_after() -> None:
+    """Objects alive at the start are frozen (a collection inside leaves them), and go back
+    to the collector when the run ends."""
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    gone = weakref.ref(a)
+    with frozen_heap():
+        del a, b
+        gc.collect()
+        assert gone() is not None  # frozen: the collector ignores it
+    gc.collect()
+    assert gone() is None
+
+
 def test_nested_blocks_restore_only_when_the_outer_one_ends() -> None:
     before = gc.get_threshold()
     with frozen_heap():
@@ -70,13 +85,80 @@ def test_nested_blocks_restore_only_when_the_outer_one_ends() -> None:
     assert gc.get_threshold() == before
 
 
-def test_a_process_that_froze_its_own_objects_keeps_them_frozen() -> None:
+def _cycle() -> weakref.ref[_Node]:
+    """A reference cycle no name holds (a collection frees it unless it is frozen)."""
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+def test_a_process_that_froze_its_own_objects_is_not_frozen_further() -> None:
+    """A host that froze objects before keeps its policy: what it froze stays frozen after the
+    run, and the run freezes nothing more (garbage made before it, dropped during it, is
+    collected)."""
+    hosts = _cycle()
     gc.freeze()
-    frozen = gc.get_freeze_count()
-    assert frozen > 0
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    dropped = weakref.ref(a)
     with frozen_heap():
-        pass
-    assert gc.get_freeze_count() >= frozen
+        del a, b
+        gc.collect()
+        assert dropped() is None
+    gc.collect()
+    assert hosts() is not None
+
+
+def test_collection_turned_off_stays_off() -> None:
+    gc.set_threshold(0)
+    with frozen_heap():
+        assert gc.get_threshold()[0] == 0
+    assert gc.get_threshold()[0] == 0
+
+
+def test_a_threshold_the_process_sets_during_a_run_is_kept() -> None:
+    with frozen_heap():
+        gc.set_threshold(5000, 11, 12)
+    assert gc.get_threshold() == (5000, 11, 12)
+
+
+def test_objects_the_process_freezes_during_a_run_stay_frozen() -> None:
+    with frozen_heap():
+        hosts = _cycle()
+        gc.freeze()
+    gc.collect()
+    assert hosts() is not None
+
+
+def test_runs_overlapping_in_threads_restore_once_the_last_leaves() -> None:
+    before = gc.get_threshold()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[tuple[int, tuple[int, ...]]] = []
+
+    def first() -> None:
+        with frozen_heap():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with frozen_heap():
+            second_in.set()
+            first_out.wait(5)
+            seen.append((gc.get_freeze_count(), gc.get_threshold()))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(seen) == 1
+    frozen_after_first_left, thresholds = seen[0]
+    assert frozen_after_first_left > 0
+    assert thresholds[0] == max(YOUNG_THRESHOLD, before[0])
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 def test_an_error_inside_still_restores() -> None:

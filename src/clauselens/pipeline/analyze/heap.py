@@ -13,10 +13,12 @@ move them to a permanent generation and ignore all the future collections ... to
 collection", https://docs.python.org/3/library/gc.html#gc.freeze), and raises the young
 generation's threshold for the run. Objects the run creates are still collected, so a reference
 cycle made during the run is freed as before. On leaving, the threshold is restored and the
-objects go back to the oldest generation (``gc.unfreeze``), unless the process had frozen
-objects of its own before (a server that freezes before forking, say), whose choice is left as
-it was. Runs may nest or overlap in one process (threads, a worker running jobs): only the last
-one to leave restores. ``bench/run.py`` shows the effect.
+objects go back to the oldest generation (``gc.unfreeze``). A process with a collector policy of
+its own keeps it: one that had frozen objects before (a server that freezes before forking,
+say) is not frozen further, automatic collection turned off (threshold 0) stays off, and a
+threshold set or objects frozen by the process during a run are not undone. Runs may nest or
+overlap in one process (threads, a worker running jobs): only the last one to leave restores.
+``bench/run.py`` shows the effect.
 """
 
 from __future__ import annotations
@@ -36,8 +38,28 @@ class _Runs:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.depth = 0
-        self.thresholds: tuple[int, ...] = gc.get_threshold()
-        self.unfreeze = True  # false when the process had frozen objects of its own
+        self.thresholds: tuple[int, ...] = gc.get_threshold()  # the host's, to restore
+        self.ours: tuple[int, ...] = self.thresholds  # what the first run set
+        self.frozen = 0  # the freeze count after the first run froze; 0: it did not freeze
+
+    def enter(self) -> None:
+        self.thresholds = gc.get_threshold()
+        if gc.get_freeze_count() == 0:  # else the host froze objects of its own: its policy
+            gc.freeze()
+            self.frozen = gc.get_freeze_count()
+        young = self.thresholds[0]
+        if young != 0:  # 0: the host turned automatic collection off; leave it off
+            gc.set_threshold(max(YOUNG_THRESHOLD, young), *self.thresholds[1:])
+        self.ours = gc.get_threshold()
+
+    def leave(self) -> None:
+        """Restore what the first run changed, unless the host changed it meanwhile (its
+        threshold, or objects it froze itself: the count grew past the run's)."""
+        if gc.get_threshold() == self.ours:
+            gc.set_threshold(*self.thresholds)
+        if self.frozen and gc.get_freeze_count() <= self.frozen:
+            gc.unfreeze()
+        self.frozen = 0
 
 
 _RUNS = _Runs()
@@ -50,10 +72,7 @@ def frozen_heap() -> Iterator[None]:
     runs = _RUNS
     with runs.lock:
         if runs.depth == 0:
-            runs.thresholds = gc.get_threshold()
-            runs.unfreeze = gc.get_freeze_count() == 0
-            gc.freeze()
-            gc.set_threshold(max(YOUNG_THRESHOLD, runs.thresholds[0]), *runs.thresholds[1:])
+            runs.enter()
         runs.depth += 1
     try:
         yield
@@ -61,6 +80,4 @@ def frozen_heap() -> Iterator[None]:
         with runs.lock:
             runs.depth -= 1
             if runs.depth == 0:
-                gc.set_threshold(*runs.thresholds)
-                if runs.unfreeze:
-                    gc.unfreeze()
+                runs.leave()
