@@ -122,14 +122,6 @@ def test_a_threshold_the_process_sets_during_a_run_is_kept() -> None:
     assert gc.get_threshold() == (5000, 11, 12)
 
 
-def test_objects_the_process_freezes_during_a_run_stay_frozen() -> None:
-    with frozen_heap():
-        hosts = _cycle()
-        gc.freeze()
-    gc.collect()
-    assert hosts() is not None
-
-
 def test_runs_overlapping_in_threads_restore_once_the_last_leaves() -> None:
     before = gc.get_threshold()
     first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
