@@ -25,7 +25,12 @@ Columns:
 - run-queue wait: seconds the event-loop thread was ready to run but waiting for a CPU (Linux
   schedstat): high values mean other processes had the cores, not that the pipeline was slow;
 - peak RSS: the child's maximum resident set size (interpreter and imports included);
-- machine after: load average and CPU pressure (share of time some task waited for a CPU).
+- machine after: load average and CPU pressure (share of time some task waited for a CPU),
+  and steal: the share of the machine's CPU time the hypervisor gave to other virtual machines
+  while the row ran (Linux /proc/stat). The machine moves every row, not only by steal: on
+  2026-12-02 one commit measured 0.89-0.91 (efficiency at concurrency 32) and 2.2-2.5 ms
+  (overhead) in one hour, 0.93-0.97 and 1.2-1.3 ms in another, with no steal reported in
+  either; compare rows of one run, or runs interleaved.
 Overhead per clause: wall / clauses with the server's latency at 0 and concurrency 64: the time
 the pipeline (client and fake server together, each on its own core) needs per clause when the
 API costs nothing. Its note also gives the fake server's own CPU per request (this process's CPU
@@ -142,6 +147,15 @@ def peak_rss_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(all CPU time, time stolen by the hypervisor) since boot, in ticks (Linux /proc/stat)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
 
 
 def machine_load() -> str:
@@ -279,10 +293,13 @@ def measure(kind: str, base_url: str, clauses: int, concurrency: int = 1) -> dic
     env = {**os.environ, "ANTHROPIC_API_KEY": KEY, "CLAUSELENS_HOME": tempfile.gettempdir()}
     env.pop("CLAUSELENS_DB", None)
     argv = [sys.executable, __file__, "--child", kind, base_url, str(clauses), str(concurrency)]
+    total0, stolen0 = cpu_ticks()
     out = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    total1, stolen1 = cpu_ticks()
     if out.returncode != 0:
         raise SystemExit(f"bench child failed:\n{out.stderr}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["steal"] = (stolen1 - stolen0) / max(1, total1 - total0)
     return result
 
 
@@ -296,7 +313,7 @@ def row(label: str, m: dict[str, Any], clauses: int, ideal: float | None, note: 
     return (
         f"| {label} | {clauses} | {m['wall']:.2f} | {ideal_s} | {eff} | {cpu_ms:.2f} | "
         f"{m['runq']:.2f} | {m['rss_mb']:.0f} | {m['analysed']}/{m['failed']} | "
-        f"{machine_load()} | {note} |"
+        f"{machine_load()}, steal {m.get('steal', 0) * 100:.0f}% | {note} |"
     )
 
 
