@@ -40,6 +40,18 @@ class _Node:
         self.other: _Node | None = None
 
 
+def _linked() -> tuple[_Node, _Node]:
+    """Two objects that refer to each other: a reference cycle once no name holds them."""
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    return a, b
+
+
+def _cycle() -> weakref.ref[_Node]:
+    """A reference cycle no name holds (a collection frees it unless it is frozen)."""
+    return weakref.ref(_linked()[0])
+
+
 def test_the_heap_is_frozen_inside_and_restored_after() -> None:
     before = gc.get_threshold()
     with frozen_heap():
@@ -63,8 +75,7 @@ def test_a_cycle_made_inside_is_still_collected() -> None:
 def test_a_cycle_alive_when_the_run_starts_is_frozen_then_collected_after() -> None:
     """Objects alive at the start are frozen (a collection inside leaves them), and go back
     to the collector when the run ends."""
-    a, b = _Node(), _Node()
-    a.other, b.other = b, a
+    a, b = _linked()
     gone = weakref.ref(a)
     with frozen_heap():
         del a, b
@@ -85,21 +96,13 @@ def test_nested_blocks_restore_only_when_the_outer_one_ends() -> None:
     assert gc.get_threshold() == before
 
 
-def _cycle() -> weakref.ref[_Node]:
-    """A reference cycle no name holds (a collection frees it unless it is frozen)."""
-    a, b = _Node(), _Node()
-    a.other, b.other = b, a
-    return weakref.ref(a)
-
-
 def test_a_process_that_froze_its_own_objects_is_not_frozen_further() -> None:
     """A host that froze objects before keeps its policy: what it froze stays frozen after the
     run, and the run freezes nothing more (garbage made before it, dropped during it, is
     collected)."""
     hosts = _cycle()
     gc.freeze()
-    a, b = _Node(), _Node()
-    a.other, b.other = b, a
+    a, b = _linked()
     dropped = weakref.ref(a)
     with frozen_heap():
         del a, b
