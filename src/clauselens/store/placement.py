@@ -94,7 +94,7 @@ def _facts() -> sa.Select[Any]:
 
 
 # Built once (each call of a writer's group commit only binds its ids or texts): building and
-# hashing these statements anew cost a millisecond a commit.
+# hashing these statements anew cost about 2 ms a commit of 14 analyses, more than running them.
 _FACTS = _facts()
 _TEXTS_OF = (
     sa.select(t.analyses.c.clause_sha256)
