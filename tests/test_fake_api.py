@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -39,6 +40,17 @@ def _schema(**extra: Any) -> dict[str, Any]:
 def http(fake_api: FakeApi) -> Iterator[httpx2.Client]:
     with httpx2.Client(base_url=fake_api.base_url, headers=AUTH) as client:
         yield client
+
+
+def _tracked_from(root: object) -> int:
+    """How many objects the garbage collector tracks among those reachable from ``root``."""
+    seen, stack = {id(root)}, [root]
+    while stack:
+        for ref in gc.get_referents(stack.pop()):
+            if gc.is_tracked(ref) and id(ref) not in seen and not isinstance(ref, type):
+                seen.add(id(ref))
+                stack.append(ref)
+    return len(seen)
 
 
 def _error(response: httpx2.Response) -> tuple[int, str, str]:
@@ -155,6 +167,21 @@ class TestAnswers:
             "service_tier",
             "output_tokens_details",
         }
+
+    def test_recorded_requests_keep_their_bodies_out_of_the_collector(
+        self, fake_api: FakeApi, http: httpx2.Client
+    ) -> None:
+        """A recorded request reads back the JSON it received, but holds it as bytes: a parsed
+        body is objects every full collection walks, and thousands of them stalled the server
+        and every reply in flight. Its tracked objects do not grow with the body."""
+        blocks = [{"type": "text", "text": f"Clause sentence {i} about data."} for i in range(300)]
+        sent = _valid(messages=[{"role": "user", "content": blocks}])
+        assert http.post("/v1/messages", json=sent).status_code == 200
+        http.post("/v1/messages", content=b"not json", headers={"content-type": "text/plain"})
+        recorded, garbled = fake_api.requests[-2:]
+        assert recorded.body == sent
+        assert garbled.body is None
+        assert _tracked_from(recorded) < 10, "the parsed body (39 objects here) is kept"
 
     def test_random_faults_follow_the_seed(self) -> None:
         """With a fault rate and a seed, the same faults come back in the same order."""
