@@ -501,9 +501,12 @@ PROPERTY = settings(
 def test_sql_queue_equals_the_python_queue(
     varied_store: Any, specs: list[Any], filters: QueueFilter
 ) -> None:
-    """For any store and filters, the SQL queue holds the Python queue's items in its order."""
+    """For any store and filters, the SQL queue holds the Python queue's items in its order,
+    and a page says how many that is."""
     engine, pks = varied_store(specs)
-    assert sql_order(engine, filters) == python_order(engine, pks, filters)
+    expected = python_order(engine, pks, filters)
+    assert sql_order(engine, filters) == expected
+    assert review.queue_page(engine, filters, limit=2).total == len(expected)
 
 
 @PROPERTY

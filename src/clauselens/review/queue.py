@@ -262,9 +262,12 @@ def queue_page(
     filters = filters or QueueFilter()
     with engine.connect() as conn:
         rows = queries.queue_page(conn, filters, limit=limit, offset=offset)
-        total = queries.queue_total(conn, filters)
-        known = total if filters.flag is None else None
-        counts = queries.flag_counts(conn, filters, matching_total=known)
+        if filters.flag is None:
+            total = queries.queue_total(conn, filters)
+            counts = queries.flag_counts(conn, filters, matching_total=total)
+        else:  # the counts ignore the flag filter, and an analysis carries a flag at most once
+            counts = queries.flag_counts(conn, filters)  # (``uq_flags_analysis_code``)
+            total = counts.get(filters.flag, 0)
     return QueuePage([_item(row) for row in rows], total, offset, limit, counts)
 
 
