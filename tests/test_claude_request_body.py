@@ -4,6 +4,7 @@ that fit the 5.5 models (issue 13, points 2-3), and the effort and max_tokens se
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +16,7 @@ from clauselens.cli import main
 from clauselens.config import Settings, load_settings
 from clauselens.errors import ConfigError
 from clauselens.models import model_facts
+from clauselens.pipeline.runs.counting import analyzer_request
 from clauselens.testing.fake_api import FakeApi
 from tests.support.paths import FIXTURES
 
@@ -100,6 +102,19 @@ class TestEffortAndMaxTokens:
         chosen = settings.model_copy(update={"model": "claude-haiku-4-5", "effort": "low"})
         with pytest.raises(ConfigError, match="not supported by claude-haiku-4-5"):
             ClaudeAnalyzer(chosen)
+
+    def test_the_count_asks_for_what_the_analyzer_sends_without_building_one(
+        self, settings: Settings, high_risk_clause: ClauseInput
+    ) -> None:
+        """The estimate and ``check`` count the analyzer's own params, refused on the same
+        settings, with no analyzer (nor its client) built."""
+        chosen = settings.model_copy(update={"effort": "high", "max_tokens": 20_000})
+        expected = ClaudeAnalyzer(chosen).build_request(high_risk_clause)
+        with mock.patch.object(ClaudeAnalyzer, "__init__", side_effect=AssertionError("built")):
+            assert analyzer_request(chosen, high_risk_clause) == expected
+        haiku = settings.model_copy(update={"model": "claude-haiku-4-5", "effort": "low"})
+        with pytest.raises(ConfigError, match="not supported by claude-haiku-4-5"):
+            analyzer_request(haiku, high_risk_clause)
 
     def test_max_tokens_is_capped_at_the_model_maximum(self, high_risk_clause: ClauseInput) -> None:
         haiku = model_facts("claude-haiku-4-5").max_output_tokens

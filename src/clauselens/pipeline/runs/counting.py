@@ -44,7 +44,7 @@ COUNTED_FIELDS = (
 def analyzer_request(settings: Settings, clause: ClauseInput) -> dict[str, Any]:
     """The params the ``claude`` analyzer sends for ``clause`` under ``settings`` (the call the
     Message Batches mode makes), so a count follows every setting the analyzer reads."""
-    return ClaudeAnalyzer(settings).build_request(clause)  # builds a client; sends nothing
+    return ClaudeAnalyzer.request_for(settings, clause)
 
 
 def token_client(settings: Settings) -> anthropic.Anthropic:
