@@ -202,10 +202,6 @@ class SimilarityIndex:
         scores = self.scores(key_or_text, exclude_entity)
         return self._top(scores, top_k)
 
-    def query_item(self, item: Item, top_k: int = 10) -> list[Match]:
-        """Like ``query`` for an item that need not be indexed (its categories count)."""
-        return self._top(self._scores(self._vector(item), item.categories, item.entity), top_k)
-
     def platform_counts(
         self,
         key_or_text: str,

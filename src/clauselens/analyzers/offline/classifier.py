@@ -90,10 +90,6 @@ class Prediction:
     labels: tuple[str, ...]
     max_log_odds: float  # the highest category log-odds (within +-60): the own triage score
 
-    @property
-    def max_probability(self) -> float:
-        return max(self.probabilities.values(), default=0.0)
-
 
 def neighbour_scores(own: Any, previous: Any, following: Any) -> Any:
     """Rows ``(own, previous, next)`` of a triage model; index -1: no neighbour, use own."""

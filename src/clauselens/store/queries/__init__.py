@@ -40,7 +40,8 @@ Runs (``runs.py``, imported by name):
 
 Superseded texts (``superseded.py``, imported by name):
 
-- ``superseded_texts`` / ``known_texts``: which clause texts are in force in no latest version?
+- ``known_texts``: which clause texts are held by some clause, and which are in force in a
+  latest version (superseded: held, in force nowhere)?
 - ``superseded_by``: which version of a document replaced a text (its number and date)?
 
 The review queue (``review.py``, imported by name):

@@ -72,12 +72,6 @@ def known_texts(conn: sa.Connection, shas: Iterable[str]) -> tuple[set[str], set
     return held, in_force
 
 
-def superseded_texts(conn: sa.Connection, shas: Iterable[str]) -> set[str]:
-    """Of these clause texts, the superseded ones: held by some clause, in force nowhere."""
-    held, in_force = known_texts(conn, shas)
-    return held - in_force
-
-
 def texts_of_versions(conn: sa.Connection, version_pks: Iterable[int]) -> set[str]:
     """Every clause text of these versions."""
     c = t.clauses.c
