@@ -335,28 +335,27 @@ class TestCitationAndFaq:
             r.cross_platform is None for r in iter_records(store["engine"], cross_platform=False)
         )
 
-    def test_recent_changes_come_from_the_changes_table(self, store: Any) -> None:
-        """A change row for the provision appears in recent_changes and in the FAQ."""
-        engine, clause = store["engine"], store["clauses"][1]
-        with engine.begin() as conn:
-            version, doc = conn.execute(
-                sa.select(t.versions.c.id, t.versions.c.document_pk).where(
-                    t.versions.c.id == clause.version_pk
+    def test_recent_changes_come_from_the_changes_table(self, published: sa.Engine) -> None:
+        """A provision's one recorded change, modified and analysed by the main job, is in its
+        record and answers the FAQ's question about changes, with its date, severity and
+        impact."""
+        ch, p = t.changes.c, t.provisions.c
+        once = sa.select(ch.provision_pk).group_by(ch.provision_pk).having(sa.func.count() == 1)
+        with published.connect() as conn:
+            change = conn.execute(
+                sa.select(p.provision_id, ch.at, ch.severity, ch.change_analysis)
+                .join(t.provisions, p.id == ch.provision_pk)
+                .where(
+                    ch.provision_pk.in_(once),
+                    ch.change_class == "modified",
+                    ch.severity.is_not(None),
                 )
+                .order_by(ch.id)
+                .limit(1)
             ).one()
-            conn.execute(
-                t.changes.insert().values(
-                    document_pk=doc,
-                    from_version_pk=version,
-                    to_version_pk=version,
-                    provision_pk=clause.provision_pk,
-                    change_class="modified",
-                    severity="high",
-                    change_analysis={"consumer_impact": "Developers must now pass a review."},
-                    at=datetime(2026, 8, 14, tzinfo=UTC),
-                )
-            )
-        record = by_clause(list(iter_records(engine)))[1]
+        (record,) = [r for r in iter_records(published) if r.record_id == change.provision_id]
         assert [c.change_class for c in record.recent_changes] == ["modified"]
-        answer = record.faq[-1].answer
-        assert answer.startswith("Yes. On 2026-08-14 it was modified, severity high")
+        impact = change.change_analysis["consumer_impact"].rstrip(".")
+        assert record.faq[-1].answer == (
+            f"Yes. On {change.at:%Y-%m-%d} it was modified, severity {change.severity}: {impact}."
+        )

@@ -32,7 +32,7 @@ from clauselens.pipeline.analyze.work import document_context_for
 from clauselens.pipeline.ingest.captures import ingest
 from clauselens.pipeline.runs import batches
 from clauselens.pipeline.runs.estimate import DEFAULT_OUTPUT_TOKENS, dry_run
-from clauselens.pipeline.runs.records import list_runs
+from clauselens.pipeline.runs.records import list_runs, start_run
 from clauselens.pipeline.runs.run import RunOptions, run
 from clauselens.pipeline.versions.change_analysis import analyze_changes
 from clauselens.review import decisions as review
@@ -465,24 +465,15 @@ class TestNeverPassesForClaude:
         self, engine: sa.Engine, dev_clauses: list[Any]
     ) -> None:
         """A run's cost is Claude spend only; its synthetic analyses are counted apart."""
-        run_id = "run-synthetic-cost"
-        with engine.begin() as conn:
-            conn.execute(
-                t.runs.insert().values(
-                    id=run_id,
-                    started_at=DAY_1,
-                    analyzer="claude",
-                    model=MODEL,
-                    prompt_version="test0001",
-                    via="messages",
-                    status="running",
-                    counts={},
-                    usage={},
-                    cost_usd=0.0,
-                    options={},
-                    paths=[],
-                )
-            )
+        run_id = start_run(
+            engine,
+            analyzer="claude",
+            model=MODEL,
+            prompt_version="test0001",
+            via="messages",
+            options={},
+            paths=[],
+        )
         save(engine, dev_clauses[0], "claude", cost=0.25, run_id=run_id)
         save(engine, dev_clauses[1], "claude", synthetic=True, cost=4.0, run_id=run_id)
         (record,) = list_runs(engine)
