@@ -55,9 +55,18 @@ class TestValidationOnLoad:
             data["category_rules"][0]["patterns"].append("(unclosed")
         elif change == "extra":
             data["agencies"][0]["unexpected"] = True
+        elif change in ("content_rules", "under_heading"):
+            gdpr = next(r for r in data["regulations"] if r["id"] == "gdpr")
+            broken = {"term_sets": ["no_such_set"], "terms": []}
+            if change == "content_rules":
+                gdpr["triggers"]["in_content_rules"] = broken
+            else:
+                gdpr["triggers"]["in_privacy_notice"]["under_heading"] = broken
         return json.dumps(data)
 
-    @pytest.mark.parametrize("change", ["agency", "category", "regex", "extra"])
+    @pytest.mark.parametrize(
+        "change", ["agency", "category", "regex", "extra", "content_rules", "under_heading"]
+    )
     def test_a_broken_reference_is_a_config_error(self, change: str) -> None:
         """An unknown agency, unknown category, bad regex or extra key fails on load."""
         with pytest.raises(ConfigError):

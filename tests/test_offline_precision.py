@@ -330,6 +330,58 @@ class TestRemit:
         assert "EU Digital Services Coordinators" in agencies
         assert not any("Health" in name for name in agencies)
 
+    @pytest.mark.parametrize(
+        "rule",
+        [
+            "We don't allow content that shows or promotes dangerous challenges.",
+            "Content that attempts to buy, sell or trade weight loss products.",
+            "Posts that glorify violent attacks are removed and the account may be suspended.",
+        ],
+    )
+    def test_a_content_rule_in_community_guidelines_engages_online_content_law(
+        self, rule: str
+    ) -> None:
+        """Community guidelines are the content restrictions a platform's terms must state
+        (DSA Article 14): each rule there engages the DSA and the UK Online Safety Act, quoted
+        as its evidence; the same sentence in other documents does not."""
+        guidelines = analyze_clause(
+            rule, ("Safety",), terms_type="Community Guidelines", document_title="Rules"
+        )
+        landscape = guidelines.institutional_analysis.regulatory_landscape
+        assert "DSA (EU)" in landscape
+        assert "UK Online Safety Act" in landscape
+        assert rule[:40] in landscape
+        assert "Ofcom" in {a.name for a in guidelines.applicable_agencies}
+        assert "DSA" not in landscape_in(rule, "Acceptable Use Policy")
+
+    def test_a_community_guideline_without_a_rule_engages_nothing(self) -> None:
+        """A guidelines page that states no restriction (an overview) is no evidence."""
+        overview = "Our guidelines evolve over time and are written by our policy team."
+        analysis = analyze_clause(overview, terms_type="Community Guidelines")
+        assert analysis.applicable_agencies == []
+
+    def test_an_infringement_rule_in_guidelines_is_outside_the_online_safety_act(self) -> None:
+        """The UK Act's illegal content leaves out intellectual property (section 59(10)), so an
+        emote rule against unauthorised use of others' artwork engages the DSA only."""
+        rule = "It's a violation of our policies to create emotes that include unauthorized use of "
+        rule += "another person's artwork or logos."
+        landscape = landscape_in(rule, "Community Guidelines")
+        assert "DSA (EU)" in landscape
+        assert "Online Safety" not in landscape
+
+    def test_a_privacy_notice_section_about_information_engages_data_protection(self) -> None:
+        """Under a heading about people's information, what is done with it ("it's deleted
+        after 14 days") is a GDPR matter even when the sentence does not say "information"."""
+        text = "If the recipient never opens the message, it is deleted after 14 days."
+        section = ("How long do we keep your information?", "Vanish mode")
+        notice = analyze_clause(text, section, terms_type="Privacy Policy", document_title="P")
+        assert "GDPR (EU)" in notice.institutional_analysis.regulatory_landscape
+        assert text in notice.institutional_analysis.regulatory_landscape
+        elsewhere = analyze_clause(text, ("Vanish mode",), terms_type="Privacy Policy")
+        assert elsewhere.applicable_agencies == []
+        terms = analyze_clause(text, section, terms_type="Terms of Service")
+        assert "GDPR" not in terms.institutional_analysis.regulatory_landscape
+
     def test_a_definition_engages_no_instrument(self) -> None:
         """Under "Key terms" a sentence says what a word means; it sets no term."""
         text = (

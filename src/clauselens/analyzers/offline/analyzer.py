@@ -23,9 +23,13 @@ from clauselens.analyzers.offline.change import offline_change
 from clauselens.analyzers.offline.classifier import load_classifier, weights_text
 from clauselens.analyzers.offline.compose import compose, not_assessed
 from clauselens.analyzers.offline.detect import detect
-from clauselens.analyzers.offline.knowledge import knowledge_base_text, load_knowledge_base
+from clauselens.analyzers.offline.knowledge import (
+    Setting,
+    knowledge_base_text,
+    load_knowledge_base,
+)
 from clauselens.analyzers.offline.language import detect_language
-from clauselens.analyzers.offline.remit import is_privacy_notice, within_remit
+from clauselens.analyzers.offline.remit import is_content_rules, is_privacy_notice, within_remit
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 
@@ -79,7 +83,12 @@ def analyze_clause(
             not_assessed(text, heading_path, language.name, note), text, truncated
         )
     kb = load_knowledge_base()
-    detection = detect(text, load_classifier(), kb, privacy_notice=is_privacy_notice(terms_type))
+    setting = Setting(
+        privacy_notice=is_privacy_notice(terms_type),
+        content_rules=is_content_rules(terms_type),
+        headings=tuple(heading_path),
+    )
+    detection = detect(text, load_classifier(), kb, setting=setting)
     detection.engagements = within_remit(
         detection.engagements, heading_path, terms_type, document_title
     )

@@ -15,6 +15,7 @@ from clauselens.analyzers.offline.classifier import ClauseClassifier, load_class
 from clauselens.analyzers.offline.knowledge import (
     CompiledKnowledgeBase,
     Engagement,
+    Setting,
     load_knowledge_base,
 )
 from clauselens.analyzers.offline.normalise import sentences, topic_lines
@@ -52,10 +53,10 @@ def detect(
     classifier: ClauseClassifier | None = None,
     kb: CompiledKnowledgeBase | None = None,
     *,
-    privacy_notice: bool = False,
+    setting: Setting = Setting(),  # noqa: B008 (frozen)
 ) -> Detection:
     """Run the classifier, category rules, risk signals and KB triggers over ``text``
-    (``privacy_notice``: the clause is part of one; see ``Triggers.in_privacy_notice``)."""
+    (``setting``: where the clause sits, for the triggers that depend on the document kind)."""
     classifier = classifier or load_classifier()
     kb = kb or load_knowledge_base()
     by_code = load_taxonomy().by_claudette_code()
@@ -88,5 +89,5 @@ def detect(
     for finding in result.findings:
         found.setdefault(finding.sentence, set()).add(finding.category)
     evidence = [s for s in result.sentences if s not in topics]
-    result.engagements = kb.engagements(evidence, found, privacy_notice=privacy_notice)
+    result.engagements = kb.engagements(evidence, found, setting)
     return result

@@ -58,14 +58,26 @@ class AgencyEntry(_Strict):
     requires: TermSelector | None = None
 
 
+class NoticeTrigger(TermSelector):
+    """In a privacy notice, a sentence that says this engages the instrument: the notice is the
+    transparency information it requires (GDPR Articles 13 and 14)."""
+
+    # under a heading that says the selector's words ("How long do we keep your information?"),
+    # the section is about people's information: a sentence that says this about it ("we log",
+    # "it is deleted after 14 days") engages the instrument too
+    under_heading: TermSelector | None = None
+
+
 class Triggers(TermSelector):
     categories: list[str] = []
     scope: TermSelector | None = None  # what a category's sentence must also say
     # a sentence that says this is no evidence for the instrument (outside its remit)
     unless: TermSelector | None = None
-    # in a privacy notice, a sentence that says this engages the instrument: the notice is the
-    # transparency information it requires (GDPR Articles 13 and 14)
-    in_privacy_notice: TermSelector | None = None
+    in_privacy_notice: NoticeTrigger | None = None
+    # in community guidelines, a sentence that says this (a restriction on what users may post,
+    # or what the platform does about it) engages the instrument: the guidelines are the
+    # content restrictions of the terms and conditions it governs (DSA Article 14(1))
+    in_content_rules: TermSelector | None = None
 
 
 class Regulation(_Strict):
@@ -179,6 +191,8 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
             reg.triggers.scope,
             reg.triggers.unless,
             reg.triggers.in_privacy_notice,
+            reg.triggers.in_privacy_notice and reg.triggers.in_privacy_notice.under_heading,
+            reg.triggers.in_content_rules,
         ):
             if sel is None:
                 continue
@@ -290,6 +304,26 @@ def _at_boundary(text: str, i: int) -> bool:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """Where a clause sits, for the triggers that depend on the kind of document."""
+
+    privacy_notice: bool = False  # part of a privacy (or cookie) notice
+    content_rules: bool = False  # part of community guidelines or a content policy
+    headings: tuple[str, ...] = ()  # the headings above it, outermost first
+
+
+@dataclass(frozen=True)
+class _RegulationMatchers:
+    terms: Matcher
+    scope: Matcher | None
+    requires: Matcher | None
+    unless: Matcher | None
+    notice: Matcher | None
+    notice_heading: Matcher | None
+    content_rules: Matcher | None
+
+
+@dataclass(frozen=True)
 class Engagement:
     """A regulation a clause engages, and the sentences (verbatim) that engaged it."""
 
@@ -309,18 +343,7 @@ class CompiledKnowledgeBase:
             r.category: (Matcher(r.patterns), Matcher(r.unless)) for r in kb.category_rules
         }
         self.risk_matcher = Matcher(kb.risk_signals)
-        self._triggers = {
-            reg.id: (
-                Matcher(self._terms(reg.triggers)),
-                Matcher(self._terms(reg.triggers.scope)) if reg.triggers.scope else None,
-                Matcher(self._terms(reg.requires)) if reg.requires is not None else None,
-                Matcher(self._terms(reg.triggers.unless)) if reg.triggers.unless else None,
-                Matcher(self._terms(reg.triggers.in_privacy_notice))
-                if reg.triggers.in_privacy_notice
-                else None,
-            )
-            for reg in kb.regulations
-        }
+        self._triggers = {reg.id: self._matchers(reg) for reg in kb.regulations}
         self._severity_needs = {
             c: (Matcher(row.needs), row.needs_note)
             for row in kb.severity_table
@@ -330,6 +353,21 @@ class CompiledKnowledgeBase:
         self._agency_requires = {
             a.id: Matcher(self._terms(a.requires)) for a in kb.agencies if a.requires is not None
         }
+
+    def _matchers(self, reg: Regulation) -> _RegulationMatchers:
+        def compiled(sel: TermSelector | None) -> Matcher | None:
+            return Matcher(self._terms(sel)) if sel is not None else None
+
+        notice = reg.triggers.in_privacy_notice
+        return _RegulationMatchers(
+            terms=Matcher(self._terms(reg.triggers)),
+            scope=compiled(reg.triggers.scope),
+            requires=compiled(reg.requires),
+            unless=compiled(reg.triggers.unless),
+            notice=compiled(notice),
+            notice_heading=compiled(notice.under_heading if notice else None),
+            content_rules=compiled(reg.triggers.in_content_rules),
+        )
 
     def _terms(self, sel: TermSelector) -> list[str]:
         out = list(sel.terms)
@@ -363,16 +401,28 @@ class CompiledKnowledgeBase:
         self,
         sentences: Sequence[str],
         found: Mapping[str, Collection[str]],
-        *,
-        privacy_notice: bool = False,
+        setting: Setting = Setting(),
     ) -> list[Engagement]:
         """Regulations engaged by the clause's sentences, in file order. ``found`` gives, per
-        sentence, the categories found in it (by rule or classifier); ``privacy_notice``: the
-        clause is part of a privacy notice (``Triggers.in_privacy_notice`` applies)."""
+        sentence, the categories found in it (by rule or classifier); ``setting``: where the
+        clause sits (``Triggers.in_privacy_notice`` and ``in_content_rules`` depend on it)."""
         lowered = [s.lower() for s in sentences]
+        headings = [h.lower() for h in setting.headings]
         out: list[Engagement] = []
         for reg in self.kb.regulations:
-            terms, scope, needed, unless, notice = self._triggers[reg.id]
+            m = self._triggers[reg.id]
+            terms, scope, unless = m.terms, m.scope, m.unless
+            by_kind = [
+                m.content_rules if setting.content_rules else None,
+                m.notice if setting.privacy_notice else None,
+            ]
+            if (
+                setting.privacy_notice
+                and m.notice is not None
+                and any(m.notice.matches(h) for h in headings)
+            ):
+                by_kind.append(m.notice_heading)
+            kind_matchers = [k for k in by_kind if k]
             wanted = set(reg.triggers.categories)
             evidence: list[str] = []
             cats: dict[str, None] = {}
@@ -386,12 +436,12 @@ class CompiledKnowledgeBase:
                 if (
                     by_category
                     or (terms and terms.matches(low))
-                    or (privacy_notice and notice is not None and notice.matches(low))
+                    or any(k.matches(low) for k in kind_matchers)
                 ):
                     evidence.append(sentence)
             if not evidence:
                 continue
-            if needed is not None and not any(needed.matches(low) for low in lowered):
+            if m.requires is not None and not any(m.requires.matches(low) for low in lowered):
                 continue
             out.append(Engagement(reg, tuple(cats), tuple(dict.fromkeys(evidence))))
         return out

@@ -76,13 +76,18 @@ def is_privacy_notice(terms_type: str) -> bool:
     return bool(_PRIVACY_NOTICE.search(terms_type))
 
 
+def is_content_rules(terms_type: str) -> bool:
+    """Whether a document of this terms type is community guidelines or a content policy."""
+    return bool(_CONTENT_RULES.search(terms_type))
+
+
 def excluded_remits(terms_type: str, title: str = "", headings: Iterable[str] = ()) -> set[str]:
     """The remits a document of this kind, or a business-use section of it, cannot engage
     (see the module docstring)."""
     headings = list(headings)
     if any(_DEFINITIONS.match(h) for h in headings):
         return set(_EVERY_REMIT)
-    if _CONTENT_RULES.search(terms_type):
+    if is_content_rules(terms_type):
         return set(_NOT_ONLINE_CONTENT)
     if is_privacy_notice(terms_type):
         return {"contracts", "consumer_contracts"}
