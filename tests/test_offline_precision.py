@@ -288,6 +288,29 @@ class TestRemit:
         assert named_regions(["Terms (EU)"]) == {"EU"}
         assert named_regions(["Information for EU and UK users"]) == {"EU", "UK"}
 
+    def test_a_legal_bases_section_is_for_the_eea_and_the_uk(self) -> None:
+        """Legal bases of processing are GDPR's (Article 6): such a section is not read
+        against US law even when its headings name no region."""
+        assert named_regions(["Legal basis information"]) == {"EU", "UK"}
+        assert named_regions(["The lawful bases we rely on"]) == {"EU", "UK"}
+        assert named_regions(["Legal notices"]) == set()
+        text = "Why and how we process your information: to measure the reach of ads."
+        section = ("Legal basis information", "Legitimate interests")
+        notice = analyze_clause(text, section, terms_type="Privacy Policy", document_title="P")
+        landscape = notice.institutional_analysis.regulatory_landscape
+        assert "GDPR (EU)" in landscape
+        assert "FTC" not in landscape
+
+    def test_a_privacy_notice_engages_no_online_content_law(self) -> None:
+        """How reports of harmful content are processed is a data-protection statement; the
+        content rules themselves are in the terms and guidelines."""
+        text = "We review content reported to us as illegal content and may share it with police."
+        assert "DSA" in landscape_in(text, "Terms of Service")
+        notice = landscape_in(text, "Privacy Policy")
+        assert "DSA" not in notice
+        assert "Online Safety" not in notice
+        assert excluded_remits("Privacy Policy") >= {"online_content", "contracts"}
+
     def test_a_section_for_named_regions_drops_the_others(self) -> None:
         """A section for EEA and UK users is not read against California law."""
         text = (

@@ -1,7 +1,8 @@
 """Which instruments can govern a clause at all: its region, and the kind of document it is in.
 
 **Region.** Platforms publish regional versions ("Terms of Service for consumers in the European
-Economic Area", "Meta AIs Terms of Service (EU)", "Legal grounds for users in the EEA and UK").
+Economic Area", "Meta AIs Terms of Service (EU)", "Legal grounds for users in the EEA and UK");
+a section on the legal bases of processing is written for GDPR, so for the EEA and the UK.
 When the headings above a clause (or the document title) name regions, instruments of the other
 regions do not govern it: the UK Consumer Rights Act is no test of an EEA consumer clause, nor
 the CCPA of a section for EEA and UK users. Headings that name no region limit nothing.
@@ -11,7 +12,9 @@ the CCPA of a section for EEA and UK users. Headings that name no region limit n
 the Unfair Contract Terms Directive, the UK Consumer Rights Act, the Consumer Rights Directive,
 automatic-renewal laws); state consumer-protection statutes protect consumers (``"consumers"``).
 A privacy notice informs people about processing; it is not a term of a contract, so neither
-contract kind is engaged by it. Business terms (commercial, enterprise, developer or API terms)
+contract kind is engaged by it, nor is the law of online content (below): a notice that says
+how reports of harmful content are processed states a data-protection matter, not the content
+rules themselves. Business terms (commercial, enterprise, developer or API terms)
 bind businesses, so consumer instruments are not engaged by them either; nor by a section of
 consumer terms headed as applying to business use ("Business use of the Services addendum").
 Community guidelines say what users may post and do on a platform: the law they engage is the
@@ -31,9 +34,12 @@ from collections.abc import Iterable, Sequence
 
 from clauselens.analyzers.offline.knowledge import Engagement
 
+# the legal bases of processing are GDPR's and the UK GDPR's (Article 6): a section that lists
+# them ("Legal basis information") is written for the EEA and the UK even when it names neither
+_GDPR_SECTION = r"|[Ll](?:egal|awful) [Bb]as(?:is|es)\b|\bGDPR"
 _REGIONS = {
-    "EU": re.compile(r"\b(?:EEA|EU|European (?:Union|Economic Area)|Europe)\b"),
-    "UK": re.compile(r"\b(?:UK|U\.K\.|United Kingdom|Great Britain)\b"),
+    "EU": re.compile(r"\b(?:EEA|EU|European (?:Union|Economic Area)|Europe)\b" + _GDPR_SECTION),
+    "UK": re.compile(r"\b(?:UK|U\.K\.|United Kingdom|Great Britain)\b" + _GDPR_SECTION),
     "US": re.compile(r"\b(?:US|U\.S\.|USA|United States|California|Illinois)\b"),
 }
 _PRIVACY_NOTICE = re.compile(r"(?i)\b(?:privacy|cookies?)\b")
@@ -90,7 +96,7 @@ def excluded_remits(terms_type: str, title: str = "", headings: Iterable[str] = 
     if is_content_rules(terms_type):
         return set(_NOT_ONLINE_CONTENT)
     if is_privacy_notice(terms_type):
-        return {"contracts", "consumer_contracts"}
+        return {"contracts", "consumer_contracts", "online_content"}
     if (
         _BUSINESS_TERMS.search(terms_type)
         or _BUSINESS_TERMS.search(title)
