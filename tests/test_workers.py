@@ -23,7 +23,14 @@ from click.testing import CliRunner
 from clauselens.cli import main
 from clauselens.config import load_settings
 from clauselens.pipeline.runs.plan import RunOptions, plan_run
-from clauselens.pipeline.runs.queue import job_statuses, queue_run, wait_for_run
+from clauselens.pipeline.runs.pool import is_pooled
+from clauselens.pipeline.runs.queue import (
+    QUEUED_OPTION,
+    forget_succeeded,
+    job_statuses,
+    queue_run,
+    wait_for_run,
+)
 from clauselens.pipeline.runs.records import list_runs
 from clauselens.pipeline.runs.slices import cut
 from clauselens.pipeline.runs.summary import finish, record_interrupted
@@ -197,7 +204,8 @@ class TestRunWithWorkers:
         engine.dispose()
         assert record.status == "succeeded"
         assert record.counts["analysed"] == record.counts["to_analyse"] > 0
-        assert set(statuses) == {"succeeded"}
+        assert statuses == {}  # its succeeded jobs are deleted once it has finished
+        assert record.options[QUEUED_OPTION] > 0
 
 
 @pytest.mark.postgres
@@ -231,12 +239,43 @@ class TestResumeAWorkerRun:
         (record,) = list_runs(engine)
         assert record.status == "succeeded"
         assert record.counts["analysed"] == record.counts["to_analyse"] == len(plan.work.items)
-        assert job_statuses(engine, plan.run_id) == {"succeeded": jobs}
+        assert job_statuses(engine, plan.run_id) == {}
+        assert record.options[QUEUED_OPTION] == jobs
 
         again = CliRunner().invoke(main, resume)
         assert again.exit_code == 2
         assert "has finished (succeeded)" in again.output
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_forgetting_a_run_deletes_its_succeeded_jobs_only(pg_url: str) -> None:
+    """Once a run has finished, its succeeded jobs leave the queue; a failed job stays for
+    diagnosis, and another run's jobs are untouched."""
+    settings = load_settings({"db_url": pg_url})
+    engine = open_store(pg_url)
+    plan = plan_run(engine, [AUP], settings, RunOptions(analyzer="offline"), ingest_options=META)
+    other = plan_run(engine, [AUP], settings, RunOptions(analyzer="offline"), ingest_options=META)
+    slices = cut(plan.work.items, 1)
+    jobs = asyncio.run(queue_run(engine, settings, plan.run_id, slices))
+    asyncio.run(queue_run(engine, settings, other.run_id, slices))
+    assert jobs >= 2
+    mark = sa.text(
+        "UPDATE procrastinate_jobs SET status = CAST(:status AS procrastinate_job_status) "
+        "WHERE args->>'run_id' = :run AND id = (SELECT min(id) FROM procrastinate_jobs "
+        "WHERE args->>'run_id' = :run AND status = 'todo')"
+    )
+    with engine.begin() as conn:
+        conn.execute(mark, {"status": "failed", "run": plan.run_id})
+        for _ in range(jobs - 1):
+            conn.execute(mark, {"status": "succeeded", "run": plan.run_id})
+    assert job_statuses(engine, plan.run_id) == {"failed": 1, "succeeded": jobs - 1}
+
+    assert forget_succeeded(engine, plan.run_id) == jobs - 1
+    assert job_statuses(engine, plan.run_id) == {"failed": 1}
+    assert job_statuses(engine, other.run_id) == {"todo": jobs}
+    assert is_pooled(engine, plan.run_id)
+    engine.dispose()
 
 
 class TestSqliteHasNoWorkers:

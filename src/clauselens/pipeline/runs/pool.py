@@ -6,8 +6,9 @@ processes (``clauselens worker``; workers on other machines pointed at the same 
 jobs too), and waits until every job has ended, putting a stalled worker's jobs back in the
 queue meanwhile. Then, in this process, the change analyses of the run's versions, and
 ``summary.finish``, which counts from the store, so the summary is the same as a one-process
-run's. The run's progress is in the store while it runs: ``clauselens runs`` shows it from
-any machine.
+run's; then the run's succeeded jobs are deleted from the queue (``queue.forget_succeeded``).
+The run's progress is in the store while it runs: ``clauselens runs`` shows it from any
+machine.
 
 ``resume_pooled`` (``clauselens run --resume RUN_ID [--workers N]``) takes over such a run
 when the process that started it stopped: its jobs are in the store, so waiting for them and
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 from clauselens import analyzers
 from clauselens.analyzers.backoff import Backoff
 from clauselens.config import Settings
-from clauselens.errors import UsageError
+from clauselens.errors import NotFoundError, UsageError
 from clauselens.pipeline.analyze.work import Work
 from clauselens.pipeline.ingest.captures import IngestReport
 from clauselens.pipeline.runs import queue, records
@@ -98,7 +99,7 @@ async def _see_through(plan: RunPlan, workers: int, heartbeat: float) -> RunSumm
         stop_workers(processes)
         await plan.analyzer.aclose()
     fatal = f"{failed_jobs} job(s) failed: see the workers' logs" if failed_jobs else None
-    return finish(
+    summary = finish(
         plan.engine,
         plan.run_id,
         note=plan.note,
@@ -106,13 +107,21 @@ async def _see_through(plan: RunPlan, workers: int, heartbeat: float) -> RunSumm
         fatal=fatal,
         change_failures=change_failures,
     )
+    queue.forget_succeeded(plan.engine, plan.run_id)
+    return summary
 
 
 def is_pooled(engine: sa.Engine, run_id: str) -> bool:
-    """Whether ``run_id`` was queued for workers (its jobs are in the store's queue)."""
+    """Whether ``run_id`` was queued for workers: its record says so (``queue.QUEUED_OPTION``),
+    or, for a run queued before records said it, its jobs are in the store's queue."""
     if engine.dialect.name != "postgresql":
         return False
     if not sa.inspect(engine).has_table("procrastinate_jobs"):
+        return False
+    try:
+        if records.get_run(engine, run_id).options.get(queue.QUEUED_OPTION):
+            return True
+    except NotFoundError:
         return False
     return bool(queue.job_statuses(engine, run_id))
 

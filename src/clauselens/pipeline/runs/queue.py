@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from clauselens.config import Settings, api_key_present
 from clauselens.errors import MissingDependencyError, UsageError
+from clauselens.pipeline.runs import records
 from clauselens.pipeline.runs.slices import Entry, SliceNotDone, analyse_slice
 from clauselens.store.urls import backend, display_url, parse_url
 
@@ -44,6 +45,7 @@ QUEUE = "clauselens"
 HEARTBEAT = 10.0  # seconds between a worker's heartbeats
 STALLED_AFTER = 3  # heartbeats missed before a worker is stalled and its jobs are retried
 FINAL = ("succeeded", "failed", "cancelled", "aborted")
+QUEUED_OPTION = "queued_jobs"  # in a run's recorded options: how many jobs it was queued as
 _SCHEMA_LOCK = 0x636C656E  # pg_advisory_xact_lock key: one process creates the queue tables
 
 
@@ -237,9 +239,24 @@ async def wait_for_run(
 async def queue_run(
     engine: sa.Engine, settings: Settings, run_id: str, slices: Sequence[list[Entry]]
 ) -> int:
-    """Put a run's slices in the queue (the queue's tables made first if need be)."""
+    """Put a run's slices in the queue (the queue's tables made first if need be), and record
+    on the run that it was queued (``QUEUED_OPTION``: its succeeded jobs are deleted once it
+    has finished, so the record, not the queue, says it was a run for workers)."""
     require_postgres(settings.db_url, "a run with workers")
     ensure_schema(engine)
     app = make_app(settings.db_url, settings)
     async with app.open_async():
-        return await enqueue(app, run_id, slices)
+        jobs = await enqueue(app, run_id, slices)
+    records.merge_options(engine, run_id, {QUEUED_OPTION: jobs})
+    return jobs
+
+
+def forget_succeeded(engine: sa.Engine, run_id: str) -> int:
+    """Delete a finished run's succeeded jobs (their arguments hold every entry of a slice, so
+    the queue would otherwise grow with every run); failed jobs stay for diagnosis. How many."""
+    query = sa.text(
+        "DELETE FROM procrastinate_jobs WHERE task_name = :task AND args->>'run_id' = :run "
+        "AND status = 'succeeded'"
+    )
+    with engine.begin() as conn:
+        return conn.execute(query, {"task": TASK, "run": run_id}).rowcount

@@ -109,6 +109,17 @@ def update_run(
         conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(**values))
 
 
+def merge_options(engine: sa.Engine, run_id: str, extra: dict[str, Any]) -> None:
+    """Add ``extra`` to a run's recorded options (keys it has are replaced)."""
+    with engine.begin() as conn:
+        current = conn.execute(
+            sa.select(t.runs.c.options).where(t.runs.c.id == run_id).with_for_update()
+        ).scalar_one()
+        conn.execute(
+            t.runs.update().where(t.runs.c.id == run_id).values(options={**current, **extra})
+        )
+
+
 def update_counts(engine: sa.Engine, run_id: str, counts: dict[str, int]) -> None:
     """Merge ``counts`` into the run's counts (its status and totals unchanged)."""
     with engine.begin() as conn:
