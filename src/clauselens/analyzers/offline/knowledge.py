@@ -323,6 +323,22 @@ class _RegulationMatchers:
     content_rules: Matcher | None
 
 
+def _where_matchers(
+    m: _RegulationMatchers, setting: Setting, headings: Sequence[str]
+) -> list[Matcher]:
+    """The triggers of an instrument that apply because of where the clause sits: in community
+    guidelines, ``in_content_rules``; in a privacy notice, ``in_privacy_notice``, and its
+    ``under_heading`` when a heading above says the notice's words (lower-cased ``headings``)."""
+    out = []
+    if setting.content_rules and m.content_rules:
+        out.append(m.content_rules)
+    if setting.privacy_notice and m.notice:
+        out.append(m.notice)
+        if m.notice_heading and any(m.notice.matches(h) for h in headings):
+            out.append(m.notice_heading)
+    return out
+
+
 @dataclass(frozen=True)
 class Engagement:
     """A regulation a clause engages, and the sentences (verbatim) that engaged it."""
@@ -412,17 +428,7 @@ class CompiledKnowledgeBase:
         for reg in self.kb.regulations:
             m = self._triggers[reg.id]
             terms, scope, unless = m.terms, m.scope, m.unless
-            by_kind = [
-                m.content_rules if setting.content_rules else None,
-                m.notice if setting.privacy_notice else None,
-            ]
-            if (
-                setting.privacy_notice
-                and m.notice is not None
-                and any(m.notice.matches(h) for h in headings)
-            ):
-                by_kind.append(m.notice_heading)
-            kind_matchers = [k for k in by_kind if k]
+            kind_matchers = _where_matchers(m, setting, headings)
             wanted = set(reg.triggers.categories)
             evidence: list[str] = []
             cats: dict[str, None] = {}
