@@ -91,7 +91,6 @@ def update_run(
     usage: Usage,
     cost_usd: float,
     finished: bool = True,
-    extra_options: dict[str, Any] | None = None,
 ) -> None:
     values: dict[str, Any] = {
         "status": status,
@@ -101,23 +100,16 @@ def update_run(
         "finished_at": datetime.now(UTC) if finished else None,
     }
     with engine.begin() as conn:
-        if extra_options:
-            current = conn.execute(
-                sa.select(t.runs.c.options).where(t.runs.c.id == run_id)
-            ).scalar_one()
-            values["options"] = {**current, **extra_options}
         conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(**values))
 
 
 def merge_options(engine: sa.Engine, run_id: str, extra: dict[str, Any]) -> None:
-    """Add ``extra`` to a run's recorded options (keys it has are replaced)."""
+    """Add ``extra`` to a run's recorded options (keys it has are replaced; the row is locked
+    from the read to the write)."""
+    query = sa.select(t.runs.c.options).where(t.runs.c.id == run_id).with_for_update()
     with engine.begin() as conn:
-        current = conn.execute(
-            sa.select(t.runs.c.options).where(t.runs.c.id == run_id).with_for_update()
-        ).scalar_one()
-        conn.execute(
-            t.runs.update().where(t.runs.c.id == run_id).values(options={**current, **extra})
-        )
+        options = {**conn.execute(query).scalar_one(), **extra}
+        conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(options=options))
 
 
 def update_counts(engine: sa.Engine, run_id: str, counts: dict[str, int]) -> None:
