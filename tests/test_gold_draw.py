@@ -54,7 +54,7 @@ def test_a_draw_is_reproducible_capped_and_skips_short_and_taken_clauses(corpus:
     taken = draw.taken_spans(
         [{"document": "alpha/terms.md", "text": taken_text}], {"alpha/terms.md": alpha}
     )
-    pool = draw.candidates(corpus, taken)
+    pool = draw.candidates(draw.current_documents(corpus), taken)
     assert all(len(c["text"].split()) >= draw.MIN_WORDS for c in pool)
     assert not any("Alpha section 2" in c["text"] for c in pool)
     assert len(pool) == 11  # 6 + 6 long sections, one taken

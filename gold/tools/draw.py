@@ -58,15 +58,22 @@ def taken_spans(items: Iterable[dict[str, Any]], texts: dict[str, str]) -> dict[
     return taken
 
 
-def candidates(corpus: Path, taken: dict[str, list[Any]]) -> list[dict[str, Any]]:
+def current_documents(corpus: Path) -> list[tuple[dict[str, Any], str, str]]:
+    """The corpus's current documents: manifest entry, document path and text, read once."""
+    out = []
+    for entry in read_jsonl(corpus / "ota" / "manifest.jsonl"):
+        if entry.get("kind") == "current":
+            document = str(entry["file"]).removeprefix("ota/current/")
+            out.append((entry, document, (corpus / entry["file"]).read_text(encoding="utf-8")))
+    return out
+
+
+def candidates(
+    documents: Sequence[tuple[dict[str, Any], str, str]], taken: dict[str, list[Any]]
+) -> list[dict[str, Any]]:
     """Every eligible clause of the current documents, in a fixed order."""
     out = []
-    for line in (corpus / "ota" / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
-        if entry.get("kind") != "current":
-            continue
-        document = str(entry["file"]).removeprefix("ota/current/")
-        text = (corpus / entry["file"]).read_text(encoding="utf-8")
+    for entry, document, text in documents:
         for clause in segment(text):
             if len(clause.text.split()) < MIN_WORDS:
                 continue
@@ -115,15 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--exclude", type=Path, action="append", default=[])
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    manifest = read_jsonl(args.corpus / "ota" / "manifest.jsonl")
-    texts = {
-        str(e["file"]).removeprefix("ota/current/"): (args.corpus / e["file"]).read_text("utf-8")
-        for e in manifest
-        if e.get("kind") == "current"
-    }
+    documents = current_documents(args.corpus)
+    texts = {document: text for _, document, text in documents}
     gold = [row for name in GOLD_FILES for row in read_jsonl(GOLD / name)]
     gold += [row for path in args.exclude for row in read_jsonl(path)]
-    pool = candidates(args.corpus, taken_spans(gold, texts))
+    pool = candidates(documents, taken_spans(gold, texts))
     items = draw(pool, args.prefix, args.seed, args.n)
     lines = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
     if args.out:

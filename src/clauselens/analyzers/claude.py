@@ -293,6 +293,11 @@ def _reask_messages(answer: str, errors: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+def _request_under(settings: Settings, clause: ClauseInput) -> dict[str, Any]:
+    s = settings
+    return build_request(clause, model=s.model, max_tokens=s.max_tokens, effort=s.effort)
+
+
 class ClaudeAnalyzer:
     """The ``claude`` analyzer (implements ``analyzers.base.Analyzer``).
 
@@ -332,8 +337,7 @@ class ClaudeAnalyzer:
 
     def build_request(self, clause: ClauseInput) -> dict[str, Any]:
         """The params this analyzer sends for ``clause`` (reused by the Message Batches mode)."""
-        s = self._settings  # validated when the analyzer was built
-        return build_request(clause, model=s.model, max_tokens=s.max_tokens, effort=s.effort)
+        return _request_under(self._settings, clause)  # validated when the analyzer was built
 
     @staticmethod
     def request_for(settings: Settings, clause: ClauseInput) -> dict[str, Any]:
@@ -341,8 +345,7 @@ class ClaudeAnalyzer:
         (and its client: 40-55 ms, most of it the SSL context); ConfigError as the analyzer
         would raise on settings no request could satisfy."""
         validate_request_settings(settings)
-        s = settings
-        return build_request(clause, model=s.model, max_tokens=s.max_tokens, effort=s.effort)
+        return _request_under(settings, clause)
 
     async def analyze(
         self, clause: ClauseInput, *, reask: tuple[str, list[str]] | None = None

@@ -45,6 +45,7 @@ QUEUE = "clauselens"
 HEARTBEAT = 10.0  # seconds between a worker's heartbeats
 STALLED_AFTER = 3  # heartbeats missed before a worker is stalled and its jobs are retried
 FINAL = ("succeeded", "failed", "cancelled", "aborted")
+_OF_RUN = "task_name = :task AND args->>'run_id' = :run"  # a run's jobs (``:task``, ``:run``)
 QUEUED_OPTION = "queued_jobs"  # in a run's recorded options: how many jobs it was queued as
 _SCHEMA_LOCK = 0x636C656E  # pg_advisory_xact_lock key: one process creates the queue tables
 
@@ -130,8 +131,7 @@ async def enqueue(app: procrastinate.App, run_id: str, slices: Sequence[list[Ent
 def job_statuses(engine: sa.Engine, run_id: str) -> dict[str, int]:
     """How many of a run's jobs are in each status (todo, doing, succeeded, failed, ...)."""
     query = sa.text(
-        "SELECT status::text, count(*) FROM procrastinate_jobs "
-        "WHERE task_name = :task AND args->>'run_id' = :run GROUP BY status"
+        f"SELECT status::text, count(*) FROM procrastinate_jobs WHERE {_OF_RUN} GROUP BY status"
     )
     with engine.connect() as conn:
         return {str(s): int(n) for s, n in conn.execute(query, {"task": TASK, "run": run_id})}
@@ -254,9 +254,6 @@ async def queue_run(
 def forget_succeeded(engine: sa.Engine, run_id: str) -> int:
     """Delete a finished run's succeeded jobs (their arguments hold every entry of a slice, so
     the queue would otherwise grow with every run); failed jobs stay for diagnosis. How many."""
-    query = sa.text(
-        "DELETE FROM procrastinate_jobs WHERE task_name = :task AND args->>'run_id' = :run "
-        "AND status = 'succeeded'"
-    )
+    query = sa.text(f"DELETE FROM procrastinate_jobs WHERE {_OF_RUN} AND status = 'succeeded'")
     with engine.begin() as conn:
         return conn.execute(query, {"task": TASK, "run": run_id}).rowcount
