@@ -13,6 +13,7 @@ from clauselens.analyzers.offline import OfflineAnalyzer, analyze_clause
 from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE
 from clauselens.analyzers.offline.language import detect_language
 from clauselens.analyzers.offline.remit import excluded_remits, named_regions
+from clauselens.evaluation.mentions import named_in
 from clauselens.textnorm import clause_sha256
 
 REMIT_CASES = [
@@ -182,6 +183,23 @@ class TestEvidence:
             "used in high-risk AI systems."
         )
         assert any("AI Office" in a.name for a in gpai.applicable_agencies)
+
+    def test_training_on_user_content_engages_the_ai_act(self) -> None:
+        """Providers of general-purpose AI models must publish a summary of their training
+        content (AI Act Art. 53(1)(d)): training on users' content is within the Act's remit;
+        users forbidden to train on the service's content is not."""
+        training = named_in(
+            analyze_clause("We train our AI models on the messages and files you upload.")
+        )
+        assert "eu_ai_act" in training.regulations
+        assert "eu_ai_office" in training.agencies
+        forbidden = named_in(
+            analyze_clause(
+                "You may not use the Services or any Netflix content to train, fine-tune or "
+                "develop artificial intelligence models."
+            )
+        )
+        assert "eu_ai_act" not in forbidden.regulations
 
 
 class TestTopicLists:
