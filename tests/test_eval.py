@@ -303,6 +303,14 @@ def test_a_second_reading_is_of_gold_clauses_verbatim(file: str, set_name: str) 
         assert texts[item.id] == item.text
 
 
+@pytest.mark.parametrize("set_name", ["provisions", "holdout"])
+def test_a_standard_reading_is_of_every_clause_verbatim(set_name: str) -> None:
+    """The reading under gold/STANDARD.md labels the same clauses as the set, in order."""
+    [first, standard] = builtin_sets([set_name, f"{set_name}_standard"])
+    assert [i.id for i in standard.items] == [i.id for i in first.items]
+    assert [i.text for i in standard.items] == [i.text for i in first.items]
+
+
 def test_knowledge_base_ids_are_the_ones_gold_files_may_use() -> None:
     agencies, regulations = knowledge_base_ids()
     assert "ftc" in agencies

@@ -136,11 +136,14 @@ class GoldSet:
     items: tuple[CategorySentence | GoldProvision | SimilarityPoint, ...]
 
 
-# name: (file under the gold folder, kind)
+# name: (file under the gold folder, kind); a ``*_standard`` set is the same clauses as the set
+# before the underscore, read again under the written labelling standard (gold/STANDARD.md)
 BUILTIN: dict[str, tuple[str, Kind]] = {
     "categories": ("categories.jsonl", "categories"),
     "provisions": ("provisions.jsonl", "provisions"),
     "holdout": ("provisions_holdout.jsonl", "provisions"),
+    "provisions_standard": ("provisions_standard.jsonl", "provisions"),
+    "holdout_standard": ("provisions_holdout_standard.jsonl", "provisions"),
     "reference": ("reference.jsonl", "provisions"),
     "similarity": ("similarity/tosdr_points.jsonl", "similarity"),
 }

@@ -1,0 +1,61 @@
+"""gold/tools/majority.py: the readers' majority verdict per id, as a loadable gold file."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+from clauselens.evaluation.gold import GoldProvision, load_gold
+
+
+def _majority_module() -> ModuleType:
+    path = Path(__file__).resolve().parents[1] / "gold" / "tools" / "majority.py"
+    spec = importlib.util.spec_from_file_location("gold_majority", path)
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _reading(tmp_path: Path, name: str, agencies: dict[str, list[str]], ids: list[str]) -> Path:
+    rows = [
+        {
+            "id": i,
+            "text": f"We may share your data with advertisers ({i}).",
+            "service": "Alpha",
+            "kind": "hook",
+            "categories": {"required": ["third_party_sharing"]},
+            "severity": ["medium"],
+            "agencies": agencies,
+            "regulations": {"plausible": ["gdpr"], "wrong": []},
+            "rationale": name,
+        }
+        for i in ids
+    ]
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_more_than_half_decides_and_a_split_is_neither(tmp_path: Path) -> None:
+    """ftc: P, P, N -> plausible; hhs_ocr: W, W, N -> wrong; fda: P, W, N -> neither; an id in
+    one reading only (fcc) is outvoted; a clause missing from one reading is left out."""
+    first = _reading(
+        tmp_path, "first", {"plausible": ["ftc", "fda"], "wrong": ["hhs_ocr", "fcc"]}, ["A", "B"]
+    )
+    second = _reading(
+        tmp_path, "second", {"plausible": ["ftc"], "wrong": ["hhs_ocr", "fda"]}, ["A"]
+    )
+    third = _reading(tmp_path, "third", {"plausible": [], "wrong": []}, ["A", "B"])
+    out = tmp_path / "majority.jsonl"
+    assert _majority_module().main([str(first), str(second), str(third), "--out", str(out)]) == 0
+    [item] = load_gold(out).items
+    assert isinstance(item, GoldProvision)
+    assert item.id == "A"
+    assert item.rationale == "first"
+    assert item.agencies.plausible == ["ftc"]
+    assert item.agencies.wrong == ["hhs_ocr"]
+    assert item.regulations.plausible == ["gdpr"]
