@@ -131,6 +131,36 @@ class TestDirection:
         categories = analyze_clause(text).categories
         assert ("model_training_on_user_content" in categories) == training
 
+    @pytest.mark.parametrize(
+        ("text", "sharing"),
+        [
+            (
+                "The Threads Service allows you to upload, access and share content and "
+                "information with other individuals using the Threads Service.",
+                False,
+            ),
+            ("Many of our services let you share information with other people.", False),
+            (
+                "Third Party Content means content and information that has been shared to a "
+                "Third Party Server by users of a Third Party Service.",
+                False,
+            ),
+            ("We share your personal information with advertisers and partners.", True),
+            (
+                "When you share content with your friends, we may also share information about "
+                "you with third parties.",
+                True,
+            ),
+        ],
+    )
+    def test_users_sharing_with_each_other_is_not_third_party_sharing(
+        self, text: str, sharing: bool
+    ) -> None:
+        """Third-party sharing is the provider passing users' data on; users sharing their own
+        content with other users is not, unless the sentence also has the provider share."""
+        categories = analyze_clause(text, terms_type="Terms of Service").categories
+        assert ("third_party_sharing" in categories) == sharing
+
     def test_a_licence_to_the_user_is_not_users_granting_rights(self) -> None:
         to_user = analyze_clause(
             "We grant you a limited, non-exclusive, royalty-free, worldwide licence to use "
