@@ -147,6 +147,12 @@ class TestDirection:
             ),
             ("We share your personal information with advertisers and partners.", True),
             (
+                "You promise not to disclose, publish, or disseminate any Confidential "
+                "Information to any third party.",
+                False,
+            ),
+            ("We will not share your personal information with third parties.", True),
+            (
                 "When you share content with your friends, we may also share information about "
                 "you with third parties.",
                 True,
@@ -156,8 +162,9 @@ class TestDirection:
     def test_users_sharing_with_each_other_is_not_third_party_sharing(
         self, text: str, sharing: bool
     ) -> None:
-        """Third-party sharing is the provider passing users' data on; users sharing their own
-        content with other users is not, unless the sentence also has the provider share."""
+        """Third-party sharing is the provider passing users' data on (or promising not to);
+        users sharing their own content with other users, or bound not to disclose, is not,
+        unless the sentence also has the provider share."""
         categories = analyze_clause(text, terms_type="Terms of Service").categories
         assert ("third_party_sharing" in categories) == sharing
 
@@ -482,6 +489,24 @@ class TestRemit:
             "counter-notice."
         )
         assert "Online Safety" not in takedown.institutional_analysis.regulatory_landscape
+
+
+def test_the_landscape_and_why_quote_the_body_sentence_not_the_heading() -> None:
+    """When a heading line and a body sentence both match, the analyst reads the body."""
+    text = (
+        "### How we share information with third parties\n\nWe share your email address and "
+        "device identifiers with advertising partners."
+    )
+    analysis = analyze_clause(
+        text,
+        ("How we share information with third parties",),
+        terms_type="Privacy Policy",
+        document_title="Privacy Policy",
+    )
+    landscape = analysis.institutional_analysis.regulatory_landscape
+    assert "FTC Act s.5 (US), on \u201cWe share your email address" in landscape
+    assert "on \u201cHow we share" not in landscape
+    assert "(found in \u201cWe share your email address" in analysis.why_it_matters
 
 
 def test_body_sentences_are_quoted_before_run_in_headings() -> None:

@@ -151,9 +151,15 @@ def _summary(detection: Detection, categories: Sequence[str], title: str) -> str
     return text
 
 
+def _telling(sentences: Sequence[str]) -> str:
+    """The first sentence that is not a heading (a heading says what the section is about, not
+    what it provides), else the first."""
+    return next((s for s in sentences if not _is_heading(s)), sentences[0])
+
+
 def _found_in(detection: Detection, category: str) -> str:
-    """The sentence a category was first found in, shortened, as a quote."""
-    sentence = next(f.sentence for f in detection.findings if f.category == category)
+    """The sentence a category was found in (a body sentence before a heading), as a quote."""
+    sentence = _telling([f.sentence for f in detection.findings if f.category == category])
     return f"\u201c{_shorten(_plain(sentence), 160)}\u201d"
 
 
@@ -206,7 +212,8 @@ def _institutional(
             "engage; whether they apply depends on facts the offline rules cannot see): "
             + "; ".join(
                 f"{e.regulation.short_name} ({e.regulation.jurisdiction}), on "
-                f"\u201c{_shorten(_plain(e.sentences[0]), 120)}\u201d: {e.regulation.summary}"
+                f"\u201c{_shorten(_plain(_telling(e.sentences)), 120)}\u201d: "
+                f"{e.regulation.summary}"
                 for e in detection.engagements
             )
         )
