@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.support.gold_tools import gold_tool
+
 SENTENCE = "Users agree that the service may change these terms and end accounts at any time. "
-
-
-def _draw_module() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "gold" / "tools" / "draw.py"
-    spec = importlib.util.spec_from_file_location("gold_draw", path)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -48,7 +38,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def test_a_draw_is_reproducible_capped_and_skips_short_and_taken_clauses(corpus: Path) -> None:
-    draw = _draw_module()
+    draw = gold_tool("draw")
     alpha = (corpus / "ota/current/alpha/terms.md").read_text(encoding="utf-8")
     taken_text = alpha[alpha.index("## Alpha section 2") : alpha.index("## Alpha section 3")]
     taken = draw.taken_spans(

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 from clauselens.evaluation.gold import GoldProvision, load_gold
-
-
-def _majority_module() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "gold" / "tools" / "majority.py"
-    spec = importlib.util.spec_from_file_location("gold_majority", path)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.support.gold_tools import gold_tool
 
 
 def _reading(tmp_path: Path, name: str, agencies: dict[str, list[str]], ids: list[str]) -> Path:
@@ -51,7 +40,7 @@ def test_more_than_half_decides_and_a_split_is_neither(tmp_path: Path) -> None:
     )
     third = _reading(tmp_path, "third", {"plausible": [], "wrong": []}, ["A", "B"])
     out = tmp_path / "majority.jsonl"
-    assert _majority_module().main([str(first), str(second), str(third), "--out", str(out)]) == 0
+    assert gold_tool("majority").main([str(first), str(second), str(third), "--out", str(out)]) == 0
     [item] = load_gold(out).items
     assert isinstance(item, GoldProvision)
     assert item.id == "A"
