@@ -153,6 +153,11 @@ class TestDirection:
             ),
             ("We will not share your personal information with third parties.", True),
             (
+                "Advertisers, measurement and other partners share information with us, such as "
+                "hashed email addresses.",
+                False,
+            ),
+            (
                 "When you share content with your friends, we may also share information about "
                 "you with third parties.",
                 True,
@@ -163,8 +168,9 @@ class TestDirection:
         self, text: str, sharing: bool
     ) -> None:
         """Third-party sharing is the provider passing users' data on (or promising not to);
-        users sharing their own content with other users, or bound not to disclose, is not,
-        unless the sentence also has the provider share."""
+        users sharing their own content with other users, users bound not to disclose, and
+        partners sharing data with the provider are not, unless the sentence also has the
+        provider share."""
         categories = analyze_clause(text, terms_type="Terms of Service").categories
         assert ("third_party_sharing" in categories) == sharing
 
