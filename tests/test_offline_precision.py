@@ -141,6 +141,11 @@ class TestDirection:
             ),
             ("Many of our services let you share information with other people.", False),
             (
+                "People who use our Products can share information about you with the audience "
+                "they choose.",
+                False,
+            ),
+            (
                 "Third Party Content means content and information that has been shared to a "
                 "Third Party Server by users of a Third Party Service.",
                 False,
