@@ -184,6 +184,7 @@ class TestScores:
         analysis = base.model_copy(update={"applicable_agencies": [*agency, *named]})
         figures, rows = score_provisions([item], [_result(analysis)])
         assert figures["agencies_wrong_share"] == pytest.approx(0.5)
+        assert figures["agencies_plausible_share"] == pytest.approx(0.5)
         assert figures["agencies_plausible_recall"] == pytest.approx(1.0)
         assert figures["agencies_items_with_wrong"] == pytest.approx(1.0)
         assert rows[0]["agencies_wrong"] == "hhs_ocr"

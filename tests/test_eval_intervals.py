@@ -82,6 +82,20 @@ def test_the_report_prints_the_intervals_under_a_provisions_table() -> None:
     assert "cat P" not in text.splitlines()[-1]
 
 
+def test_the_report_says_what_share_of_the_names_is_plausible_wrong_and_neither() -> None:
+    """A low wrong share is not a high plausible one: the rest of the names are neither."""
+    figures = {"items": 60, "agencies_wrong_share": 0.05, "agencies_plausible_share": 0.70}
+    report = {
+        "gold": {"holdout": {"kind": "provisions", "items": 60}},
+        "runs": [{"analyzer": "offline", "model": "offline-rules", "sets": {"holdout": figures}}],
+    }
+    line = render(report).splitlines()[-1]
+    assert line == (
+        "of the names it gives (offline offline-rules): agencies 70.0% plausible, 5.0% wrong, "
+        "25.0% neither"
+    )
+
+
 @pytest.mark.parametrize("figure", list(RATIOS))
 def test_every_interval_figure_is_a_reported_figure(figure: str) -> None:
     from clauselens.evaluation.report import INTERVALS

@@ -28,6 +28,8 @@ GATED: dict[str, int] = {
     "regulations_items_with_wrong": -1,
     "agencies_plausible_recall": 1,
     "regulations_plausible_recall": 1,
+    "agencies_plausible_share": 1,
+    "regulations_plausible_share": 1,
     "evidence_quote_validity": 1,
     "failure_rate": -1,
     "recall_at_10": 1,
@@ -100,6 +102,25 @@ def _intervals(figures: dict[str, Any]) -> str:
     return " \u00b7 ".join(parts)
 
 
+def _names(figures: dict[str, Any]) -> str:
+    """ "agencies 80.1% plausible, 0.6% wrong, 19.3% neither · regulations ..." (empty when
+    nothing was named)."""
+    parts = []
+    for kind in ("agencies", "regulations"):
+        plausible, wrong = (
+            figures.get(f"{kind}_plausible_share"),
+            figures.get(f"{kind}_wrong_share"),
+        )
+        if plausible is None or wrong is None:
+            continue
+        neither = 1.0 - plausible - wrong
+        parts.append(
+            f"{kind} {100 * plausible:.1f}% plausible, {100 * wrong:.1f}% wrong, "
+            f"{100 * neither:.1f}% neither"
+        )
+    return " \u00b7 ".join(parts)
+
+
 def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
 
@@ -152,6 +173,9 @@ def render(report: dict[str, Any]) -> str:
                 spans = _intervals(run["sets"].get(name, {}))
                 if spans:
                     lines.append(f"95% intervals, items resampled ({config_label(run)}): {spans}")
+                names = _names(run["sets"].get(name, {}))
+                if names:
+                    lines.append(f"of the names it gives ({config_label(run)}): {names}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -13,7 +13,9 @@ rate):
   averages per code over the codes that are required somewhere or predicted;
 - severity agreement: share of analyses whose severity is one the gold item accepts;
 - agencies and regulations: ``wrong_share`` = named ids the gold item calls wrong / named
-  recognised ids (lower is better); ``plausible_recall`` = plausible ids named / plausible ids;
+  recognised ids (lower is better); ``plausible_share`` = named ids it calls plausible / named
+  ids (the rest of the names are neither: the labels leave them open, so a low wrong share is
+  not a high plausible one); ``plausible_recall`` = plausible ids named / plausible ids;
   ``items_with_wrong`` = share of analyses naming at least one wrong id;
 - evidence: share of evidence quotes found verbatim (whitespace-insensitive) in the clause;
 - rates: failure, re-ask, triaged out; tokens (input, output, thinking) and cost per item;
@@ -173,6 +175,7 @@ def score_provisions(
         items_wrong = sum(tally[f"{kind}_wrong"] > 0 for tally in per_item)
         figures[f"{kind}_named_per_item"] = n / valid if valid else None
         figures[f"{kind}_wrong_share"] = n_wrong / n if n else (0.0 if valid else None)
+        figures[f"{kind}_plausible_share"] = total[f"{kind}_plausible_named"] / n if n else None
         figures[f"{kind}_plausible_recall"] = plaus / plaus_total if plaus_total else None
         figures[f"{kind}_items_with_wrong"] = items_wrong / valid if valid else None
     figures["evidence_quote_validity"] = quotes_ok / quotes if quotes else None
