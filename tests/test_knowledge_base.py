@@ -53,6 +53,8 @@ class TestValidationOnLoad:
             data["regulations"][0]["triggers"]["categories"].append("no_such_category")
         elif change == "regex":
             data["category_rules"][0]["patterns"].append("(unclosed")
+        elif change == "lifted_by":
+            data["category_rules"][0]["lifted_by"] = ["(unclosed"]
         elif change == "extra":
             data["agencies"][0]["unexpected"] = True
         elif change in ("content_rules", "under_heading"):
@@ -65,7 +67,8 @@ class TestValidationOnLoad:
         return json.dumps(data)
 
     @pytest.mark.parametrize(
-        "change", ["agency", "category", "regex", "extra", "content_rules", "under_heading"]
+        "change",
+        ["agency", "category", "regex", "lifted_by", "extra", "content_rules", "under_heading"],
     )
     def test_a_broken_reference_is_a_config_error(self, change: str) -> None:
         """An unknown agency, unknown category, bad regex or extra key fails on load."""

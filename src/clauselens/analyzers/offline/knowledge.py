@@ -100,6 +100,9 @@ class CategoryRule(_Strict):
     category: str
     patterns: list[str]
     unless: list[str] = []
+    # a sentence that also matches one of these keeps the category despite ``unless`` (users
+    # share with each other, and in the same sentence the provider shares with partners)
+    lifted_by: list[str] = []
     # a broad topic (user conduct, IP) is the clause's only when this many sentences say so
     min_sentences: int = 1
 
@@ -215,7 +218,7 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
     for rule in kb.category_rules:
         if rule.category not in codes:
             errors.append(f"category_rules: unknown category {rule.category!r}")
-        for p in [*rule.patterns, *rule.unless]:
+        for p in [*rule.patterns, *rule.unless, *rule.lifted_by]:
             _compile(p, f"category_rules.{rule.category}", errors)
     seen: list[str] = [c for row in kb.severity_table for c in row.categories]
     errors += [f"severity_table: unknown category {c!r}" for c in seen if c not in codes]
@@ -356,7 +359,8 @@ class CompiledKnowledgeBase:
         self.sha256 = hashlib.sha256(kb.model_dump_json().encode("utf-8")).hexdigest()
         self.min_sentences = {r.category: r.min_sentences for r in kb.category_rules}
         self.category_matchers = {
-            r.category: (Matcher(r.patterns), Matcher(r.unless)) for r in kb.category_rules
+            r.category: (Matcher(r.patterns), Matcher(r.unless), Matcher(r.lifted_by))
+            for r in kb.category_rules
         }
         self.risk_matcher = Matcher(kb.risk_signals)
         self._triggers = {reg.id: self._matchers(reg) for reg in kb.regulations}
@@ -404,14 +408,18 @@ class CompiledKnowledgeBase:
 
     def category_in(self, category: str, lowered: str) -> bool:
         """Whether the rule of ``category`` finds it in a lower-cased sentence."""
-        matcher, _ = self.category_matchers[category]
+        matcher, _, _ = self.category_matchers[category]
         return matcher.matches(lowered) and not self.vetoed(category, lowered)
 
     def vetoed(self, category: str, lowered: str) -> bool:
-        """Whether the sentence runs the other way (``unless``): true for the classifier's
-        findings too, so neither source reads a licence to the user as one from the user."""
-        _, unless = self.category_matchers.get(category, (None, None))
-        return bool(unless) and unless is not None and unless.matches(lowered)
+        """Whether the sentence runs the other way (``unless``, not ``lifted_by``): true for
+        the classifier's findings too, so neither source reads a licence to the user as one
+        from the user."""
+        rule = self.category_matchers.get(category)
+        if rule is None:
+            return False
+        _, unless, lifted_by = rule
+        return unless.matches(lowered) and not lifted_by.matches(lowered)
 
     def engagements(
         self,
