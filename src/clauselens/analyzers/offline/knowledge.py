@@ -16,7 +16,9 @@ sentences are the engagement's quotes. An agency with ``requires`` is named only
 sentence of the clause matches it (the AI Office supervises general-purpose AI models, not
 every AI clause). A category rule's ``unless`` patterns veto it in a sentence where they match:
 the direction of a provision (who may do what to whom) decides whether it is the category
-(users forbidden to train on the service's content is not the service training on theirs).
+(users forbidden to train on the service's content is not the service training on theirs);
+its ``lifted_by`` patterns lift the veto where the provider acts in the same sentence (users
+share with each other, and the provider shares with partners).
 """
 
 from __future__ import annotations
