@@ -7,7 +7,8 @@
 
 For the items both files label (by id), and for every knowledge-base agency and regulation, each
 reader's verdict is P (plausible), N (neither: at the margin, not scored) or W (wrong). Printed:
-the 3 x 3 table of the two verdicts per kind, then, for the offline analyzer's names on those
+the 3 x 3 table of the two verdicts per kind, and of the ids either reader calls plausible (or
+wrong) the share both do; then, for the offline analyzer's names on those
 items, the share that the first reader calls wrong, the second, both, and either: the spread
 between "both" and "either" is how much of the wrong-name figure is the reader's strictness at
 the margin rather than the analyzer.
@@ -40,6 +41,12 @@ def verdict(item: GoldProvision, kind: str, knowledge_id: str) -> str:
     return "W" if knowledge_id in labels.wrong else "N"
 
 
+def shared(table: Counter[tuple[str, str]], verdict: str) -> tuple[int, int]:
+    """(ids both readers give ``verdict``, ids either gives it) in a table of verdict pairs."""
+    either = sum(n for (a, b), n in table.items() if verdict in (a, b))
+    return table[verdict, verdict], either
+
+
 def print_tables(
     first: dict[str, GoldProvision], second: dict[str, GoldProvision], ids: list[str]
 ) -> None:
@@ -53,7 +60,14 @@ def print_tables(
             print(f"{a:>7}" + "".join(f"{table[a, b]:>7}" for b in VERDICTS))
         opposed = table["P", "W"] + table["W", "P"]
         decided = sum(table[a, b] for a in "PW" for b in "PW")
-        print(f"plausible against wrong: {opposed} of {decided} ids both readers decided\n")
+        print(f"plausible against wrong: {opposed} of {decided} ids both readers decided")
+        for mark, word in (("P", "plausible"), ("W", "wrong")):
+            both, either = shared(table, mark)
+            print(
+                f"{word}: both readers for {both} of the {either} ids either calls {word}", end=""
+            )
+            print(f" ({both / either:.1%})" if either else "")
+        print()
 
 
 def print_analyzer(

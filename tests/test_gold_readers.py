@@ -1,9 +1,11 @@
-"""gold/tools/majority.py: the readers' majority verdict per id, as a loadable gold file."""
+"""gold/tools/majority.py and agreement.py: several readers of the same clauses, compared."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from clauselens.evaluation.gold import GoldProvision, load_gold
 from tests.support.gold_tools import gold_tool
@@ -48,3 +50,18 @@ def test_more_than_half_decides_and_a_split_is_neither(tmp_path: Path) -> None:
     assert item.agencies.plausible == ["ftc"]
     assert item.agencies.wrong == ["hhs_ocr"]
     assert item.regulations.plausible == ["gdpr"]
+
+
+def test_agreement_counts_what_both_readers_share(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ftc: P and P; fda: P and neither; hhs_ocr: W and W; fcc: W and neither. Of the ids either
+    reader calls plausible both do for 1 of 2, and of those either calls wrong 1 of 2."""
+    first = _reading(
+        tmp_path, "first", {"plausible": ["ftc", "fda"], "wrong": ["hhs_ocr", "fcc"]}, ["A"]
+    )
+    second = _reading(tmp_path, "second", {"plausible": ["ftc"], "wrong": ["hhs_ocr"]}, ["A"])
+    assert gold_tool("agreement").main([str(first), str(second)]) == 0
+    out = capsys.readouterr().out
+    assert "plausible: both readers for 1 of the 2 ids either calls plausible (50.0%)" in out
+    assert "wrong: both readers for 1 of the 2 ids either calls wrong (50.0%)" in out
