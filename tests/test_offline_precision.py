@@ -620,6 +620,24 @@ class TestLanguage:
 
 
 class TestSummaries:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "You must be at least 13 years old to use Pinterest.",
+            "This proactive technology includes tools that help us recognize hashes of known "
+            "illegal content and can detect violations of our terms in the text of a post.",
+        ],
+    )
+    def test_usage_rules_of_a_non_ai_service_are_not_said_to_shape_ai_outputs(
+        self, text: str
+    ) -> None:
+        """Age limits and enforcement are in the AI-policy group of the taxonomy, but a social
+        network's age limit does not shape how AI outputs reach people."""
+        analysis = analyze_clause(text, terms_type="Terms of Service")
+        assert {"age_restrictions", "safety_enforcement"} & set(analysis.categories)
+        assert "how AI outputs reach people" not in analysis.consumer_impact
+        assert "how its rules are enforced" in analysis.consumer_impact
+
     def test_a_clause_without_sentences_gets_a_summary_of_what_is_there(self) -> None:
         analysis = analyze_clause("[Home](/) | [Privacy](/privacy) | [Terms](/terms) | [Help]")
         assert "(no sentence text)" not in analysis.summary
