@@ -29,11 +29,6 @@ KINDS = ("agencies", "regulations")
 VERDICTS = "PNW"
 
 
-def read(path: Path) -> dict[str, GoldProvision]:
-    """The provisions of a gold file by id (validated by the eval's loader)."""
-    return {i.id: i for i in load_gold(path).items if isinstance(i, GoldProvision)}
-
-
 def verdict(item: GoldProvision, kind: str, knowledge_id: str) -> str:
     labels = item.agencies if kind == "agencies" else item.regulations
     if knowledge_id in labels.plausible:
@@ -102,7 +97,7 @@ def print_analyzer(
 def main(argv: list[str]) -> int:
     first_path = Path(argv[0]) if argv else GOLD / "provisions.jsonl"
     second_path = Path(argv[1]) if len(argv) > 1 else GOLD / "provisions_second_reader.jsonl"
-    first, second = read(first_path), read(second_path)
+    first, second = load_gold(first_path).provisions(), load_gold(second_path).provisions()
     ids = [i for i in second if i in first]
     print(f"{len(ids)} items labelled by both readers ({first_path.name}, {second_path.name})\n")
     print_tables(first, second, ids)

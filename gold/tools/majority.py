@@ -26,11 +26,6 @@ from clauselens.evaluation.gold import GoldProvision, knowledge_base_ids, load_g
 KINDS = ("agencies", "regulations")
 
 
-def read(path: Path) -> dict[str, GoldProvision]:
-    """The provisions of a gold file by id (validated by the eval's loader)."""
-    return {i.id: i for i in load_gold(path).items if isinstance(i, GoldProvision)}
-
-
 def majority(
     readings: list[GoldProvision], kind: str, known: frozenset[str]
 ) -> dict[str, list[str]]:
@@ -68,7 +63,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if len(args.files) < 2:
         parser.error("give at least two readings")
-    rows = combine([read(p) for p in args.files])
+    rows = combine([load_gold(p).provisions() for p in args.files])
     args.out.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
     )

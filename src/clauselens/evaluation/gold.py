@@ -135,6 +135,10 @@ class GoldSet:
     path: Path
     items: tuple[CategorySentence | GoldProvision | SimilarityPoint, ...]
 
+    def provisions(self) -> dict[str, GoldProvision]:
+        """The set's provisions by id, in file order (empty for other kinds)."""
+        return {i.id: i for i in self.items if isinstance(i, GoldProvision)}
+
 
 # name: (file under the gold folder, kind); a ``*_standard`` set is the same clauses as the set
 # before the underscore, read again under the written labelling standard (gold/STANDARD.md)
