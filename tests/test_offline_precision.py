@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from clauselens.analyzers.base import ClauseInput, DocumentContext
 from clauselens.analyzers.offline import OfflineAnalyzer, analyze_clause
-from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE
+from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE, quote_form
 from clauselens.analyzers.offline.language import detect_language
 from clauselens.analyzers.offline.remit import excluded_remits, named_regions
 from clauselens.evaluation.mentions import named_in
@@ -520,16 +520,58 @@ def test_the_landscape_and_why_quote_the_body_sentence_not_the_heading() -> None
     assert "(found in \u201cWe share your email address" in analysis.why_it_matters
 
 
-def test_body_sentences_are_quoted_before_run_in_headings() -> None:
-    """ "Our Right to Terminate." names the section; the sentence after it is the term."""
+def test_a_run_in_heading_is_not_quoted_beside_the_term_it_names() -> None:
+    """ "Our Right to Terminate." names the section; the sentence after it is the term, and
+    the evidence of the same finding."""
     text = (
         "1.  Your Right to Terminate. You may terminate your Account at any time.\n"
         "2.  Our Right to Terminate. We may suspend, restrict, or terminate your Account at any "
         "time, without prior notice, if you break these Terms."
     )
-    quotes = analyze_clause(text).evidence_quotes
+    analysis = analyze_clause(text)
+    quotes = analysis.evidence_quotes
+    assert "unilateral_termination" in analysis.categories
     assert quotes[0].startswith("We may suspend, restrict, or terminate your Account")
-    assert quotes.index("Our Right to Terminate.") > 0
+    assert "Our Right to Terminate." not in quotes
+
+
+def test_a_heading_is_quoted_when_it_is_the_only_evidence() -> None:
+    """A clause that is a heading and nothing else keeps it as its evidence, without the
+    Markdown underline, and the quote is still verbatim."""
+    text = "Information that we collect as you use our services\n" + "-" * 51
+    analysis = analyze_clause(text)
+    assert "first_party_collection" in analysis.categories
+    assert analysis.evidence_quotes == ["Information that we collect as you use our services"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quote"),
+    [
+        ("### Right of withdrawal", "Right of withdrawal"),
+        ("Using our Services\n------------------", "Using our Services"),
+        ("**Limitation of Liability**.", "**Limitation of Liability**."),
+        ("We may end your access.", "We may end your access."),
+        ("#hashtag rules apply.", "#hashtag rules apply."),
+    ],
+)
+def test_quote_form_drops_heading_marks_only(sentence: str, quote: str) -> None:
+    assert quote_form(sentence) == quote
+
+
+def test_the_summary_skips_headings_and_date_lines() -> None:
+    """A numbered Markdown heading, a bold title line and a "Last updated" line say what and
+    when, not what the clause provides; the summary starts at the first term."""
+    text = (
+        "**Meta Global Processor Terms**\n\n"
+        "**Last Updated:** March 20, 2026\n\n"
+        "**1\\. Who your contract is with**\n---------------------------------\n\n"
+        "The company you are contracting with depends on where you live. "
+        "We may change these terms at any time."
+    )
+    summary = analyze_clause(text).summary
+    lead = summary.removeprefix("Extractive summary (offline, rule-based): ")
+    assert lead.startswith("The company you are contracting with depends on where you live.")
+    assert "Last Updated" not in summary and "Processor Terms" not in summary
 
 
 class TestSeverity:

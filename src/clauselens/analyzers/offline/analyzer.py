@@ -39,8 +39,9 @@ PROMPT_ID = "offline"
 # data-protection law engaged by a privacy notice's statements about personal data; 5: community
 # guidelines engage online-content law only, a definitions section no instrument; 6: severity
 # wording (``SeverityRow.needs``), API or developer terms headings are business terms; 7: run-in
-# headings quoted last
-RULES_CODE_VERSION = "7"
+# headings quoted last; 8: a heading quoted only when no body sentence backs the same finding,
+# without its Markdown marks; the summary skips headings and date lines
+RULES_CODE_VERSION = "8"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 

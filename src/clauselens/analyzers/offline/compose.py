@@ -84,15 +84,35 @@ def _is_heading(sentence: str) -> bool:
     return len(words) <= 6 and bool(long_words) and all(w[0].isupper() for w in long_words)
 
 
+_ATX_MARK = re.compile(r"^#{1,6}[ \t]+")
+_SETEXT_RULE = re.compile(r"\s*\n\s*[-=]{3,}\s*$")
+
+
+def quote_form(sentence: str) -> str:
+    """A sentence as a quote: a heading line without its Markdown marks (the leading ``#``s,
+    the underline below it), so the quote reads as the words of the clause; still verbatim."""
+    return _SETEXT_RULE.sub("", _ATX_MARK.sub("", sentence)).strip() or sentence
+
+
 def evidence_quotes(detection: Detection, clause_text: str) -> list[str]:
     """The sentences behind findings and KB triggers: verbatim, deduplicated, checked; body
-    sentences before heading lines."""
-    ordered = [f.sentence for f in detection.findings]
-    ordered += [s for e in detection.engagements for s in e.sentences]
-    ordered.sort(key=_is_heading)
+    sentences in the clause's order, then heading lines. A heading is evidence only for a
+    category or instrument that no body sentence supports: where one does, the heading above
+    it adds nothing."""
+    backing: dict[str, list[str]] = {}
+    for finding in detection.findings:
+        backing.setdefault(f"category:{finding.category}", []).append(finding.sentence)
+    for engagement in detection.engagements:
+        backing.setdefault(f"instrument:{engagement.regulation.id}", []).extend(
+            engagement.sentences
+        )
+    needed = {s for group in backing.values() if all(map(_is_heading, group)) for s in group}
+    ordered = [s for group in backing.values() for s in group]
+    ordered = [s for s in ordered if s in needed or not _is_heading(s)]
+    ordered.sort(key=lambda s: (_is_heading(s), clause_text.find(s)))
     quotes: list[str] = []
     for sentence in dict.fromkeys(ordered):
-        quote = _shorten(sentence, MAX_QUOTE_CHARS)
+        quote = _shorten(quote_form(sentence), MAX_QUOTE_CHARS)
         if quote_in_text(quote, clause_text) and quote not in quotes:
             quotes.append(quote)
         if len(quotes) == MAX_QUOTES:
@@ -121,12 +141,25 @@ def _labels(categories: Sequence[str]) -> str:
     return ", ".join(taxonomy.get(c).label.lower() for c in categories)
 
 
+# a status line ("Last updated: March 20, 2026", "Effective July 23, 2026"): when, not what
+_DATED = re.compile(
+    r"(?i)^(?:last (?:updated|modified|revised)|effective(?: date)?|updated|published|"
+    r"version|date)\b[^.]{0,40}\d{4}\.?$"
+)
+
+
 def _lead(detection: Detection, title: str) -> str:
-    """The first two sentences with prose in them, Markdown stripped, the heading skipped."""
+    """The first two sentences with prose in them, Markdown stripped; headings (the clause's
+    own, run-in ones, bold title lines) and date lines skipped."""
     picked: list[str] = []
     for sentence in detection.sentences:
-        plain = " ".join(_MARKUP.sub(r"\1", sentence).replace("---", " ").split()).strip(" -=")
-        if len(plain.split()) < 4 or plain.strip(" :.").lower() == title.lower():
+        plain = _plain(sentence)
+        if (
+            len(plain.split()) < 4
+            or plain.strip(" :.").lower() == title.lower()
+            or _is_heading(sentence)
+            or _DATED.match(plain)
+        ):
             continue
         picked.append(plain)
         if len(picked) == 2:
