@@ -571,7 +571,8 @@ def test_the_summary_skips_headings_and_date_lines() -> None:
     summary = analyze_clause(text).summary
     lead = summary.removeprefix("Extractive summary (offline, rule-based): ")
     assert lead.startswith("The company you are contracting with depends on where you live.")
-    assert "Last Updated" not in summary and "Processor Terms" not in summary
+    assert "Last Updated" not in summary
+    assert "Processor Terms" not in summary
 
 
 class TestSeverity:
@@ -692,3 +693,22 @@ class TestSummaries:
         summary = analyze_clause(text).summary
         assert "(no sentence text)" not in summary
         assert summary.strip()
+
+
+def test_a_plain_line_repeating_the_section_heading_is_a_heading() -> None:
+    """Instagram's privacy policy opens a section with the plain line "What information do we
+    collect?", which the segmenter takes as its heading: why-it-matters, the landscape and the
+    quotes cite the sentences under it, as they would under a Markdown heading."""
+    text = (
+        "What information do we collect?\n\n"
+        "The information we collect and process about you depends on how you use our Products. "
+        "When you use our Products, we collect some information about you even if you don't "
+        "have an account."
+    )
+    path = ("Privacy Policy", "What information do we collect?")
+    analysis = analyze_clause(text, path, terms_type="Privacy Policy")
+    assert "(found in \u201cThe information we collect" in analysis.why_it_matters
+    assert "on \u201cWhat information" not in analysis.institutional_analysis.regulatory_landscape
+    assert "What information do we collect?" not in analysis.evidence_quotes
+    without_path = analyze_clause(text, (), terms_type="Privacy Policy")
+    assert "(found in \u201cWhat information do we collect?" in without_path.why_it_matters

@@ -40,7 +40,8 @@ PROMPT_ID = "offline"
 # guidelines engage online-content law only, a definitions section no instrument; 6: severity
 # wording (``SeverityRow.needs``), API or developer terms headings are business terms; 7: run-in
 # headings quoted last; 8: a heading quoted only when no body sentence backs the same finding,
-# without its Markdown marks; the summary skips headings and date lines
+# without its Markdown marks; the summary skips headings and date lines; a line repeating a
+# heading of the clause's path is a heading (``headings``)
 RULES_CODE_VERSION = "8"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 

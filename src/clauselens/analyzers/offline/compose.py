@@ -70,20 +70,6 @@ def _shorten(sentence: str, limit: int) -> str:
     return sentence[: cut if cut > limit // 2 else limit].rstrip()
 
 
-_HEADING_LINE = re.compile(r"^\s*(#{1,6}\s|(\*\*|__)[^*_]+(\*\*|__)\s*$)|\n\s*[-=]{3,}\s*$")
-
-
-def _is_heading(sentence: str) -> bool:
-    """A heading line says what the section is about, not what it provides: weak evidence. So
-    is a run-in heading, a short title-cased sentence that opens a list item ("Your Right to
-    Terminate.")."""
-    if _HEADING_LINE.search(sentence):
-        return True
-    words = _MARKUP.sub(r"\1", sentence).split()
-    long_words = [w for w in words if len(w) > 3]
-    return len(words) <= 6 and bool(long_words) and all(w[0].isupper() for w in long_words)
-
-
 _ATX_MARK = re.compile(r"^#{1,6}[ \t]+")
 _SETEXT_RULE = re.compile(r"\s*\n\s*[-=]{3,}\s*$")
 
@@ -106,10 +92,11 @@ def evidence_quotes(detection: Detection, clause_text: str) -> list[str]:
         backing.setdefault(f"instrument:{engagement.regulation.id}", []).extend(
             engagement.sentences
         )
-    needed = {s for group in backing.values() if all(map(_is_heading, group)) for s in group}
+    heading = detection.is_heading
+    needed = {s for group in backing.values() if all(map(heading, group)) for s in group}
     ordered = [s for group in backing.values() for s in group]
-    ordered = [s for s in ordered if s in needed or not _is_heading(s)]
-    ordered.sort(key=lambda s: (_is_heading(s), clause_text.find(s)))
+    ordered = [s for s in ordered if s in needed or not heading(s)]
+    ordered.sort(key=lambda s: (detection.is_heading(s), clause_text.find(s)))
     quotes: list[str] = []
     for sentence in dict.fromkeys(ordered):
         quote = _shorten(quote_form(sentence), MAX_QUOTE_CHARS)
@@ -157,7 +144,7 @@ def _lead(detection: Detection, title: str) -> str:
         if (
             len(plain.split()) < 4
             or plain.strip(" :.").lower() == title.lower()
-            or _is_heading(sentence)
+            or detection.is_heading(sentence)
             or _DATED.match(plain)
         ):
             continue
@@ -184,15 +171,17 @@ def _summary(detection: Detection, categories: Sequence[str], title: str) -> str
     return text
 
 
-def _telling(sentences: Sequence[str]) -> str:
+def _telling(detection: Detection, sentences: Sequence[str]) -> str:
     """The first sentence that is not a heading (a heading says what the section is about, not
     what it provides), else the first."""
-    return next((s for s in sentences if not _is_heading(s)), sentences[0])
+    return next((s for s in sentences if not detection.is_heading(s)), sentences[0])
 
 
 def _found_in(detection: Detection, category: str) -> str:
     """The sentence a category was found in (a body sentence before a heading), as a quote."""
-    sentence = _telling([f.sentence for f in detection.findings if f.category == category])
+    sentence = _telling(
+        detection, [f.sentence for f in detection.findings if f.category == category]
+    )
     return f"\u201c{_shorten(_plain(sentence), 160)}\u201d"
 
 
@@ -245,7 +234,7 @@ def _institutional(
             "engage; whether they apply depends on facts the offline rules cannot see): "
             + "; ".join(
                 f"{e.regulation.short_name} ({e.regulation.jurisdiction}), on "
-                f"\u201c{_shorten(_plain(_telling(e.sentences)), 120)}\u201d: "
+                f"\u201c{_shorten(_plain(_telling(detection, e.sentences)), 120)}\u201d: "
                 f"{e.regulation.summary}"
                 for e in detection.engagements
             )

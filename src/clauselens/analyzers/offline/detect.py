@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from clauselens.analyzers.offline.classifier import ClauseClassifier, load_classifier
+from clauselens.analyzers.offline.headings import heading_sentences
 from clauselens.analyzers.offline.knowledge import (
     CompiledKnowledgeBase,
     Engagement,
@@ -41,6 +42,11 @@ class Detection:
     engagements: list[Engagement] = field(default_factory=list)
     risk_sentences: list[str] = field(default_factory=list)
     triage_score: float = 0.0  # the highest triage probability of a sentence in its context
+    headings: set[str] = field(default_factory=set)  # the sentences that are headings
+
+    def is_heading(self, sentence: str) -> bool:
+        """Whether ``sentence`` is one of the clause's heading lines (``headings``)."""
+        return sentence in self.headings
 
     @property
     def categories(self) -> list[str]:
@@ -61,6 +67,7 @@ def detect(
     kb = kb or load_knowledge_base()
     by_code = load_taxonomy().by_claudette_code()
     result = Detection(sentences=sentences(text))
+    result.headings = heading_sentences(result.sentences, setting.headings)
     topics = topic_lines(result.sentences)
     own: list[float] = []
     for sentence in result.sentences:

@@ -1,0 +1,38 @@
+"""Which sentences of a clause are headings: they say what a section is about, not what it
+provides, so they are weak evidence and no summary.
+
+A sentence is a heading by its form (a Markdown heading, a bold line on its own, a line with
+an underline, a short title-cased run-in "Your Right to Terminate.") or because it repeats a
+heading of the clause's own heading path: a plain line "What information do we collect?"
+that the segmenter took as the section's heading reads like a sentence but is the heading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+_MARKUP = re.compile(r"[*_#`>\\]+|\[([^\]]*)\]\([^)]*\)")
+_FORM = re.compile(r"^\s*(#{1,6}\s|(\*\*|__)[^*_]+(\*\*|__)\s*$)|\n\s*[-=]{3,}\s*$")
+_NUMBERING = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxIVX]{1,4})[.)]\s+")
+
+
+def heading_key(text: str) -> str:
+    """A heading or sentence compared without markup, numbering, case or end punctuation."""
+    plain = " ".join(_MARKUP.sub(r"\1", text).replace("---", " ").split()).strip(" :.?!-=")
+    return _NUMBERING.sub("", plain).casefold()
+
+
+def heading_form(sentence: str) -> bool:
+    """Whether ``sentence`` is a heading by its form alone."""
+    if _FORM.search(sentence):
+        return True
+    words = _MARKUP.sub(r"\1", sentence).split()
+    long_words = [w for w in words if len(w) > 3]
+    return len(words) <= 6 and bool(long_words) and all(w[0].isupper() for w in long_words)
+
+
+def heading_sentences(sentences: Iterable[str], heading_path: Sequence[str] = ()) -> set[str]:
+    """The sentences that are headings: by form, or repeating a heading of ``heading_path``."""
+    named = {k for k in map(heading_key, heading_path) if k}
+    return {s for s in sentences if heading_form(s) or heading_key(s) in named}
