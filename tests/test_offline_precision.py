@@ -712,3 +712,19 @@ def test_a_plain_line_repeating_the_section_heading_is_a_heading() -> None:
     assert "What information do we collect?" not in analysis.evidence_quotes
     without_path = analyze_clause(text, (), terms_type="Privacy Policy")
     assert "(found in \u201cWhat information do we collect?" in without_path.why_it_matters
+
+
+def test_a_licence_to_other_users_is_not_a_licence_to_the_provider() -> None:
+    """GitHub's "you grant other Users a ... worldwide license" to fork public repositories:
+    the licence to user content category (and its "grant the provider broad rights" text)
+    is for grants to the provider."""
+    to_users = (
+        "By making a repository public, you grant other Users a nonexclusive, worldwide license "
+        "to use, display, perform and reproduce (by forking) Your Content through the Service."
+    )
+    to_provider = (
+        "You grant us a worldwide, non-exclusive, royalty-free license to host and display "
+        "Your Content."
+    )
+    assert "content_license" not in analyze_clause(to_users).categories
+    assert "content_license" in analyze_clause(to_provider).categories
