@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from clauselens.analyzers.base import ClauseInput, DocumentContext
 from clauselens.analyzers.offline import OfflineAnalyzer, analyze_clause
 from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE, quote_form
+from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.language import detect_language
 from clauselens.analyzers.offline.remit import excluded_remits, named_regions
 from clauselens.evaluation.mentions import named_in
@@ -728,3 +729,17 @@ def test_a_licence_to_other_users_is_not_a_licence_to_the_provider() -> None:
     )
     assert "content_license" not in analyze_clause(to_users).categories
     assert "content_license" in analyze_clause(to_provider).categories
+
+
+@pytest.mark.parametrize("label", ["CHANGE LOG", "Your Content", "### remove", "*   Change."])
+def test_a_one_or_two_word_label_gives_the_classifier_nothing_to_read(label: str) -> None:
+    """Instagram's community-standards pages carry a "CHANGE LOG" menu item: the classifier,
+    trained on sentences, read it as a unilateral change in every one of them."""
+    text = f"{label}\n\nWe aim to prevent potential offline violence on our platforms."
+    findings = detect(text).findings
+    assert not [f for f in findings if f.sentence == label and f.source == "classifier"]
+
+
+def test_the_classifier_still_reads_a_short_sentence() -> None:
+    findings = detect("We may change these Terms at any time.").findings
+    assert any(f.category == "unilateral_change" for f in findings)

@@ -41,7 +41,8 @@ PROMPT_ID = "offline"
 # wording (``SeverityRow.needs``), API or developer terms headings are business terms; 7: run-in
 # headings quoted last; 8: a heading quoted only when no body sentence backs the same finding,
 # without its Markdown marks; the summary skips headings and date lines; a line repeating a
-# heading of the clause's path is a heading (``headings``)
+# heading of the clause's path is a heading (``headings``); the classifier does not read a line of
+# one or two words
 RULES_CODE_VERSION = "8"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 

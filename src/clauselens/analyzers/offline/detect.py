@@ -8,6 +8,7 @@ engage. Every finding keeps the exact sentence that triggered it, so evidence qu
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -54,6 +55,18 @@ class Detection:
         return list(dict.fromkeys(f.category for f in self.findings))
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+MIN_CLASSIFIED_WORDS = 3
+
+
+def _readable(sentence: str) -> bool:
+    """Whether the classifier has enough to read: a line of one or two words ("CHANGE LOG" in
+    Instagram's page menus, "Your Content", "### remove") is a label, and the CLAUDETTE
+    classifier, trained on sentences, reads "change" or "content" in it as a term. Rules
+    still read it."""
+    return len(_WORD.findall(sentence)) >= MIN_CLASSIFIED_WORDS
+
+
 def detect(
     text: str,
     classifier: ClauseClassifier | None = None,
@@ -76,7 +89,7 @@ def detect(
         if sentence in topics:
             continue
         lowered = sentence.lower()
-        for code in prediction.labels:
+        for code in prediction.labels if _readable(sentence) else ():
             category = by_code[code].code
             if kb.vetoed(category, lowered):
                 continue
