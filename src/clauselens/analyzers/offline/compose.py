@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from clauselens.analyzers.offline.detect import Detection
 from clauselens.analyzers.offline.knowledge import CompiledKnowledgeBase
+from clauselens.analyzers.offline.table import describe_table, in_table
 from clauselens.schemas import (
     LEVEL_RANK,
     Agency,
@@ -42,6 +43,7 @@ CONFIDENCE_RATIONALE = (
     "Confidence is always low; an analyst should review it."
 )
 _MARKUP = re.compile(r"[*_#`>]+|\[([^\]]*)\]\([^)]*\)")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 NOT_ASSESSED_LANDSCAPE = (
     "Not assessed by the offline analyzer: no instrument of its knowledge base has specific "
     "evidence in this clause (a sentence naming it or describing a practice within its remit), "
@@ -135,11 +137,13 @@ _DATED = re.compile(
 )
 
 
-def _lead(detection: Detection, title: str) -> str:
-    """The first two sentences with prose in them, Markdown stripped; headings (the clause's
-    own, run-in ones, bold title lines) and date lines skipped."""
+def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) -> str:
+    """The first ``count`` sentences with prose in them, Markdown stripped; headings (the clause's
+    own, run-in ones, bold title lines), date lines and table rows skipped."""
     picked: list[str] = []
     for sentence in detection.sentences:
+        if in_table(clause_text, sentence):
+            continue
         plain = _plain(sentence)
         if (
             len(plain.split()) < 4
@@ -149,18 +153,22 @@ def _lead(detection: Detection, title: str) -> str:
         ):
             continue
         picked.append(plain)
-        if len(picked) == 2:
+        if len(picked) == count:
             break
     return " ".join(picked)
 
 
 def _plain(text: str) -> str:
+    text = _BREAK.sub(" ", text)
     return " ".join(_MARKUP.sub(r"\1", text).replace("---", " ").split()).strip(" -=")
 
 
-def _summary(detection: Detection, categories: Sequence[str], title: str) -> str:
-    lead = _lead(detection, title)
-    if not lead:  # no sentence with prose (a list, a table, a line of links): say what is there
+def _summary(detection: Detection, categories: Sequence[str], title: str, clause_text: str) -> str:
+    table = describe_table(clause_text)
+    lead = _lead(detection, title, clause_text, 1 if table else 2)
+    if table:  # the sentence that introduces the table, then the table
+        lead = f"{lead} Then {table}" if lead else table[0].upper() + table[1:]
+    if not lead:  # no sentence with prose (a list, a line of links): say what is there
         words = _plain(" ".join(detection.sentences)).split()
         lead = f"the clause has no full sentence; it reads: {' '.join(words[:40])}"
         lead += "..." if len(words) > 40 else ""
@@ -314,7 +322,7 @@ def compose(
     title = clean_title(heading_path, clause_text)
     return ClauseAnalysis(
         title=title,
-        summary=_summary(detection, categories, title),
+        summary=_summary(detection, categories, title, clause_text),
         why_it_matters=_why(detection, categories, kb),
         consumer_impact=_consumer_impact(detection, categories, kb),
         institutional_analysis=_institutional(detection, categories, level, lowered, kb),
