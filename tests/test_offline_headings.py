@@ -30,6 +30,7 @@ def test_heading_forms(sentence: str) -> None:
         "**Fees:** All charges are billed in advance.",
         "What information do we collect?",
         "You must be at least 13 years old.",
+        "**You must be 18 and older to use monetization features.**",
     ],
 )
 def test_sentences_are_not_heading_forms(sentence: str) -> None:

@@ -743,3 +743,16 @@ def test_a_one_or_two_word_label_gives_the_classifier_nothing_to_read(label: str
 def test_the_classifier_still_reads_a_short_sentence() -> None:
     findings = detect("We may change these Terms at any time.").findings
     assert any(f.category == "unilateral_change" for f in findings)
+
+
+def test_an_age_limit_written_as_and_older_is_an_age_restriction() -> None:
+    """TikTok: "You must be 18 and older to use monetization features." A bold sentence is
+    emphasis, so the summary keeps it."""
+    text = (
+        "TikTok offers tools that enable creators to earn money and cash rewards. "
+        "**You must be 18 and older to use monetization features.**"
+    )
+    analysis = analyze_clause(text)
+    assert "age_restrictions" in analysis.categories
+    assert "You must be 18 and older to use monetization features." in analysis.summary
+    assert "age_restrictions" not in analyze_clause("We refund 18 or more items.").categories

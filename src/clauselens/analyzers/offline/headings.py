@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 
 _MARKUP = re.compile(r"[*_#`>\\]+|\[([^\]]*)\]\([^)]*\)")
 _FORM = re.compile(r"^\s*(#{1,6}\s|(\*\*|__)[^*_]+(\*\*|__)\s*$)|\n\s*[-=]{3,}\s*$")
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)[^*_]+(\*\*|__)\s*$")
+EMPHASIS_WORDS = 7
 _NUMBERING = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxIVX]{1,4})[.)]\s+")
 
 
@@ -24,12 +26,19 @@ def heading_key(text: str) -> str:
 
 
 def heading_form(sentence: str) -> bool:
-    """Whether ``sentence`` is a heading by its form alone."""
-    if _FORM.search(sentence):
-        return True
+    """Whether ``sentence`` is a heading by its form alone. A bold line that is a full
+    sentence ("**You must be 18 and older to use monetization features.**") is emphasis, not
+    a heading."""
     words = _MARKUP.sub(r"\1", sentence).split()
+    if _FORM.search(sentence):
+        return not (_BOLD_LINE.match(sentence) and _emphasised_sentence(words))
     long_words = [w for w in words if len(w) > 3]
     return len(words) <= 6 and bool(long_words) and all(w[0].isupper() for w in long_words)
+
+
+def _emphasised_sentence(words: Sequence[str]) -> bool:
+    """A bold line long enough to be a sentence, and ending like one."""
+    return len(words) >= EMPHASIS_WORDS and words[-1].endswith((".", "!", "?"))
 
 
 def heading_sentences(sentences: Iterable[str], heading_path: Sequence[str] = ()) -> set[str]:
