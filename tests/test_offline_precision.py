@@ -13,7 +13,7 @@ from clauselens.analyzers.offline import OfflineAnalyzer, analyze_clause
 from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE, quote_form
 from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.language import detect_language
-from clauselens.analyzers.offline.remit import excluded_remits, named_regions
+from clauselens.analyzers.offline.remit import excluded_remits, named_regions, nearest_regions
 from clauselens.evaluation.mentions import named_in
 from clauselens.textnorm import clause_sha256
 
@@ -756,3 +756,12 @@ def test_an_age_limit_written_as_and_older_is_an_age_restriction() -> None:
     assert "age_restrictions" in analysis.categories
     assert "You must be 18 and older to use monetization features." in analysis.summary
     assert "age_restrictions" not in analyze_clause("We refund 18 or more items.").categories
+
+
+def test_the_innermost_heading_naming_a_region_decides() -> None:
+    """Bluesky nests "EU and UK GDPR" in its list under "U.S. States": the section is for the
+    EU and the UK, so US law is not named on it."""
+    assert nearest_regions(["Privacy Policy", "U.S. States", "EU and UK GDPR"]) == {"EU", "UK"}
+    assert nearest_regions(["Privacy Policy", "U.S. States", "Appeals"]) == {"US"}
+    assert nearest_regions(["Contact us"], "Terms (EU)") == {"EU"}
+    assert nearest_regions(["Contact us"]) == set()

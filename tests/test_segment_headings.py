@@ -15,6 +15,53 @@ def body(n: int, seed: str = "w") -> str:
     return " ".join(f"{seed}{i}" for i in range(n)) + "."
 
 
+class TestSectionsWrittenAsLists:
+    """Threads' and Grok's enterprise terms number their sections as list items whose text is
+    a bold title, with the section's own items nested under them. (A section within the word
+    bound is one clause whatever its headings, so these are long.)"""
+
+    def test_a_bold_numbered_item_over_nested_items_heads_a_section(self) -> None:
+        text = (
+            "# Terms\n\n"
+            "1.  **Understanding the Service**\n    \n"
+            f"    1.  {body(600)}\n    2.  {body(600, 'x')}\n    \n"
+            "2.  **Who Can Use the Service**\n    \n"
+            f"    1.  {body(600, 'y')}\n"
+        )
+        paths = [c.heading_path for c in segment(text)]
+        assert paths[-2:] == [
+            ["Terms", "1. Understanding the Service"],
+            ["Terms", "2. Who Can Use the Service"],
+        ]
+
+    def test_a_titled_item_nested_in_another_nests_under_it(self) -> None:
+        text = (
+            "# Terms\n\n"
+            "1.  **Content**\n    \n"
+            f"    1.  {body(900)}\n"
+            "    2.  **Permissions you give to us**\n        \n"
+            f"        1.  {body(900, 'p')}\n    \n"
+            "2.  **Privacy**\n    \n"
+            f"    1.  {body(400, 'q')}\n"
+        )
+        paths = [c.heading_path for c in segment(text)]
+        assert ["Terms", "1. Content", "2. Permissions you give to us"] in paths
+        assert paths[-1] == ["Terms", "2. Privacy"]
+
+    def test_bold_items_with_nothing_nested_are_a_list(self) -> None:
+        text = f"# Uses\n\n1.  **Reading**\n2.  **Writing**\n3.  **Sharing**\n\n{body(30)}"
+        assert [c.heading_path for c in segment(text)] == [["Uses"]]
+
+    def test_previous_versions_is_page_furniture(self) -> None:
+        assert is_noise("Previous versions")
+        text = (
+            "# Enterprise Terms\n\n**Previous versions**\n\n"
+            "*   [May 12, 2026](https://example.com/v1)\n\n"
+            f"{body(40)}"
+        )
+        assert all("Previous versions" not in c.heading_path for c in segment(text))
+
+
 class TestListItemsAreNotHeadings:
     def test_a_list_item_ending_with_semicolon_and_heads_nothing(self) -> None:
         text = (

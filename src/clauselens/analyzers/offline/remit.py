@@ -5,7 +5,9 @@ Economic Area", "Meta AIs Terms of Service (EU)", "Legal grounds for users in th
 a section on the legal bases of processing is written for GDPR, so for the EEA and the UK.
 When the headings above a clause (or the document title) name regions, instruments of the other
 regions do not govern it: the UK Consumer Rights Act is no test of an EEA consumer clause, nor
-the CCPA of a section for EEA and UK users. Headings that name no region limit nothing.
+the CCPA of a section for EEA and UK users. The innermost heading that names a region decides
+("EU and UK GDPR" nested under "U.S. States" is for the EU and the UK); headings that name no
+region limit nothing.
 
 **Document kind.** Some instruments govern contract terms (``Regulation.remit``
 ``"contracts"``: the Federal Arbitration Act) or consumer contracts only (``"consumer_contracts"``:
@@ -39,8 +41,8 @@ from clauselens.analyzers.offline.knowledge import Engagement
 _GDPR_SECTION = r"|[Ll](?:egal|awful) [Bb]as(?:is|es)\b|\bGDPR"
 _REGIONS = {
     "EU": re.compile(r"\b(?:EEA|EU|European (?:Union|Economic Area)|Europe)\b" + _GDPR_SECTION),
-    "UK": re.compile(r"\b(?:UK|U\.K\.|United Kingdom|Great Britain)\b" + _GDPR_SECTION),
-    "US": re.compile(r"\b(?:US|U\.S\.|USA|United States|California|Illinois)\b"),
+    "UK": re.compile(r"\b(?:UK|United Kingdom|Great Britain)\b|\bU\.K\." + _GDPR_SECTION),
+    "US": re.compile(r"\b(?:US|USA|United States|California|Illinois)\b|\bU\.S\.(?:A\.)?"),
 }
 _PRIVACY_NOTICE = re.compile(r"(?i)\b(?:privacy|cookies?)\b")
 _CONTENT_RULES = re.compile(
@@ -75,6 +77,16 @@ def region_of(jurisdiction: str) -> str:
 def named_regions(cues: Iterable[str]) -> set[str]:
     """Regions named in headings or a title (case matters: "us" is a pronoun)."""
     return {region for region, pattern in _REGIONS.items() for cue in cues if pattern.search(cue)}
+
+
+def nearest_regions(headings: Sequence[str], title: str = "") -> set[str]:
+    """The regions named by the innermost heading that names any, else by the title: "EU and
+    UK GDPR" under "U.S. States" is written for the EU and the UK."""
+    for heading in reversed(headings):
+        regions = named_regions([heading])
+        if regions:
+            return regions
+    return named_regions([title])
 
 
 def is_privacy_notice(terms_type: str) -> bool:
@@ -115,7 +127,7 @@ def within_remit(
     """The engagements that can govern the clause: the regions the headings or title name (all
     when they name none), minus the remits the document kind excludes."""
     cues = list(cues)
-    regions = named_regions([*cues, title])
+    regions = nearest_regions(cues, title)
     excluded = excluded_remits(terms_type, title, cues)
     return [
         e

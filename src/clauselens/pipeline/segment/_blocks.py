@@ -50,6 +50,8 @@ class Block:
     level: tuple[float, float, float] | None = None
     #: False for a heading that adds no element to the heading path (no title, or noise).
     in_path: bool = True
+    #: Columns of leading whitespace on the block's first line (nesting in a list).
+    indent: int = 0
 
 
 # The opening of an ATX heading; ``atx`` reads the rest (a regex for the closing sequence would
@@ -210,7 +212,8 @@ _SIMPLE_SCANNERS: tuple[tuple[Callable[[_Lines, int], bool], Kind, _Scanner], ..
 
 def _block(lines: _Lines, kind: Kind, first: int, last: int) -> Block:
     start, end = lines.span(first, last)
-    return Block(kind, start, end, lines.lines[first].strip(), last - first + 1)
+    line = lines.lines[first]
+    return Block(kind, start, end, line.strip(), last - first + 1, indent=_indent(line))
 
 
 def _heading(lines: _Lines, first: int, last: int, level: int, title: str) -> Block:

@@ -14,6 +14,8 @@ Levels are tuples compared in order (lower is higher in the outline):
   next level closes implicit ones, and "1.1" nests under "1.".
 - an implicit heading directly followed by a heading of the same level (no body between) becomes
   its parent: its depth drops by one half ("Universal Usage Standards" above "Do Not ...").
+- a numbered heading nested in a list ("    2.  **Permissions you give to us**" under
+  "4.  **Content**") is deeper by a fraction of its indentation, less than one numbering depth.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ Level = tuple[float, float, float]
 MAX_HEADING_WORDS = 16
 MAX_PLAIN_WORDS = 14
 MAX_HEADING_CHARS = 120
+#: Indentation (columns) past which a numbered heading nests no deeper: a nested item adds less
+#: than one numbering depth, so "2." nested in "4." sits under it but above "4.1".
+MAX_NESTING = 16
 
 _BOLD = re.compile(r"(\*\*|__)(?P<inner>(?:(?!\1).)+)\1")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -55,7 +60,7 @@ _BODY = frozenset({Kind.PARAGRAPH, Kind.LIST_ITEM, Kind.TABLE, Kind.CODE})
 @dataclass(frozen=True, slots=True)
 class Style:
     family: str
-    depth: int
+    depth: float
     title: str
 
 
@@ -101,7 +106,8 @@ def implicit_style(block: Block) -> Style | None:
         return None
     if family or bold:
         ok = _looks_short(rest, MAX_HEADING_WORDS) or (not rest and family == "section")
-        return Style(family or "bold", depth, clean_title(inner)) if ok else None
+        nested = min(block.indent, MAX_NESTING) / (MAX_NESTING + 1)  # list nesting: deeper
+        return Style(family or "bold", depth + nested, clean_title(inner)) if ok else None
     plain_ok = (
         line[0] not in "*_"
         and (rest[:1].isupper() or rest[:1].isdigit())
@@ -127,6 +133,22 @@ def _in_list(blocks: list[Block], i: int) -> bool:
     return before or (after is not None and after.kind is Kind.LIST_ITEM and bool(after.glue))
 
 
+_TITLED_ITEM = re.compile(r"\d{1,3}[.)]\s+(\*\*|__)(?:(?!\1).)+\1")
+
+
+def _titles_items(blocks: list[Block], i: int) -> bool:
+    """A numbered item that is only a bold title, with the list nested under it more deeply
+    indented ("1.  **Understanding the Threads Service**" over "    1.  The Threads Service
+    allows you ..."): the title of a section written as a list, not an item of it."""
+    nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+    return (
+        blocks[i].kind is Kind.LIST_ITEM
+        and bool(_TITLED_ITEM.fullmatch(blocks[i].first_line))
+        and nxt is not None
+        and nxt.indent > blocks[i].indent
+    )
+
+
 def _implicit_headings(blocks: list[Block], borrowed: set[int]) -> list[Style | None]:
     """Backward pass: a candidate is a heading if body or a chain of implicit headings follows.
 
@@ -139,7 +161,7 @@ def _implicit_headings(blocks: list[Block], borrowed: set[int]) -> list[Style | 
         style = candidates[i]
         if (
             style is None
-            or _in_list(blocks, i)
+            or (_in_list(blocks, i) and not _titles_items(blocks, i))
             or any(
                 other is not None and _is_list_run(style, other)
                 for other in (candidates[i - 1] if i else None, candidates[i + 1])

@@ -2,7 +2,7 @@
 
 - Interface lines: a language selector ("English", "Français"), a table of contents ("Table of
   Contents", "On this page"), calls to action ("Find more solutions", "Learn more", "Back to
-  top", "Was this page helpful?").
+  top", "Was this page helpful?"), links to archived copies ("Previous versions").
 - Date lines: "Updated: ...", "Last modified on ...", "Effective 1 May 2024", or a bare date.
 - List clauses: a line that ends like a clause of a running sentence (``;``, ``; and``,
   ``, or``, a trailing conjunction) continues a list; it never opens a section.
@@ -101,7 +101,8 @@ _INTERFACE = re.compile(
       |print(?:\s+this\s+page)?|download(?:\s+(?:as\s+)?pdf)?|share(?:\s+this\s+page)?
       |related\s+(?:articles|pages|topics|links)|need\s+(?:more\s+)?help\??
       |(?:sign|log)\s*(?:in|up|out)|select\s+(?:a\s+)?(?:language|region|country)
-      |language|choose\s+(?:a\s+)?language)
+      |language|choose\s+(?:a\s+)?language
+      |(?:previous|prior|past|archived|older)\s+versions?(?:\s+of\s+th(?:ese|is)\s+\w+)?)
     """
 )
 
