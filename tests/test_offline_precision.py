@@ -765,3 +765,32 @@ def test_the_innermost_heading_naming_a_region_decides() -> None:
     assert nearest_regions(["Privacy Policy", "U.S. States", "Appeals"]) == {"US"}
     assert nearest_regions(["Contact us"], "Terms (EU)") == {"EU"}
     assert nearest_regions(["Contact us"]) == set()
+
+
+def test_governing_law_and_courts_in_their_consumer_wording() -> None:
+    """Le Chat's EEA terms: "governed by the substantive law of your country of residence",
+    "the competent courts of Paris, France, and French law will apply"."""
+    text = (
+        "**Governing law and venue.** As an EEA consumer, you may bring claims before the courts "
+        "of your country of residence and such claims shall be governed by the substantive law "
+        "of your country of residence. You may also bring a claim before the competent courts "
+        "of Paris, France, and French law will apply to such claims."
+    )
+    categories = analyze_clause(text).categories
+    assert "choice_of_law" in categories
+    assert "jurisdiction" in categories
+    disclosure = (
+        "We may disclose data if directed to do so by any competent court of law, regulatory "
+        "authority, or law enforcement."
+    )
+    assert "jurisdiction" not in analyze_clause(disclosure).categories
+
+
+def test_for_more_information_is_no_statement_about_personal_information() -> None:
+    """In a privacy notice, "information" engages data-protection law; the idiom "for more
+    information" (a list of links, "What If I Have Questions or Need More Information?") does
+    not."""
+    pointer = "Please see our Artificial Intelligence section for more information."
+    statement = "We use the information you give us to provide the service."
+    assert not named_in(analyze_clause(pointer, terms_type="Privacy Policy")).regulations
+    assert "gdpr" in named_in(analyze_clause(statement, terms_type="Privacy Policy")).regulations
