@@ -794,3 +794,25 @@ def test_for_more_information_is_no_statement_about_personal_information() -> No
     statement = "We use the information you give us to provide the service."
     assert not named_in(analyze_clause(pointer, terms_type="Privacy Policy")).regulations
     assert "gdpr" in named_in(analyze_clause(statement, terms_type="Privacy Policy")).regulations
+
+
+def test_training_on_user_content_has_its_own_consumer_impact() -> None:
+    """It sits in the AI-policy group, whose consumer text is about usage rules; LinkedIn's
+    notice on training its models was told it "sets what the service may be used for"."""
+    text = "We may use your content and conversations to train and improve our AI models."
+    impact = analyze_clause(text, terms_type="Privacy Policy").consumer_impact
+    assert "go into training the provider's models" in impact
+    assert "what the service may be used for" not in impact
+    age = analyze_clause("You must be at least 13 years old to use the Services.")
+    assert "what the service may be used for" in age.consumer_impact
+
+
+def test_staff_access_to_your_data_is_not_your_access_right() -> None:
+    """Le Chat: "Authorized members of our teams who need to access your personal data"."""
+    staff = (
+        "**Our Team Members.** Authorized members of our teams who need to access your personal "
+        "data, strictly to perform their jobs"
+    )
+    yours = "You can access your personal data and download a copy of it at any time."
+    assert "user_access_rights" not in analyze_clause(staff, terms_type="Privacy Policy").categories
+    assert "user_access_rights" in analyze_clause(yours, terms_type="Privacy Policy").categories

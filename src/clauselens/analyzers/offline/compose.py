@@ -215,16 +215,19 @@ def _groups(categories: Sequence[str]) -> list[str]:
 def _consumer_impact(
     detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeBase
 ) -> str:
-    """Per group of the categories found, its text and the sentence it rests on."""
+    """Per group of the categories found, its text and the sentence it rests on; a category
+    with a consumer text of its own (``CategoryText.consumer``) gives that instead."""
     if not categories:
         return "No consumer impact was identified by the offline rules; review the clause itself."
     taxonomy = load_taxonomy()
-    first: dict[str, str] = {}
+    first: dict[str, tuple[str, str]] = {}
     for category in categories:
-        first.setdefault(taxonomy.get(category).group, category)
+        own = kb.kb.consumer(category)
+        key = f"category:{category}" if own else taxonomy.get(category).group
+        text = own or kb.kb.group(taxonomy.get(category).group).consumer
+        first.setdefault(key, (text, category))
     return " ".join(
-        f"{kb.kb.group(group).consumer} (Here: {_found_in(detection, category)})"
-        for group, category in first.items()
+        f"{text} (Here: {_found_in(detection, category)})" for text, category in first.values()
     )
 
 

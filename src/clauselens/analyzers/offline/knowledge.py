@@ -18,7 +18,8 @@ every AI clause). A category rule's ``unless`` patterns veto it in a sentence wh
 the direction of a provision (who may do what to whom) decides whether it is the category
 (users forbidden to train on the service's content is not the service training on theirs);
 its ``lifted_by`` patterns lift the veto where the provider acts in the same sentence (users
-share with each other, and the provider shares with partners).
+share with each other, and the provider shares with partners). A category's text may carry a
+``consumer`` impact of its own, for a category its group's text does not fit.
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ class SeverityRow(_Strict):
 class CategoryText(_Strict):
     category: str
     why: str
+    # what it means for a user, where the group's text does not fit the category (training on
+    # users' content is in the AI-policy group, whose text is about usage rules)
+    consumer: str | None = None
 
 
 class GroupText(_Strict):
@@ -153,6 +157,10 @@ class KnowledgeBase(_Strict):
 
     def why(self, category: str) -> str:
         return next((t.why for t in self.category_text if t.category == category), "")
+
+    def consumer(self, category: str) -> str | None:
+        """The category's own consumer-impact text, if it has one."""
+        return next((t.consumer for t in self.category_text if t.category == category), None)
 
     def group(self, name: str) -> GroupText:
         return next(g for g in self.group_text if g.group == name)
