@@ -816,3 +816,16 @@ def test_staff_access_to_your_data_is_not_your_access_right() -> None:
     yours = "You can access your personal data and download a copy of it at any time."
     assert "user_access_rights" not in analyze_clause(staff, terms_type="Privacy Policy").categories
     assert "user_access_rights" in analyze_clause(yours, terms_type="Privacy Policy").categories
+
+
+def test_why_it_matters_quotes_the_best_supported_sentence() -> None:
+    """Discord's "Term & Termination": the classifier alone reads termination into "Your right
+    to terminate." (the user's); the provider's right is where rule and classifier agree."""
+    text = (
+        "Your right to terminate. You're free to stop using the services at any time.\n\n"
+        "Our right to terminate. Subject to applicable law, we reserve the right to suspend or "
+        "terminate your account and/or your access to some or all of our services with or "
+        "without notice, at our discretion for any reason."
+    )
+    why = analyze_clause(text).why_it_matters
+    assert "(found in \u201cSubject to applicable law, we reserve the right to suspend" in why

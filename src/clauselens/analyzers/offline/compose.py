@@ -186,10 +186,15 @@ def _telling(detection: Detection, sentences: Sequence[str]) -> str:
 
 
 def _found_in(detection: Detection, category: str) -> str:
-    """The sentence a category was found in (a body sentence before a heading), as a quote."""
-    sentence = _telling(
-        detection, [f.sentence for f in detection.findings if f.category == category]
-    )
+    """The sentence a category was found in, as a quote: a body sentence before a heading, and
+    of those the one with the most support (a rule and the classifier together before either
+    alone; Discord's "Your right to terminate." is found by the classifier, "we reserve the
+    right to suspend or terminate your account" by both), the first on a tie."""
+    support: dict[str, float] = {}
+    for finding in detection.findings:
+        if finding.category == category:
+            support[finding.sentence] = support.get(finding.sentence, 0.0) + finding.score
+    sentence = max(support, key=lambda s: (not detection.is_heading(s), support[s]))
     return f"\u201c{_shorten(_plain(sentence), 160)}\u201d"
 
 
