@@ -829,3 +829,18 @@ def test_why_it_matters_quotes_the_best_supported_sentence() -> None:
     )
     why = analyze_clause(text).why_it_matters
     assert "(found in \u201cSubject to applicable law, we reserve the right to suspend" in why
+
+
+def test_processor_terms_and_data_protection_law_engage_the_gdpr() -> None:
+    """Llama API's "European Region Terms": Meta processes Company EU Data "as a Processor"
+    as "required under European Data Protection Requirements". A payment processor is no
+    data processor."""
+    processor = (
+        "To the extent that Meta Processes Company EU Data as a Processor on behalf of Company, "
+        "the Parties shall comply with these terms as required under European Data Protection "
+        "Requirements."
+    )
+    payments = "Payments are handled by our payment processor, Stripe."
+    regulations = named_in(analyze_clause(processor, terms_type="Terms of Service")).regulations
+    assert {"gdpr", "uk_gdpr"} <= set(regulations)
+    assert not named_in(analyze_clause(payments, terms_type="Terms of Service")).regulations
