@@ -844,3 +844,24 @@ def test_processor_terms_and_data_protection_law_engage_the_gdpr() -> None:
     regulations = named_in(analyze_clause(processor, terms_type="Terms of Service")).regulations
     assert {"gdpr", "uk_gdpr"} <= set(regulations)
     assert not named_in(analyze_clause(payments, terms_type="Terms of Service")).regulations
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You grant us a worldwide, royalty-free, sublicensable licence to use, copy and display "
+        "any content you post.",
+        "You agree to indemnify and hold us harmless from any claims arising from your use of "
+        "the Services.",
+        "Your subscription renews automatically each month and we will charge your payment "
+        "method until you cancel.",
+    ],
+)
+def test_consumer_unfair_terms_law_reads_licences_indemnities_and_renewals(text: str) -> None:
+    """The CPC network's action on social media terms (2018-2019) took up broad licences to
+    user content and consumer indemnities; automatic extension is in the Directive's annex
+    (1)(h). Business terms are outside its remit."""
+    consumer = named_in(analyze_clause(text, terms_type="Terms of Service")).regulations
+    business = named_in(analyze_clause(text, terms_type="Developer Terms")).regulations
+    assert {"uctd", "uk_cra"} <= set(consumer)
+    assert not {"uctd", "uk_cra"} & set(business)
