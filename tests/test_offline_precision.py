@@ -865,3 +865,24 @@ def test_consumer_unfair_terms_law_reads_licences_indemnities_and_renewals(text:
     business = named_in(analyze_clause(text, terms_type="Developer Terms")).regulations
     assert {"uctd", "uk_cra"} <= set(consumer)
     assert not {"uctd", "uk_cra"} & set(business)
+
+
+def test_a_list_lead_in_takes_its_first_items() -> None:
+    """Facebook: "We collect device information like:" was a summary on its own."""
+    text = (
+        "We collect device information like:\n\n"
+        "*   The type of device\n*   Details about its operating system\n"
+        "*   Battery level\n*   Signal strength\n*   Browser type"
+    )
+    lead = analyze_clause(text, terms_type="Privacy Policy").summary
+    assert (
+        "We collect device information like: The type of device; Details about its operating "
+        "system; Battery level; ..."
+    ) in lead
+
+
+@pytest.mark.parametrize("line", ["Updated: 23 days ago", "Last updated: March 20, 2026"])
+def test_date_lines_are_no_summary(line: str) -> None:
+    summary = analyze_clause(f"{line}\n\nWe may change these terms at any time.").summary
+    assert line not in summary
+    assert "We may change these terms at any time." in summary

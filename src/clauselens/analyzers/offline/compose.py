@@ -133,17 +133,23 @@ def _labels(categories: Sequence[str]) -> str:
 # a status line ("Last updated: March 20, 2026", "Effective July 23, 2026"): when, not what
 _DATED = re.compile(
     r"(?i)^(?:last (?:updated|modified|revised)|effective(?: date)?|updated|published|"
-    r"version|date)\b[^.]{0,40}\d{4}\.?$"
+    r"version|date)\b[^.]{0,40}(?:\d{4}|\d+ (?:days?|weeks?|months?|years?) ago)\.?$"
 )
+# a list item's marker: a bullet, "1.", "2)", "a.", "(b)"
+_ITEM = re.compile(r"^\s*(?:[-*+\u2022\u25cf\u25aa\u25e6]|\d{1,3}[.)]|\(?[a-z]{1,3}[.)])\s+")
+LEAD_ITEMS = 3
 
 
 def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) -> str:
     """The first ``count`` sentences with prose in them, Markdown stripped; headings (the clause's
-    own, run-in ones, bold title lines), date lines and table rows skipped."""
+    own, run-in ones, bold title lines), date lines and table rows skipped. A lead-in that ends
+    with a colon takes the first items of the list under it ("We collect device information
+    like: the type of device; details about its operating system; ..."), and ends the lead."""
+    sentences = [s for s in detection.sentences if not in_table(clause_text, s)]
     picked: list[str] = []
-    for sentence in detection.sentences:
-        if in_table(clause_text, sentence):
-            continue
+    i = 0
+    while i < len(sentences) and len(picked) < count:
+        sentence, i = sentences[i], i + 1
         plain = _plain(sentence)
         if (
             len(plain.split()) < 4
@@ -152,14 +158,26 @@ def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) ->
             or _DATED.match(plain)
         ):
             continue
-        picked.append(plain)
-        if len(picked) == count:
+        items: list[str] = []
+        while plain.endswith(":") and i < len(sentences) and _ITEM.match(sentences[i]):
+            if len(items) == LEAD_ITEMS:
+                items.append("...")
+                break
+            items.append(_plain(_ITEM.sub("", sentences[i], count=1)).rstrip(" ;,."))
+            i += 1
+        if items:
+            picked.append(f"{plain} {'; '.join(items)}")
             break
+        picked.append(plain)
     return " ".join(picked)
 
 
+# an escaped footnote number inside link text ("[devices\\[11\\]](https://...)")
+_FOOTNOTE = re.compile(r"\\\[\d{1,3}\\\]")
+
+
 def _plain(text: str) -> str:
-    text = _BREAK.sub(" ", text)
+    text = _FOOTNOTE.sub("", _BREAK.sub(" ", text))
     return " ".join(_MARKUP.sub(r"\1", text).replace("---", " ").split()).strip(" -=")
 
 
