@@ -886,3 +886,15 @@ def test_date_lines_are_no_summary(line: str) -> None:
     summary = analyze_clause(f"{line}\n\nWe may change these terms at any time.").summary
     assert line not in summary
     assert "We may change these terms at any time." in summary
+
+
+def test_text_messages_as_data_are_no_tcpa_matter() -> None:
+    """Perplexity lists "contents of mail, email, or text messages" among sensitive data (a
+    CPRA category); the TCPA governs sending calls and texts."""
+    listed = (
+        "Sensitive data you choose to provide could reveal contents of mail, email, or text "
+        "messages. You may withdraw your consent at any time."
+    )
+    sent = "By providing your number you agree to receive marketing text messages from us."
+    assert "tcpa" not in named_in(analyze_clause(listed, terms_type="Privacy Policy")).regulations
+    assert "tcpa" in named_in(analyze_clause(sent, terms_type="Privacy Policy")).regulations
