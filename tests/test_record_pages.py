@@ -91,6 +91,18 @@ class TestServedPage:
         assert "Severity High" in page
         assert "edited by an analyst" in page
 
+    def test_evidence_type_reads_as_what_it_means(
+        self, client: TestClient, published: sa.Engine
+    ) -> None:
+        """ "absent" means the analysis found no language in the clause to quote; the page said
+        "Not in the document", which reads as if the clause were missing."""
+        record = first_record(published, compared=False)
+        pk = analysis_pk_of(published, record.provenance.clause_sha256, "offline")
+        review.edit(published, pk, "ana", {"evidence_type": "absent", "evidence_quotes": []})
+        page = text_of(client.get(f"/records/{record.record_id}").text)
+        assert "Evidence: No supporting language in the clause" in page
+        assert "Not in the document" not in page
+
     def test_similar_provisions_link_to_their_pages(
         self, client: TestClient, published: sa.Engine
     ) -> None:

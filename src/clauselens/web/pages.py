@@ -29,7 +29,7 @@ LEVEL_WORDS = {"high": "High", "medium": "Medium", "low": "Low"}
 EVIDENCE_WORDS = {
     "explicit_language": "Explicit document language",
     "implied": "Implied by the document",
-    "absent": "Not in the document",
+    "absent": "No supporting language in the clause",
 }
 
 
