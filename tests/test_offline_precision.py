@@ -898,3 +898,18 @@ def test_text_messages_as_data_are_no_tcpa_matter() -> None:
     sent = "By providing your number you agree to receive marketing text messages from us."
     assert "tcpa" not in named_in(analyze_clause(listed, terms_type="Privacy Policy")).regulations
     assert "tcpa" in named_in(analyze_clause(sent, terms_type="Privacy Policy")).regulations
+
+
+def test_the_data_privacy_frameworks_recourse_is_no_arbitration_clause() -> None:
+    """Privacy notices under the EU-U.S. Data Privacy Framework tell individuals they "may be
+    entitled to invoke binding arbitration": an option the Framework gives them, not a term
+    sending their disputes to arbitration (which the severity table makes high)."""
+    dpf = (
+        "Under certain conditions, you may be entitled to invoke binding arbitration to resolve "
+        "your complaint."
+    )
+    imposed = "Any dispute between you and us will be resolved by binding arbitration."
+    analysis = analyze_clause(dpf, terms_type="Privacy Policy")
+    assert "arbitration" not in analysis.categories
+    assert analysis.severity != "high"
+    assert "arbitration" in analyze_clause(imposed).categories
