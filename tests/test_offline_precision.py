@@ -913,3 +913,15 @@ def test_the_data_privacy_frameworks_recourse_is_no_arbitration_clause() -> None
     assert "arbitration" not in analysis.categories
     assert analysis.severity != "high"
     assert "arbitration" in analyze_clause(imposed).categories
+
+
+def test_in_no_event_shall_we_exclude_is_a_carve_out_not_a_broad_exclusion() -> None:
+    """Le Chat: "In no event shall we exclude or limit liability for ..." protects the consumer;
+    it does not make the limitation of liability broad (high)."""
+    carve_out = (
+        "We are not liable for indirect losses. In no event shall we exclude or limit liability "
+        "for death or personal injury caused by our negligence."
+    )
+    broad = "In no event will we be liable for any indirect or consequential damages."
+    assert analyze_clause(carve_out).severity == "medium"
+    assert analyze_clause(broad).severity == "high"
