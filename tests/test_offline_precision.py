@@ -925,3 +925,15 @@ def test_in_no_event_shall_we_exclude_is_a_carve_out_not_a_broad_exclusion() -> 
     broad = "In no event will we be liable for any indirect or consequential damages."
     assert analyze_clause(carve_out).severity == "medium"
     assert analyze_clause(broad).severity == "high"
+
+
+def test_users_forbidden_to_hack_is_not_the_providers_data_security() -> None:
+    """Acceptable use policies forbid gaining "unauthorized access to another's systems" or
+    circumventing "security measures": a rule for users, not how the provider protects data."""
+    hacking = (
+        "You may not gain or attempt to gain unauthorized access to another user's systems, or "
+        "circumvent any security measures of the Services."
+    )
+    protection = "We use encryption and security measures to protect your data."
+    assert "data_security" not in analyze_clause(hacking).categories
+    assert "data_security" in analyze_clause(protection, terms_type="Privacy Policy").categories
