@@ -937,3 +937,22 @@ def test_users_forbidden_to_hack_is_not_the_providers_data_security() -> None:
     protection = "We use encryption and security measures to protect your data."
     assert "data_security" not in analyze_clause(hacking).categories
     assert "data_security" in analyze_clause(protection, terms_type="Privacy Policy").categories
+
+
+def test_prohibited_by_law_and_what_we_do_not_use_are_no_prohibited_uses() -> None:
+    """Grok: "Unless prohibited by your country's applicable law, the laws of the State of
+    Texas ... will govern"; Microsoft: "We do not use what you say in email ... to target
+    advertising". Neither forbids users anything."""
+    law = (
+        "Unless prohibited by your country's applicable law, the laws of the State of Texas "
+        "will govern these Terms. Unless prohibited by applicable law, all disputes will be "
+        "resolved in Texas."
+    )
+    promise = (
+        "We do not use what you say in email to target advertising to you. We never use your "
+        "files for ads."
+    )
+    rules = "You may not use the Services to harass others. Do not use the Services to spam."
+    assert "prohibited_uses" not in analyze_clause(law).categories
+    assert "prohibited_uses" not in analyze_clause(promise).categories
+    assert "prohibited_uses" in analyze_clause(rules).categories
