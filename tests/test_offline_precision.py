@@ -956,3 +956,12 @@ def test_prohibited_by_law_and_what_we_do_not_use_are_no_prohibited_uses() -> No
     assert "prohibited_uses" not in analyze_clause(law).categories
     assert "prohibited_uses" not in analyze_clause(promise).categories
     assert "prohibited_uses" in analyze_clause(rules).categories
+
+
+def test_a_clause_about_minors_is_not_an_age_limit_unless_it_sets_one() -> None:
+    """ "Minors or their authorised representatives can also email about unwanted photos"
+    (Pinterest) concerns minors but sets no age limit; "at least 13" does."""
+    about = "Minors or their authorised representatives can also email us about unwanted photos."
+    limit = "Minors must be at least 13 years old to use the Services."
+    assert "age_restrictions" not in analyze_clause(about).categories
+    assert "age_restrictions" in analyze_clause(limit).categories
