@@ -965,3 +965,18 @@ def test_a_clause_about_minors_is_not_an_age_limit_unless_it_sets_one() -> None:
     limit = "Minors must be at least 13 years old to use the Services."
     assert "age_restrictions" not in analyze_clause(about).categories
     assert "age_restrictions" in analyze_clause(limit).categories
+
+
+def test_not_collecting_and_users_collecting_are_not_first_party_collection() -> None:
+    """ "We do not knowingly collect Personal Data from children under 13" (ChatGPT) and a
+    usage rule against "collecting ... personal data without consent" (Perplexity) are not the
+    provider describing what it collects."""
+    denial = "We do not knowingly collect Personal Data from children under 13."
+    rule = (
+        "Compromise the privacy of others (e.g., collecting, disclosing or otherwise processing "
+        "personal data without consent)."
+    )
+    statement = "We collect your email address and the content of your messages."
+    assert "first_party_collection" not in analyze_clause(denial).categories
+    assert "first_party_collection" not in analyze_clause(rule).categories
+    assert "first_party_collection" in analyze_clause(statement).categories
