@@ -980,3 +980,15 @@ def test_not_collecting_and_users_collecting_are_not_first_party_collection() ->
     assert "first_party_collection" not in analyze_clause(denial).categories
     assert "first_party_collection" not in analyze_clause(rule).categories
     assert "first_party_collection" in analyze_clause(statement).categories
+
+
+def test_a_liability_exclusion_for_data_loss_is_not_data_security() -> None:
+    """Snapchat's limitation of liability excludes loss from "unauthorized access" to data: a
+    liability term (limitation of liability), not a statement of how data is protected."""
+    exclusion = (
+        "We will not be liable for any loss of data or any unauthorized access to or use of "
+        "your content or data."
+    )
+    analysis = analyze_clause(exclusion)
+    assert "data_security" not in analysis.categories
+    assert "limitation_of_liability" in analysis.categories
