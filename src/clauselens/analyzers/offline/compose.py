@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from clauselens.analyzers.offline.detect import Detection
 from clauselens.analyzers.offline.knowledge import CompiledKnowledgeBase
+from clauselens.analyzers.offline.normalise import MARKDOWN_MARKS, markdown_plain
 from clauselens.analyzers.offline.table import describe_table, in_table
 from clauselens.schemas import (
     LEVEL_RANK,
@@ -42,8 +43,6 @@ CONFIDENCE_RATIONALE = (
     "classifier trained on the CLAUDETTE corpus, without reading the clause as a whole. "
     "Confidence is always low; an analyst should review it."
 )
-_MARKUP = re.compile(r"[*_#`>]+|\[([^\]]*)\]\([^)]*\)")
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 NOT_ASSESSED_LANDSCAPE = (
     "Not assessed by the offline analyzer: no instrument of its knowledge base has specific "
     "evidence in this clause (a sentence naming it or describing a practice within its remit), "
@@ -58,10 +57,10 @@ NOT_ASSESSED_COMPLIANCE = (
 def clean_title(heading_path: Sequence[str], text: str) -> str:
     """The last heading, stripped of Markdown; else the first words of the text."""
     for heading in reversed(heading_path):
-        title = " ".join(_MARKUP.sub(r"\1", heading).split()).strip(" :.-=")
+        title = " ".join(MARKDOWN_MARKS.sub(r"\1", heading).split()).strip(" :.-=")
         if title:
             return " ".join(title.split()[:MAX_TITLE_WORDS])
-    words = _MARKUP.sub(r"\1", text).split()[:8]
+    words = MARKDOWN_MARKS.sub(r"\1", text).split()[:8]
     return " ".join(words).strip(" :.-=") or "Untitled clause"
 
 
@@ -98,7 +97,7 @@ def evidence_quotes(detection: Detection, clause_text: str) -> list[str]:
     needed = {s for group in backing.values() if all(map(heading, group)) for s in group}
     ordered = [s for group in backing.values() for s in group]
     ordered = [s for s in ordered if s in needed or not heading(s)]
-    ordered.sort(key=lambda s: (detection.is_heading(s), clause_text.find(s)))
+    ordered.sort(key=lambda s: (heading(s), clause_text.find(s)))
     quotes: list[str] = []
     for sentence in dict.fromkeys(ordered):
         quote = _shorten(quote_form(sentence), MAX_QUOTE_CHARS)
@@ -177,8 +176,8 @@ _FOOTNOTE = re.compile(r"\\\[\d{1,3}\\\]")
 
 
 def _plain(text: str) -> str:
-    text = _FOOTNOTE.sub("", _BREAK.sub(" ", text))
-    return " ".join(_MARKUP.sub(r"\1", text).replace("---", " ").split()).strip(" -=")
+    plain = markdown_plain(_FOOTNOTE.sub("", text)).replace("---", " ")
+    return " ".join(plain.split()).strip(" -=")
 
 
 def _summary(detection: Detection, categories: Sequence[str], title: str, clause_text: str) -> str:

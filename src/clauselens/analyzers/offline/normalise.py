@@ -146,6 +146,18 @@ _ABBREV_BEFORE = re.compile(
 )
 
 
+#: Markdown marks in text shown to a reader: emphasis, heading and quote marks, code ticks, and
+#: links (kept as their text).
+MARKDOWN_MARKS = re.compile(r"[*_#`>]+|\[([^\]]*)\]\([^)]*\)")
+_HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def markdown_plain(text: str) -> str:
+    """``text`` as words a reader sees: ``<br>`` breaks as spaces, Markdown marks dropped (a link
+    keeps its text), whitespace collapsed."""
+    return " ".join(MARKDOWN_MARKS.sub(r"\1", _HTML_BREAK.sub(" ", text)).split())
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences and list items of ``text`` (trimmed, non-empty)."""
     spans: list[tuple[int, int]] = []

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from clauselens.analyzers.offline.normalise import markdown_plain
+
 _ROW = re.compile(r"^\s*\|.*\|\s*$")
 _SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
 _BOLD_CELL = re.compile(r"^(\*\*|__).+(\*\*|__)$")
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_MARKUP = re.compile(r"[*_#`>]+|\[([^\]]*)\]\([^)]*\)")
 FIRST_ROW_CHARS = 200
 
 
@@ -33,7 +33,7 @@ class Table:
 
 def plain_cell(cell: str) -> str:
     """A cell's words: ``<br>`` breaks as spaces, Markdown emphasis and links stripped."""
-    return " ".join(_MARKUP.sub(r"\1", _BREAK.sub(" ", cell)).split()).strip(" -")
+    return markdown_plain(cell).strip(" -")
 
 
 def _cells(line: str) -> list[str]:
