@@ -21,7 +21,11 @@ from clauselens.analyzers.offline.classifier import (
     neighbour_scores,
 )
 from clauselens.analyzers.offline.detect import detect
-from clauselens.analyzers.offline.normalise import normalise_for_classifier, sentences
+from clauselens.analyzers.offline.normalise import (
+    markdown_plain,
+    normalise_for_classifier,
+    sentences,
+)
 from clauselens.analyzers.offline.train import (
     FEATURE_SETS,
     neighbours,
@@ -67,6 +71,26 @@ class TestNormalise:
         parts = sentences(text)
         assert len(parts) == 4
         assert all(p in text for p in parts)
+
+    @pytest.mark.parametrize(
+        ("text", "first"),
+        [
+            ("You are at least our “Minimum Age.” The Services are not for children.",
+             "You are at least our “Minimum Age.”"),
+            ('Call it the "Notice." It must be signed.', 'Call it the "Notice."'),
+            ("Fees apply (see Pricing.) Refunds are rare.", "Fees apply (see Pricing.)"),
+        ],
+    )  # fmt: skip
+    def test_a_sentence_keeps_the_quote_or_bracket_that_closes_it(
+        self, text: str, first: str
+    ) -> None:
+        """LinkedIn's summary ended "at least our “Minimum Age." with the quote left behind."""
+        assert sentences(text)[0] == first
+
+    def test_marks_inside_a_link_are_dropped_with_the_link(self) -> None:
+        """Spotify's "[**Account privacy page**](url)" was summarised with its asterisks."""
+        text = "[**Account privacy page**](https://x.y/privacy) – control the processing."
+        assert markdown_plain(text) == "Account privacy page – control the processing."
 
 
 class TestShippedClassifier:

@@ -42,8 +42,9 @@ PROMPT_ID = "offline"
 # headings quoted last; 8: a heading quoted only when no body sentence backs the same finding,
 # without its Markdown marks; the summary skips headings and date lines; a line repeating a
 # heading of the clause's path is a heading (``headings``); the classifier does not read a line of
-# one or two words; a Markdown table is summarised as a table (``table``)
-RULES_CODE_VERSION = "8"
+# one or two words; a Markdown table is summarised as a table (``table``); 9: a sentence keeps
+# the quotes and brackets that close it; Markdown marks inside a link's text are dropped
+RULES_CODE_VERSION = "9"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from clauselens.analyzers.offline.detect import Detection
 from clauselens.analyzers.offline.knowledge import CompiledKnowledgeBase
-from clauselens.analyzers.offline.normalise import MARKDOWN_MARKS, markdown_plain
+from clauselens.analyzers.offline.normalise import markdown_plain, without_marks
 from clauselens.analyzers.offline.table import describe_table, in_table
 from clauselens.schemas import (
     LEVEL_RANK,
@@ -57,10 +57,10 @@ NOT_ASSESSED_COMPLIANCE = (
 def clean_title(heading_path: Sequence[str], text: str) -> str:
     """The last heading, stripped of Markdown; else the first words of the text."""
     for heading in reversed(heading_path):
-        title = " ".join(MARKDOWN_MARKS.sub(r"\1", heading).split()).strip(" :.-=")
+        title = " ".join(without_marks(heading).split()).strip(" :.-=")
         if title:
             return " ".join(title.split()[:MAX_TITLE_WORDS])
-    words = MARKDOWN_MARKS.sub(r"\1", text).split()[:8]
+    words = without_marks(text).split()[:8]
     return " ".join(words).strip(" :.-=") or "Untitled clause"
 
 

@@ -139,23 +139,30 @@ def normalise_for_classifier(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Za-z0-9*])|\n\s*\n|\n(?=\s*(?:[-*+•]|\d{1,3}[.)])\s)"
+    r"(?<=[.!?])(?P<closers>[\"'”’)\]]*)\s+(?=[\"'“‘(\[]*[A-Za-z0-9*])"
+    r"|\n\s*\n|\n(?=\s*(?:[-*+•]|\d{1,3}[.)])\s)"
 )
+"""A sentence break: the quotes and brackets that close a sentence stay with it."""
 _ABBREV_BEFORE = re.compile(
     r"(?i)(?:\b(?:e\.g|i\.e|etc|inc|ltd|co|vs|no|u\.s|art|sec)\.|\b[A-Z]\.)$"
 )
 
 
-#: Markdown marks in text shown to a reader: emphasis, heading and quote marks, code ticks, and
-#: links (kept as their text).
-MARKDOWN_MARKS = re.compile(r"[*_#`>]+|\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_MARKS = re.compile(r"[*_#`>]+")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def without_marks(text: str) -> str:
+    """``text`` without Markdown marks: emphasis, heading and quote marks and code ticks dropped,
+    links kept as their text (marks inside a link's text go too: ``[**Page**](url)`` is Page)."""
+    return _MARKDOWN_MARKS.sub("", _MARKDOWN_LINK.sub(r"\1", text))
 
 
 def markdown_plain(text: str) -> str:
     """``text`` as words a reader sees: ``<br>`` breaks as spaces, Markdown marks dropped (a link
     keeps its text), whitespace collapsed."""
-    return " ".join(MARKDOWN_MARKS.sub(r"\1", _HTML_BREAK.sub(" ", text)).split())
+    return " ".join(without_marks(_HTML_BREAK.sub(" ", text)).split())
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -165,7 +172,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _SENTENCE_END.finditer(text):
         if _ABBREV_BEFORE.search(text[start : m.start()]) and "\n" not in m.group(0):
             continue
-        spans.append((start, m.start()))
+        spans.append((start, m.start() + len(m.group("closers") or "")))
         start = m.end()
     spans.append((start, len(text)))
     trimmed: list[tuple[int, int]] = []
