@@ -192,6 +192,22 @@ class TestDirection:
         )
         assert "content_license" in from_user.categories
 
+    @pytest.mark.parametrize(
+        ("category", "text"),
+        [
+            # Facebook's and Llama API's "Updating our Terms"
+            ("unilateral_change",
+             "As a result, we may need to update these Terms from time to time to reflect our "
+             "services."),
+            # Meta's Commercial Terms: a licence with no "worldwide" or "royalty-free"
+            ("content_license",
+             "As described in our Terms, you grant us a license to content that is covered by "
+             "intellectual property rights (like photos or videos) you share."),
+        ],
+    )  # fmt: skip
+    def test_plain_wording_of_a_category_is_found(self, category: str, text: str) -> None:
+        assert category in analyze_clause(text, terms_type="Terms of Service").categories
+
     def test_the_user_ending_their_own_account_is_not_unilateral_termination(self) -> None:
         own = analyze_clause(
             "You may terminate your account at any time by visiting your account settings."
@@ -967,6 +983,16 @@ DIRECTION_CASES = [
             "processing personal data without consent).",
         ],
         "We collect your email address and the content of your messages.",
+        "Terms of Service",
+    ),
+    (
+        # Facebook's "Updating our Terms": the user's own way out, a link's words lost in capture
+        "unilateral_termination",
+        [
+            "If you do not agree to our updated Terms or wish to terminate your agreement to this "
+            "contract, you can your account at any time."
+        ],
+        "We may suspend or terminate your account at any time without notice.",
         "Terms of Service",
     ),
 ]
