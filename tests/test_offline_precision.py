@@ -13,7 +13,12 @@ from clauselens.analyzers.offline import OfflineAnalyzer, analyze_clause
 from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE, quote_form
 from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.language import detect_language
-from clauselens.analyzers.offline.remit import excluded_remits, named_regions, nearest_regions
+from clauselens.analyzers.offline.remit import (
+    excluded_remits,
+    named_regions,
+    nearest_regions,
+    opening_condition,
+)
 from clauselens.evaluation.mentions import named_in
 from clauselens.textnorm import clause_sha256
 
@@ -767,6 +772,55 @@ def test_the_innermost_heading_naming_a_region_decides() -> None:
     assert nearest_regions(["Privacy Policy", "U.S. States", "Appeals"]) == {"US"}
     assert nearest_regions(["Contact us"], "Terms (EU)") == {"EU"}
     assert nearest_regions(["Contact us"]) == set()
+
+
+@pytest.mark.parametrize(
+    ("first", "condition", "regions"),
+    [
+        ("If European Union (EU) or United Kingdom (UK) data protection law applies to the "
+         "processing of your information, we provide the controls described in this policy.",
+         "European Union (EU) or United Kingdom (UK) data protection law applies to the "
+         "processing of your information", {"EU", "UK"}),
+        ("If you live in the EEA, Switzerland or the UK, we take additional steps.",
+         " you live in the EEA, Switzerland or the UK", {"EU", "UK"}),
+        ("If you're an EEA-based consumer, then EEA consumer laws provide you with a guarantee.",
+         " you're an EEA-based consumer", {"EU"}),
+        ("For example, we may share your data with our partners.", " example", set()),
+        ("We keep your data, if you agree, for a year.", "", set()),
+    ],
+)  # fmt: skip
+def test_a_clause_opening_with_a_regional_condition_is_for_that_region(
+    first: str, condition: str, regions: set[str]
+) -> None:
+    """Google's "How to exercise your rights" names no region in its headings; its first
+    sentence is conditioned on EU or UK law, so US state privacy agencies are not named on it.
+    A heading naming a region still decides first."""
+    assert opening_condition([first, "You also have the right to object."]).strip() == (
+        condition.strip()
+    )
+    assert nearest_regions(["How to exercise your rights"], "", condition) == regions
+    assert nearest_regions(["U.S. States"], "", condition) == {"US"}
+
+
+def test_us_agencies_are_not_named_on_a_clause_for_eu_and_uk_law() -> None:
+    text = (
+        "If European Union (EU) or United Kingdom (UK) data protection law applies to the "
+        "processing of your information, you can exercise your rights to request access to, "
+        "update, remove and restrict the processing of your information. You also have the right "
+        "to object to the processing of your information or export your information."
+    )
+    unconditioned = text.replace(
+        "If European Union (EU) or United Kingdom (UK) data protection law applies to the "
+        "processing of your information, you",
+        "You",
+    )
+    names = analyze_clause(
+        unconditioned, ["How to exercise your rights"], terms_type="Privacy Policy"
+    )
+    assert any("Federal Trade Commission" in a.name for a in names.applicable_agencies)
+    analysis = analyze_clause(text, ["How to exercise your rights"], terms_type="Privacy Policy")
+    assert analysis.applicable_agencies
+    assert not any(a.jurisdiction.startswith("US") for a in analysis.applicable_agencies)
 
 
 def test_governing_law_and_courts_in_their_consumer_wording() -> None:

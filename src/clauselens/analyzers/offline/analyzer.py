@@ -29,7 +29,12 @@ from clauselens.analyzers.offline.knowledge import (
     load_knowledge_base,
 )
 from clauselens.analyzers.offline.language import detect_language
-from clauselens.analyzers.offline.remit import is_content_rules, is_privacy_notice, within_remit
+from clauselens.analyzers.offline.remit import (
+    is_content_rules,
+    is_privacy_notice,
+    opening_condition,
+    within_remit,
+)
 from clauselens.schemas import AnalysisResult, ClauseAnalysis, Provenance
 from clauselens.schemas.validate import InvalidAnalysis, validate_analysis
 
@@ -93,8 +98,9 @@ def analyze_clause(
         headings=tuple(heading_path),
     )
     detection = detect(text, load_classifier(), kb, setting=setting)
+    body = [s for s in detection.sentences if s not in detection.headings]
     detection.engagements = within_remit(
-        detection.engagements, heading_path, terms_type, document_title
+        detection.engagements, heading_path, terms_type, document_title, opening_condition(body)
     )
     analysis = compose(detection, text, heading_path, kb, note)
     return validate_analysis(analysis, text, truncated)

@@ -79,14 +79,30 @@ def named_regions(cues: Iterable[str]) -> set[str]:
     return {region for region, pattern in _REGIONS.items() for cue in cues if pattern.search(cue)}
 
 
-def nearest_regions(headings: Sequence[str], title: str = "") -> set[str]:
-    """The regions named by the innermost heading that names any, else by the title: "EU and
-    UK GDPR" under "U.S. States" is written for the EU and the UK."""
+# "If ... applies to you, we ...": the condition ends at the comma before the main clause
+_CONDITION = re.compile(
+    r"^(?:[Ii]f|[Ww]here|[Ff]or)\b(.{1,160}?)(?:,\s+(?:then|we|you|your|our|the|it|this|these"
+    r"|they)\b|:)"
+)
+
+
+def opening_condition(body: Sequence[str]) -> str:
+    """The condition a clause's first body sentence opens with ("If European Union (EU) or United
+    Kingdom (UK) data protection law applies to the processing of your information"), or ""."""
+    match = _CONDITION.match(body[0].strip()) if body else None
+    return match.group(1) if match else ""
+
+
+def nearest_regions(headings: Sequence[str], title: str = "", opening: str = "") -> set[str]:
+    """The regions named by the innermost heading that names any, else by the clause's opening
+    condition, else by the title: "EU and UK GDPR" under "U.S. States" is written for the EU and
+    the UK; "If European Union (EU) or United Kingdom (UK) data protection law applies ..."
+    under "How to exercise your rights" too."""
     for heading in reversed(headings):
         regions = named_regions([heading])
         if regions:
             return regions
-    return named_regions([title])
+    return named_regions([opening]) or named_regions([title])
 
 
 def is_privacy_notice(terms_type: str) -> bool:
@@ -123,11 +139,13 @@ def within_remit(
     cues: Iterable[str],
     terms_type: str = "",
     title: str = "",
+    opening: str = "",
 ) -> list[Engagement]:
-    """The engagements that can govern the clause: the regions the headings or title name (all
-    when they name none), minus the remits the document kind excludes."""
+    """The engagements that can govern the clause: the regions its headings, opening condition or
+    title name (``nearest_regions``; all when none does), minus the remits the document kind
+    excludes."""
     cues = list(cues)
-    regions = nearest_regions(cues, title)
+    regions = nearest_regions(cues, title, opening)
     excluded = excluded_remits(terms_type, title, cues)
     return [
         e
