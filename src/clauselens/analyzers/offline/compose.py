@@ -129,10 +129,13 @@ def _labels(categories: Sequence[str]) -> str:
     return ", ".join(taxonomy.get(c).label.lower() for c in categories)
 
 
-# a status line ("Last updated: March 20, 2026", "Effective July 23, 2026"): when, not what
+# a status line ("Last updated: March 20, 2026", "Effective July 23, 2026"), perhaps with links
+# after it ("Effective July 23, 2026 | View printable version | See previous versions"): when,
+# not what
 _DATED = re.compile(
     r"(?i)^(?:last (?:updated|modified|revised)|effective(?: date)?|updated|published|"
-    r"version|date)\b[^.]{0,40}(?:\d{4}|\d+ (?:days?|weeks?|months?|years?) ago)\.?$"
+    r"version|date)\b[^.]{0,40}(?:\d{4}|\d+ (?:days?|weeks?|months?|years?) ago)\.?"
+    r"(?:\s*\|[^|.]{1,60})*$"
 )
 # a list item's marker: a bullet, "1.", "2)", "a.", "(b)"
 _ITEM = re.compile(r"^\s*(?:[-*+\u2022\u25cf\u25aa\u25e6]|\d{1,3}[.)]|\(?[a-z]{1,3}[.)])\s+")

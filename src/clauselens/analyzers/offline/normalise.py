@@ -148,7 +148,6 @@ _ABBREV_BEFORE = re.compile(
 )
 
 
-_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MARKDOWN_MARKS = re.compile(r"[*_#`>]+")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -156,7 +155,7 @@ _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 def without_marks(text: str) -> str:
     """``text`` without Markdown marks: emphasis, heading and quote marks and code ticks dropped,
     links kept as their text (marks inside a link's text go too: ``[**Page**](url)`` is Page)."""
-    return _MARKDOWN_MARKS.sub("", _MARKDOWN_LINK.sub(r"\1", text))
+    return _MARKDOWN_MARKS.sub("", _MD_LINK.sub(r"\1", text))
 
 
 def markdown_plain(text: str) -> str:
