@@ -928,6 +928,22 @@ def test_a_list_lead_in_takes_its_first_items() -> None:
     ) in lead
 
 
+def test_a_short_lead_in_still_takes_its_items() -> None:
+    """Google's licence "Scope": "This licence is:" was skipped as too short, and the summary ran
+    two bare items together; and a nested lead-in item keeps no colon before the separator."""
+    text = (
+        "### Scope\n\nThis licence is:\n\n"
+        "*   worldwide, which means that it's valid anywhere in the world\n"
+        "*   non-exclusive, which means that you can licence your content to others:\n"
+        "*   royalty-free, which means that there are no fees"
+    )
+    summary = analyze_clause(text, ["Licence", "Scope"]).summary
+    assert (
+        "This licence is: worldwide, which means that it's valid anywhere in the world; "
+        "non-exclusive, which means that you can licence your content to others; royalty-free"
+    ) in summary
+
+
 @pytest.mark.parametrize(
     "line",
     [

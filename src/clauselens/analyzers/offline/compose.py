@@ -153,8 +153,9 @@ def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) ->
     while i < len(sentences) and len(picked) < count:
         sentence, i = sentences[i], i + 1
         plain = _plain(sentence)
+        leads_list = plain.endswith(":") and i < len(sentences) and _ITEM.match(sentences[i])
         if (
-            len(plain.split()) < 4
+            (len(plain.split()) < 4 and not leads_list)
             or plain.strip(" :.").lower() == title.lower()
             or detection.is_heading(sentence)
             or _DATED.match(plain)
@@ -165,7 +166,7 @@ def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) ->
             if len(items) == LEAD_ITEMS:
                 items.append("...")
                 break
-            items.append(_plain(_ITEM.sub("", sentences[i], count=1)).rstrip(" ;,."))
+            items.append(_plain(_ITEM.sub("", sentences[i], count=1)).rstrip(" ;:,."))
             i += 1
         if items:
             picked.append(f"{plain} {'; '.join(items)}")
