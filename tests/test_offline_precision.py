@@ -928,6 +928,22 @@ def test_a_list_lead_in_takes_its_first_items() -> None:
     ) in lead
 
 
+def test_a_clause_of_links_is_summarised_as_a_list_of_links() -> None:
+    """Google's "Contents" was summarised as "Your relationship with Google Content in Google
+    services": the two lines of four words or more, run together."""
+    names = ["Introduction", "Your relationship with Google", "Using Google services"]
+    names += ["Content in Google services", "About these terms", "Withdrawal", "Contact"]
+    text = "Contents\n--------\n\n" + "\n\n".join(
+        f"[{n}](https://x.y/#{i})" for i, n in enumerate(names)
+    )
+    summary = analyze_clause(text, ["Terms"]).summary
+    assert "A list of 7 links: Introduction; Your relationship with Google;" in summary
+    assert "About these terms; Withdrawal; ..." in summary
+    assert "Contact" not in summary
+    prose = analyze_clause("[Manage your settings](https://x.y) to control ads. We use cookies.")
+    assert "A list of" not in prose.summary
+
+
 def test_a_short_lead_in_still_takes_its_items() -> None:
     """Google's licence "Scope": "This licence is:" was skipped as too short, and the summary ran
     two bare items together; and a nested lead-in item keeps no colon before the separator."""

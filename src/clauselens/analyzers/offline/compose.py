@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from clauselens.analyzers.offline.detect import Detection
 from clauselens.analyzers.offline.knowledge import CompiledKnowledgeBase
-from clauselens.analyzers.offline.normalise import markdown_plain, without_marks
+from clauselens.analyzers.offline.normalise import is_link_line, markdown_plain, without_marks
 from clauselens.analyzers.offline.table import describe_table, in_table
 from clauselens.schemas import (
     LEVEL_RANK,
@@ -184,9 +184,24 @@ def _plain(text: str) -> str:
     return " ".join(plain.split()).strip(" -=")
 
 
+LINKS_LISTED = 6
+
+
+def _links(detection: Detection) -> str:
+    """The summary of a clause whose body is only lines of links (a table of contents, a menu):
+    "A list of N links: ..."; else ""."""
+    body = [s for s in detection.sentences if not detection.is_heading(s)]
+    links = [s for s in detection.sentences if is_link_line(s)]
+    if len(links) < 2 or not all(is_link_line(s) for s in body):
+        return ""
+    names = [_plain(_ITEM.sub("", s, count=1)) for s in links]
+    more = "; ..." if len(names) > LINKS_LISTED else ""
+    return f"A list of {len(names)} links: {'; '.join(names[:LINKS_LISTED])}{more}"
+
+
 def _summary(detection: Detection, categories: Sequence[str], title: str, clause_text: str) -> str:
     table = describe_table(clause_text)
-    lead = _lead(detection, title, clause_text, 1 if table else 2)
+    lead = _links(detection) or _lead(detection, title, clause_text, 1 if table else 2)
     if table:  # the sentence that introduces the table, then the table
         lead = f"{lead} Then {table}" if lead else table[0].upper() + table[1:]
     if not lead:  # no sentence with prose (a list, a line of links): say what is there
