@@ -1081,6 +1081,16 @@ DIRECTION_CASES = [
         "Terms of Service",
     ),
     (
+        # Le Chat's "Our enforcement": closing an account removes no content by itself
+        "content_removal",
+        [
+            "Violations of this Usage Policy may result in temporary suspension or permanent "
+            "termination of your account in accordance with our Terms of Service."
+        ],
+        "We may remove any content you post at any time and for any reason.",
+        "Terms of Service",
+    ),
+    (
         # Facebook's "Updating our Terms": the user's own way out, a link's words lost in capture
         "unilateral_termination",
         [
