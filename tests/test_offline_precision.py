@@ -1091,6 +1091,17 @@ DIRECTION_CASES = [
         "Terms of Service",
     ),
     (
+        # Microsoft Rewards: discretion over points is no power to close accounts
+        "unilateral_termination",
+        [
+            "From time to time, Microsoft may offer or award you additional Points in its sole "
+            "discretion and with or without prior notice, including for what Microsoft determines "
+            "to be good-faith Searches and other interactions with Microsoft services."
+        ],
+        "We may suspend your access at any time and for any reason.",
+        "Terms of Service",
+    ),
+    (
         # Facebook's "Updating our Terms": the user's own way out, a link's words lost in capture
         "unilateral_termination",
         [
@@ -1106,7 +1117,7 @@ DIRECTION_CASES = [
 @pytest.mark.parametrize(
     ("category", "not_it", "it", "terms_type"),
     DIRECTION_CASES,
-    ids=[case[0] for case in DIRECTION_CASES],
+    ids=[f"{case[0]}-{i}" for i, case in enumerate(DIRECTION_CASES)],
 )
 def test_categories_read_who_does_what(
     category: str, not_it: list[str], it: str, terms_type: str
