@@ -944,6 +944,24 @@ def test_a_clause_of_links_is_summarised_as_a_list_of_links() -> None:
     assert "A list of" not in prose.summary
 
 
+def test_a_quote_from_a_table_reads_as_its_cells() -> None:
+    """Le Chat's "Why do we use your personal data?" was explained by a quote starting
+    "| | | | | | | | | Why we use your personal data": the empty header cells of the table."""
+    text = (
+        "|     |     |     |\n| --- | --- | --- |\n"
+        "| **Why we use your personal data** | **Categories of personal data** "
+        "| **Lawful basis** |\n"
+        "| To provide the products | We collect your account data and your usage data | Contract |"
+    )
+    why = analyze_clause(
+        text, ["Why do we use your personal data?"], terms_type="Privacy"
+    ).why_it_matters
+    assert "first-party" in why or "collection or use of personal data" in why
+    assert "| |" not in why
+    assert "“|" not in why
+    assert "Why we use your personal data | Categories of personal data | Lawful basis |" in why
+
+
 def test_a_short_lead_in_still_takes_its_items() -> None:
     """Google's licence "Scope": "This licence is:" was skipped as too short, and the summary ran
     two bare items together; and a nested lead-in item keeps no colon before the separator."""

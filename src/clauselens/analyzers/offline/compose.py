@@ -231,7 +231,16 @@ def _found_in(detection: Detection, category: str) -> str:
         if finding.category == category:
             support[finding.sentence] = support.get(finding.sentence, 0.0) + finding.score
     sentence = max(support, key=lambda s: (not detection.is_heading(s), support[s]))
-    return f"\u201c{_shorten(_plain(sentence), 160)}\u201d"
+    return f"\u201c{_shorten(_cells(_plain(sentence)), 160)}\u201d"
+
+
+# a run of table pipes and the empty cells between them ("| | | Why we use | Lawful basis |")
+_PIPES = re.compile(r"(?:\s*\|)+\s*")
+
+
+def _cells(text: str) -> str:
+    """A table's text as its cells, one " | " between them, no empty cells or outer pipes."""
+    return _PIPES.sub(" | ", text).strip(" |") if "|" in text else text
 
 
 def _why(detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeBase) -> str:
