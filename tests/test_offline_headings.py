@@ -52,6 +52,22 @@ def test_a_sentence_repeating_a_heading_of_the_path_is_a_heading() -> None:
     assert heading_sentences(sentences) == set()
 
 
+def test_the_sentences_of_a_heading_cut_at_its_question_mark_are_headings() -> None:
+    """Twitch's FAQ heading "I have had X Emote for years! Why was it only now removed?" is two
+    sentences to the splitter; the summary began "Why was it only now removed?"."""
+    sentences = [
+        "I have had X Emote for years!",
+        "Why was it only now removed?",
+        "Our guidelines can change over time.",
+        "now removed?",
+    ]
+    path = ("FAQ", "I have had X Emote for years! Why was it only now removed?")
+    assert heading_sentences(sentences, path) == {
+        "I have had X Emote for years!",
+        "Why was it only now removed?",
+    }
+
+
 @given(st.lists(st.text(min_size=1, max_size=60), max_size=6), st.lists(st.text(max_size=40)))
 def test_headings_are_some_of_the_sentences(sentences: list[str], path: list[str]) -> None:
     """Only sentences are headings; and every sentence with words in it that the path repeats

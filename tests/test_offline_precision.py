@@ -1120,6 +1120,17 @@ DIRECTION_CASES = [
         "Terms of Service",
     ),
     (
+        # TikTok's Search: a risk of harm that is no high-risk use of the service
+        "high_risk_use_requirements",
+        [
+            "In some situations, such as when there's an elevated risk of harm to users or "
+            "communities, we may limit visibility of certain search results."
+        ],
+        "Our High-Risk Use Case Requirements apply to specific consumer-facing use cases that "
+        "pose an elevated risk of harm.",
+        "Acceptable Use Policy",
+    ),
+    (
         # Facebook's "Updating our Terms": the user's own way out, a link's words lost in capture
         "unilateral_termination",
         [

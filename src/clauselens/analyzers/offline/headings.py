@@ -44,4 +44,12 @@ def _emphasised_sentence(words: Sequence[str]) -> bool:
 def heading_sentences(sentences: Iterable[str], heading_path: Sequence[str] = ()) -> set[str]:
     """The sentences that are headings: by form, or repeating a heading of ``heading_path``."""
     named = {k for k in map(heading_key, heading_path) if k}
-    return {s for s in sentences if heading_form(s) or heading_key(s) in named}
+    return {s for s in sentences if heading_form(s) or _part_of_heading(heading_key(s), named)}
+
+
+def _part_of_heading(key: str, named: set[str]) -> bool:
+    """The whole of a named heading, or a sentence of one the splitter cut at its "!" or "?"
+    (Twitch's "I have had X Emote for years! Why was it only now removed?")."""
+    return bool(key) and any(
+        key == k or (len(key) >= 12 and (k.startswith(key) or k.endswith(key))) for k in named
+    )
