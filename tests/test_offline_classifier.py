@@ -87,6 +87,20 @@ class TestNormalise:
         """LinkedIn's summary ended "at least our “Minimum Age." with the quote left behind."""
         assert sentences(text)[0] == first
 
+    @pytest.mark.parametrize(
+        ("text", "parts"),
+        [
+            ("**VII. Term; Credit Purchase Terms; Credit Deduction; Suspension, and Termination.**",
+             1),
+            ("2.1. You must obtain your own key. 2.2. We offer our API free of charge.", 2),
+            ("We use it. A. Smith agrees.", 2),
+        ],
+    )  # fmt: skip
+    def test_a_section_label_is_no_sentence_of_its_own(self, text: str, parts: int) -> None:
+        """X's "**VII. Term; ...**" was cut after "VII.", so its heading read as a sentence."""
+        assert len(sentences(text)) == parts
+        assert all(len(p) > 4 for p in sentences(text))
+
     def test_marks_inside_a_link_are_dropped_with_the_link(self) -> None:
         """Spotify's "[**Account privacy page**](url)" was summarised with its asterisks."""
         text = "[**Account privacy page**](https://x.y/privacy) – control the processing."

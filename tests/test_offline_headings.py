@@ -17,6 +17,7 @@ from clauselens.analyzers.offline.headings import heading_form, heading_key, hea
         "**Meta Global Processor Terms**",
         "Our Right to Terminate.",
         "i. Limitation of Liability",
+        "**VII. Term; Credit Purchase Terms; Credit Deduction; Suspension, and Termination.**",
     ],
 )
 def test_heading_forms(sentence: str) -> None:
@@ -31,6 +32,7 @@ def test_heading_forms(sentence: str) -> None:
         "What information do we collect?",
         "You must be at least 13 years old.",
         "**You must be 18 and older to use monetization features.**",
+        "**We Will Never Sell Your Personal Data to anyone for any reason at all.**",
     ],
 )
 def test_sentences_are_not_heading_forms(sentence: str) -> None:

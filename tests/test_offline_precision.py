@@ -962,6 +962,14 @@ def test_a_quote_from_a_table_reads_as_its_cells() -> None:
     assert "Why we use your personal data | Categories of personal data | Lawful basis |" in why
 
 
+def test_a_summary_does_not_open_with_a_section_label() -> None:
+    """Telegram's API terms: "2.1. You must obtain your own api_id ..." """
+    text = "2.1. You must obtain your own key for your app. 2.2. We offer our API free of charge."
+    summary = analyze_clause(text, ["2. Using the API"]).summary
+    assert "You must obtain your own key for your app. We offer our API free of charge." in summary
+    assert "2.1" not in summary
+
+
 def test_a_short_lead_in_still_takes_its_items() -> None:
     """Google's licence "Scope": "This licence is:" was skipped as too short, and the summary ran
     two bare items together; and a nested lead-in item keeps no colon before the separator."""

@@ -140,6 +140,8 @@ _DATED = re.compile(
 # a list item's marker: a bullet, "1.", "2)", "a.", "(b)"
 _ITEM = re.compile(r"^\s*(?:[-*+\u2022\u25cf\u25aa\u25e6]|\d{1,3}[.)]|\(?[a-z]{1,3}[.)])\s+")
 LEAD_ITEMS = 3
+# a section label opening a sentence ("XIII. ", "5.1. ", "A. "): numbering, not words
+_LABEL = re.compile(r"^(?:[IVXLC]{1,6}|\d{1,3}(?:\.\d{1,3})*|[A-Z])\.\s+(?=\S)")
 
 
 def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) -> str:
@@ -152,7 +154,7 @@ def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) ->
     i = 0
     while i < len(sentences) and len(picked) < count:
         sentence, i = sentences[i], i + 1
-        plain = _plain(sentence)
+        plain = _LABEL.sub("", _plain(sentence))
         leads_list = plain.endswith(":") and i < len(sentences) and _ITEM.match(sentences[i])
         if (
             (len(plain.split()) < 4 and not leads_list)

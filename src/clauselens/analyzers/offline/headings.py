@@ -16,6 +16,7 @@ _MARKUP = re.compile(r"[*_#`>\\]+|\[([^\]]*)\]\([^)]*\)")
 _FORM = re.compile(r"^\s*(#{1,6}\s|(\*\*|__)[^*_]+(\*\*|__)\s*$)|\n\s*[-=]{3,}\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)[^*_]+(\*\*|__)\s*$")
 EMPHASIS_WORDS = 7
+TITLE_CASE_SHARE = 0.75
 _NUMBERING = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxIVX]{1,4})[.)]\s+")
 
 
@@ -37,8 +38,12 @@ def heading_form(sentence: str) -> bool:
 
 
 def _emphasised_sentence(words: Sequence[str]) -> bool:
-    """A bold line long enough to be a sentence, and ending like one."""
-    return len(words) >= EMPHASIS_WORDS and words[-1].endswith((".", "!", "?"))
+    """A bold line long enough to be a sentence, ending like one, and not in title case (X's
+    "VII. Term; Credit Purchase Terms; Credit Deduction; Suspension, and Termination." is a
+    heading)."""
+    long_words = [w for w in words if len(w) > 3]
+    title_case = sum(w[0].isupper() for w in long_words) > TITLE_CASE_SHARE * len(long_words)
+    return len(words) >= EMPHASIS_WORDS and words[-1].endswith((".", "!", "?")) and not title_case
 
 
 def heading_sentences(sentences: Iterable[str], heading_path: Sequence[str] = ()) -> set[str]:

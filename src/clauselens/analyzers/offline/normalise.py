@@ -143,6 +143,8 @@ _SENTENCE_END = re.compile(
     r"|\n\s*\n|\n(?=\s*(?:[-*+•]|\d{1,3}[.)])\s)"
 )
 """A sentence break: the quotes and brackets that close a sentence stay with it."""
+# a sentence so far that is only a section label ("**VII.", "2.1.", "(b)."): not a sentence yet
+_LABEL_ONLY = re.compile(r"^\W*(?:[IVXLCivxlc]{1,6}|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])\.$")
 _ABBREV_BEFORE = re.compile(
     r"(?i)(?:\b(?:e\.g|i\.e|etc|inc|ltd|co|vs|no|u\.s|art|sec)\.|\b[A-Z]\.)$"
 )
@@ -169,7 +171,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        if _ABBREV_BEFORE.search(text[start : m.start()]) and "\n" not in m.group(0):
+        before = text[start : m.start()]
+        if (_ABBREV_BEFORE.search(before) or _LABEL_ONLY.match(before)) and "\n" not in m.group(0):
             continue
         spans.append((start, m.start() + len(m.group("closers") or "")))
         start = m.end()
