@@ -163,6 +163,17 @@ class TestEmptyHeadingElements:
         assert [c.heading_path for c in clauses] == [["Policy"], ["Policy"]]
         assert clauses[1].text.startswith("###")
 
+    def test_a_line_ending_in_a_phone_number_is_a_row_not_a_heading(self) -> None:
+        """YouTube's withdrawal contacts: "Slovakia 0800-500-932" headed the rest of the list,
+        and "Sweden 020-012-5241 > Vatican City 800599102" nested under it."""
+        rows = ["Austria 0800-001-180", "Slovakia 0800-500-932", "Vatican City 800599102"]
+        text = "# Terms\n\nCountry Phone number\n\n" + "\n\n".join(
+            f"{row}\n\n{body(600, str(i))}" for i, row in enumerate(rows)
+        )
+        paths = {" > ".join(c.heading_path) for c in segment(text)}
+        assert not any("0800" in p or "800599102" in p for p in paths), paths
+        assert "Terms > Country Phone number (part 1)" in paths
+
     def test_zero_width_characters_do_not_make_a_title(self) -> None:
         text = f"**\u200b\u200d**\n\n{body(30)}"
         assert all(all(t.strip() for t in c.heading_path) for c in segment(text))

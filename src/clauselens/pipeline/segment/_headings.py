@@ -40,6 +40,8 @@ _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)[*_]|[*_](?!\w))")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# a line ending in a phone or account number ("Slovakia 0800-500-932"): a table's row
+_NUMBER_END = re.compile(r"\d[\d\s().-]{4,}\d$")
 #: Zero-width and other invisible format characters (Unicode category Cf) that pages carry.
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
 _NUMBERINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -115,6 +117,7 @@ def implicit_style(block: Block) -> Style | None:
         and ":" not in rest
         and ". " not in rest
         and not _YEAR.search(rest)
+        and not _NUMBER_END.search(rest)
     )
     return Style("plain", 1, rest) if plain_ok else None
 
