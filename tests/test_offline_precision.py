@@ -1139,6 +1139,17 @@ DIRECTION_CASES = [
         "Acceptable Use Policy",
     ),
     (
+        # Grok's enterprise terms: the provider's own indemnity of its customer
+        "indemnification",
+        [
+            "SpaceXAI will defend Customer and its Affiliates from and against any third-party "
+            "claim and indemnify and hold them harmless against any resulting costs."
+        ],
+        "Customer will defend SpaceXAI and its Affiliates from and against any third-party claim "
+        "and indemnify and hold them harmless against any resulting Losses.",
+        "Commercial Terms",
+    ),
+    (
         # Facebook's "Updating our Terms": the user's own way out, a link's words lost in capture
         "unilateral_termination",
         [
