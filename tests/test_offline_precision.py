@@ -1150,6 +1150,16 @@ DIRECTION_CASES = [
         "Commercial Terms",
     ),
     (
+        # Instagram's rules on money muling: money moved to third parties is no personal data
+        "third_party_sharing",
+        [
+            "Offers or asks for money muling by offering employment to accept and transfer money "
+            "to third parties using the victim's bank account."
+        ],
+        "We share your information with third parties such as advertisers.",
+        "Privacy Policy",
+    ),
+    (
         # Facebook's "Updating our Terms": the user's own way out, a link's words lost in capture
         "unilateral_termination",
         [
