@@ -970,6 +970,19 @@ def test_a_summary_does_not_open_with_a_section_label() -> None:
     assert "2.1" not in summary
 
 
+def test_a_subheading_line_in_the_body_is_no_summary() -> None:
+    """X's "Curation policy" summary began "Impartiality, accuracy and standards We aim to ...":
+    a title line of the body, run into the first sentence."""
+    text = (
+        "### Curation policy\n\nImpartiality, accuracy and standards\n\n"
+        "We aim to uphold high standards of accuracy, impartiality and fairness in our curation. "
+        "Moments are intended to feature compelling, original, and diverse content."
+    )
+    summary = analyze_clause(text, ["Moments", "Curation policy"]).summary
+    assert "Impartiality, accuracy and standards" not in summary
+    assert "We aim to uphold high standards" in summary
+
+
 def test_a_short_lead_in_still_takes_its_items() -> None:
     """Google's licence "Scope": "This licence is:" was skipped as too short, and the summary ran
     two bare items together; and a nested lead-in item keeps no colon before the separator."""

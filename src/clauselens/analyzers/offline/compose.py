@@ -19,7 +19,12 @@ from collections.abc import Sequence
 
 from clauselens.analyzers.offline.detect import Detection
 from clauselens.analyzers.offline.knowledge import CompiledKnowledgeBase
-from clauselens.analyzers.offline.normalise import is_link_line, markdown_plain, without_marks
+from clauselens.analyzers.offline.normalise import (
+    is_fragment,
+    is_link_line,
+    markdown_plain,
+    without_marks,
+)
 from clauselens.analyzers.offline.table import describe_table, in_table
 from clauselens.schemas import (
     LEVEL_RANK,
@@ -157,7 +162,7 @@ def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) ->
         plain = _LABEL.sub("", _plain(sentence))
         leads_list = plain.endswith(":") and i < len(sentences) and _ITEM.match(sentences[i])
         if (
-            (len(plain.split()) < 4 and not leads_list)
+            ((len(plain.split()) < 4 or is_fragment(sentence)) and not leads_list)
             or plain.strip(" :.").lower() == title.lower()
             or detection.is_heading(sentence)
             or _DATED.match(plain)
