@@ -204,6 +204,10 @@ class TestDirection:
             ("unilateral_change",
              "As a result, we may need to update these Terms from time to time to reflect our "
              "services."),
+            # Google's "Licence > Rights": what the licence allows, under its own heading
+            ("content_license",
+             "This licence allows Google to:\n\n*   host, reproduce, distribute, communicate and "
+             "use your content"),
             # Meta's Commercial Terms: a licence with no "worldwide" or "royalty-free"
             ("content_license",
              "As described in our Terms, you grant us a license to content that is covered by "
