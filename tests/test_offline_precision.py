@@ -208,6 +208,10 @@ class TestDirection:
             ("content_license",
              "This licence allows Google to:\n\n*   host, reproduce, distribute, communicate and "
              "use your content"),
+            # GitHub's "License Grant to Us": a right, not a licence, in the words
+            ("content_license",
+             "You grant GitHub and our Affiliates the right to store, host, archive, parse, "
+             "display, and make copies of Your Content as necessary to provide the Service."),
             # Meta's Commercial Terms: a licence with no "worldwide" or "royalty-free"
             ("content_license",
              "As described in our Terms, you grant us a license to content that is covered by "
