@@ -1181,6 +1181,16 @@ DIRECTION_CASES = [
         "Privacy Policy",
     ),
     (
+        # X's copyright policy: "under 17 U.S.C. § 512(f)" is a statute, not an age
+        "age_restrictions",
+        [
+            "Please be aware that under 17 U.S.C. § 512(f), you may be liable for any damages if "
+            "you knowingly materially misrepresent that material is infringing."
+        ],
+        "You must be over 17 years old to use the Services.",
+        "Terms of Service",
+    ),
+    (
         # Facebook's "Updating our Terms": the user's own way out, a link's words lost in capture
         "unilateral_termination",
         [
