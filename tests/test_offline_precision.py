@@ -1191,6 +1191,16 @@ DIRECTION_CASES = [
         "Terms of Service",
     ),
     (
+        # Microsoft's software licence: a right to access the services is no data-access right
+        "user_access_rights",
+        [
+            "You may not transfer the software, any software licences or any rights to access or "
+            "use the Services."
+        ],
+        "You have the right to access and delete your personal data.",
+        "Terms of Service",
+    ),
+    (
         # Facebook's "Updating our Terms": the user's own way out, a link's words lost in capture
         "unilateral_termination",
         [
