@@ -101,6 +101,13 @@ class TestNormalise:
         assert len(sentences(text)) == parts
         assert all(len(p) > 4 for p in sentences(text))
 
+    def test_backslash_escapes_read_as_the_character(self) -> None:
+        """Microsoft's "4\\. Using the Services and Support" and GitHub's "privacy\\[at\\]github"
+        were summarised with their backslashes."""
+        assert markdown_plain("4\\. Using the Services") == "4. Using the Services"
+        assert markdown_plain("privacy\\[at\\]github\\[dot\\]com") == "privacy[at]github[dot]com"
+        assert markdown_plain("a\\_b and **c**") == "a_b and c"
+
     def test_marks_inside_a_link_are_dropped_with_the_link(self) -> None:
         """Spotify's "[**Account privacy page**](url)" was summarised with its asterisks."""
         text = "[**Account privacy page**](https://x.y/privacy) – control the processing."

@@ -1195,7 +1195,9 @@ DIRECTION_CASES = [
         "user_access_rights",
         [
             "You may not transfer the software, any software licences or any rights to access or "
-            "use the Services."
+            "use the Services.",
+            # Pinterest's termination
+            "We may terminate or suspend your right to access or use Pinterest for any violation.",
         ],
         "You have the right to access and delete your personal data.",
         "Terms of Service",

@@ -150,14 +150,17 @@ _ABBREV_BEFORE = re.compile(
 )
 
 
-_MARKDOWN_MARKS = re.compile(r"[*_#`>]+")
+_MARKDOWN_MARKS = re.compile(r"(?<!\\)[*_#`>]+")
+# a backslash escape ("4\\.", "\\[content warning\\]"): the character it escapes
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def without_marks(text: str) -> str:
     """``text`` without Markdown marks: emphasis, heading and quote marks and code ticks dropped,
-    links kept as their text (marks inside a link's text go too: ``[**Page**](url)`` is Page)."""
-    return _MARKDOWN_MARKS.sub("", _MD_LINK.sub(r"\1", text))
+    links kept as their text (marks inside a link's text go too: ``[**Page**](url)`` is Page),
+    backslash escapes as the character they escape ("4\\." is "4.")."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", _MARKDOWN_MARKS.sub("", _MD_LINK.sub(r"\1", text)))
 
 
 def markdown_plain(text: str) -> str:
