@@ -48,7 +48,10 @@ PROMPT_ID = "offline"
 # without its Markdown marks; the summary skips headings and date lines; a line repeating a
 # heading of the clause's path is a heading (``headings``); the classifier does not read a line of
 # one or two words; a Markdown table is summarised as a table (``table``); 9: a sentence keeps
-# the quotes and brackets that close it; Markdown marks inside a link's text are dropped
+# the quotes and brackets that close it, a section label is no sentence; Markdown marks inside a
+# link's text and backslash escapes are dropped; a clause's opening regional condition scopes
+# its instruments (``remit.opening_condition``); summaries of links, short lead-ins, body title
+# lines; quotes from tables as cells
 RULES_CODE_VERSION = "9"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
