@@ -1203,6 +1203,14 @@ DIRECTION_CASES = [
         "Terms of Service",
     ),
     (
+        # Llama API's data commitments: a promise not to train
+        "model_training_on_user_content",
+        ["Meta does not train its AI models on Llama API Customer Content or Customer Data."],
+        "We do not train our models on your content unless you opt in to share it with us. "
+        "We may use your conversations to train and improve our AI models.",
+        "Privacy Policy",
+    ),
+    (
         # Facebook's "Updating our Terms": the user's own way out, a link's words lost in capture
         "unilateral_termination",
         [
