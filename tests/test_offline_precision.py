@@ -202,8 +202,9 @@ class TestDirection:
         [
             # Facebook's and Llama API's "Updating our Terms"
             ("unilateral_change",
-             "As a result, we may need to update these Terms from time to time to reflect our "
-             "services."),
+             "As a result, we may need to update these Terms from time to time to accurately "
+             "reflect our services and practices to promote a safe and secure experience on our "
+             "Products and services, and/or to comply with applicable law."),
             # Google's "Licence > Rights": what the licence allows, under its own heading
             ("content_license",
              "This licence allows Google to:\n\n*   host, reproduce, distribute, communicate and "
