@@ -1165,7 +1165,10 @@ DIRECTION_CASES = [
         "indemnification",
         [
             "SpaceXAI will defend Customer and its Affiliates from and against any third-party "
-            "claim and indemnify and hold them harmless against any resulting costs."
+            "claim and indemnify and hold them harmless against any resulting costs.",
+            # ChatGPT's terms: the provider's indemnity of its Enterprise customers
+            "OpenAI's indemnification obligations to Enterprise customers under the Agreement "
+            "include claims that Customer's use of Output infringes a third party's rights.",
         ],
         "Customer will defend SpaceXAI and its Affiliates from and against any third-party claim "
         "and indemnify and hold them harmless against any resulting Losses.",
