@@ -992,6 +992,24 @@ def test_a_subheading_line_in_the_body_is_no_summary() -> None:
     assert "We aim to uphold high standards" in summary
 
 
+def test_a_liability_carve_out_is_not_quoted_as_the_limitation() -> None:
+    """Google's "For all users": "These terms don't limit liability for:" protects the user; the
+    limitation is the sentence after it."""
+    text = (
+        "### For all users\n\nThese terms don't limit [liability](https://x.y/#liability) for:\n\n"
+        "*   fraud or fraudulent misrepresentation\n"
+        "*   death or personal injury caused by negligence\n*   gross negligence\n"
+        "*   willful misconduct\n\nOther than the liabilities described above, Google is liable "
+        "only for its breaches of these terms or applicable [service-specific additional "
+        "terms](https://x.y/terms), subject to applicable law."
+    )
+    path = ["In case of problems or disagreements", "Liabilities", "For all users"]
+    analysis = analyze_clause(text, path, terms_type="Terms of Service")
+    assert "limitation_of_liability" in analysis.categories
+    assert "Google is liable only for its breaches" in analysis.why_it_matters
+    assert "don't limit liability" not in analysis.why_it_matters
+
+
 def test_a_short_lead_in_still_takes_its_items() -> None:
     """Google's licence "Scope": "This licence is:" was skipped as too short, and the summary ran
     two bare items together; and a nested lead-in item keeps no colon before the separator."""
