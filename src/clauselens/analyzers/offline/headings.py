@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-_MARKUP = re.compile(r"[*_#`>\\]+|\[([^\]]*)\]\([^)]*\)")
+from clauselens.analyzers.offline.normalise import without_marks
+
 _FORM = re.compile(r"^\s*(#{1,6}\s|(\*\*|__)[^*_]+(\*\*|__)\s*$)|\n\s*[-=]{3,}\s*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)[^*_]+(\*\*|__)\s*$")
 EMPHASIS_WORDS = 7
@@ -22,7 +23,7 @@ _NUMBERING = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxIVX]{1,4})[.)]\
 
 def heading_key(text: str) -> str:
     """A heading or sentence compared without markup, numbering, case or end punctuation."""
-    plain = " ".join(_MARKUP.sub(r"\1", text).replace("---", " ").split()).strip(" :.?!-=")
+    plain = " ".join(without_marks(text).replace("---", " ").split()).strip(" :.?!-=")
     return _NUMBERING.sub("", plain).casefold()
 
 
@@ -30,7 +31,7 @@ def heading_form(sentence: str) -> bool:
     """Whether ``sentence`` is a heading by its form alone. A bold line that is a full
     sentence ("**You must be 18 and older to use monetization features.**") is emphasis, not
     a heading."""
-    words = _MARKUP.sub(r"\1", sentence).split()
+    words = without_marks(sentence).split()
     if _FORM.search(sentence):
         return not (_BOLD_LINE.match(sentence) and _emphasised_sentence(words))
     long_words = [w for w in words if len(w) > 3]
