@@ -489,6 +489,16 @@ class TestRemit:
         assert "DSA (EU)" in landscape
         assert "Online Safety" not in landscape
 
+    def test_unauthorised_uses_of_anothers_content_are_outside_the_online_safety_act(
+        self,
+    ) -> None:
+        """Twitch's emote rule says "uses", in the plural; the exclusion reads both."""
+        rule = "It's a violation of our policies to create emotes that include unauthorized uses "
+        rule += "of another person's content, brand, image, or other rights."
+        landscape = landscape_in(rule, "Community Guidelines")
+        assert "DSA (EU)" in landscape
+        assert "Online Safety" not in landscape
+
     def test_a_privacy_notice_section_about_information_engages_data_protection(self) -> None:
         """Under a heading about people's information, what is done with it ("it's deleted
         after 14 days") is a GDPR matter even when the sentence does not say "information"."""
@@ -923,6 +933,28 @@ def test_consumer_unfair_terms_law_reads_licences_indemnities_and_renewals(text:
     assert not {"uctd", "uk_cra"} & set(business)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We may assign or transfer our rights or obligations under these Terms to any affiliate.",
+        "Spotify may assign any or all of these Terms without your consent.",
+        "We reserve the right to transfer our rights under these Terms to another entity.",
+    ],
+)
+def test_the_providers_right_to_assign_the_contract_engages_unfair_terms_law(text: str) -> None:
+    """The Directive's annex (1)(p) and the Consumer Rights Act's Schedule 2 (paragraph 19)
+    list a term letting the trader transfer its rights and obligations without the consumer's
+    agreement; the user's own bar on assigning is not that term."""
+    assert {"uctd", "uk_cra"} <= set(
+        named_in(analyze_clause(text, terms_type="Terms of Service")).regulations
+    )
+    barred = "You may not assign or transfer any of your rights or obligations under these Terms."
+    mutual = "Neither party may assign this Agreement without the other party's consent."
+    for other in (barred, mutual):
+        regulations = named_in(analyze_clause(other, terms_type="Terms of Service")).regulations
+        assert not {"uctd", "uk_cra"} & set(regulations), other
+
+
 def test_a_list_lead_in_takes_its_first_items() -> None:
     """Facebook: "We collect device information like:" was a summary on its own."""
     text = (
@@ -1241,6 +1273,39 @@ DIRECTION_CASES = [
         ],
         "We may suspend or terminate your account at any time without notice.",
         "Terms of Service",
+    ),
+    (
+        # Ownership kept by its owner is not data kept by the provider
+        "data_retention",
+        [
+            "You retain ownership of your User Content when you post it to the Service.",
+            "We retain all intellectual property rights in our content.",
+            "You retain any [intellectual property rights](https://example.com/ip) that you hold.",
+            "Customer (i) retains all ownership rights in Customer Data and (ii) owns all Output.",
+        ],
+        "You retain ownership of your content, and we retain your data for 30 days after you "
+        "close your account.",
+        "Terms of Service",
+    ),
+    (
+        # Microsoft's severability: a court or an arbitrator may hold a term unenforceable
+        "arbitration",
+        [
+            "If a court or arbitrator holds that we can't enforce a part of these Terms as "
+            "written, those terms shall be deemed replaced with similar terms."
+        ],
+        "Any dispute will be resolved by binding individual arbitration.",
+        "Terms of Service",
+    ),
+    (
+        # Discord's "Contact us": an invitation to ask about processing is no processing
+        "first_party_collection",
+        [
+            "Email us at privacy@example.com with any questions about this Privacy Policy or "
+            "how we process your information."
+        ],
+        "We collect the information you provide when you create an account.",
+        "Privacy Policy",
     ),
 ]
 
