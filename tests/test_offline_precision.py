@@ -1307,6 +1307,18 @@ DIRECTION_CASES = [
         "We collect the information you provide when you create an account.",
         "Privacy Policy",
     ),
+    (
+        # Facebook's "Deleting Your Content": the user's own deletion, then backups
+        "content_removal",
+        [
+            "You can delete individual content you share, post, and upload at any time.",
+            "After the content is deleted, it may take us up to another 90 days to remove it "
+            "from backups and disaster recovery systems.",
+            "You can remove accounts from an Accounts Center at any time.",
+        ],
+        "We may remove any content you post at any time and for any reason.",
+        "Terms of Service",
+    ),
 ]
 
 
