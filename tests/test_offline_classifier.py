@@ -94,10 +94,16 @@ class TestNormalise:
              1),
             ("2.1. You must obtain your own key. 2.2. We offer our API free of charge.", 2),
             ("We use it. A. Smith agrees.", 2),
+            # GitHub's linked headings, their labels escaped
+            ("### [3\\. Development and Improvement Using Your Input and Output](#3-dev)\n\n"
+             "We use your Inputs to generate Outputs.", 2),
+            ("2\\.1\\. You must obtain your own key. 2\\.2\\. We offer our API free.", 2),
         ],
     )  # fmt: skip
     def test_a_section_label_is_no_sentence_of_its_own(self, text: str, parts: int) -> None:
-        """X's "**VII. Term; ...**" was cut after "VII.", so its heading read as a sentence."""
+        """X's "**VII. Term; ...**" was cut after "VII.", so its heading read as a sentence;
+        GitHub's "### [3\\. Development ...](#...)" was cut after "3\\.", and the rest of its
+        link opened the summary ("Development and ...](3-development-...) We use ...")."""
         assert len(sentences(text)) == parts
         assert all(len(p) > 4 for p in sentences(text))
 

@@ -1011,6 +1011,21 @@ def test_a_summary_does_not_open_with_a_section_label() -> None:
     assert "2.1" not in summary
 
 
+def test_a_linked_heading_with_an_escaped_label_is_no_summary() -> None:
+    """GitHub's "### [3\\. Development and Improvement ...](#3-development-...)": its summary
+    opened with the heading's link cut after the label."""
+    text = (
+        "### [3\\. Development and Improvement Using Your Input and Output]"
+        "(#3-development-and-improvement-using-your-input-and-output)\n\n"
+        "We use your Inputs to generate Outputs and provide the AI Features."
+    )
+    heading = ("J. AI Features", "3. Development and Improvement Using Your Input and Output")
+    summary = analyze_clause(text, heading, terms_type="Terms of Service").summary
+    assert "We use your Inputs to generate Outputs" in summary
+    assert "](" not in summary
+    assert "Development and Improvement" not in summary
+
+
 def test_a_subheading_line_in_the_body_is_no_summary() -> None:
     """X's "Curation policy" summary began "Impartiality, accuracy and standards We aim to ...":
     a title line of the body, run into the first sentence."""

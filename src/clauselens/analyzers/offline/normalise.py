@@ -144,7 +144,7 @@ _SENTENCE_END = re.compile(
 )
 """A sentence break: the quotes and brackets that close a sentence stay with it."""
 # a sentence so far that is only a section label ("**VII.", "2.1.", "b."): not a sentence yet
-_LABEL_ONLY = re.compile(r"^\W*(?:[IVXLCivxlc]{1,6}|\d{1,3}(?:\.\d{1,3})*|[A-Za-z])\.$")
+_LABEL_ONLY = re.compile(r"^\W*(?:[IVXLCivxlc]{1,6}|\d{1,3}(?:\\?\.\d{1,3})*|[A-Za-z])\\?\.$")
 _ABBREV_BEFORE = re.compile(
     r"(?i)(?:\b(?:e\.g|i\.e|etc|inc|ltd|co|vs|no|u\.s|art|sec)\.|\b[A-Z]\.)$"
 )
