@@ -1334,6 +1334,24 @@ DIRECTION_CASES = [
         "We may remove any content you post at any time and for any reason.",
         "Terms of Service",
     ),
+    (
+        # Copilot's terms: access revoked, no content named (the classifier read it as removal)
+        "content_removal",
+        [
+            "Unless prohibited by law, we may limit, suspend, or permanently revoke your access "
+            "to or use of Copilot (and potentially all other Services) in our sole discretion, "
+            "at any time and without notice."
+        ],
+        "We may remove any content you post at any time and for any reason.",
+        "Terms of Service",
+    ),
+    (
+        # Instagram's guidelines, in 19 clauses: a head count is no age
+        "age_restrictions",
+        ["Our global team of over 15,000 reviewers work every day to keep people safe."],
+        "You must be over 13 to use the Services.",
+        "Community Guidelines",
+    ),
 ]
 
 
