@@ -955,6 +955,27 @@ def test_the_providers_right_to_assign_the_contract_engages_unfair_terms_law(tex
         assert not {"uctd", "uk_cra"} & set(regulations), other
 
 
+def test_disclosing_personal_data_is_sharing_and_receiving_requests_no_collection() -> None:
+    """Google's "For legal reasons": "We will share personal information outside of Google if
+    ..." had no sharing category (no third party, no "with" named), and the FTC only through
+    "requests that we receive from governments", read as collection. A cross-reference to a
+    section ("the Reasons we share personal data section") is no disclosure."""
+    for text in (
+        "We will share personal information outside of Google if we have a good-faith belief "
+        "that disclosure of the information is reasonably necessary.",
+        "Furthermore, we may disclose your personal data in these jurisdictions in response to "
+        "legal processes.",
+    ):
+        assert "third_party_sharing" in analyze_clause(text, terms_type="Privacy Policy").categories
+    pointer = "Please refer to the Reasons we share personal data section for more information."
+    assert "third_party_sharing" not in analyze_clause(pointer).categories
+    counted = "We publish the number and type of requests that we receive from governments."
+    assert "first_party_collection" not in analyze_clause(counted).categories
+    assert (
+        "first_party_collection" in analyze_clause("We receive your data from partners.").categories
+    )
+
+
 def test_a_list_lead_in_takes_its_first_items() -> None:
     """Facebook: "We collect device information like:" was a summary on its own."""
     text = (
