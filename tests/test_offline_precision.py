@@ -1373,6 +1373,17 @@ DIRECTION_CASES = [
         "You must be over 13 to use the Services.",
         "Community Guidelines",
     ),
+    (
+        # Le Chat's "Your Data": fine-tuning data and a fine-tuned model are the user's own
+        "model_training_on_user_content",
+        [
+            "You may provide input to the Mistral AI Products, such as prompts, content, or "
+            "fine-tuning data, and receive output from the Mistral AI Products.",
+            "For the avoidance of doubt, the Fine-Tuned Model does not constitute an Output.",
+        ],
+        "We may use your content to fine-tune our models.",
+        "Terms of Service",
+    ),
 ]
 
 
