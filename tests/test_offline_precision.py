@@ -933,6 +933,18 @@ def test_consumer_unfair_terms_law_reads_licences_indemnities_and_renewals(text:
     assert not {"uctd", "uk_cra"} & set(business)
 
 
+def test_a_severability_clause_naming_an_arbitrator_engages_no_arbitration_law() -> None:
+    """Microsoft's "Miscellaneous": "If a court or arbitrator holds that we can't enforce a part
+    of these Terms ..." named the Federal Arbitration Act by its word "arbitrator"."""
+    text = (
+        "If a court or arbitrator holds that we can't enforce a part of these Terms as written, "
+        "those terms shall be deemed replaced with similar terms."
+    )
+    assert "faa" not in named_in(analyze_clause(text, terms_type="Terms of Service")).regulations
+    clause = "Any dispute will be resolved by binding individual arbitration."
+    assert "faa" in named_in(analyze_clause(clause, terms_type="Terms of Service")).regulations
+
+
 @pytest.mark.parametrize(
     "text",
     [
