@@ -51,8 +51,9 @@ PROMPT_ID = "offline"
 # the quotes and brackets that close it, a section label is no sentence; Markdown marks inside a
 # link's text and backslash escapes are dropped; a clause's opening regional condition scopes
 # its instruments (``remit.opening_condition``); summaries of links, short lead-ins, body title
-# lines; quotes from tables as cells
-RULES_CODE_VERSION = "9"
+# lines; quotes from tables as cells; 10: an escaped section label ("3\\.", "2\\.1\\.") is no
+# sentence either
+RULES_CODE_VERSION = "10"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 
