@@ -988,6 +988,49 @@ def test_disclosing_personal_data_is_sharing_and_receiving_requests_no_collectio
     )
 
 
+@pytest.mark.parametrize(
+    ("category", "text"),
+    [
+        # Grok's "Paid Accounts" and Le Chat's price changes
+        ("payment_and_renewal", "For paid subscriptions, we will automatically charge your "
+         "payment method on each periodic renewal until you cancel."),
+        ("payment_and_renewal", "We may change our prices from time to time."),
+        # Google's "Age requirements", its link and curly apostrophe as captured
+        ("age_restrictions", "If you’re under the [age required to manage your own Google "
+         "Account](https://support.google.com/accounts/answer/1350409), you must have your "
+         "parent or legal guardian’s permission to use a Google Account."),
+        ("age_restrictions", "You must have parental or legal guardian permission, where "
+         "required, if you are a minor creating an account."),
+        ("age_restrictions", "If you do not know whether you have reached the age of majority "
+         "where you live, please ask your parent."),
+        # Facebook's "Ensuring access to our Products", the place named 140 characters on
+        ("international_transfer", "We need to transfer, store and distribute content and data "
+         "to our data centers, partners, service providers, vendors and systems around the "
+         "world, including outside your country of residence."),
+        # Claude's "Ownership of the Services": two sentences, the second with "or"
+        ("intellectual_property", "We and our Providers retain all our respective rights, "
+         "title, and interest, including intellectual property rights, in and to the Services. "
+         "Our Terms do not grant you any right, title, or interest in or to our Services."),
+    ],
+)  # fmt: skip
+def test_a_term_missed_in_its_usual_wording_is_found(category: str, text: str) -> None:
+    """Each of these clauses of the corpus had no category for what it plainly says."""
+    assert category in analyze_clause(text, terms_type="Terms of Service").categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Meta's legal-basis tables, in 50 clauses: who a basis covers, not an age limit
+        "For all registered users of the Meta Products, including those under the age of majority.",
+        "It is in the interests of all WhatsApp users under the age of majority to receive "
+        "these notifications.",
+    ],
+)
+def test_who_a_legal_basis_covers_is_no_age_limit(text: str) -> None:
+    assert "age_restrictions" not in analyze_clause(text, terms_type="Privacy Policy").categories
+
+
 def test_a_list_lead_in_takes_its_first_items() -> None:
     """Facebook: "We collect device information like:" was a summary on its own."""
     text = (
