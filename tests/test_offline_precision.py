@@ -14,6 +14,7 @@ from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE, quote_f
 from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.language import detect_language
 from clauselens.analyzers.offline.remit import (
+    OTHER_REGION,
     excluded_remits,
     named_regions,
     nearest_regions,
@@ -791,6 +792,23 @@ def test_the_innermost_heading_naming_a_region_decides() -> None:
     assert nearest_regions(["Privacy Policy", "U.S. States", "Appeals"]) == {"US"}
     assert nearest_regions(["Contact us"], "Terms (EU)") == {"EU"}
     assert nearest_regions(["Contact us"]) == set()
+
+
+def test_a_section_for_a_region_outside_the_knowledge_base_names_none_of_its_law() -> None:
+    """Claude's "Supplemental Disclosures for Residents of Canada" named the FTC, California's
+    agencies, the EDPB and the ICO; the knowledge base holds no Canadian law, so it names none.
+    A heading that names such a region beside one it covers keeps the covered region's law."""
+    text = (
+        "By expressly consenting to this Privacy Policy, you consent to the collection, use, "
+        "processing, and disclosure of your personal data in accordance with this Privacy Policy."
+    )
+    section = ("Privacy Policy", "Supplemental Disclosures for Residents of Canada")
+    canada = analyze_clause(text, section, terms_type="Privacy Policy", document_title="Privacy")
+    assert canada.applicable_agencies == []
+    assert canada.institutional_analysis.regulatory_landscape.startswith("Not assessed")
+    everywhere = analyze_clause(text, section[:1], terms_type="Privacy Policy")
+    assert "GDPR (EU)" in everywhere.institutional_analysis.regulatory_landscape
+    assert nearest_regions(["Users in Brazil and the EU"]) == {"EU", OTHER_REGION}
 
 
 @pytest.mark.parametrize(

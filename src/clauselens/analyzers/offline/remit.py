@@ -7,7 +7,9 @@ When the headings above a clause (or the document title) name regions, instrumen
 regions do not govern it: the UK Consumer Rights Act is no test of an EEA consumer clause, nor
 the CCPA of a section for EEA and UK users. The innermost heading that names a region decides
 ("EU and UK GDPR" nested under "U.S. States" is for the EU and the UK); headings that name no
-region limit nothing.
+region limit nothing. A section for a region whose law the knowledge base does not hold
+("Supplemental Disclosures for Residents of Canada", "Japan Privacy Disclosures") engages none of
+it: the offline analyzer says it did not assess the clause rather than name the FTC or the EDPB.
 
 **Document kind.** Some instruments govern contract terms (``Regulation.remit``
 ``"contracts"``: the Federal Arbitration Act) or consumer contracts only (``"consumer_contracts"``:
@@ -36,6 +38,7 @@ from collections.abc import Iterable, Sequence
 
 from clauselens.analyzers.offline.knowledge import Engagement
 
+OTHER_REGION = "other"  # a region the knowledge base has no instrument for (Canada, Brazil, ...)
 # the legal bases of processing are GDPR's and the UK GDPR's (Article 6): a section that lists
 # them ("Legal basis information") is written for the EEA and the UK even when it names neither
 _GDPR_SECTION = r"|[Ll](?:egal|awful) [Bb]as(?:is|es)\b|\bGDPR"
@@ -43,6 +46,13 @@ _REGIONS = {
     "EU": re.compile(r"\b(?:EEA|EU|European (?:Union|Economic Area)|Europe)\b" + _GDPR_SECTION),
     "UK": re.compile(r"\b(?:UK|United Kingdom|Great Britain)\b|\bU\.K\." + _GDPR_SECTION),
     "US": re.compile(r"\b(?:US|USA|United States|California|Illinois)\b|\bU\.S\.(?:A\.)?"),
+    # regions whose law the knowledge base does not hold: a section for them engages none of it
+    OTHER_REGION: re.compile(
+        r"\b(?:Canada|Qu[eé]bec|Brazil|Mexico|Argentina|Chile|Colombia|Peru|Japan|(?:Republic of )?"
+        r"Korea|China|Hong Kong|Taiwan|Singapore|India|Indonesia|Philippines|Thailand|Vietnam|"
+        r"Malaysia|Australia|New Zealand|South Africa|Nigeria|Kenya|Israel|T[uü]rkiye|Turkey|"
+        r"Russia|United Arab Emirates|UAE|Saudi Arabia)\b"
+    ),
 }
 _PRIVACY_NOTICE = re.compile(r"(?i)\b(?:privacy|cookies?)\b")
 _CONTENT_RULES = re.compile(
