@@ -1019,6 +1019,7 @@ def test_disclosing_personal_data_is_sharing_and_receiving_requests_no_collectio
          "parent or legal guardian’s permission to use a Google Account."),
         ("age_restrictions", "You must have parental or legal guardian permission, where "
          "required, if you are a minor creating an account."),
+        ("age_restrictions", "Minors need their parent or legal guardian’s permission."),
         ("age_restrictions", "If you do not know whether you have reached the age of majority "
          "where you live, please ask your parent."),
         # Facebook's "Ensuring access to our Products", the place named 140 characters on
