@@ -1236,6 +1236,20 @@ DIRECTION_CASES = [
         "Terms of Service",
     ),
     (
+        # Le Chat's and X's business terms: the provider's licence to the customer or developer
+        "content_license",
+        [
+            "Subject to Customer's compliance with these Terms, Mistral AI hereby grants Customer "
+            "and each of its End Users a non-exclusive, limited, non-transferable, and revocable "
+            "license to install and use the Mistral AI App.",
+            "X hereby grants to Company a limited, non-exclusive, non-transferable, "
+            "non-sublicensable license to use the Ads API.",
+        ],
+        "Customer hereby grants to SpaceXAI a non-exclusive, worldwide, royalty-free license to "
+        "use Customer Content to provide the Services.",
+        "Commercial Terms",
+    ),
+    (
         # Le Chat: staff who need access to your data are not your access right
         "user_access_rights",
         [
