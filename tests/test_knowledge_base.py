@@ -55,6 +55,8 @@ class TestValidationOnLoad:
             data["category_rules"][0]["patterns"].append("(unclosed")
         elif change == "lifted_by":
             data["category_rules"][0]["lifted_by"] = ["(unclosed"]
+        elif change == "unless_sets":
+            data["category_rules"][0]["unless_sets"] = ["no_such_set"]
         elif change == "extra":
             data["agencies"][0]["unexpected"] = True
         elif change in ("content_rules", "under_heading"):
@@ -68,7 +70,16 @@ class TestValidationOnLoad:
 
     @pytest.mark.parametrize(
         "change",
-        ["agency", "category", "regex", "lifted_by", "extra", "content_rules", "under_heading"],
+        [
+            "agency",
+            "category",
+            "regex",
+            "lifted_by",
+            "unless_sets",
+            "extra",
+            "content_rules",
+            "under_heading",
+        ],
     )
     def test_a_broken_reference_is_a_config_error(self, change: str) -> None:
         """An unknown agency, unknown category, bad regex or extra key fails on load."""

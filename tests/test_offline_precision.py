@@ -1495,3 +1495,26 @@ def test_categories_read_who_does_what(
     for text in not_it:
         assert category not in analyze_clause(text, terms_type=terms_type).categories, text
     assert category in analyze_clause(it, terms_type=terms_type).categories
+
+
+def test_a_users_prohibited_lending_or_cookie_copying_is_no_credit_or_tracking() -> None:
+    """LinkedIn's "Don'ts": "Rent, lease, loan, trade ... the Services" named the ECOA and the
+    FCRA (with the CFPB and the DOJ) on the verb "loan", and "copying cookies" (using another's
+    account) read as tracking, with the ePrivacy Directive and PECR. Credit offered and cookies
+    set are still what they were."""
+    dont = (
+        "You agree that you will not: use or attempt to use another's account (such as sharing "
+        "log-in credentials or copying cookies); rent, lease, loan, trade, sell/re-sell or "
+        "otherwise monetize the Services or related data or access to the same, without "
+        "LinkedIn's consent."
+    )
+    analysis = analyze_clause(dont, terms_type="Terms of Service")
+    assert "tracking_and_cookies" not in analysis.categories
+    assert not {"ecoa", "fcra", "eprivacy", "pecr"} & set(named_in(analysis).regulations)
+    loans = analyze_clause("We use your data to decide on loans you apply for.")
+    assert {"ecoa", "fcra"} <= set(named_in(loans).regulations)
+    cookies = analyze_clause(
+        "We use cookies to remember your settings.", terms_type="Privacy Policy"
+    )
+    assert "tracking_and_cookies" in cookies.categories
+    assert {"eprivacy", "pecr"} <= set(named_in(cookies).regulations)

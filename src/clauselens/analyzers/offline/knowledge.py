@@ -14,12 +14,13 @@ found elsewhere in the clause, or a category alone, never engages it); and, if i
 ``requires``, some sentence of the clause matches one of those terms too. The evidence
 sentences are the engagement's quotes. An agency with ``requires`` is named only when a
 sentence of the clause matches it (the AI Office supervises general-purpose AI models, not
-every AI clause). A category rule's ``unless`` patterns veto it in a sentence where they match:
-the direction of a provision (who may do what to whom) decides whether it is the category
-(users forbidden to train on the service's content is not the service training on theirs);
-its ``lifted_by`` patterns lift the veto where the provider acts in the same sentence (users
-share with each other, and the provider shares with partners). A category's text may carry a
-``consumer`` impact of its own, for a category its group's text does not fit.
+every AI clause). A category rule's ``unless`` patterns (and the term sets its ``unless_sets``
+name) veto it in a sentence where they match: the direction of a provision (who may do what
+to whom) decides whether it is the category (users forbidden to train on the service's content
+is not the service training on theirs); its ``lifted_by`` patterns lift the veto where the
+provider acts in the same sentence (users share with each other, and the provider shares with
+partners). A category's text may carry a ``consumer`` impact of its own, for a category its
+group's text does not fit.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ class CategoryRule(_Strict):
     category: str
     patterns: list[str]
     unless: list[str] = []
+    # named term sets whose patterns veto like ``unless`` (a pattern an instrument's trigger
+    # ``unless`` needs too is written once, as a term set both name)
+    unless_sets: list[str] = []
     # a sentence that also matches one of these keeps the category despite ``unless`` (users
     # share with each other, and in the same sentence the provider shares with partners)
     lifted_by: list[str] = []
@@ -230,6 +234,11 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
             errors.append(f"category_rules: unknown category {rule.category!r}")
         for p in [*rule.patterns, *rule.unless, *rule.lifted_by]:
             _compile(p, f"category_rules.{rule.category}", errors)
+        errors += [
+            f"category_rules.{rule.category}: unknown term set {t!r}"
+            for t in rule.unless_sets
+            if t not in kb.term_sets
+        ]
     seen: list[str] = [c for row in kb.severity_table for c in row.categories]
     errors += [f"severity_table: unknown category {c!r}" for c in seen if c not in codes]
     errors += [f"severity_table: {c!r} listed twice" for c in set(seen) if seen.count(c) > 1]
@@ -369,7 +378,11 @@ class CompiledKnowledgeBase:
         self.sha256 = hashlib.sha256(kb.model_dump_json().encode("utf-8")).hexdigest()
         self.min_sentences = {r.category: r.min_sentences for r in kb.category_rules}
         self.category_matchers = {
-            r.category: (Matcher(r.patterns), Matcher(r.unless), Matcher(r.lifted_by))
+            r.category: (
+                Matcher(r.patterns),
+                Matcher(self._terms(TermSelector(term_sets=r.unless_sets, terms=r.unless))),
+                Matcher(r.lifted_by),
+            )
             for r in kb.category_rules
         }
         self.risk_matcher = Matcher(kb.risk_signals)
