@@ -1243,6 +1243,17 @@ DIRECTION_CASES = [
         "Terms of Service",
     ),
     (
+        # Google's and YouTube's "Legal guarantee": liability accepted is no limitation of it
+        "limitation_of_liability",
+        [
+            "Under this guarantee, we’re [liable](https://policies.google.com/terms#footnote-"
+            "liability) for any [lack of conformity](https://policies.google.com/terms#footnote-"
+            "lack-conformity) that you discover:",
+        ],
+        "We are liable for any loss only up to the amount you paid us in the past 12 months.",
+        "Terms of Service",
+    ),
+    (
         # Le Chat's and X's business terms: the provider's licence to the customer or developer
         "content_license",
         [
