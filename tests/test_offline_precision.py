@@ -1037,6 +1037,13 @@ def test_disclosing_personal_data_is_sharing_and_receiving_requests_no_collectio
         ("intellectual_property", "We and our Providers retain all our respective rights, "
          "title, and interest, including intellectual property rights, in and to the Services. "
          "Our Terms do not grant you any right, title, or interest in or to our Services."),
+        # Twitch's "Claims" and X's terms: a contractual time bar on claims
+        ("limitation_of_liability", "TO THE EXTENT PERMITTED BY APPLICABLE LAW, YOU AND TWITCH "
+         "AGREE THAT ANY CAUSE OF ACTION ARISING OUT OF OR RELATED TO THE TWITCH SERVICES MUST "
+         "COMMENCE WITHIN ONE (1) YEAR AFTER THE CAUSE OF ACTION ACCRUES."),
+        ("limitation_of_liability", "You and X agree that you must initiate any proceeding or "
+         "action asserting a federal claim within one (1) year of the date of the occurrence of "
+         "the event or facts giving rise to a dispute."),
     ],
 )  # fmt: skip
 def test_a_term_missed_in_its_usual_wording_is_found(category: str, text: str) -> None:
@@ -1529,3 +1536,10 @@ def test_a_users_prohibited_lending_or_cookie_copying_is_no_credit_or_tracking()
     )
     assert "tracking_and_cookies" in cookies.categories
     assert {"eprivacy", "pecr"} <= set(named_in(cookies).regulations)
+
+
+def test_a_deadline_for_complaints_is_no_time_bar_on_claims() -> None:
+    """Snapchat's "You must submit any complaints within six months" is the platform's own
+    complaint window, not a bar on legal claims; the time-bar pattern leaves it alone."""
+    window = "You must submit any complaints within six months of the actions being taken."
+    assert "limitation_of_liability" not in analyze_clause(window).categories
