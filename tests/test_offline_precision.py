@@ -1279,7 +1279,10 @@ DIRECTION_CASES = [
         "user_access_rights",
         [
             "**Our Team Members.** Authorized members of our teams who need to access your "
-            "personal data, strictly to perform their jobs"
+            "personal data, strictly to perform their jobs",
+            # Facebook's "Audience settings are different from app permissions"
+            "Your audience settings are different from the permissions you give to individual "
+            "apps and websites to access your information.",
         ],
         "You can access your personal data and download a copy of it at any time.",
         "Privacy Policy",
