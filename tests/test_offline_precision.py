@@ -1521,8 +1521,9 @@ def test_categories_read_who_does_what(
 def test_a_users_prohibited_lending_or_cookie_copying_is_no_credit_or_tracking() -> None:
     """LinkedIn's "Don'ts": "Rent, lease, loan, trade ... the Services" named the ECOA and the
     FCRA (with the CFPB and the DOJ) on the verb "loan", and "copying cookies" (using another's
-    account) read as tracking, with the ePrivacy Directive and PECR. Credit offered and cookies
-    set are still what they were."""
+    account) read as tracking, with the ePrivacy Directive and PECR; X's login data "shared with
+    a malicious third-party application" read as tracking and sharing. Credit offered and
+    cookies set are still what they were."""
     dont = (
         "You agree that you will not: use or attempt to use another's account (such as sharing "
         "log-in credentials or copying cookies); rent, lease, loan, trade, sell/re-sell or "
@@ -1532,6 +1533,14 @@ def test_a_users_prohibited_lending_or_cookie_copying_is_no_credit_or_tracking()
     analysis = analyze_clause(dont, terms_type="Terms of Service")
     assert "tracking_and_cookies" not in analysis.categories
     assert not {"ecoa", "fcra", "eprivacy", "pecr"} & set(named_in(analysis).regulations)
+    # X's guidelines, in six clauses: a user's login data leaked is neither sharing nor tracking
+    leaked = analyze_clause(
+        "Account compromise may occur when your login data (such as credentials, passwords, "
+        "tokens, keys, cookies) are shared with a potential malicious third-party application "
+        "or website.",
+        terms_type="Community Guidelines",
+    )
+    assert not {"tracking_and_cookies", "third_party_sharing"} & set(leaked.categories)
     loans = analyze_clause("We use your data to decide on loans you apply for.")
     assert {"ecoa", "fcra"} <= set(named_in(loans).regulations)
     cookies = analyze_clause(
