@@ -1381,7 +1381,9 @@ DIRECTION_CASES = [
         "third_party_sharing",
         [
             "Offers or asks for money muling by offering employment to accept and transfer money "
-            "to third parties using the victim's bank account."
+            "to third parties using the victim's bank account.",
+            # ChatGPT's "Your rights": the user's right to port data is no sharing
+            "Transfer your Personal Data to a third party (right to data portability).",
         ],
         "We share your information with third parties such as advertisers.",
         "Privacy Policy",
