@@ -1326,6 +1326,10 @@ DIRECTION_CASES = [
             "We do not knowingly collect Personal Data from children under 13.",
             "Compromise the privacy of others (e.g., collecting, disclosing or otherwise "
             "processing personal data without consent).",
+            # Twitch's "Prohibited Conduct", a list item under "YOU AGREE NOT TO"
+            "v. defame, harass, abuse, threaten, or defraud users of the Twitch Services, or "
+            "collect or attempt to collect, personal information about users or third parties "
+            "without their consent;",
         ],
         "We collect your email address and the content of your messages.",
         "Terms of Service",
