@@ -1295,6 +1295,9 @@ DIRECTION_CASES = [
             "or circumvent any security measures of the Services.",
             "We will not be liable for any loss of data or any unauthorized access to or use of "
             "your content or data.",
+            # Twitch's "Limitation of Liability"
+            "IN NO EVENT SHALL TWITCH BE LIABLE FOR ANY DAMAGES RESULTING FROM THEFT, "
+            "DESTRUCTION, OR UNAUTHORIZED ACCESS TO TWITCH'S RECORDS, PROGRAMS, OR SERVICES.",
         ],
         "We use encryption and security measures to protect your data.",
         "Privacy Policy",
@@ -1388,6 +1391,14 @@ DIRECTION_CASES = [
             "to third parties using the victim's bank account.",
             # ChatGPT's "Your rights": the user's right to port data is no sharing
             "Transfer your Personal Data to a third party (right to data portability).",
+            # Le Chat's credentials, Spotify's assignment: what the user may not pass on
+            "You may not make your account credentials (including any API keys) available to "
+            "third parties, share individual login credentials between multiple users.",
+            "You may not assign these Terms, in whole or in part, nor transfer or sublicense "
+            "your rights under these Terms to any third party.",
+            # Twitch's liability cap: products sold on third-party sites are not personal data
+            "THESE LIMITATIONS OF LIABILITY ALSO APPLY WITH RESPECT TO DAMAGES INCURRED BY YOU "
+            "BY REASON OF ANY PRODUCTS OR SERVICES SOLD OR PROVIDED ON ANY THIRD PARTY SITES.",
         ],
         "We share your information with third parties such as advertisers.",
         "Privacy Policy",
