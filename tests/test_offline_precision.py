@@ -1572,3 +1572,18 @@ def test_a_deadline_for_complaints_is_no_time_bar_on_claims() -> None:
     complaint window, not a bar on legal claims; the time-bar pattern leaves it alone."""
     window = "You must submit any complaints within six months of the actions being taken."
     assert "limitation_of_liability" not in analyze_clause(window).categories
+
+
+def test_a_gatekeeper_using_data_across_its_services_engages_the_dma() -> None:
+    """Meta's and Google's notices use data "across the Meta Company Products" or "across Google
+    services": what the Digital Markets Act limits for designated gatekeepers (Article 5(2)).
+    The same words from a provider that names no gatekeeper engage nothing of it."""
+    for text in (
+        "We use information to provide consistent and seamless experiences across the Meta "
+        "Company Products.",
+        "We use the information that we collect to customise our services for you across "
+        "Google services.",
+    ):
+        assert "dma" in named_in(analyze_clause(text, terms_type="Privacy Policy")).regulations
+    other = "We may use your information to improve features across our products."
+    assert "dma" not in named_in(analyze_clause(other, terms_type="Privacy Policy")).regulations
