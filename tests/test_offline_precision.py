@@ -1587,3 +1587,15 @@ def test_a_gatekeeper_using_data_across_its_services_engages_the_dma() -> None:
         assert "dma" in named_in(analyze_clause(text, terms_type="Privacy Policy")).regulations
     other = "We may use your information to improve features across our products."
     assert "dma" not in named_in(analyze_clause(other, terms_type="Privacy Policy")).regulations
+
+
+def test_tailored_ads_are_commercial_for_the_ftc() -> None:
+    """Microsoft's "Third-Party Cookies": a targeted-advertising sentence about "ads" (not
+    "advertising") fell outside the FTC Act's commercial scope."""
+    text = (
+        "These cookies help us and third parties show you ads and content tailored to your "
+        "interests, based on your social media profiles and activity on our websites."
+    )
+    analysis = analyze_clause(text, terms_type="Privacy Policy")
+    assert "targeted_advertising" in analysis.categories
+    assert "ftc_act_s5" in named_in(analysis).regulations
