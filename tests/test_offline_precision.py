@@ -1599,3 +1599,33 @@ def test_tailored_ads_are_commercial_for_the_ftc() -> None:
     analysis = analyze_clause(text, terms_type="Privacy Policy")
     assert "targeted_advertising" in analysis.categories
     assert "ftc_act_s5" in named_in(analysis).regulations
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Meta AI's EU terms: social scoring (AI Act Article 5(1)(c))
+        "Evaluate or classify individuals based on social behavior or personal traits that leads "
+        "to detrimental or unfavorable treatment.",
+        # predictive policing (Article 5(1)(d)); biometric categorisation (Article 5(1)(g))
+        "Make predictions about the likelihood that an individual will commit a criminal "
+        "offense based solely on their personality traits.",
+        "Use biometric categorization systems to infer a person's race or political opinions.",
+    ],
+)
+def test_a_practice_the_ai_act_prohibits_engages_it(text: str) -> None:
+    """Acceptable use policies forbid practices the AI Act prohibits (Article 5), and the
+    national market surveillance authorities enforce those prohibitions (Article 74); no rule
+    named the Act on them."""
+    analysis = analyze_clause(text, terms_type="Acceptable Use Policy")
+    assert "eu_ai_act" in named_in(analysis).regulations
+    agencies = {agency.name for agency in analysis.applicable_agencies}
+    assert "EU national market surveillance authorities (AI Act)" in agencies
+
+
+def test_biometric_identity_checks_are_no_prohibited_ai_practice() -> None:
+    """Checking an ID against a selfie is not a practice Article 5 lists."""
+    text = "We may use your biometric data to verify your identity when you sign up."
+    assert (
+        "eu_ai_act" not in named_in(analyze_clause(text, terms_type="Privacy Policy")).regulations
+    )
