@@ -1629,3 +1629,35 @@ def test_biometric_identity_checks_are_no_prohibited_ai_practice() -> None:
     assert (
         "eu_ai_act" not in named_in(analyze_clause(text, terms_type="Privacy Policy")).regulations
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "terms_type"),
+    [
+        # TikTok's guidelines: the content-rule triggers read "don't", and missed "don’t"
+        (
+            "We don't allow content that shows, promotes, or provides instructions for suicide "
+            "or self-harm.",
+            "Community Guidelines",
+        ),
+        ("Don't post content on YouTube if its purpose is to encourage violence.", "Community "
+         "Guidelines"),
+        ("We won't sell your personal information to third parties.", "Privacy Policy"),
+        ("If you're under the age of 13, you may not use the Services.", "Terms of Service"),
+        ("We're liable for any lack of conformity that you discover.", "Terms of Service"),
+    ],
+)  # fmt: skip
+def test_typographic_apostrophes_read_like_plain_ones(text: str, terms_type: str) -> None:
+    """Most captured documents write "don’t" with a typographic apostrophe, and the knowledge
+    base's patterns write "don't": both must give the same categories and instruments."""
+    plain = analyze_clause(text, terms_type=terms_type)
+    curly = analyze_clause(text.replace("'", "’"), terms_type=terms_type)
+    assert curly.categories == plain.categories
+    assert named_in(curly).regulations == named_in(plain).regulations
+    assert named_in(curly).agencies == named_in(plain).agencies
+
+
+def test_a_content_rule_with_a_typographic_apostrophe_engages_the_law_of_online_content() -> None:
+    text = "We don’t allow content that promotes or provides instructions for self-harm."
+    regulations = named_in(analyze_clause(text, terms_type="Community Guidelines")).regulations
+    assert {"dsa", "uk_osa"} <= regulations

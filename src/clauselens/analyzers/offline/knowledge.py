@@ -300,7 +300,10 @@ class Matcher:
         return self._bounded is not None or self._free is not None
 
     def matches(self, lowered: str) -> bool:
-        """Whether any pattern matches ``lowered`` (text already passed through ``str.lower``)."""
+        """Whether any pattern matches ``lowered`` (text already passed through ``str.lower``).
+        Typographic quotes read as plain ones ("don’t" as "don't"), as the patterns write them."""
+        if _CURLY.search(lowered):
+            lowered = lowered.translate(_PLAIN_QUOTES)
         if self._free is not None and self._free.search(lowered):
             return True
         if self._bounded is None:
@@ -313,6 +316,11 @@ class Matcher:
                 return True
             pos = m.start() + 1
         return False
+
+
+# one character for one, so a match's positions stay those of the text
+_PLAIN_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+_CURLY = re.compile("[’‘“”]")
 
 
 def _union(patterns: list[str]) -> re.Pattern[str] | None:
