@@ -1648,13 +1648,16 @@ def test_biometric_identity_checks_are_no_prohibited_ai_practice() -> None:
     ],
 )  # fmt: skip
 def test_typographic_apostrophes_read_like_plain_ones(text: str, terms_type: str) -> None:
-    """Most captured documents write "don’t" with a typographic apostrophe, and the knowledge
-    base's patterns write "don't": both must give the same categories and instruments."""
+    """Most captured documents write "don’t" with a typographic apostrophe, some put no-break
+    spaces between words, and the knowledge base's patterns write "don't" and plain spaces: all
+    must give the same categories and instruments."""
     plain = analyze_clause(text, terms_type=terms_type)
-    curly = analyze_clause(text.replace("'", "’"), terms_type=terms_type)
-    assert curly.categories == plain.categories
-    assert named_in(curly).regulations == named_in(plain).regulations
-    assert named_in(curly).agencies == named_in(plain).agencies
+    # and no-break spaces (X's and YouTube's "**Content Spam:**\xa0You may not ...") as spaces
+    for variant in (text.replace("'", "’"), text.replace(" ", "\u00a0")):
+        typeset = analyze_clause(variant, terms_type=terms_type)
+        assert typeset.categories == plain.categories, variant
+        assert named_in(typeset).regulations == named_in(plain).regulations, variant
+        assert named_in(typeset).agencies == named_in(plain).agencies, variant
 
 
 def test_a_content_rule_with_a_typographic_apostrophe_engages_the_law_of_online_content() -> None:

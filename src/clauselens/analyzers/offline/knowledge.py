@@ -301,7 +301,8 @@ class Matcher:
 
     def matches(self, lowered: str) -> bool:
         """Whether any pattern matches ``lowered`` (text already passed through ``str.lower``).
-        Typographic quotes read as plain ones ("don’t" as "don't"), as the patterns write them."""
+        Typographic quotes read as plain ones ("don’t" as "don't") and no-break spaces as spaces,
+        as the patterns write them."""
         if _CURLY.search(lowered):
             lowered = lowered.translate(_PLAIN_QUOTES)
         if self._free is not None and self._free.search(lowered):
@@ -318,9 +319,22 @@ class Matcher:
         return False
 
 
-# one character for one, so a match's positions stay those of the text
-_PLAIN_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
-_CURLY = re.compile("[’‘“”]")
+# one character for one, so a match's positions stay those of the text: typographic quotes,
+# no-break and thin spaces, non-breaking hyphens
+_PLAIN_QUOTES = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2010": "-",
+        "\u2011": "-",
+    }
+)
+_CURLY = re.compile("[’‘“”\u00a0\u202f\u2009\u2010\u2011]")
 
 
 def _union(patterns: list[str]) -> re.Pattern[str] | None:
