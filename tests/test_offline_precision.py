@@ -1396,6 +1396,9 @@ DIRECTION_CASES = [
             "third parties, share individual login credentials between multiple users.",
             "You may not assign these Terms, in whole or in part, nor transfer or sublicense "
             "your rights under these Terms to any third party.",
+            # Perplexity's API terms: a mutual duty of confidentiality
+            "Each party (the “Receiving Party”) shall keep confidential and not disclose to any "
+            "third party all information and materials provided by the other party.",
             # Twitch's liability cap: products sold on third-party sites are not personal data
             "THESE LIMITATIONS OF LIABILITY ALSO APPLY WITH RESPECT TO DAMAGES INCURRED BY YOU "
             "BY REASON OF ANY PRODUCTS OR SERVICES SOLD OR PROVIDED ON ANY THIRD PARTY SITES.",
