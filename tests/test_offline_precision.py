@@ -1655,8 +1655,10 @@ def test_typographic_apostrophes_read_like_plain_ones(text: str, terms_type: str
     spaces between words, and the knowledge base's patterns write "don't" and plain spaces: all
     must give the same categories and instruments."""
     plain = analyze_clause(text, terms_type=terms_type)
-    # and no-break spaces (X's and YouTube's "**Content Spam:**\xa0You may not ...") as spaces
-    for variant in (text.replace("'", "’"), text.replace(" ", "\u00a0")):
+    # and no-break spaces (X's and YouTube's "**Content Spam:**\xa0You may not ...") as spaces,
+    # and zero-width spaces (ChatGPT's "WILL NOT EXCEED \u200b\u200bTHE GREATER") as nothing
+    variants = (text.replace("'", "’"), text.replace(" ", "\u00a0"), text.replace(" ", " \u200b"))
+    for variant in variants:
         typeset = analyze_clause(variant, terms_type=terms_type)
         assert typeset.categories == plain.categories, variant
         assert named_in(typeset).regulations == named_in(plain).regulations, variant

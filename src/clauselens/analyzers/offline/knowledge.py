@@ -302,7 +302,7 @@ class Matcher:
     def matches(self, lowered: str) -> bool:
         """Whether any pattern matches ``lowered`` (text already passed through ``str.lower``).
         Typographic quotes read as plain ones ("don’t" as "don't") and no-break spaces as spaces,
-        as the patterns write them."""
+        as the patterns write them; zero-width characters are not read."""
         if _CURLY.search(lowered):
             lowered = lowered.translate(_PLAIN_QUOTES)
         if self._free is not None and self._free.search(lowered):
@@ -319,10 +319,15 @@ class Matcher:
         return False
 
 
-# one character for one, so a match's positions stay those of the text: typographic quotes,
-# no-break and thin spaces, non-breaking hyphens
+# typographic quotes, no-break and thin spaces and non-breaking hyphens as the plain characters
+# the patterns write; zero-width spaces, word joiners and soft hyphens ("EXCEED \u200b\u200bTHE
+# GREATER") dropped. Only ``matches`` sees the result (a yes or no), never a quote.
 _PLAIN_QUOTES = str.maketrans(
     {
+        "\u200b": None,
+        "\u2060": None,
+        "\ufeff": None,
+        "\u00ad": None,
         "’": "'",
         "‘": "'",
         "“": '"',
@@ -334,7 +339,7 @@ _PLAIN_QUOTES = str.maketrans(
         "\u2011": "-",
     }
 )
-_CURLY = re.compile("[’‘“”\u00a0\u202f\u2009\u2010\u2011]")
+_CURLY = re.compile("[’‘“”\u00a0\u202f\u2009\u2010\u2011\u200b\u2060\ufeff\u00ad]")
 
 
 def _union(patterns: list[str]) -> re.Pattern[str] | None:
