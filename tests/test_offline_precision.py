@@ -1669,3 +1669,21 @@ def test_a_content_rule_with_a_typographic_apostrophe_engages_the_law_of_online_
     text = "We don’t allow content that promotes or provides instructions for self-harm."
     regulations = named_in(analyze_clause(text, terms_type="Community Guidelines")).regulations
     assert {"dsa", "uk_osa"} <= regulations
+
+
+def test_links_run_together_read_as_separate_words() -> None:
+    """A help centre's breadcrumbs and Meta's link lists put one link straight after another:
+    "All CollectionsConnectorsGeneral..." and "on FacebookHow to manage" read as one word each.
+    A link's plural ("[GPT](url)s") stays one word."""
+    crumbs = (
+        "[All Collections](https://support.claude.com/en/)[Connectors](https://support.claude.com"
+        "/en/collections/1)[General](https://support.claude.com/en/collections/2)Anthropic "
+        "Software Directory Terms"
+    )
+    analysis = analyze_clause(crumbs, terms_type="Developer Terms")
+    assert "All Collections Connectors General Anthropic Software Directory Terms" in (
+        analysis.summary
+    )
+    assert "CollectionsConnectors" not in analysis.title
+    plural = analyze_clause("Builders can share their [GPT](https://openai.com/gpts)s with others.")
+    assert "GPTs" in plural.summary

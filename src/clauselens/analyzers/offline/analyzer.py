@@ -52,7 +52,8 @@ PROMPT_ID = "offline"
 # link's text and backslash escapes are dropped; a clause's opening regional condition scopes
 # its instruments (``remit.opening_condition``); summaries of links, short lead-ins, body title
 # lines; quotes from tables as cells; 10: an escaped section label ("3\\.", "2\\.1\\.") is no
-# sentence either; 11: knowledge-base patterns read typographic quotes as plain ones
+# sentence either; 11: knowledge-base patterns read typographic quotes as plain ones; links run
+# together are separate words in summaries and titles
 RULES_CODE_VERSION = "11"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
