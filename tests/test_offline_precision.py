@@ -1037,6 +1037,10 @@ def test_disclosing_personal_data_is_sharing_and_receiving_requests_no_collectio
         ("intellectual_property", "We and our Providers retain all our respective rights, "
          "title, and interest, including intellectual property rights, in and to the Services. "
          "Our Terms do not grant you any right, title, or interest in or to our Services."),
+        # Claude's usage policy: a "Do Not ..." heading over "This includes using ... to:"
+        ("prohibited_uses", "Do Not Develop or Design Weapons\n\nThis includes using our "
+         "products or services to:\n\n*   Produce, modify, design, or illegally acquire weapons, "
+         "explosives, dangerous materials or other systems designed to cause harm"),
         # Twitch's "Claims" and X's terms: a contractual time bar on claims
         ("limitation_of_liability", "TO THE EXTENT PERMITTED BY APPLICABLE LAW, YOU AND TWITCH "
          "AGREE THAT ANY CAUSE OF ACTION ARISING OUT OF OR RELATED TO THE TWITCH SERVICES MUST "
