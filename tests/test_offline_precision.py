@@ -1691,3 +1691,18 @@ def test_links_run_together_read_as_separate_words() -> None:
     assert "CollectionsConnectors" not in analysis.title
     plural = analyze_clause("Builders can share their [GPT](https://openai.com/gpts)s with others.")
     assert "GPTs" in plural.summary
+
+
+def test_a_use_the_provider_forbids_is_low_severity_on_its_own() -> None:
+    """What users may not do with the service (an acceptable use policy's prohibitions) is low
+    severity for the user unless another category raises it; both label sets of the
+    development clauses put most such clauses at low."""
+    rules = (
+        "You may not use the Services to develop weapons. You may not use the Services to "
+        "generate spam."
+    )
+    analysis = analyze_clause(rules, terms_type="Acceptable Use Policy")
+    assert analysis.categories == ["prohibited_uses"]
+    assert analysis.severity == "low"
+    with_removal = rules + " We may remove your content at any time without notice."
+    assert analyze_clause(with_removal, terms_type="Acceptable Use Policy").severity != "low"
