@@ -1333,6 +1333,15 @@ DIRECTION_CASES = [
             "We do not knowingly collect Personal Data from children under 13.",
             "Compromise the privacy of others (e.g., collecting, disclosing or otherwise "
             "processing personal data without consent).",
+            # where data is processed (ChatGPT's and Discord's transfers), how long it is kept
+            # (Bluesky), where to learn more (Spotify), how it is protected (Gemini): each its own
+            # category, or a pointer, and no collection
+            "OpenAI processes your Personal Data on servers located outside of the EEA, "
+            "Switzerland and the UK for the purposes described in this policy.",
+            "We keep the Personal Data we collect for as long as you use the Bluesky App Services.",
+            "To learn more about how Spotify collects, uses, shares and protects your personal "
+            "data, please see the Spotify Privacy Policy.",
+            "We use encryption to keep your data private while in transit.",
             # Twitch's "Prohibited Conduct", a list item under "YOU AGREE NOT TO"
             "v. defame, harass, abuse, threaten, or defraud users of the Twitch Services, or "
             "collect or attempt to collect, personal information about users or third parties "
