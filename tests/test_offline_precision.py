@@ -1041,6 +1041,11 @@ def test_disclosing_personal_data_is_sharing_and_receiving_requests_no_collectio
         ("prohibited_uses", "Do Not Develop or Design Weapons\n\nThis includes using our "
          "products or services to:\n\n*   Produce, modify, design, or illegally acquire weapons, "
          "explosives, dangerous materials or other systems designed to cause harm"),
+        # TikTok's and YouTube's guidelines: what users may not post
+        ("user_conduct", "We don’t allow content that shows or promotes suicide or self-harm. "
+         "We don’t allow content that promotes disordered eating."),
+        ("user_conduct", "Don’t post content on YouTube if it encourages violence. Don’t post "
+         "content that incites hatred."),
         # Twitch's "Claims" and X's terms: a contractual time bar on claims
         ("limitation_of_liability", "TO THE EXTENT PERMITTED BY APPLICABLE LAW, YOU AND TWITCH "
          "AGREE THAT ANY CAUSE OF ACTION ARISING OUT OF OR RELATED TO THE TWITCH SERVICES MUST "
@@ -1715,3 +1720,13 @@ def test_a_use_the_provider_forbids_is_low_severity_on_its_own() -> None:
     assert analysis.severity == "low"
     with_removal = rules + " We may remove your content at any time without notice."
     assert analyze_clause(with_removal, terms_type="Acceptable Use Policy").severity != "low"
+
+
+def test_what_the_provider_does_not_share_is_no_user_conduct() -> None:
+    """Facebook's and Snapchat's "We don't share information that directly identifies you" is
+    the provider's own practice, not a rule for users (the imperative "Don't share" is)."""
+    text = (
+        "We don’t share information that directly identifies you with advertisers. We do not "
+        "share private content and communications with our service providers."
+    )
+    assert "user_conduct" not in analyze_clause(text, terms_type="Privacy Policy").categories
