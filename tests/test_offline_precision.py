@@ -1046,6 +1046,11 @@ def test_disclosing_personal_data_is_sharing_and_receiving_requests_no_collectio
          "We don’t allow content that promotes disordered eating."),
         ("user_conduct", "Don’t post content on YouTube if it encourages violence. Don’t post "
          "content that incites hatred."),
+        # what the contract covers and what outlives it (TikTok's, Pinterest's, Bluesky's)
+        ("governing_contract", "These Terms govern your use of TikTok services, which includes "
+         "TikTok and other services we provide."),
+        ("governing_contract", "Certain provisions of these Terms will continue to apply after "
+         "termination."),
         # Twitch's "Claims" and X's terms: a contractual time bar on claims
         ("limitation_of_liability", "TO THE EXTENT PERMITTED BY APPLICABLE LAW, YOU AND TWITCH "
          "AGREE THAT ANY CAUSE OF ACTION ARISING OUT OF OR RELATED TO THE TWITCH SERVICES MUST "
