@@ -1051,6 +1051,9 @@ def test_disclosing_personal_data_is_sharing_and_receiving_requests_no_collectio
          "TikTok and other services we provide."),
         ("governing_contract", "Certain provisions of these Terms will continue to apply after "
          "termination."),
+        # TikTok's "Notice and Appeals"
+        ("safety_enforcement", "If you think we made a mistake, you can appeal our decision "
+         "to remove your content."),
         # Twitch's "Claims" and X's terms: a contractual time bar on claims
         ("limitation_of_liability", "TO THE EXTENT PERMITTED BY APPLICABLE LAW, YOU AND TWITCH "
          "AGREE THAT ANY CAUSE OF ACTION ARISING OUT OF OR RELATED TO THE TWITCH SERVICES MUST "
