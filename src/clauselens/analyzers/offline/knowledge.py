@@ -303,8 +303,8 @@ class Matcher:
         """Whether any pattern matches ``lowered`` (text already passed through ``str.lower``).
         Typographic quotes read as plain ones ("don’t" as "don't") and no-break spaces as spaces,
         as the patterns write them; zero-width characters are not read."""
-        if _CURLY.search(lowered):
-            lowered = lowered.translate(_PLAIN_QUOTES)
+        if _TYPESET.search(lowered):
+            lowered = lowered.translate(_PLAIN_TEXT)
         if self._free is not None and self._free.search(lowered):
             return True
         if self._bounded is None:
@@ -322,7 +322,7 @@ class Matcher:
 # typographic quotes, no-break and thin spaces and non-breaking hyphens as the plain characters
 # the patterns write; zero-width spaces, word joiners and soft hyphens ("EXCEED \u200b\u200bTHE
 # GREATER") dropped. Only ``matches`` sees the result (a yes or no), never a quote.
-_PLAIN_QUOTES = str.maketrans(
+_PLAIN_TEXT = str.maketrans(
     {
         "\u200b": None,
         "\u2060": None,
@@ -339,7 +339,7 @@ _PLAIN_QUOTES = str.maketrans(
         "\u2011": "-",
     }
 )
-_CURLY = re.compile("[’‘“”\u00a0\u202f\u2009\u2010\u2011\u200b\u2060\ufeff\u00ad]")
+_TYPESET = re.compile("[’‘“”\u00a0\u202f\u2009\u2010\u2011\u200b\u2060\ufeff\u00ad]")
 
 
 def _union(patterns: list[str]) -> re.Pattern[str] | None:

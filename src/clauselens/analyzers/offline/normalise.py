@@ -160,9 +160,10 @@ _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 def without_marks(text: str) -> str:
     """``text`` without Markdown marks: emphasis, heading and quote marks and code ticks dropped,
     links kept as their text (marks inside a link's text go too: ``[**Page**](url)`` is Page),
-    a link run into the next link or word kept apart from it (a help centre's breadcrumbs
-    "[All Collections](...)[Connectors](...)Directory Terms" are "All Collections Connectors
-    Directory Terms"), backslash escapes as the character they escape ("4\\." is "4.")."""
+    a link run into the next link or a capitalised word kept apart from it (a help centre's
+    breadcrumbs "[All Collections](...)[Connectors](...)Directory Terms" are "All Collections
+    Connectors Directory Terms"), backslash escapes as the character they escape ("4\\." is
+    "4.")."""
     text = _MD_LINK.sub(r"\1", _LINK_RUN_ON.sub(r"\g<0> ", text))
     return _MARKDOWN_ESCAPE.sub(r"\1", _MARKDOWN_MARKS.sub("", text))
 
