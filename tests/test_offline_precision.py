@@ -543,6 +543,27 @@ class TestRemit:
         )
         assert "Online Safety" not in takedown.institutional_analysis.regulatory_landscape
 
+    def test_a_transfer_out_of_the_eea_is_outside_california_law(self) -> None:
+        """Discord's "we may be liable for the transfer of personal data from the EU,
+        Switzerland, or the UK to a third party" named the CCPA and California's agencies:
+        data leaving Europe is EU transfer law's concern. Other transfers to third parties still count."""
+        transfer = (
+            "In certain circumstances, we may be liable for the transfer of personal data from "
+            "the EU, Switzerland, or the UK to a third party outside those countries."
+        )
+        named = named_in(analyze_clause(transfer, terms_type="Privacy Policy"))
+        assert "ccpa_cpra" not in named.regulations
+        assert not named.agencies & {"ca_ag", "cppa"}
+        assert "gdpr" in named.regulations
+        sharing = (
+            "We may transfer your personal information to third parties, such as advertising "
+            "partners, to show you ads on other websites."
+        )
+        assert (
+            "ccpa_cpra"
+            in named_in(analyze_clause(sharing, terms_type="Privacy Policy")).regulations
+        )
+
 
 def test_the_landscape_and_why_quote_the_body_sentence_not_the_heading() -> None:
     """When a heading line and a body sentence both match, the analyst reads the body."""
