@@ -229,6 +229,23 @@ class TestDirection:
         )
         assert "unilateral_termination" not in own.categories
 
+    def test_a_contact_point_for_data_protection_is_not_collection(self) -> None:
+        """Discord's "you can also contact VeraSafe, Discord's appointed representative for
+        data protection matters related to the processing of personal data" read as the
+        company collecting data, and named the FTC. A statement of processing still is."""
+        contact = analyze_clause(
+            "If you reside in the United Kingdom, you can also contact VeraSafe, our appointed "
+            "representative for data protection matters related to the processing of personal "
+            "data.",
+            terms_type="Privacy Policy",
+        )
+        assert "first_party_collection" not in contact.categories
+        assert "ftc" not in named_in(contact).agencies
+        processing = analyze_clause(
+            "We process your personal data to provide the service.", terms_type="Privacy Policy"
+        )
+        assert "first_party_collection" in processing.categories
+
 
 class TestEvidence:
     def test_no_evidence_names_no_instrument_and_no_agency(self) -> None:
