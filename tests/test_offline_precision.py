@@ -229,6 +229,24 @@ class TestDirection:
         )
         assert "unilateral_termination" not in own.categories
 
+    def test_a_heading_for_terminations_by_the_user_is_not_unilateral_termination(self) -> None:
+        """YouTube's "**Terminations by You**" section (the user deleting their channel) read as
+        the provider closing accounts at its discretion, with the UCTD and the CRA. A term
+        ending by either side still reads as termination."""
+        by_you = analyze_clause(
+            "**Terminations by You**\n-----------------------\n\nYou may stop using the Service "
+            "at any time.",
+            ("Terminations by You",),
+            terms_type="Terms of Service",
+        )
+        assert "unilateral_termination" not in by_you.categories
+        either = analyze_clause(
+            "Your subscription continues until terminated by you or by us, and we may terminate "
+            "it at any time for any reason.",
+            terms_type="Terms of Service",
+        )
+        assert "unilateral_termination" in either.categories
+
     def test_a_contact_point_for_data_protection_is_not_collection(self) -> None:
         """Discord's "you can also contact VeraSafe, Discord's appointed representative for
         data protection matters related to the processing of personal data" read as the
