@@ -19,6 +19,7 @@ from clauselens.analyzers.offline.remit import (
     named_regions,
     nearest_regions,
     opening_condition,
+    sentence_regions,
 )
 from clauselens.evaluation.mentions import named_in
 from clauselens.textnorm import clause_sha256
@@ -421,6 +422,44 @@ class TestRemit:
         assert named_regions(["Terms (EU)"]) == {"EU"}
         assert named_regions(["Information for EU and UK users"]) == {"EU", "UK"}
 
+    @pytest.mark.parametrize(
+        ("sentence", "regions"),
+        [
+            ("If you reside in the United Kingdom, you can also contact us by post.", {"UK"}),
+            ("| **If you are in the UK:**<br><br>Sharing data with our parent company", {"UK"}),
+            (
+                "If you are in [the European Economic Area](https://x.y/eea) or the United "
+                "Kingdom, you may lodge a complaint.",
+                {"EU", "UK"},
+            ),
+            ("If your data is shared outside of Brazil, we will protect it.", set()),
+            ("If you are outside the EEA, we may share data with partners.", set()),
+            ("We share your information with partners in the United Kingdom.", set()),
+        ],
+    )  # fmt: skip
+    def test_a_sentence_opening_with_a_region_is_for_that_region(
+        self, sentence: str, regions: set[str]
+    ) -> None:
+        assert sentence_regions(sentence) == regions
+
+    def test_a_sentence_for_one_region_is_no_evidence_for_another(self) -> None:
+        """LinkedIn's table row "If you are in the UK: Sharing data with our parent company,
+        Microsoft for its AI training purposes" named the EU's AI Act and AI Office, the CCPA and
+        the FTC; without the condition the same sentence still engages the AI Act."""
+        row = (
+            "we share certain member data with our parent company so that it can train its "
+            "generative AI models."
+        )
+        lead = "Each row below is one purpose.\n\n"
+        for_uk = named_in(
+            analyze_clause(f"{lead}If you are in the UK: {row}", terms_type="Privacy Policy")
+        )
+        assert "uk_gdpr" in for_uk.regulations
+        assert not for_uk.regulations & {"eu_ai_act", "ccpa_cpra", "ftc_act_s5"}
+        assert "eu_ai_office" not in for_uk.agencies
+        anywhere = named_in(analyze_clause(f"{lead}We {row[3:]}", terms_type="Privacy Policy"))
+        assert "eu_ai_act" in anywhere.regulations
+
     def test_a_legal_bases_section_is_for_the_eea_and_the_uk(self) -> None:
         """Legal bases of processing are GDPR's (Article 6): such a section is not read
         against US law even when its headings name no region."""
@@ -581,7 +620,8 @@ class TestRemit:
     def test_a_transfer_out_of_the_eea_is_outside_california_law(self) -> None:
         """Discord's "we may be liable for the transfer of personal data from the EU,
         Switzerland, or the UK to a third party" named the CCPA and California's agencies:
-        data leaving Europe is EU transfer law's concern. Other transfers to third parties still count."""
+        data leaving Europe is EU transfer law's concern. Other transfers to third parties still
+        count."""
         transfer = (
             "In certain circumstances, we may be liable for the transfer of personal data from "
             "the EU, Switzerland, or the UK to a third party outside those countries."

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from clauselens.analyzers.offline.knowledge import Engagement
 
@@ -103,6 +104,20 @@ def opening_condition(body: Sequence[str]) -> str:
     return match.group(1) if match else ""
 
 
+_LINK_TARGET = re.compile(r"\]\([^)]*\)")
+_OUTSIDE = re.compile(r"\b(?:outside|not (?:located |based |resident )?in)\b")
+
+
+def sentence_regions(sentence: str) -> set[str]:
+    """The regions a sentence's own opening condition names ("If you reside in the United
+    Kingdom, you can also contact ..."; a table cell's "| If you are in the UK: Sharing data
+    with ..."), or none. Link targets are dropped first (their "https:" is no end of the
+    condition), and a condition about leaving a region ("outside of Brazil") names none."""
+    plain = _LINK_TARGET.sub("]", sentence).lstrip("|*-•> \t")
+    condition = opening_condition([plain])
+    return set() if _OUTSIDE.search(condition) else named_regions([condition])
+
+
 def nearest_regions(headings: Sequence[str], title: str = "", opening: str = "") -> set[str]:
     """The regions named by the innermost heading that names any, else by the clause's opening
     condition, else by the title: "EU and UK GDPR" under "U.S. States" is written for the EU and
@@ -153,13 +168,17 @@ def within_remit(
 ) -> list[Engagement]:
     """The engagements that can govern the clause: the regions its headings, opening condition or
     title name (``nearest_regions``; all when none does), minus the remits the document kind
-    excludes."""
+    excludes. A sentence that opens with a condition naming other regions is no evidence for an
+    instrument (``sentence_regions``); an instrument left with none is dropped."""
     cues = list(cues)
     regions = nearest_regions(cues, title, opening)
     excluded = excluded_remits(terms_type, title, cues)
-    return [
-        e
-        for e in engagements
-        if (not regions or region_of(e.regulation.jurisdiction) in regions)
-        and e.regulation.remit not in excluded
-    ]
+    kept = []
+    for e in engagements:
+        region = region_of(e.regulation.jurisdiction)
+        if (regions and region not in regions) or e.regulation.remit in excluded:
+            continue
+        evidence = tuple(s for s in e.sentences if region in (sentence_regions(s) or {region}))
+        if evidence:
+            kept.append(replace(e, sentences=evidence))
+    return kept
