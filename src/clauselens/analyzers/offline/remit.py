@@ -7,7 +7,9 @@ When the headings above a clause (or the document title) name regions, instrumen
 regions do not govern it: the UK Consumer Rights Act is no test of an EEA consumer clause, nor
 the CCPA of a section for EEA and UK users. The innermost heading that names a region decides
 ("EU and UK GDPR" nested under "U.S. States" is for the EU and the UK); headings that name no
-region limit nothing. A section for a region whose law the knowledge base does not hold
+region limit nothing. Within a clause, a sentence that opens with a condition naming regions
+("If you reside in the United Kingdom, you can also contact ...") is evidence for those regions'
+instruments only. A section for a region whose law the knowledge base does not hold
 ("Supplemental Disclosures for Residents of Canada", "Japan Privacy Disclosures") engages none of
 it: the offline analyzer says it did not assess the clause rather than name the FTC or the EDPB.
 
