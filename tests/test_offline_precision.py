@@ -460,6 +460,48 @@ class TestRemit:
         anywhere = named_in(analyze_clause(f"{lead}We {row[3:]}", terms_type="Privacy Policy"))
         assert "eu_ai_act" in anywhere.regulations
 
+    @pytest.mark.parametrize(
+        ("heading", "regions"),
+        [
+            (
+                "Reddit User Agreement if you live in the United States or outside the EEA, "
+                "United Kingdom, and Switzerland",
+                {"US"},
+            ),
+            (
+                "If you live outside the European Union, EFTA States, or the United Kingdom, "
+                "including if you live in the United States",
+                {"US"},
+            ),
+            ("Terms for users outside the EEA", {"US", "UK", OTHER_REGION}),
+            ("Transferring information outside the EEA", {"EU"}),
+        ],
+    )
+    def test_a_heading_for_people_outside_regions_is_for_the_others(
+        self, heading: str, regions: set[str]
+    ) -> None:
+        """Reddit's user agreement "if you live in the United States or outside the EEA, United
+        Kingdom, and Switzerland" was read as written for the EEA and the UK too (the CMA and
+        the EU's consumer authorities on its indemnity). A transfer outside a region is still
+        that region's matter."""
+        assert named_regions([heading]) == regions
+
+    def test_consumer_terms_for_people_outside_europe_engage_no_european_law(self) -> None:
+        heading = (
+            "Reddit User Agreement if you live in the United States or outside the EEA, "
+            "United Kingdom, and Switzerland"
+        )
+        text = (
+            "You agree to defend, indemnify, and hold us harmless from any claim arising out of "
+            "your use of the Services or your violation of these Terms."
+        )
+        named = named_in(
+            analyze_clause(text, (heading, "12. Indemnity"), terms_type="Terms of Service")
+        )
+        assert not named.regulations & {"uctd", "uk_cra"}
+        anywhere = named_in(analyze_clause(text, ("12. Indemnity",), terms_type="Terms of Service"))
+        assert "uctd" in anywhere.regulations
+
     def test_a_legal_bases_section_is_for_the_eea_and_the_uk(self) -> None:
         """Legal bases of processing are GDPR's (Article 6): such a section is not read
         against US law even when its headings name no region."""

@@ -7,9 +7,11 @@ When the headings above a clause (or the document title) name regions, instrumen
 regions do not govern it: the UK Consumer Rights Act is no test of an EEA consumer clause, nor
 the CCPA of a section for EEA and UK users. The innermost heading that names a region decides
 ("EU and UK GDPR" nested under "U.S. States" is for the EU and the UK); headings that name no
-region limit nothing. Within a clause, a sentence that opens with a condition naming regions
-("If you reside in the United Kingdom, you can also contact ...") is evidence for those regions'
-instruments only. A section for a region whose law the knowledge base does not hold
+region limit nothing. A heading for people outside some regions ("if you live in the United
+States or outside the EEA, United Kingdom, and Switzerland") is for the regions it names
+otherwise, or for every other region. Within a clause, a sentence that opens with a condition
+naming regions ("If you reside in the United Kingdom, you can also contact ...") is evidence for
+those regions' instruments only. A section for a region whose law the knowledge base does not hold
 ("Supplemental Disclosures for Residents of Canada", "Japan Privacy Disclosures") engages none of
 it: the offline analyzer says it did not assess the clause rather than name the FTC or the EDPB.
 
@@ -87,9 +89,36 @@ def region_of(jurisdiction: str) -> str:
     return jurisdiction.split("-", 1)[0]
 
 
+def _regions_in(text: str) -> set[str]:
+    return {region for region, pattern in _REGIONS.items() if pattern.search(text)}
+
+
+# people outside regions: "if you live in the United States or outside the EEA, United Kingdom,
+# and Switzerland"; "If you live outside the European Union, EFTA States, or the United Kingdom,
+# including if you live in the United States" (not "Transfers of information outside the EEA")
+_PEOPLE_OUTSIDE = re.compile(
+    r"\b(?:live|living|reside|residing|located|based|users?|people|residents?)\b[^.;]{0,40}?"
+    r"\boutside\b"
+)
+_INCLUDING = re.compile(r"\bincluding\b")
+
+
+def _cue_regions(cue: str) -> set[str]:
+    """The regions one heading or title is written for."""
+    people_outside = _PEOPLE_OUTSIDE.search(cue)
+    if people_outside is None:
+        return _regions_in(cue)
+    start = cue.index("outside", people_outside.start())
+    including = _INCLUDING.search(cue, start)
+    excluded = _regions_in(cue[start : including.start() if including else len(cue)])
+    named = _regions_in(cue[:start]) | (_regions_in(cue[including.end() :]) if including else set())
+    return named or set(_REGIONS) - excluded
+
+
 def named_regions(cues: Iterable[str]) -> set[str]:
-    """Regions named in headings or a title (case matters: "us" is a pronoun)."""
-    return {region for region, pattern in _REGIONS.items() for cue in cues if pattern.search(cue)}
+    """Regions named in headings or a title (case matters: "us" is a pronoun). A heading for
+    people outside some regions is for the regions it names otherwise, or for every other one."""
+    return {region for cue in cues for region in _cue_regions(cue)}
 
 
 # "If ... applies to you, we ...": the condition ends at the comma before the main clause
