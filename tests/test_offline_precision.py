@@ -248,6 +248,57 @@ class TestDirection:
         )
         assert "unilateral_termination" in either.categories
 
+    @pytest.mark.parametrize(
+        ("category", "text"),
+        [
+            # X's and Snapchat's hateful-conduct rules list protected characteristics
+            ("sensitive_data",
+             "Hateful conduct: You may not attack other people on the basis of race, ethnicity, "
+             "national origin, "
+             "sexual orientation, gender, religious affiliation, age or disability."),
+            # Spotify's guidelines: phishing is the user's wrong, not the provider's processing
+            ("sensitive_data",
+             "Phishing or related attempts to deceptively solicit or collect sensitive "
+             "information."),
+            # Twitch's guidelines: a takedown notice received is no collection of data
+            ("first_party_collection",
+             "If we receive a complete DMCA notification against content you've shared, we will "
+             "remove or disable access to the claimed infringing material."),
+            # Microsoft's children's section: consent received, not data
+            ("first_party_collection",
+             "When we receive parental consent or authorisation, the child's account is treated "
+             "much like any other account."),
+            # Microsoft's pointer to another section
+            ("first_party_collection",
+             "See the [How we use personal data](#howweuse) section for more information about "
+             "how we provide age appropriate experiences."),
+            # Perplexity's usage policy: what users may not do
+            ("first_party_collection",
+             "Compromise the privacy of others (e.g., collecting, disclosing or otherwise "
+             "processing personal data without complying with applicable legal requirements)."),
+        ],
+    )  # fmt: skip
+    def test_words_of_a_category_in_another_sense_are_not_it(
+        self, category: str, text: str
+    ) -> None:
+        assert category not in analyze_clause(text).categories
+
+    @pytest.mark.parametrize(
+        ("category", "text"),
+        [
+            ("sensitive_data",
+             "We process information about your racial or ethnic origin only with your explicit "
+             "consent."),
+            ("sensitive_data",
+             "You may not use the data to target or profile people based on their sexual "
+             "orientation or to discriminate against them."),
+            ("first_party_collection",
+             "We receive information about you from advertisers and other partners."),
+        ],
+    )  # fmt: skip
+    def test_the_category_stays_where_the_words_mean_it(self, category: str, text: str) -> None:
+        assert category in analyze_clause(text).categories
+
     def test_a_contact_point_for_data_protection_is_not_collection(self) -> None:
         """Discord's "you can also contact VeraSafe, Discord's appointed representative for
         data protection matters related to the processing of personal data" read as the
