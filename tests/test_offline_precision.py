@@ -276,6 +276,22 @@ class TestDirection:
             ("first_party_collection",
              "Compromise the privacy of others (e.g., collecting, disclosing or otherwise "
              "processing personal data without complying with applicable legal requirements)."),
+
+            # X's privacy policy: a password as one of the fields of an account
+            ("account_and_security",
+             "This includes a display name, a username, a password, an email address or phone "
+             "number and a date of birth."),
+            # Discord's and Perplexity's arbitration opt-out is part of the arbitration term
+            ("user_choice_control",
+             "You can decline this Agreement to Arbitrate by emailing an opt-out notice within "
+             "30 days."),
+            # Microsoft's children's section: the parent changes consent, not the provider terms
+            ("unilateral_change",
+             "Parents can change or revoke consent at any time."),
+            # Discord's privacy policy: the user deleting their own messages
+            ("content_removal",
+             "You can edit or delete any message you have sent or content you have posted at any "
+             "time."),
         ],
     )  # fmt: skip
     def test_words_of_a_category_in_another_sense_are_not_it(
@@ -294,6 +310,15 @@ class TestDirection:
              "orientation or to discriminate against them."),
             ("first_party_collection",
              "We receive information about you from advertisers and other partners."),
+
+            ("account_and_security",
+             "You are responsible for keeping your password confidential."),
+            ("account_and_security", "You must not use a weak or reused password."),
+            ("user_choice_control", "You can opt out of personalised ads in your settings."),
+            ("unilateral_change", "We may change these terms at any time."),
+            ("unilateral_change",
+             "You can change your settings at any time, and we may update this policy."),
+            ("content_removal", "We may remove any content at any time for any reason."),
         ],
     )  # fmt: skip
     def test_the_category_stays_where_the_words_mean_it(self, category: str, text: str) -> None:
