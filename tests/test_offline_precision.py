@@ -324,6 +324,21 @@ class TestDirection:
     def test_the_category_stays_where_the_words_mean_it(self, category: str, text: str) -> None:
         assert category in analyze_clause(text).categories
 
+    def test_a_rule_that_leads_in_a_list_counts_with_its_items(self) -> None:
+        """Instagram's "Content that: * Attempts to buy, sell or trade prescription drugs ..."
+        missed user conduct: a broad topic needs two sentences, and only the lead-in matched.
+        A lead-in with items after it states the rule they list; alone it is still one."""
+        listed = analyze_clause(
+            "Prescription drugs\n\nContent that:\n\n*   Attempts to buy, sell or trade "
+            "prescription drugs.\n*   Asks for prescription drugs.",
+            terms_type="Community Guidelines",
+        )
+        assert "user_conduct" in listed.categories
+        alone = analyze_clause(
+            "Prescription drugs\n\nContent that:", terms_type="Community Guidelines"
+        )
+        assert "user_conduct" not in alone.categories
+
     def test_a_contact_point_for_data_protection_is_not_collection(self) -> None:
         """Discord's "you can also contact VeraSafe, Discord's appointed representative for
         data protection matters related to the processing of personal data" read as the

@@ -102,6 +102,13 @@ def detect(
             result.risk_sentences.append(sentence)
     result.triage_score = max(classifier.triage_probabilities(own), default=0.0)
     support = Counter(f.category for f in result.findings)
+    # a list lead-in ("Content that:") with items after it states the rule the items list
+    last = result.sentences[-1] if result.sentences else ""
+    support.update(
+        f.category
+        for f in result.findings
+        if f.sentence.rstrip().endswith(":") and f.sentence != last
+    )
     result.findings = [
         f for f in result.findings if support[f.category] >= kb.min_sentences.get(f.category, 1)
     ]
