@@ -110,7 +110,8 @@ class CategoryRule(_Strict):
     # a sentence that also matches one of these keeps the category despite ``unless`` (users
     # share with each other, and in the same sentence the provider shares with partners)
     lifted_by: list[str] = []
-    # a broad topic (user conduct, IP) is the clause's only when this many sentences say so
+    # a broad topic (user conduct, IP) is the clause's only when this many sentences say so (a
+    # list lead-in such as "Content that:" with items after it counts twice: ``detect``)
     min_sentences: int = 1
 
 
