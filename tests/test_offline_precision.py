@@ -215,6 +215,14 @@ class TestDirection:
             ("content_license",
              "You grant GitHub and our Affiliates the right to store, host, archive, parse, "
              "display, and make copies of Your Content as necessary to provide the Service."),
+            # YouTube's and Meta's privacy policies: ads chosen by activity, in plain words
+            ("targeted_advertising",
+             "For example, if you watch videos about baking on YouTube, you may see more ads that "
+             "relate to baking as you browse the web."),
+            ("targeted_advertising",
+             "Based on her friend's activity, we might show Fiona an ad for the art fair."),
+            ("targeted_advertising",
+             "We show ads and recommend content based on your interests."),
             # Meta's Commercial Terms: a licence with no "worldwide" or "royalty-free"
             ("content_license",
              "As described in our Terms, you grant us a license to content that is covered by "
@@ -319,6 +327,7 @@ class TestDirection:
             ("unilateral_change",
              "You can change your settings at any time, and we may update this policy."),
             ("content_removal", "We may remove any content at any time for any reason."),
+            ("targeted_advertising", "We show you relevant ads based on your activity."),
         ],
     )  # fmt: skip
     def test_the_category_stays_where_the_words_mean_it(self, category: str, text: str) -> None:
