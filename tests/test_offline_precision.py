@@ -223,6 +223,20 @@ class TestDirection:
              "Based on her friend's activity, we might show Fiona an ad for the art fair."),
             ("targeted_advertising",
              "We show ads and recommend content based on your interests."),
+            # Threads' and Pinterest's retention sections say "keep", not "retain"
+            ("data_retention",
+             "How long do we keep your information?\n\nWe keep information as long as we need "
+             "it to provide our Products."),
+            ("data_retention",
+             "Following termination of your account, we may keep your User Content for a "
+             "reasonable period of time for backup, archival or audit purposes."),
+            # Google's and Gemini's privacy choices in plain words
+            ("user_choice_control",
+             "If you turn this setting off, your future chats won't be used to improve our "
+             "services."),
+            ("user_choice_control",
+             "Many of our services let you share information with other people, and you have "
+             "control over how you share."),
             # Meta's Commercial Terms: a licence with no "worldwide" or "royalty-free"
             ("content_license",
              "As described in our Terms, you grant us a license to content that is covered by "
