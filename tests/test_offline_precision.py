@@ -237,6 +237,10 @@ class TestDirection:
             ("user_choice_control",
              "Many of our services let you share information with other people, and you have "
              "control over how you share."),
+            # Meta's privacy policy lists what it logs
+            ("first_party_collection",
+             "For example, we log:\n\n*   What apps, posts and videos you view or interact with "
+             "on our Products"),
             # Meta's Commercial Terms: a licence with no "worldwide" or "royalty-free"
             ("content_license",
              "As described in our Terms, you grant us a license to content that is covered by "
