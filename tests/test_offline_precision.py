@@ -314,6 +314,11 @@ class TestDirection:
             # Microsoft's children's section: the parent changes consent, not the provider terms
             ("unilateral_change",
              "Parents can change or revoke consent at any time."),
+            # Snapchat's and X's guidelines: AI-generated imagery in a harassment or fake-profile
+            # rule is no AI-content disclosure
+            ("ai_disclosure",
+             "We consider harassment to include mocking, shaming or sharing humiliating imagery "
+             "(including manipulated or AI-generated imagery)."),
             # Discord's privacy policy: the user deleting their own messages
             ("content_removal",
              "You can edit or delete any message you have sent or content you have posted at any "
@@ -346,6 +351,7 @@ class TestDirection:
              "You can change your settings at any time, and we may update this policy."),
             ("content_removal", "We may remove any content at any time for any reason."),
             ("targeted_advertising", "We show you relevant ads based on your activity."),
+            ("ai_disclosure", "You must label AI-generated content that depicts real people."),
         ],
     )  # fmt: skip
     def test_the_category_stays_where_the_words_mean_it(self, category: str, text: str) -> None:
