@@ -241,6 +241,17 @@ class TestDirection:
             ("first_party_collection",
              "For example, we log:\n\n*   What apps, posts and videos you view or interact with "
              "on our Products"),
+            # Google's generative AI terms: the disclaimer says "content", not "output"
+            ("output_accuracy_disclaimer",
+             "The Services may sometimes provide inaccurate or offensive content that doesn't "
+             "represent Google's views."),
+            # Le Chat's usage policy and YouTube's guidelines: what follows a violation
+            ("safety_enforcement",
+             "Violations of this Usage Policy may result in temporary suspension or permanent "
+             "termination of your account."),
+            ("safety_enforcement",
+             "If your thumbnail violates other policies, we remove the thumbnail and may issue a "
+             "strike."),
             # Meta's Commercial Terms: a licence with no "worldwide" or "royalty-free"
             ("content_license",
              "As described in our Terms, you grant us a license to content that is covered by "
