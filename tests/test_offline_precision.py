@@ -252,6 +252,10 @@ class TestDirection:
             ("safety_enforcement",
              "If your thumbnail violates other policies, we remove the thumbnail and may issue a "
              "strike."),
+            # Reddit's developer terms
+            ("prohibited_uses",
+             "You will not, and will not attempt to, or permit or enable others to:\n\n*   use "
+             "the Reddit Services and Data to encourage or promote illegal activity."),
             # Meta's Commercial Terms: a licence with no "worldwide" or "royalty-free"
             ("content_license",
              "As described in our Terms, you grant us a license to content that is covered by "
