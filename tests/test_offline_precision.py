@@ -982,6 +982,20 @@ class TestLanguage:
 
 
 class TestSummaries:
+    def test_a_list_lead_in_is_quoted_with_its_first_item(self) -> None:
+        """Claude's usage policy was explained as found in "This includes using our products or
+        services to:", which does not say what is forbidden; the first item does. A lead-in
+        that ends the clause is quoted alone."""
+        lead = "This includes using our products or services to:"
+        item = "Incite, facilitate, or promote violent extremism or terrorism"
+        listed = analyze_clause(
+            f"Do Not Incite Violence\n\n{lead}\n\n*   {item}\n*   Harass people"
+        )
+        assert f"found in \u201c{lead} {item}" in listed.why_it_matters
+        last = "You can opt out of personalised ads as follows:"
+        alone = analyze_clause(f"Your choices\n\n{last}")
+        assert f"found in \u201c{last}\u201d" in alone.why_it_matters
+
     @pytest.mark.parametrize(
         ("text", "told"),
         [

@@ -53,8 +53,10 @@ PROMPT_ID = "offline"
 # its instruments (``remit.opening_condition``); summaries of links, short lead-ins, body title
 # lines; quotes from tables as cells; 10: an escaped section label ("3\\.", "2\\.1\\.") is no
 # sentence either; 11: knowledge-base patterns read typographic quotes as plain ones; links run
-# together are separate words in summaries and titles
-RULES_CODE_VERSION = "11"
+# together are separate words in summaries and titles; 12: a sentence's own regional condition
+# and a heading for people outside regions scope instruments (``remit``), a list lead-in counts
+# twice for a broad topic (``detect``), why-it-matters quotes a lead-in with its first item
+RULES_CODE_VERSION = "12"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 

@@ -238,7 +238,20 @@ def _found_in(detection: Detection, category: str) -> str:
         if finding.category == category:
             support[finding.sentence] = support.get(finding.sentence, 0.0) + finding.score
     sentence = max(support, key=lambda s: (not detection.is_heading(s), support[s]))
-    return f"\u201c{_shorten(_cells(_plain(sentence)), 160)}\u201d"
+    return f"\u201c{_shorten(_cells(_plain(_with_first_item(detection, sentence))), 160)}\u201d"
+
+
+def _with_first_item(detection: Detection, sentence: str) -> str:
+    """A list lead-in ("This includes using our products or services to:") with the first item
+    after it, which says what the lead-in is about; any other sentence as it is."""
+    if not sentence.rstrip().endswith(":") or sentence not in detection.sentences:
+        return sentence
+    following = detection.sentences.index(sentence) + 1
+    if following == len(detection.sentences) or detection.is_heading(
+        detection.sentences[following]
+    ):
+        return sentence
+    return f"{sentence} {detection.sentences[following]}"
 
 
 # a run of table pipes and the empty cells between them ("| | | Why we use | Lawful basis |")
