@@ -244,14 +244,8 @@ def _found_in(detection: Detection, category: str) -> str:
 def _with_first_item(detection: Detection, sentence: str) -> str:
     """A list lead-in ("This includes using our products or services to:") with the first item
     after it, which says what the lead-in is about; any other sentence as it is."""
-    if not sentence.rstrip().endswith(":") or sentence not in detection.sentences:
-        return sentence
-    following = detection.sentences.index(sentence) + 1
-    if following == len(detection.sentences) or detection.is_heading(
-        detection.sentences[following]
-    ):
-        return sentence
-    return f"{sentence} {detection.sentences[following]}"
+    item = detection.item_after(sentence)
+    return sentence if item is None or detection.is_heading(item) else f"{sentence} {item}"
 
 
 # a run of table pipes and the empty cells between them ("| | | Why we use | Lawful basis |")

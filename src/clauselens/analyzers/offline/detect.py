@@ -45,6 +45,13 @@ class Detection:
     triage_score: float = 0.0  # the highest triage probability of a sentence in its context
     headings: set[str] = field(default_factory=set)  # the sentences that are headings
 
+    def item_after(self, sentence: str) -> str | None:
+        """The sentence after a list lead-in ("Content that:", one ending in a colon that is not
+        the clause's last), or None when ``sentence`` is no such lead-in."""
+        if not sentence.rstrip().endswith(":") or sentence not in self.sentences[:-1]:
+            return None
+        return self.sentences[self.sentences.index(sentence) + 1]
+
     def is_heading(self, sentence: str) -> bool:
         """Whether ``sentence`` is one of the clause's heading lines (``headings``)."""
         return sentence in self.headings
@@ -103,12 +110,7 @@ def detect(
     result.triage_score = max(classifier.triage_probabilities(own), default=0.0)
     support = Counter(f.category for f in result.findings)
     # a list lead-in ("Content that:") with items after it states the rule the items list
-    last = result.sentences[-1] if result.sentences else ""
-    support.update(
-        f.category
-        for f in result.findings
-        if f.sentence.rstrip().endswith(":") and f.sentence != last
-    )
+    support.update(f.category for f in result.findings if result.item_after(f.sentence))
     result.findings = [
         f for f in result.findings if support[f.category] >= kb.min_sentences.get(f.category, 1)
     ]
