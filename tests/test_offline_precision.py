@@ -129,6 +129,22 @@ class TestDirection:
             ("Scraping the Services or Content to train a machine learning model.", False),
             ("We use your conversations to improve our models unless you opt out.", True),
             ("We train our AI models on the messages and files you upload.", True),
+            (
+                # X's developer agreement: the prohibition leads a list, training is item (k)
+                "You shall not and you shall not attempt to (or allow others to): (a) reverse "
+                "engineer, decompile, disassemble, or translate the X API or otherwise attempt "
+                "to derive source code, trade secrets, or know-how in or underlying any X API; "
+                "(b) interfere with features or functionality of the X API or monitoring "
+                "mechanisms of the X API; (c) remove or alter any proprietary notices or marks "
+                "on the X Content; (k) use the X API or X Content to fine-tune or train a "
+                "foundation or frontier model.",
+                False,
+            ),
+            (
+                "We use the following to train and improve our AI models: the prompts you "
+                "enter, the files you upload, and the feedback you give.",
+                True,
+            ),
         ],
     )
     def test_training_on_user_content_needs_the_users_content(
