@@ -55,8 +55,9 @@ PROMPT_ID = "offline"
 # sentence either; 11: knowledge-base patterns read typographic quotes as plain ones; links run
 # together are separate words in summaries and titles; 12: a sentence's own regional condition
 # and a heading for people outside regions scope instruments (``remit``), a list lead-in counts
-# twice for a broad topic (``detect``), why-it-matters quotes a lead-in with its first item
-RULES_CODE_VERSION = "12"
+# twice for a broad topic (``detect``), why-it-matters quotes a lead-in with its first item;
+# 13: a quote from a sentence too long to show whole shows where the rule matched it
+RULES_CODE_VERSION = "13"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 

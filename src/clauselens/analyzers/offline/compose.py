@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 
 from clauselens.analyzers.offline.detect import Detection
-from clauselens.analyzers.offline.knowledge import CompiledKnowledgeBase
+from clauselens.analyzers.offline.knowledge import CompiledKnowledgeBase, Engagement
 from clauselens.analyzers.offline.normalise import (
     is_fragment,
     is_link_line,
@@ -228,17 +228,51 @@ def _telling(detection: Detection, sentences: Sequence[str]) -> str:
     return next((s for s in sentences if not detection.is_heading(s)), sentences[0])
 
 
-def _found_in(detection: Detection, category: str) -> str:
+FOUND_IN_CHARS = 160
+
+
+def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) -> str:
     """The sentence a category was found in, as a quote: a body sentence before a heading, and
     of those the one with the most support (a rule and the classifier together before either
     alone; Discord's "Your right to terminate." is found by the classifier, "we reserve the
-    right to suspend or terminate your account" by both), the first on a tie."""
+    right to suspend or terminate your account" by both), the first on a tie. A sentence too
+    long to quote whole is quoted from the list item or clause where the rule matched."""
     support: dict[str, float] = {}
     for finding in detection.findings:
         if finding.category == category:
             support[finding.sentence] = support.get(finding.sentence, 0.0) + finding.score
     sentence = max(support, key=lambda s: (not detection.is_heading(s), support[s]))
-    return f"\u201c{_shorten(_cells(_plain(_with_first_item(detection, sentence))), 160)}\u201d"
+    shown = _cells(_plain(_with_first_item(detection, sentence)))
+    span = kb.category_span(category, shown) if len(shown) > FOUND_IN_CHARS else None
+    return f"\u201c{excerpt(shown, span, FOUND_IN_CHARS)}\u201d"
+
+
+def excerpt(text: str, span: tuple[int, int] | None, limit: int) -> str:
+    """``text`` cut to ``limit`` characters: its opening, or where a rule matched it (``span``)
+    when the opening would not show the match (``_from_match``)."""
+    if span is not None and len(text) > limit and span[0] >= limit:
+        text = _from_match(text, *span, limit)
+    return _shorten(text, limit)
+
+
+# where a part of a sentence starts: after a list item's or clause's separator
+_PART_START = re.compile(r"[;:]\s+|\.\s+(?=\S)")
+
+
+def _from_match(text: str, start: int, end: int, limit: int) -> str:
+    """A quote of ``text`` where a rule matched it (``start``, ``end``) past what its opening
+    shows: from the start of the list item or clause holding the match (after the last ";" or
+    ":" before it, within 100 characters) or from a word 40 characters before it, to the end
+    of that item (the next ";") unless that leaves too little to read, marked "... " as cut:
+    "... (k) use the X API or X Content to fine-tune or train a foundation or frontier model",
+    not the opening of X's twelve-item list of restrictions."""
+    parts = [m.end() for m in _PART_START.finditer(text, 0, start)]
+    begin = parts[-1] if parts and start - parts[-1] <= 100 else text.rfind(" ", 0, start - 40)
+    begin = max(begin, 0)
+    stop = text.find(";", end)
+    if stop - begin < limit // 2:
+        stop = -1
+    return "... " + text[begin : stop if stop > 0 else None].strip()
 
 
 def _with_first_item(detection: Detection, sentence: str) -> str:
@@ -264,7 +298,7 @@ def _why(detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeB
             "nothing in it matters, only that no rule or classifier category fired."
         )
     parts = [
-        f"{kb.kb.why(c)} (found in {_found_in(detection, c)})"
+        f"{kb.kb.why(c)} (found in {_found_in(detection, c, kb)})"
         for c in categories[:3]
         if kb.kb.why(c)
     ]
@@ -291,8 +325,15 @@ def _consumer_impact(
         text = own or kb.kb.group(taxonomy.get(category).group).consumer
         first.setdefault(key, (text, category))
     return " ".join(
-        f"{text} (Here: {_found_in(detection, category)})" for text, category in first.values()
+        f"{text} (Here: {_found_in(detection, category, kb)})" for text, category in first.values()
     )
+
+
+def _evidence(detection: Detection, engagement: Engagement, kb: CompiledKnowledgeBase) -> str:
+    """The sentence that engaged an instrument, as a quote of at most 120 characters that shows
+    the words that engaged it."""
+    text = _plain(_telling(detection, engagement.sentences))
+    return excerpt(text, kb.evidence_span(engagement, text) if len(text) > 120 else None, 120)
 
 
 def _institutional(
@@ -309,8 +350,7 @@ def _institutional(
             "engage; whether they apply depends on facts the offline rules cannot see): "
             + "; ".join(
                 f"{e.regulation.short_name} ({e.regulation.jurisdiction}), on "
-                f"\u201c{_shorten(_plain(_telling(detection, e.sentences)), 120)}\u201d: "
-                f"{e.regulation.summary}"
+                f"\u201c{_evidence(detection, e, kb)}\u201d: {e.regulation.summary}"
                 for e in detection.engagements
             )
         )

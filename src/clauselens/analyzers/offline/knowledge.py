@@ -308,16 +308,31 @@ class Matcher:
             lowered = lowered.translate(_PLAIN_TEXT)
         if self._free is not None and self._free.search(lowered):
             return True
+        return self._bounded_match(lowered) is not None
+
+    def span(self, lowered: str) -> tuple[int, int] | None:
+        """Where in ``lowered`` the earliest match is, or None when nothing matches or the
+        position cannot be told (a zero-width character before it, dropped for matching)."""
+        plain = lowered.translate(_PLAIN_TEXT) if _TYPESET.search(lowered) else lowered
+        if len(plain) != len(lowered):
+            return None
+        found = [m.span() for m in (self._free_match(plain), self._bounded_match(plain)) if m]
+        return min(found) if found else None
+
+    def _free_match(self, lowered: str) -> re.Match[str] | None:
+        return self._free.search(lowered) if self._free is not None else None
+
+    def _bounded_match(self, lowered: str) -> re.Match[str] | None:
         if self._bounded is None:
-            return False
+            return None
         pos = 0
         while (m := self._bounded.search(lowered, pos)) is not None:
             # Every branch of this union starts with \b, and \b depends only on the position,
             # so a failed boundary at m.start() rules out every branch there.
             if _at_boundary(lowered, m.start()):
-                return True
+                return m
             pos = m.start() + 1
-        return False
+        return None
 
 
 # typographic quotes, no-break and thin spaces and non-breaking hyphens as the plain characters
@@ -461,6 +476,31 @@ class CompiledKnowledgeBase:
         """Whether the rule of ``category`` finds it in a lower-cased sentence."""
         matcher, _, _ = self.category_matchers[category]
         return matcher.matches(lowered) and not self.vetoed(category, lowered)
+
+    def category_span(self, category: str, sentence: str) -> tuple[int, int] | None:
+        """Where in ``sentence`` the rule of ``category`` finds it (the earliest match), or None
+        when it does not, or when the position cannot be told."""
+        lowered = sentence.lower()
+        if category not in self.category_matchers or len(lowered) != len(sentence):
+            return None
+        if not self.category_in(category, lowered):
+            return None
+        matcher, _, _ = self.category_matchers[category]
+        return matcher.span(lowered)
+
+    def evidence_span(self, engagement: Engagement, sentence: str) -> tuple[int, int] | None:
+        """Where in ``sentence`` the earliest words that engage ``engagement``'s instrument are
+        (one of its terms, or one of the categories it was engaged through), or None."""
+        lowered = sentence.lower()
+        if len(lowered) != len(sentence):
+            return None
+        m = self._triggers[engagement.regulation.id]
+        spans = [
+            matcher.span(lowered) for matcher in (m.terms, m.notice, m.content_rules) if matcher
+        ]
+        spans += [self.category_span(c, sentence) for c in engagement.categories]
+        found = [span for span in spans if span is not None]
+        return min(found) if found else None
 
     def vetoed(self, category: str, lowered: str) -> bool:
         """Whether the sentence runs the other way (``unless``, not ``lifted_by``): true for

@@ -1,0 +1,90 @@
+"""What the offline analyzer quotes from a sentence too long to show whole: the part where its
+rule matched, not an opening that says nothing of it (X's developer agreement lists twelve
+restrictions in one sentence; the one about credentials is item (e))."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clauselens.analyzers.offline import analyze_clause
+from clauselens.analyzers.offline.compose import excerpt
+from clauselens.analyzers.offline.knowledge import Matcher, load_knowledge_base
+
+X_RESTRICTIONS = (
+    "You shall not and you shall not attempt to (or allow others to): (a) reverse engineer, "
+    "decompile, disassemble, or translate the X API or otherwise attempt to derive source code, "
+    "trade secrets, or know-how in or underlying any X API or any portion thereof; (b) "
+    "interfere with, modify, disrupt, or disable features or functionality of the X API or "
+    "monitoring mechanisms of the X API; (c) provide use of the X API on a service bureau, "
+    "rental or managed services basis, or otherwise make available to a third party any token, "
+    "key, password, or other login credentials to the X API; (d) remove or alter any "
+    "proprietary notices or marks on the X Content."
+)
+
+
+def test_why_it_matters_quotes_the_list_item_the_rule_matched() -> None:
+    why = analyze_clause(X_RESTRICTIONS).why_it_matters
+    assert "account and credential duties" in why
+    assert "password, or other login credentials to the X API" in why
+    assert "(found in \u201c... " in why
+
+
+def test_a_sentence_whose_opening_shows_the_match_is_quoted_from_its_opening() -> None:
+    text = (
+        "We may suspend or terminate your account at any time and for any reason, including "
+        "where we believe that you have breached these terms, that your use creates a risk for "
+        "us or others, or that we are required to do so by law or by a court order in any "
+        "country where we operate."
+    )
+    why = analyze_clause(text).why_it_matters
+    assert "(found in \u201cWe may suspend or terminate your account" in why
+
+
+def test_the_regulatory_landscape_quotes_the_words_that_engage_an_instrument() -> None:
+    text = (
+        "We want people to understand how the service works, what it offers, what it costs and "
+        "how to reach us, and we review these pages regularly; complaints about advertising "
+        "may also be sent to the Federal Trade Commission."
+    )
+    landscape = analyze_clause(text).institutional_analysis.regulatory_landscape
+    assert "FTC Act s.5 (US), on \u201c... " in landscape
+    assert "Federal Trade Commission" in landscape.split("\u201d:")[0]
+
+
+def test_matcher_span_is_the_earliest_match() -> None:
+    matcher = Matcher([r"\bpassword\b", "credentials"])
+    text = "keep your credentials and your password safe"
+    assert matcher.span(text) == (10, 21)
+    assert matcher.span("nothing here") is None
+    # a zero-width space, dropped for matching, would shift the position: none is given
+    assert matcher.span("your\u200b password") is None
+    assert matcher.matches("your\u200b password")
+
+
+def test_category_span_is_none_where_the_rule_is_vetoed() -> None:
+    kb = load_knowledge_base()
+    sentence = "We use your messages to train our AI models."
+    span = kb.category_span("model_training_on_user_content", sentence)
+    assert span is not None
+    assert "train" in sentence[span[0] : span[1]]
+    forbidden = "You may not use the Services or any content to train AI models."
+    assert kb.category_span("model_training_on_user_content", forbidden) is None
+
+
+words = st.lists(st.sampled_from(["data", "we", "share;", "it:", "with", "partners."]), max_size=80)
+
+
+@given(words, st.integers(0, 600), st.integers(1, 40), st.sampled_from([120, 160]))
+def test_an_excerpt_is_words_of_the_text_within_the_limit(
+    tokens: list[str], start: int, length: int, limit: int
+) -> None:
+    text = " ".join(tokens)
+    start = min(start, len(text))
+    span = (start, min(len(text), start + length))
+    quoted = excerpt(text, span, limit)
+    body = quoted.removeprefix("... ")
+    assert body in text
+    assert len(body) <= limit
+    if quoted.startswith("... "):
+        assert span[0] >= limit
