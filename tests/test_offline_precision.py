@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from clauselens.analyzers.base import ClauseInput, DocumentContext
 from clauselens.analyzers.offline import OfflineAnalyzer, analyze_clause
-from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE, quote_form
+from clauselens.analyzers.offline.compose import NOT_ASSESSED_LANDSCAPE
 from clauselens.analyzers.offline.detect import detect
 from clauselens.analyzers.offline.language import detect_language
+from clauselens.analyzers.offline.quotes import quote_form
 from clauselens.analyzers.offline.remit import (
     OTHER_REGION,
     excluded_remits,

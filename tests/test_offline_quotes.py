@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clauselens.analyzers.offline import analyze_clause
-from clauselens.analyzers.offline.compose import excerpt
 from clauselens.analyzers.offline.knowledge import Matcher, load_knowledge_base
+from clauselens.analyzers.offline.quotes import excerpt
+from clauselens.schemas.validate import quote_in_text
 
 X_RESTRICTIONS = (
     "You shall not and you shall not attempt to (or allow others to): (a) reverse engineer, "
@@ -28,6 +29,14 @@ def test_why_it_matters_quotes_the_list_item_the_rule_matched() -> None:
     assert "account and credential duties" in why
     assert "password, or other login credentials to the X API" in why
     assert "(found in \u201c... " in why
+
+
+def test_an_evidence_quote_is_verbatim_where_the_rule_matched() -> None:
+    quotes = analyze_clause(X_RESTRICTIONS).evidence_quotes
+    credentials = [q for q in quotes if "login credentials" in q]
+    assert credentials
+    assert credentials[0].startswith("(c) provide use of the X API")
+    assert all(quote_in_text(q, X_RESTRICTIONS) for q in quotes)
 
 
 def test_a_sentence_whose_opening_shows_the_match_is_quoted_from_its_opening() -> None:
@@ -72,19 +81,27 @@ def test_category_span_is_none_where_the_rule_is_vetoed() -> None:
     assert kb.category_span("model_training_on_user_content", forbidden) is None
 
 
-words = st.lists(st.sampled_from(["data", "we", "share;", "it:", "with", "partners."]), max_size=80)
+link_words = st.sampled_from(["data", "we", "share;", "it:", "with", "partners.", "[see](x.com)"])
 
 
-@given(words, st.integers(0, 600), st.integers(1, 40), st.sampled_from([120, 160]))
+@given(
+    st.lists(link_words, max_size=120),
+    st.integers(0, 900),
+    st.integers(1, 40),
+    st.sampled_from([120, 160, 400]),
+    st.sampled_from(["... ", ""]),
+)
 def test_an_excerpt_is_words_of_the_text_within_the_limit(
-    tokens: list[str], start: int, length: int, limit: int
+    tokens: list[str], start: int, length: int, limit: int, mark: str
 ) -> None:
     text = " ".join(tokens)
     start = min(start, len(text))
     span = (start, min(len(text), start + length))
-    quoted = excerpt(text, span, limit)
-    body = quoted.removeprefix("... ")
+    quoted = excerpt(text, span, limit, cut_mark=mark)
+    assert len(quoted) <= limit
+    body = quoted.removeprefix(mark)
     assert body in text
-    assert len(body) <= limit
-    if quoted.startswith("... "):
+    if body != text[: len(body)]:
         assert span[0] >= limit
+        assert quoted.startswith(mark)
+        assert "](" not in body.split(" ", 1)[0] or body.startswith("[")

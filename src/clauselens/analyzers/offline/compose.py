@@ -25,6 +25,7 @@ from clauselens.analyzers.offline.normalise import (
     markdown_plain,
     without_marks,
 )
+from clauselens.analyzers.offline.quotes import evidence_quotes, excerpt, shorten
 from clauselens.analyzers.offline.table import describe_table, in_table
 from clauselens.schemas import (
     LEVEL_RANK,
@@ -36,10 +37,7 @@ from clauselens.schemas import (
     load_taxonomy,
 )
 from clauselens.schemas.analysis import Level
-from clauselens.schemas.validate import quote_in_text
 
-MAX_QUOTES = 8
-MAX_QUOTE_CHARS = 400
 MAX_TITLE_WORDS = 12
 SUMMARY_CHARS = 320
 
@@ -67,50 +65,6 @@ def clean_title(heading_path: Sequence[str], text: str) -> str:
             return " ".join(title.split()[:MAX_TITLE_WORDS])
     words = without_marks(text).split()[:8]
     return " ".join(words).strip(" :.-=") or "Untitled clause"
-
-
-def _shorten(sentence: str, limit: int) -> str:
-    if len(sentence) <= limit:
-        return sentence
-    cut = sentence.rfind(" ", 0, limit)
-    return sentence[: cut if cut > limit // 2 else limit].rstrip()
-
-
-_ATX_MARK = re.compile(r"^#{1,6}[ \t]+")
-_SETEXT_RULE = re.compile(r"\s*\n\s*[-=]{3,}\s*$")
-
-
-def quote_form(sentence: str) -> str:
-    """A sentence as a quote: a heading line without its Markdown marks (the leading ``#``s,
-    the underline below it), so the quote reads as the words of the clause; still verbatim."""
-    return _SETEXT_RULE.sub("", _ATX_MARK.sub("", sentence)).strip() or sentence
-
-
-def evidence_quotes(detection: Detection, clause_text: str) -> list[str]:
-    """The sentences behind findings and KB triggers: verbatim, deduplicated, checked; body
-    sentences in the clause's order, then heading lines. A heading is evidence only for a
-    category or instrument that no body sentence supports: where one does, the heading above
-    it adds nothing."""
-    backing: dict[str, list[str]] = {}
-    for finding in detection.findings:
-        backing.setdefault(f"category:{finding.category}", []).append(finding.sentence)
-    for engagement in detection.engagements:
-        backing.setdefault(f"instrument:{engagement.regulation.id}", []).extend(
-            engagement.sentences
-        )
-    heading = detection.is_heading
-    needed = {s for group in backing.values() if all(map(heading, group)) for s in group}
-    ordered = [s for group in backing.values() for s in group]
-    ordered = [s for s in ordered if s in needed or not heading(s)]
-    ordered.sort(key=lambda s: (heading(s), clause_text.find(s)))
-    quotes: list[str] = []
-    for sentence in dict.fromkeys(ordered):
-        quote = _shorten(quote_form(sentence), MAX_QUOTE_CHARS)
-        if quote_in_text(quote, clause_text) and quote not in quotes:
-            quotes.append(quote)
-        if len(quotes) == MAX_QUOTES:
-            break
-    return quotes
 
 
 def severity(detection: Detection, kb: CompiledKnowledgeBase) -> tuple[Level, list[str]]:
@@ -215,7 +169,7 @@ def _summary(detection: Detection, categories: Sequence[str], title: str, clause
         words = _plain(" ".join(detection.sentences)).split()
         lead = f"the clause has no full sentence; it reads: {' '.join(words[:40])}"
         lead += "..." if len(words) > 40 else ""
-    lead = _shorten(lead, SUMMARY_CHARS) + ("..." if len(lead) > SUMMARY_CHARS else "")
+    lead = shorten(lead, SUMMARY_CHARS) + ("..." if len(lead) > SUMMARY_CHARS else "")
     text = f"Extractive summary (offline, rule-based): {lead}"
     if categories:
         text += f" Matched categories: {_labels(categories)}."
@@ -245,34 +199,6 @@ def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) ->
     shown = _cells(_plain(_with_first_item(detection, sentence)))
     span = kb.category_span(category, shown) if len(shown) > FOUND_IN_CHARS else None
     return f"\u201c{excerpt(shown, span, FOUND_IN_CHARS)}\u201d"
-
-
-def excerpt(text: str, span: tuple[int, int] | None, limit: int) -> str:
-    """``text`` cut to ``limit`` characters: its opening, or where a rule matched it (``span``)
-    when the opening would not show the match (``_from_match``)."""
-    if span is not None and len(text) > limit and span[0] >= limit:
-        text = _from_match(text, *span, limit)
-    return _shorten(text, limit)
-
-
-# where a part of a sentence starts: after a list item's or clause's separator
-_PART_START = re.compile(r"[;:]\s+|\.\s+(?=\S)")
-
-
-def _from_match(text: str, start: int, end: int, limit: int) -> str:
-    """A quote of ``text`` where a rule matched it (``start``, ``end``) past what its opening
-    shows: from the start of the list item or clause holding the match (after the last ";" or
-    ":" before it, within 100 characters) or from a word 40 characters before it, to the end
-    of that item (the next ";") unless that leaves too little to read, marked "... " as cut:
-    "... (k) use the X API or X Content to fine-tune or train a foundation or frontier model",
-    not the opening of X's twelve-item list of restrictions."""
-    parts = [m.end() for m in _PART_START.finditer(text, 0, start)]
-    begin = parts[-1] if parts and start - parts[-1] <= 100 else text.rfind(" ", 0, start - 40)
-    begin = max(begin, 0)
-    stop = text.find(";", end)
-    if stop - begin < limit // 2:
-        stop = -1
-    return "... " + text[begin : stop if stop > 0 else None].strip()
 
 
 def _with_first_item(detection: Detection, sentence: str) -> str:
@@ -425,7 +351,7 @@ def compose(
     """The full ``ClauseAnalysis`` for a detection."""
     categories = detection.categories
     level, lowered = severity(detection, kb)
-    quotes = evidence_quotes(detection, clause_text)
+    quotes = evidence_quotes(detection, clause_text, kb)
     title = clean_title(heading_path, clause_text)
     return ClauseAnalysis(
         title=title,
