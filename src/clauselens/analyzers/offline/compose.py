@@ -51,6 +51,10 @@ NOT_ASSESSED_LANDSCAPE = (
     "evidence in this clause (a sentence naming it or describing a practice within its remit), "
     "and it names none without that."
 )
+HEADING_ONLY_RATIONALE = (
+    "Low: the clause is only a heading. What it introduces is in the clauses after it; its "
+    "categories say what the heading is about, and no instrument is named on a heading alone."
+)
 NOT_ASSESSED_COMPLIANCE = (
     "Not assessed by the offline analyzer (no knowledge-base instrument has evidence in this "
     "clause)."
@@ -75,6 +79,8 @@ def severity(detection: Detection, kb: CompiledKnowledgeBase) -> tuple[Level, li
         found.setdefault(finding.category, []).append(finding.sentence)
     levels: list[Level] = []
     lowered: list[str] = []
+    if detection.heading_only:
+        return "low", []
     for category in detection.categories:
         level, why = kb.severity(category, found.get(category, []))
         levels.append(level)
@@ -290,6 +296,8 @@ def _institutional(
         if categories
         else "No category matched, so the offline severity table gives low"
     ) + f" and {len(regs)} knowledge-base instrument(s) matched; not an assessment of any party."
+    if detection.heading_only:
+        rationale = HEADING_ONLY_RATIONALE
     for why in lowered:
         rationale += f" One level lower here: {why}, and this clause has no such wording."
     by_jurisdiction: dict[str, list[str]] = {}

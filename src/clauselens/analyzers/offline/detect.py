@@ -57,6 +57,13 @@ class Detection:
         return sentence in self.headings
 
     @property
+    def heading_only(self) -> bool:
+        """Whether every sentence of the clause is a heading ("How long do we keep your
+        information?" cut off from the section under it): it says what follows is about, and
+        provides nothing itself."""
+        return bool(self.sentences) and all(map(self.is_heading, self.sentences))
+
+    @property
     def categories(self) -> list[str]:
         """Categories in order of first finding, without repeats."""
         return list(dict.fromkeys(f.category for f in self.findings))
@@ -117,6 +124,7 @@ def detect(
     found: dict[str, set[str]] = {}
     for finding in result.findings:
         found.setdefault(finding.sentence, set()).add(finding.category)
-    evidence = [s for s in result.sentences if s not in topics]
+    # a clause that is only a heading provides nothing: no instrument on its words alone
+    evidence = [] if result.heading_only else [s for s in result.sentences if s not in topics]
     result.engagements = kb.engagements(evidence, found, setting)
     return result
