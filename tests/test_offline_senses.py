@@ -1,0 +1,44 @@
+"""Words the offline rules read in another sense than the one a category or instrument means:
+a notice period is no age limit, a device-diagnostics app no health record. Each case comes
+from a corpus clause; each control is the sense the rule is for."""
+
+from __future__ import annotations
+
+import pytest
+
+from clauselens.analyzers.offline import analyze_clause
+from clauselens.evaluation.mentions import named_in
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        (
+            "If we change this Agreement, we\u2019ll provide you with at least 15 days\u2019 "
+            "advance notice before the changes take effect.",
+            False,
+        ),
+        ("Meta will give you at least 10 business days\u2019 written notice.", False),
+        ("We will notify you at least 14 days before the date of the change.", False),
+        ("You must be at least 13 years old to use the Service.", True),
+        ("If you are under 18, you must have your parent's permission.", True),
+    ],
+)
+def test_a_notice_period_is_no_age_limit(text: str, age: bool) -> None:
+    assert ("age_restrictions" in analyze_clause(text).categories) == age
+
+
+@pytest.mark.parametrize(
+    ("text", "health"),
+    [
+        (
+            "The following products, apps and services are covered by the Microsoft Services "
+            "Agreement.\n\n*   Bing Maps\n*   Device Health App\n*   Dictate",
+            False,
+        ),
+        ("If you connect a health app, we collect the steps and heart rate it records.", True),
+    ],
+)
+def test_a_device_diagnostics_app_is_no_health_record(text: str, health: bool) -> None:
+    regulations = named_in(analyze_clause(text, terms_type="Terms of Service")).regulations
+    assert ("hbnr" in regulations) == health
