@@ -42,3 +42,29 @@ def test_a_notice_period_is_no_age_limit(text: str, age: bool) -> None:
 def test_a_device_diagnostics_app_is_no_health_record(text: str, health: bool) -> None:
     regulations = named_in(analyze_clause(text, terms_type="Terms of Service")).regulations
     assert ("hbnr" in regulations) == health
+
+
+@pytest.mark.parametrize(
+    ("text", "conduct"),
+    [
+        (
+            "You will not be charged after you cancel your paid subscription. Unless we "
+            "specify otherwise, you will not receive a refund for the rest of the period.",
+            False,
+        ),
+        (
+            "If your account is suspended from streaming, you will not be able to go live. "
+            "If it is suspended from chatting, you will not be able to send Whispers.",
+            False,
+        ),
+        (
+            "You will not post spam or unsolicited messages. You must not impersonate other "
+            "people or organisations.",
+            True,
+        ),
+    ],
+)
+def test_what_happens_to_a_user_is_no_rule_of_conduct(text: str, conduct: bool) -> None:
+    """ "You will not be charged" and "you will not be able to" say what happens to the user,
+    not what the user may do."""
+    assert ("user_conduct" in analyze_clause(text).categories) == conduct
