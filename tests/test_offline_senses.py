@@ -68,3 +68,39 @@ def test_what_happens_to_a_user_is_no_rule_of_conduct(text: str, conduct: bool) 
     """ "You will not be charged" and "you will not be able to" say what happens to the user,
     not what the user may do."""
     assert ("user_conduct" in analyze_clause(text).categories) == conduct
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "found"),
+    [
+        (
+            "To make an access, deletion, correction, or opt-out request, please send an email "
+            "to our privacy team.",
+            "user_access_rights",
+            True,
+        ),
+        (
+            "Our Privacy Choices page explains how you may be able to review, update, or delete "
+            "information that we may have about you.",
+            "user_access_rights",
+            True,
+        ),
+        (
+            "Some third parties can also set cookies when you visit our sites, for example "
+            "companies that perform site analytics for us.",
+            "third_party_sharing",
+            True,
+        ),
+        ("We may also employ third-party cookies to gather data.", "third_party_sharing", True),
+        (
+            "We will also attempt to prevent websites from accessing third-party cookies.",
+            "third_party_sharing",
+            False,
+        ),
+        ("You can request a refund within 14 days.", "user_access_rights", False),
+    ],
+)
+def test_rights_requests_and_third_party_cookies_in_plain_words(
+    text: str, category: str, found: bool
+) -> None:
+    assert (category in analyze_clause(text).categories) == found
