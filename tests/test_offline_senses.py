@@ -104,3 +104,38 @@ def test_rights_requests_and_third_party_cookies_in_plain_words(
     text: str, category: str, found: bool
 ) -> None:
     assert (category in analyze_clause(text).categories) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "prohibited"),
+    [
+        (
+            "We don\u2019t allow content or behaviour that reveals personally identifiable "
+            "information.\nThis includes, but is not limited to:\n\n*   Personal identity "
+            "documents\n*   Private contact information such as residential addresses",
+            True,
+        ),
+        (
+            "Don\u2019t post content on YouTube if it includes any of the following:\n\n*   "
+            "Claims that vaccines cause chronic side effects.\n*   Claims that a substance "
+            "prevents an illness.",
+            True,
+        ),
+        (
+            "TikTok isn't a place to encourage violence or hate. That\u2019s why we don\u2019t "
+            "allow the presence of violent and hateful organizations on our platform.",
+            True,
+        ),
+        (
+            "We do not allow advertisers to target you based on sensitive data. We don't "
+            "allow third parties to access your messages.",
+            False,
+        ),
+    ],
+)
+def test_a_platforms_content_rules_are_prohibited_uses(text: str, prohibited: bool) -> None:
+    """What a platform does not allow users to post is a use of the service it forbids; what
+    it does not allow advertisers to do is not."""
+    assert (
+        "prohibited_uses" in analyze_clause(text, terms_type="Community Guidelines").categories
+    ) == prohibited

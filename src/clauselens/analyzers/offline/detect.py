@@ -52,6 +52,17 @@ class Detection:
             return None
         return self.sentences[self.sentences.index(sentence) + 1]
 
+    def leads_a_list(self, sentence: str) -> bool:
+        """Whether ``sentence`` introduces a list: it is a lead-in with an item after it, or
+        the sentence after it is a short one that is ("We don't allow content that reveals
+        personal information." then "This includes, but is not limited to:")."""
+        if self.item_after(sentence) is not None:
+            return True
+        if sentence not in self.sentences[:-1]:
+            return False
+        after = self.sentences[self.sentences.index(sentence) + 1]
+        return len(after.split()) <= SHORT_LEAD_IN_WORDS and self.item_after(after) is not None
+
     def is_heading(self, sentence: str) -> bool:
         """Whether ``sentence`` is one of the clause's heading lines (``headings``)."""
         return sentence in self.headings
@@ -71,6 +82,7 @@ class Detection:
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 MIN_CLASSIFIED_WORDS = 3
+SHORT_LEAD_IN_WORDS = 8  # "This includes, but is not limited to:", "What to avoid:"
 
 
 def _readable(sentence: str) -> bool:
@@ -116,8 +128,9 @@ def detect(
             result.risk_sentences.append(sentence)
     result.triage_score = max(classifier.triage_probabilities(own), default=0.0)
     support = Counter(f.category for f in result.findings)
-    # a list lead-in ("Content that:") with items after it states the rule the items list
-    support.update(f.category for f in result.findings if result.item_after(f.sentence))
+    # a sentence that introduces a list ("Content that:", or a rule then "This includes:") with
+    # items after it states the rule the items list
+    support.update(f.category for f in result.findings if result.leads_a_list(f.sentence))
     result.findings = [
         f for f in result.findings if support[f.category] >= kb.min_sentences.get(f.category, 1)
     ]
