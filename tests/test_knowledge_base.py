@@ -57,6 +57,12 @@ class TestValidationOnLoad:
             data["category_rules"][0]["lifted_by"] = ["(unclosed"]
         elif change == "unless_sets":
             data["category_rules"][0]["unless_sets"] = ["no_such_set"]
+        elif change in ("section_heading", "section_regex"):
+            rule = next(r for r in data["category_rules"] if r.get("in_notice_section"))
+            if change == "section_heading":
+                rule["in_notice_section"]["heading"]["term_sets"] = ["no_such_set"]
+            else:
+                rule["in_notice_section"]["terms"].append("(unclosed")
         elif change == "extra":
             data["agencies"][0]["unexpected"] = True
         elif change in ("content_rules", "under_heading"):
@@ -79,6 +85,8 @@ class TestValidationOnLoad:
             "extra",
             "content_rules",
             "under_heading",
+            "section_heading",
+            "section_regex",
         ],
     )
     def test_a_broken_reference_is_a_config_error(self, change: str) -> None:

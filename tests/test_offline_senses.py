@@ -139,3 +139,31 @@ def test_a_platforms_content_rules_are_prohibited_uses(text: str, prohibited: bo
     assert (
         "prohibited_uses" in analyze_clause(text, terms_type="Community Guidelines").categories
     ) == prohibited
+
+
+HOW_WE_USE = [
+    "Privacy Policy",
+    "How do we use your information?",
+    "Providing personalized features",
+]
+WE_CAN = (
+    "For example we can:\n\n*   Automatically fill in registration information, like your "
+    "phone number, from one Product when you sign up for an account on a different Product"
+)
+
+
+@pytest.mark.parametrize(
+    ("headings", "terms_type", "found"),
+    [
+        (HOW_WE_USE, "Privacy Policy", True),
+        (["Privacy Policy", "Your choices", "Settings"], "Privacy Policy", False),
+        (HOW_WE_USE, "Terms of Service", False),
+    ],
+)
+def test_a_privacy_notices_section_on_how_it_uses_information_is_first_party_use(
+    headings: list[str], terms_type: str, found: bool
+) -> None:
+    """Under "How do we use your information?", what the provider says it can do is its own
+    use of personal data, in words no pattern of the rule has."""
+    analysis = analyze_clause(WE_CAN, headings, terms_type=terms_type)
+    assert ("first_party_collection" in analysis.categories) == found

@@ -127,6 +127,11 @@ def detect(
         if kb.risk_matcher.matches(lowered):
             result.risk_sentences.append(sentence)
     result.triage_score = max(classifier.triage_probabilities(own), default=0.0)
+    body = [s for s in result.sentences if s not in topics and not result.is_heading(s)]
+    for category in kb.section_triggers.keys() - set(result.categories):
+        stated = kb.section_sentence(category, body, setting)
+        if stated is not None:
+            result.findings.append(Finding(category, stated, "rule", 1.0))
     support = Counter(f.category for f in result.findings)
     # a sentence that introduces a list ("Content that:", or a rule then "This includes:") with
     # items after it states the rule the items list

@@ -19,8 +19,9 @@ name) veto it in a sentence where they match: the direction of a provision (who 
 to whom) decides whether it is the category (users forbidden to train on the service's content
 is not the service training on theirs); its ``lifted_by`` patterns lift the veto where the
 provider acts in the same sentence (users share with each other, and the provider shares with
-partners). A category's text may carry a ``consumer`` impact of its own, for a category its
-group's text does not fit.
+partners); its ``in_notice_section`` finds it in a privacy notice's section whose heading says
+so ("How we use your information": "For example we can: ..."). A category's text may carry a
+``consumer`` impact of its own, for a category its group's text does not fit.
 """
 
 from __future__ import annotations
@@ -100,6 +101,14 @@ class Regulation(_Strict):
     remit: Literal["any", "contracts", "consumer_contracts", "consumers", "online_content"] = "any"
 
 
+class SectionTrigger(TermSelector):
+    """In a privacy notice, under a heading that says ``heading`` ("How we use your
+    information"), the first body sentence that says these words (the provider saying what it
+    does: "For example we can: ...") states the category, though no pattern of its rule does."""
+
+    heading: TermSelector
+
+
 class CategoryRule(_Strict):
     category: str
     patterns: list[str]
@@ -113,6 +122,7 @@ class CategoryRule(_Strict):
     # a broad topic (user conduct, IP) is the clause's only when this many sentences say so (a
     # list lead-in such as "Content that:" with items after it counts twice: ``detect``)
     min_sentences: int = 1
+    in_notice_section: SectionTrigger | None = None
 
 
 class SeverityRow(_Strict):
@@ -235,11 +245,18 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
             errors.append(f"category_rules: unknown category {rule.category!r}")
         for p in [*rule.patterns, *rule.unless, *rule.lifted_by]:
             _compile(p, f"category_rules.{rule.category}", errors)
+        section = rule.in_notice_section
+        term_sets = [
+            *rule.unless_sets,
+            *(section.term_sets + section.heading.term_sets if section else []),
+        ]
         errors += [
             f"category_rules.{rule.category}: unknown term set {t!r}"
-            for t in rule.unless_sets
+            for t in term_sets
             if t not in kb.term_sets
         ]
+        for p in section.terms + section.heading.terms if section else []:
+            _compile(p, f"category_rules.{rule.category}.in_notice_section", errors)
     seen: list[str] = [c for row in kb.severity_table for c in row.categories]
     errors += [f"severity_table: unknown category {c!r}" for c in seen if c not in codes]
     errors += [f"severity_table: {c!r} listed twice" for c in set(seen) if seen.count(c) > 1]
@@ -428,6 +445,14 @@ class CompiledKnowledgeBase:
             )
             for r in kb.category_rules
         }
+        self.section_triggers = {
+            r.category: (
+                Matcher(self._terms(r.in_notice_section.heading)),
+                Matcher(self._terms(r.in_notice_section)),
+            )
+            for r in kb.category_rules
+            if r.in_notice_section is not None
+        }
         self.risk_matcher = Matcher(kb.risk_signals)
         self._triggers = {reg.id: self._matchers(reg) for reg in kb.regulations}
         self._severity_needs = {
@@ -476,6 +501,25 @@ class CompiledKnowledgeBase:
         """Whether the rule of ``category`` finds it in a lower-cased sentence."""
         matcher, _, _ = self.category_matchers[category]
         return matcher.matches(lowered) and not self.vetoed(category, lowered)
+
+    def section_sentence(
+        self, category: str, sentences: Sequence[str], setting: Setting
+    ) -> str | None:
+        """The first of ``sentences`` (a clause's body) that states ``category`` because of the
+        section it is in (``CategoryRule.in_notice_section``), or None."""
+        heading, says = self.section_triggers[category]
+        if not setting.privacy_notice or not any(
+            heading.matches(h.lower()) for h in setting.headings
+        ):
+            return None
+        return next(
+            (
+                s
+                for s in sentences
+                if says.matches(s.lower()) and not self.vetoed(category, s.lower())
+            ),
+            None,
+        )
 
     def category_span(self, category: str, sentence: str) -> tuple[int, int] | None:
         """Where in ``sentence`` the rule of ``category`` finds it (the earliest match), or None
