@@ -167,3 +167,25 @@ def test_a_privacy_notices_section_on_how_it_uses_information_is_first_party_use
     use of personal data, in words no pattern of the rule has."""
     analysis = analyze_clause(WE_CAN, headings, terms_type=terms_type)
     assert ("first_party_collection" in analysis.categories) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "retention", "severity"),
+    [
+        ("Reviewed chats are retained for up to three years.", True, "medium"),
+        (
+            "After Cynthia reads the message, the content is deleted after one hour. If she "
+            "never reads it, it\u2019s deleted after 14 days.",
+            True,
+            "low",
+        ),
+        ("It may take up to 90 days to delete content after we begin the process.", True, "low"),
+        ("You can delete your account at any time in your settings.", False, "low"),
+    ],
+)
+def test_retention_periods_in_plain_words(text: str, retention: bool, severity: str) -> None:
+    """A period for which data is kept or after which it is deleted is retention; only keeping
+    data earns the retention row's medium level (a deletion period is informational)."""
+    analysis = analyze_clause(text, terms_type="Privacy Policy")
+    assert ("data_retention" in analysis.categories) == retention
+    assert analysis.severity == severity
