@@ -728,7 +728,8 @@ class TestRemit:
         [
             "We don't allow content that shows or promotes dangerous challenges.",
             "Content that attempts to buy, sell or trade weight loss products.",
-            "Posts that glorify violent attacks are removed and the account may be suspended.",
+            # a removal ("are removed") engages the DSA in any document: content removal
+            "Posts that glorify violent attacks are not allowed and the account may be suspended.",
         ],
     )
     def test_a_content_rule_in_community_guidelines_engages_online_content_law(

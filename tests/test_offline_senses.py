@@ -189,3 +189,40 @@ def test_retention_periods_in_plain_words(text: str, retention: bool, severity: 
     analysis = analyze_clause(text, terms_type="Privacy Policy")
     assert ("data_retention" in analysis.categories) == retention
     assert analysis.severity == severity
+
+
+@pytest.mark.parametrize(
+    ("text", "removal", "severity"),
+    [
+        (
+            "We remove content that depicts activities likely to be imitated and that could "
+            "cause significant physical harm.",
+            True,
+            "low",
+        ),
+        (
+            "We may remove content if we reasonably believe its spread could result in injury "
+            "of others.",
+            True,
+            "medium",
+        ),
+        (
+            "If we reasonably believe that your content breaches these terms, then we reserve "
+            "the right to take down some or all of that content.",
+            True,
+            "medium",
+        ),
+        (
+            "The licences granted by you continue until the Content is removed as described below.",
+            False,
+            "low",
+        ),
+        ("We restrict the redistribution of X Content to third parties.", False, "low"),
+    ],
+)
+def test_content_removal_in_plain_words(text: str, removal: bool, severity: str) -> None:
+    """Removing content is the category whoever words it; it earns the medium level only at
+    the provider's discretion (it reasonably believes, reserves the right, at any time)."""
+    analysis = analyze_clause(text, terms_type="Terms of Service")
+    assert ("content_removal" in analysis.categories) == removal
+    assert analysis.severity == severity
