@@ -105,3 +105,15 @@ def test_an_excerpt_is_words_of_the_text_within_the_limit(
         assert span[0] >= limit
         assert quoted.startswith(mark)
         assert "](" not in body.split(" ", 1)[0] or body.startswith("[")
+
+
+def test_the_regulatory_landscape_quotes_a_table_as_its_cells() -> None:
+    table = (
+        "|     |     |     |\n| --- | --- | --- |\n| Why And How We Process Your Information | "
+        "Legal Basis | Information Categories Used |\n| To provide the service, we process your "
+        "personal data | Contract | Account information |"
+    )
+    landscape = analyze_clause(table, terms_type="Privacy Policy").institutional_analysis
+    quoted = landscape.regulatory_landscape.split("\u201c", 1)[1].split("\u201d", 1)[0]
+    assert quoted.startswith("Why And How We Process Your Information | Legal Basis")
+    assert "| |" not in quoted

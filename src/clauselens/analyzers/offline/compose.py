@@ -264,7 +264,7 @@ def _consumer_impact(
 def _evidence(detection: Detection, engagement: Engagement, kb: CompiledKnowledgeBase) -> str:
     """The sentence that engaged an instrument, as a quote of at most 120 characters that shows
     the words that engaged it."""
-    text = _plain(_telling(detection, engagement.sentences))
+    text = _cells(_plain(_telling(detection, engagement.sentences)))
     return excerpt(text, kb.evidence_span(engagement, text) if len(text) > 120 else None, 120)
 
 
