@@ -226,3 +226,25 @@ def test_content_removal_in_plain_words(text: str, removal: bool, severity: str)
     analysis = analyze_clause(text, terms_type="Terms of Service")
     assert ("content_removal" in analysis.categories) == removal
     assert analysis.severity == severity
+
+
+@pytest.mark.parametrize(
+    ("text", "structure"),
+    [
+        (
+            "These Threads Terms of Use (the \u201cTerms\u201d) primarily govern your use of "
+            "the Threads Service.",
+            True,
+        ),
+        (
+            "This Reddit User Agreement (\u201cTerms\u201d) applies to your access to and use "
+            "of the websites and mobile apps.",
+            True,
+        ),
+        ("These photos show how the terms of trade govern prices.", False),
+    ],
+)
+def test_what_terms_govern_in_the_providers_own_words(text: str, structure: bool) -> None:
+    """A contract naming itself ("These Threads Terms of Use", "This Reddit User Agreement")
+    and what it governs is the contract's scope."""
+    assert ("governing_contract" in analyze_clause(text).categories) == structure
