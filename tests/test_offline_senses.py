@@ -248,3 +248,33 @@ def test_what_terms_govern_in_the_providers_own_words(text: str, structure: bool
     """A contract naming itself ("These Threads Terms of Use", "This Reddit User Agreement")
     and what it governs is the contract's scope."""
     assert ("governing_contract" in analyze_clause(text).categories) == structure
+
+
+@pytest.mark.parametrize(
+    ("text", "collection"),
+    [
+        (
+            "WhatsApp shares information described in the [Information We Collect]"
+            "(#privacy-policy-information-we-collect) section of this Privacy Policy globally.",
+            False,
+        ),
+        (
+            "Please contact us if you are aware that we may have inadvertently collected "
+            "personal information from a child under the age of 13.",
+            False,
+        ),
+        ("The information we collect depends on the features you use.", True),
+    ],
+)
+def test_a_section_name_or_a_mistake_is_no_collection(text: str, collection: bool) -> None:
+    """ "Information We Collect" as the name of a linked section, and data collected by mistake
+    that the provider asks to hear about, say nothing of what it collects."""
+    categories = analyze_clause(text, terms_type="Privacy Policy").categories
+    assert ("first_party_collection" in categories) == collection
+
+
+def test_childrens_data_engages_the_ftc_act() -> None:
+    text = "We do not knowingly collect personal information from children under 13."
+    analysis = analyze_clause(text, terms_type="Privacy Policy")
+    assert "children_data" in analysis.categories
+    assert "ftc_act_s5" in named_in(analysis).regulations
