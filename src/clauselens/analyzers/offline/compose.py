@@ -40,6 +40,7 @@ from clauselens.schemas.analysis import Level
 
 MAX_TITLE_WORDS = 12
 SUMMARY_CHARS = 320
+FOUND_IN_CHARS = 160  # a "found in" quote in why-it-matters and consumer impact
 
 CONFIDENCE_RATIONALE = (
     "Offline analysis: produced by keyword rules, a knowledge-base lookup and a sentence "
@@ -73,14 +74,15 @@ def clean_title(heading_path: Sequence[str], text: str) -> str:
 
 def severity(detection: Detection, kb: CompiledKnowledgeBase) -> tuple[Level, list[str]]:
     """The highest level of the categories found, each from the sentences it was found in;
-    and, per category that took the level below for want of its row's wording, why."""
+    and, per category that took the level below for want of its row's wording, why. A clause
+    that is only a heading is low (``HEADING_ONLY_RATIONALE``)."""
+    if detection.heading_only:
+        return "low", []
     found: dict[str, list[str]] = {}
     for finding in detection.findings:
         found.setdefault(finding.category, []).append(finding.sentence)
     levels: list[Level] = []
     lowered: list[str] = []
-    if detection.heading_only:
-        return "low", []
     for category in detection.categories:
         level, why = kb.severity(category, found.get(category, []))
         levels.append(level)
@@ -186,9 +188,6 @@ def _telling(detection: Detection, sentences: Sequence[str]) -> str:
     """The first sentence that is not a heading (a heading says what the section is about, not
     what it provides), else the first."""
     return next((s for s in sentences if not detection.is_heading(s)), sentences[0])
-
-
-FOUND_IN_CHARS = 160
 
 
 def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) -> str:
