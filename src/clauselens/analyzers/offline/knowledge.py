@@ -512,14 +512,11 @@ class CompiledKnowledgeBase:
             heading.matches(h.lower()) for h in setting.headings
         ):
             return None
-        return next(
-            (
-                s
-                for s in sentences
-                if says.matches(s.lower()) and not self.vetoed(category, s.lower())
-            ),
-            None,
-        )
+        for sentence in sentences:
+            lowered = sentence.lower()
+            if says.matches(lowered) and not self.vetoed(category, lowered):
+                return sentence
+        return None
 
     def category_span(self, category: str, sentence: str) -> tuple[int, int] | None:
         """Where in ``sentence`` the rule of ``category`` finds it (the earliest match), or None
@@ -527,10 +524,9 @@ class CompiledKnowledgeBase:
         lowered = sentence.lower()
         if category not in self.category_matchers or len(lowered) != len(sentence):
             return None
-        if not self.category_in(category, lowered):
-            return None
         matcher, _, _ = self.category_matchers[category]
-        return matcher.span(lowered)
+        span = matcher.span(lowered)
+        return None if span is None or self.vetoed(category, lowered) else span
 
     def evidence_span(self, engagement: Engagement, sentence: str) -> tuple[int, int] | None:
         """Where in ``sentence`` the earliest words that engage ``engagement``'s instrument are
