@@ -8,7 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clauselens.analyzers.offline import analyze_clause
-from clauselens.analyzers.offline.knowledge import Matcher, load_knowledge_base
+from clauselens.analyzers.offline.knowledge import (
+    Engagement,
+    Matcher,
+    Setting,
+    load_knowledge_base,
+)
 from clauselens.analyzers.offline.quotes import excerpt
 from clauselens.schemas.validate import quote_in_text
 
@@ -117,3 +122,19 @@ def test_the_regulatory_landscape_quotes_a_table_as_its_cells() -> None:
     quoted = landscape.regulatory_landscape.split("\u201c", 1)[1].split("\u201d", 1)[0]
     assert quoted.startswith("Why And How We Process Your Information | Legal Basis")
     assert "| |" not in quoted
+
+
+def test_an_instrument_is_quoted_at_a_privacy_notice_word_only_in_a_privacy_notice() -> None:
+    kb = load_knowledge_base()
+    gdpr = next(r for r in kb.kb.regulations if r.id == "gdpr")
+    sentence = (
+        "The information in this section is for developers; where you rely on a lawful basis "
+        "you must say which."
+    )
+    engagement = Engagement(gdpr, (), (sentence,))
+    elsewhere = kb.evidence_span(engagement, sentence, Setting())
+    assert elsewhere is not None
+    assert sentence[elsewhere[0] : elsewhere[1]] == "lawful basis"
+    in_notice = kb.evidence_span(engagement, sentence, Setting(privacy_notice=True))
+    assert in_notice is not None
+    assert sentence[in_notice[0] : in_notice[1]] == "information"

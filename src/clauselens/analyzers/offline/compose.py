@@ -264,7 +264,11 @@ def _evidence(detection: Detection, engagement: Engagement, kb: CompiledKnowledg
     """The sentence that engaged an instrument, as a quote of at most 120 characters that shows
     the words that engaged it."""
     text = _cells(_plain(_telling(detection, engagement.sentences)))
-    return excerpt(text, kb.evidence_span(engagement, text) if len(text) > 120 else None, 120)
+    return excerpt(
+        text,
+        kb.evidence_span(engagement, text, detection.setting) if len(text) > 120 else None,
+        120,
+    )
 
 
 def _institutional(

@@ -44,6 +44,7 @@ class Detection:
     risk_sentences: list[str] = field(default_factory=list)
     triage_score: float = 0.0  # the highest triage probability of a sentence in its context
     headings: set[str] = field(default_factory=set)  # the sentences that are headings
+    setting: Setting = Setting()  # noqa: RUF009 (frozen) where the clause sits
 
     def item_after(self, sentence: str) -> str | None:
         """The sentence after a list lead-in ("Content that:", one ending in a colon that is not
@@ -105,7 +106,7 @@ def detect(
     classifier = classifier or load_classifier()
     kb = kb or load_knowledge_base()
     by_code = load_taxonomy().by_claudette_code()
-    result = Detection(sentences=sentences(text))
+    result = Detection(sentences=sentences(text), setting=setting)
     result.headings = heading_sentences(result.sentences, setting.headings)
     topics = topic_lines(result.sentences)
     own: list[float] = []

@@ -528,15 +528,19 @@ class CompiledKnowledgeBase:
         span = matcher.span(lowered)
         return None if span is None or self.vetoed(category, lowered) else span
 
-    def evidence_span(self, engagement: Engagement, sentence: str) -> tuple[int, int] | None:
+    def evidence_span(
+        self, engagement: Engagement, sentence: str, setting: Setting = Setting()
+    ) -> tuple[int, int] | None:
         """Where in ``sentence`` the earliest words that engage ``engagement``'s instrument are
-        (one of its terms, or one of the categories it was engaged through), or None."""
+        (one of its terms, one of the categories it was engaged through, or a trigger that
+        holds where the clause sits, per ``setting``), or None."""
         lowered = sentence.lower()
         if len(lowered) != len(sentence):
             return None
         m = self._triggers[engagement.regulation.id]
+        headings = [h.lower() for h in setting.headings]
         spans = [
-            matcher.span(lowered) for matcher in (m.terms, m.notice, m.content_rules) if matcher
+            matcher.span(lowered) for matcher in (m.terms, *_where_matchers(m, setting, headings))
         ]
         spans += [self.category_span(c, sentence) for c in engagement.categories]
         found = [span for span in spans if span is not None]

@@ -51,7 +51,7 @@ def evidence_quotes(detection: Detection, clause_text: str, kb: CompiledKnowledg
     for engagement in detection.engagements:
         key = f"instrument:{engagement.regulation.id}"
         backing.setdefault(key, []).extend(engagement.sentences)
-        where[key] = partial(kb.evidence_span, engagement)
+        where[key] = partial(kb.evidence_span, engagement, setting=detection.setting)
     heading = detection.is_heading
     needed = {s for group in backing.values() if all(map(heading, group)) for s in group}
     pairs = [(s, key) for key, group in backing.items() for s in group]
