@@ -278,3 +278,43 @@ def test_childrens_data_engages_the_ftc_act() -> None:
     analysis = analyze_clause(text, terms_type="Privacy Policy")
     assert "children_data" in analysis.categories
     assert "ftc_act_s5" in named_in(analysis).regulations
+
+
+@pytest.mark.parametrize(
+    ("category", "sentence"),
+    [
+        (
+            "limitation_of_liability",
+            "Any payments not received by the date due shall be subject to a late fee of 1.5% per "
+            "month, or the maximum charge permitted by law, whichever is less.",
+        ),
+        (
+            "account_and_security",
+            "When a user registers, we collect only limited information, such as username, "
+            "password, and birthday.",
+        ),
+        (
+            "safety_enforcement",
+            "We perform analytics in order to identify, monitor and analyse trends and usage.",
+        ),
+    ],
+)
+def test_words_of_one_category_said_of_another_matter_are_not_it(
+    category: str, sentence: str
+) -> None:
+    assert category not in analyze_clause(sentence).categories
+
+
+@pytest.mark.parametrize(
+    ("category", "sentence"),
+    [
+        ("account_and_security", "You are responsible for keeping your password confidential."),
+        ("safety_enforcement", "We monitor usage to detect violations of our policies."),
+        (
+            "limitation_of_liability",
+            "In no event will we be liable for late fees charged by your bank.",
+        ),
+    ],
+)
+def test_the_same_words_said_of_the_matter_still_are(category: str, sentence: str) -> None:
+    assert category in analyze_clause(sentence).categories
