@@ -297,6 +297,16 @@ def test_childrens_data_engages_the_ftc_act() -> None:
             "safety_enforcement",
             "We perform analytics in order to identify, monitor and analyse trends and usage.",
         ),
+        (
+            "third_party_sharing",
+            "(h) buy, sell, or transfer API keys or any type of account from, to, or with a third "
+            "party; or",
+        ),
+        (
+            "indemnification",
+            "The provider will indemnify, defend, and hold Customer harmless against any "
+            "liabilities, damages, and costs in a third-party claim.",
+        ),
     ],
 )
 def test_words_of_one_category_said_of_another_matter_are_not_it(
@@ -313,6 +323,14 @@ def test_words_of_one_category_said_of_another_matter_are_not_it(
         (
             "limitation_of_liability",
             "In no event will we be liable for late fees charged by your bank.",
+        ),
+        (
+            "third_party_sharing",
+            "We may sell or transfer your account information to a third party.",
+        ),
+        (
+            "indemnification",
+            "Customer will indemnify, defend, and hold the provider and its affiliates harmless.",
         ),
     ],
 )
