@@ -307,6 +307,11 @@ def test_childrens_data_engages_the_ftc_act() -> None:
             "The provider will indemnify, defend, and hold Customer harmless against any "
             "liabilities, damages, and costs in a third-party claim.",
         ),
+        (
+            "international_transfer",
+            "Under these laws, the Licensed Material may not be sold, leased, downloaded, moved, "
+            "exported, re-exported, or transferred across borders without a license.",
+        ),
     ],
 )
 def test_words_of_one_category_said_of_another_matter_are_not_it(
@@ -327,6 +332,11 @@ def test_words_of_one_category_said_of_another_matter_are_not_it(
         (
             "third_party_sharing",
             "We may sell or transfer your account information to a third party.",
+        ),
+        (
+            "international_transfer",
+            "We may transfer your personal data to countries other than your own, subject to "
+            "export control laws.",
         ),
         (
             "indemnification",
