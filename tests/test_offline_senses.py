@@ -308,6 +308,11 @@ def test_childrens_data_engages_the_ftc_act() -> None:
             "liabilities, damages, and costs in a third-party claim.",
         ),
         (
+            "warranty_disclaimer",
+            "Posting your own prompts to social media is generally permissible, as is livestreaming "
+            "your usage.",
+        ),
+        (
             "international_transfer",
             "Under these laws, the Licensed Material may not be sold, leased, downloaded, moved, "
             "exported, re-exported, or transferred across borders without a license.",
@@ -333,6 +338,7 @@ def test_words_of_one_category_said_of_another_matter_are_not_it(
             "third_party_sharing",
             "We may sell or transfer your account information to a third party.",
         ),
+        ("warranty_disclaimer", "The Services are provided as is, without any guarantee."),
         (
             "international_transfer",
             "We may transfer your personal data to countries other than your own, subject to "
