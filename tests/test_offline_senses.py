@@ -309,7 +309,8 @@ def test_childrens_data_engages_the_ftc_act() -> None:
         ),
         (
             "warranty_disclaimer",
-            "Posting your own prompts to social media is generally permissible, as is livestreaming "
+            "Posting your own prompts to social media is generally permissible, as is "
+            "livestreaming "
             "your usage.",
         ),
         (
