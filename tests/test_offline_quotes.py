@@ -138,3 +138,39 @@ def test_an_instrument_is_quoted_at_a_privacy_notice_word_only_in_a_privacy_noti
     in_notice = kb.evidence_span(engagement, sentence, Setting(privacy_notice=True))
     assert in_notice is not None
     assert sentence[in_notice[0] : in_notice[1]] == "information"
+
+
+GOOGLE_LICENCE = (
+    "This licence allows Google to:\n\n"
+    "*   host, reproduce, distribute, communicate and use your content\n"
+    "*   modify your content, such as reformatting or translating it"
+)
+
+
+def test_a_list_lead_in_is_quoted_with_its_first_item() -> None:
+    quotes = analyze_clause(GOOGLE_LICENCE).evidence_quotes
+    assert quotes[0] == "This licence allows Google to:"
+    assert any(
+        q.endswith("host, reproduce, distribute, communicate and use your content") for q in quotes
+    )
+    assert not any("modify your content" in q for q in quotes)
+    assert all(quote_in_text(q, GOOGLE_LICENCE) for q in quotes)
+
+
+def test_a_heading_lead_in_stays_quoted_beside_its_item() -> None:
+    text = (
+        "#### Don't post the following content:\n\n"
+        "*   Content promoting or glorifying suicide, self-harm, or eating disorders\n"
+        "*   Graphic images of self-harm"
+    )
+    quotes = analyze_clause(text, ["Self-harm policy"]).evidence_quotes
+    assert any("Don't post the following content:" in q for q in quotes)
+    assert any("promoting or glorifying suicide" in q for q in quotes)
+
+
+def test_sharing_users_are_given_the_ability_to_do_is_not_the_providers() -> None:
+    text = (
+        "Certain Products provide you with the ability to share unique links to conversations "
+        "with third-parties."
+    )
+    assert "third_party_sharing" not in analyze_clause(text).categories

@@ -54,6 +54,16 @@ def evidence_quotes(detection: Detection, clause_text: str, kb: CompiledKnowledg
         where[key] = partial(kb.evidence_span, engagement, setting=detection.setting)
     heading = detection.is_heading
     needed = {s for group in backing.values() if all(map(heading, group)) for s in group}
+    # a list lead-in ("This licence allows Google to:") says what it is about in its first
+    # item, quoted when there is room after the sentences the rules matched
+    found_in = {s for group in backing.values() for s in group}
+    items = {
+        item
+        for s in found_in
+        if (item := detection.item_after(s)) is not None and item not in found_in
+    }
+    for group in backing.values():
+        group.extend(i for s in group if (i := detection.item_after(s)) in items)
     pairs = [(s, key) for key, group in backing.items() for s in group]
     pairs = [(s, key) for s, key in pairs if s in needed or not heading(s)]
     pairs.sort(key=lambda pair: (heading(pair[0]), clause_text.find(pair[0])))
@@ -65,11 +75,15 @@ def evidence_quotes(detection: Detection, clause_text: str, kb: CompiledKnowledg
         quote = excerpt(form, span, MAX_QUOTE_CHARS, cut_mark="")
         if quote_in_text(quote, clause_text):
             candidates.setdefault(sentence, {}).setdefault(quote, form.find(quote))
-    # one quote of every sentence first, then more of a long sentence while there is room;
-    # in the clause's order, and a sentence's quotes in its own
+    # one quote of every sentence a rule matched first, then more of a long sentence, then
+    # the first item of each lead-in, while there is room; in the clause's order, and a
+    # sentence's quotes in its own
     chosen: dict[str, tuple[int, int]] = {}
-    for rank in range(QUOTES_PER_SENTENCE):
-        for order, found in enumerate(candidates.values()):
+    passes = [(rank, False) for rank in range(QUOTES_PER_SENTENCE)] + [(0, True)]
+    for rank, of_items in passes:
+        for order, (sentence, found) in enumerate(candidates.items()):
+            if (sentence in items) != of_items:
+                continue
             if rank < len(found) and len(chosen) < MAX_QUOTES:
                 quote = list(found)[rank]
                 chosen.setdefault(quote, (order, found[quote]))
