@@ -353,3 +353,21 @@ def test_words_of_one_category_said_of_another_matter_are_not_it(
 )
 def test_the_same_words_said_of_the_matter_still_are(category: str, sentence: str) -> None:
     assert category in analyze_clause(sentence).categories
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "You can delete this data at any time in your settings.",
+        "You can export your ChatGPT history and data in your account's data controls.",
+    ],
+)
+def test_a_user_told_they_can_delete_or_export_their_data_has_an_access_right(
+    sentence: str,
+) -> None:
+    assert "user_access_rights" in analyze_clause(sentence).categories
+
+
+def test_deleting_other_things_is_no_access_right() -> None:
+    text = "You can delete a post you made by opening its menu."
+    assert "user_access_rights" not in analyze_clause(text).categories
