@@ -308,6 +308,10 @@ def test_childrens_data_engages_the_ftc_act() -> None:
             "liabilities, damages, and costs in a third-party claim.",
         ),
         (
+            "first_party_collection",
+            "To learn more about how we use your data, please see our Privacy Policy.",
+        ),
+        (
             "warranty_disclaimer",
             "Posting your own prompts to social media is generally permissible, as is "
             "livestreaming "
