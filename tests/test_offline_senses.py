@@ -312,6 +312,11 @@ def test_childrens_data_engages_the_ftc_act() -> None:
             "To learn more about how we use your data, please see our Privacy Policy.",
         ),
         (
+            "third_party_sharing",
+            "Misinformation about government involvement in the census, including that an "
+            "individual's census information will be shared with another government agency.",
+        ),
+        (
             "warranty_disclaimer",
             "Posting your own prompts to social media is generally permissible, as is "
             "livestreaming "
