@@ -380,3 +380,21 @@ def test_a_user_told_they_can_delete_or_export_their_data_has_an_access_right(
 def test_deleting_other_things_is_no_access_right() -> None:
     text = "You can delete a post you made by opening its menu."
     assert "user_access_rights" not in analyze_clause(text).categories
+
+
+def test_a_ban_on_unauthorised_collection_is_no_collection_but_engages_data_protection() -> None:
+    text = (
+        "1.  Create, compile or distribute disinformation or manipulative content; unsolicited "
+        "advertising or promotional materials; or unauthorized collections of personal data;"
+    )
+    analysis = analyze_clause(text, terms_type="Acceptable Use Policy")
+    assert "first_party_collection" not in analysis.categories
+    assert "gdpr" in named_in(analysis).regulations
+
+
+def test_a_child_able_to_share_data_with_other_users_is_not_the_providers_sharing() -> None:
+    text = (
+        "The child will be able to use Microsoft services and communicate or share data with "
+        "other users."
+    )
+    assert "third_party_sharing" not in analyze_clause(text).categories
