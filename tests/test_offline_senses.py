@@ -398,3 +398,22 @@ def test_a_child_able_to_share_data_with_other_users_is_not_the_providers_sharin
         "other users."
     )
     assert "third_party_sharing" not in analyze_clause(text).categories
+
+
+@pytest.mark.parametrize(
+    ("category", "sentence"),
+    [
+        (
+            "output_accuracy_disclaimer",
+            "We are not responsible for Outputs, and you are responsible for checking Outputs for "
+            "accuracy and suitability.",
+        ),
+        (
+            "user_choice_control",
+            "Here's how you can control how we process your information, and how to request "
+            "access to it.",
+        ),
+    ],
+)
+def test_terms_said_in_plain_words_are_found(category: str, sentence: str) -> None:
+    assert category in analyze_clause(sentence).categories
