@@ -417,3 +417,16 @@ def test_a_child_able_to_share_data_with_other_users_is_not_the_providers_sharin
 )
 def test_terms_said_in_plain_words_are_found(category: str, sentence: str) -> None:
     assert category in analyze_clause(sentence).categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our IP rights\n-------------\n\nWe and our affiliates own all rights, title, and "
+        "interest in and to the Services. You may only use our name and logo in accordance "
+        "with our Brand Guidelines.",
+        "We own all rights, title and interest in the Services. Trademarks remain ours.",
+    ],
+)
+def test_all_rights_title_and_interest_is_intellectual_property(text: str) -> None:
+    assert "intellectual_property" in analyze_clause(text).categories
