@@ -430,3 +430,14 @@ def test_terms_said_in_plain_words_are_found(category: str, sentence: str) -> No
 )
 def test_all_rights_title_and_interest_is_intellectual_property(text: str) -> None:
     assert "intellectual_property" in analyze_clause(text).categories
+
+
+def test_employment_information_in_a_list_of_data_collected_names_no_employment_law() -> None:
+    text = (
+        "In the last 12 months, we collected the following categories of personal information:\n\n"
+        "*   Professional or employment-related information, but only if you provide it to us.\n"
+        "*   Geolocation information based on your IP address.\n\n"
+        "We do not engage in profiling of consumers in furtherance of automated decisions that "
+        "produce legal or similarly significant effects."
+    )
+    assert "title_vii" not in named_in(analyze_clause(text)).regulations
