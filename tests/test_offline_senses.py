@@ -441,3 +441,16 @@ def test_employment_information_in_a_list_of_data_collected_names_no_employment_
         "produce legal or similarly significant effects."
     )
     assert "title_vii" not in named_in(analyze_clause(text)).regulations
+
+
+def test_a_not_allowed_label_over_a_list_is_a_second_prohibition() -> None:
+    text = (
+        "**Not Allowed**\n\n"
+        "*   Sending bulk, aggressive, high-volume unsolicited replies;\n"
+        "*   posting with excessive, unrelated hashtags in a single post.\n\n"
+        "**Engagement Spam:** We prohibit inauthentic use of X engagement features."
+    )
+    assert "prohibited_uses" in analyze_clause(text).categories
+    # the label alone is no rule: a clause needs two prohibitions
+    label_and_list = text.partition("**Engagement")[0]
+    assert "prohibited_uses" not in analyze_clause(label_and_list).categories
