@@ -323,6 +323,11 @@ def test_childrens_data_engages_the_ftc_act() -> None:
             "your usage.",
         ),
         (
+            "indemnification",
+            "The following Sections survive termination: Section 6 (Fees), Section 8 "
+            "(Indemnification) and Section 9 (Limitation of Liability).",
+        ),
+        (
             "international_transfer",
             "Under these laws, the Licensed Material may not be sold, leased, downloaded, moved, "
             "exported, re-exported, or transferred across borders without a license.",
@@ -349,6 +354,10 @@ def test_words_of_one_category_said_of_another_matter_are_not_it(
             "We may sell or transfer your account information to a third party.",
         ),
         ("warranty_disclaimer", "The Services are provided as is, without any guarantee."),
+        (
+            "indemnification",
+            "Customer will defend the provider as set out in Section 9 (Indemnification).",
+        ),
         (
             "international_transfer",
             "We may transfer your personal data to countries other than your own, subject to "
