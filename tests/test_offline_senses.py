@@ -5,8 +5,11 @@ from a corpus clause; each control is the sense the rule is for."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clauselens.analyzers.offline import analyze_clause
+from clauselens.analyzers.offline.normalise import without_section_titles
 from clauselens.evaluation.mentions import named_in
 
 
@@ -323,11 +326,6 @@ def test_childrens_data_engages_the_ftc_act() -> None:
             "your usage.",
         ),
         (
-            "indemnification",
-            "The following Sections survive termination: Section 6 (Fees), Section 8 "
-            "(Indemnification) and Section 9 (Limitation of Liability).",
-        ),
-        (
             "international_transfer",
             "Under these laws, the Licensed Material may not be sold, leased, downloaded, moved, "
             "exported, re-exported, or transferred across borders without a license.",
@@ -356,7 +354,7 @@ def test_words_of_one_category_said_of_another_matter_are_not_it(
         ("warranty_disclaimer", "The Services are provided as is, without any guarantee."),
         (
             "indemnification",
-            "Customer will defend the provider as set out in Section 9 (Indemnification).",
+            "Customer will indemnify the provider as set out in Section 9 (Indemnification).",
         ),
         (
             "international_transfer",
@@ -463,3 +461,56 @@ def test_a_not_allowed_label_over_a_list_is_a_second_prohibition() -> None:
     # the label alone is no rule: a clause needs two prohibitions
     label_and_list = text.partition("**Engagement")[0]
     assert "prohibited_uses" not in analyze_clause(label_and_list).categories
+
+
+SECTION_REFERENCES = [
+    (
+        "indemnification",
+        "The following Sections survive termination: Section 6 (Fees), Section 8 "
+        "(Indemnification) and Section 9 (Limitation of Liability).",
+    ),
+    (
+        "limitation_of_liability",
+        "The following Sections survive termination: Section 6 (Fees), Section 8 "
+        "(Indemnification) and Section 9 (Limitation of Liability).",
+    ),
+    (
+        "arbitration",
+        "For any actions not subject to Section 11 (Arbitration), the courts of Dublin have "
+        "exclusive jurisdiction.",
+    ),
+    (
+        "third_party_sharing",
+        "The following details supplement Section 2 (What data do we collect?) and Section 4 "
+        "(Who do we share your data with?).",
+    ),
+]
+
+
+@pytest.mark.parametrize(("category", "sentence"), SECTION_REFERENCES)
+def test_the_title_of_a_cross_referenced_section_is_not_its_term(
+    category: str, sentence: str
+) -> None:
+    assert category not in analyze_clause(sentence).categories
+
+
+@given(st.text(alphabet="Section 12.3 (Arbitration) clause a-z()\n", max_size=200))
+def test_blanking_section_titles_keeps_every_other_character_in_place(text: str) -> None:
+    blanked = without_section_titles(text)
+    assert len(blanked) == len(text)
+    assert all(b in (t, " ") for b, t in zip(blanked, text, strict=True))
+
+
+def test_a_section_title_is_blanked_and_its_number_kept() -> None:
+    text = "see Section 8 (Indemnification) and article 2(1)"
+    assert without_section_titles(text) == "see Section 8 " + " " * 17 + " and article 2(1)"
+
+
+def test_a_restriction_list_that_forbids_permitting_others_is_a_prohibition() -> None:
+    text = (
+        "Restrictions. When accessing or using the Products, you will not, and will not permit "
+        "any other person to:\n\n"
+        "(a) Use the Products in a manner that violates any applicable laws;\n\n"
+        "(b) Attempt to reverse engineer or decompile the Products."
+    )
+    assert "prohibited_uses" in analyze_clause(text).categories

@@ -57,7 +57,7 @@ PROMPT_ID = "offline"
 # and a heading for people outside regions scope instruments (``remit``), a list lead-in counts
 # twice for a broad topic (``detect``), why-it-matters quotes a lead-in with its first item;
 # 13: a quote from a sentence too long to show whole shows where the rule matched it
-RULES_CODE_VERSION = "14"
+RULES_CODE_VERSION = "15"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 

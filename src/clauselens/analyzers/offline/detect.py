@@ -20,7 +20,7 @@ from clauselens.analyzers.offline.knowledge import (
     Setting,
     load_knowledge_base,
 )
-from clauselens.analyzers.offline.normalise import sentences, topic_lines
+from clauselens.analyzers.offline.normalise import sentences, topic_lines, without_section_titles
 from clauselens.schemas import load_taxonomy
 
 
@@ -115,7 +115,7 @@ def detect(
         own.append(prediction.max_log_odds)
         if sentence in topics:
             continue
-        lowered = sentence.lower()
+        lowered = without_section_titles(sentence.lower())
         for code in prediction.labels if _readable(sentence) else ():
             category = by_code[code].code
             if kb.vetoed(category, lowered):

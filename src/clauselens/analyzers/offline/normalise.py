@@ -239,3 +239,19 @@ def topic_lines(parts: list[str]) -> set[str]:
     if 2 * len(fragments) >= len(parts) and not any(_TERMS_WORDS.search(p) for p in statements):
         return set(fragments)
     return {p for p in parts if is_link_line(p)}
+
+
+# "Section 8 (Indemnification)": a cross-reference names another section's topic, not a term
+_SECTION_TITLE = re.compile(
+    r"\b((?:sections?|clauses?|paragraphs?|articles?)\s+\d+(?:\.\d+)*[a-z]?\s+)\(([^()\n]{1,80})\)",
+    re.IGNORECASE,
+)
+
+
+def without_section_titles(text: str) -> str:
+    """``text`` with the titles of cross-referenced sections blanked out, keeping every other
+    character where it was: "Section 8 (Indemnification)" in a survival clause is no indemnity,
+    and "Section 11 (Arbitration)" no arbitration clause."""
+    return _SECTION_TITLE.sub(
+        lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), text
+    )
