@@ -174,3 +174,16 @@ def test_sharing_users_are_given_the_ability_to_do_is_not_the_providers() -> Non
         "with third-parties."
     )
     assert "third_party_sharing" not in analyze_clause(text).categories
+
+
+def test_an_instrument_is_quoted_where_it_is_named_not_where_a_notice_says_information() -> None:
+    text = (
+        "You can read more about how the information is handled on our help pages. "
+        "The information we hold helps us run the service. "
+        "Where the GDPR applies, you may object to this processing."
+    )
+    landscape = analyze_clause(
+        text, ["Privacy Policy"], terms_type="Privacy Policy"
+    ).institutional_analysis.regulatory_landscape
+    gdpr = landscape.split("GDPR (EU), on \u201c", 1)[1].split("\u201d", 1)[0]
+    assert gdpr.startswith("Where the GDPR applies")

@@ -184,12 +184,6 @@ def _summary(detection: Detection, categories: Sequence[str], title: str, clause
     return text
 
 
-def _telling(detection: Detection, sentences: Sequence[str]) -> str:
-    """The first sentence that is not a heading (a heading says what the section is about, not
-    what it provides), else the first."""
-    return next((s for s in sentences if not detection.is_heading(s)), sentences[0])
-
-
 def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) -> str:
     """The sentence a category was found in, as a quote: a body sentence before a heading, and
     of those the one with the most support (a rule and the classifier together before either
@@ -260,10 +254,29 @@ def _consumer_impact(
     )
 
 
+# a sentence that sends the reader elsewhere ("You can read more about ...", "(see ...)")
+_POINTER = re.compile(
+    r"^\W*(?:you can (?:read|learn|find out) more|to (?:learn|read|find out) more|learn more"
+    r"|for more (?:information|details)|see\b)|\(see\b",
+    re.IGNORECASE,
+)
+
+
 def _evidence(detection: Detection, engagement: Engagement, kb: CompiledKnowledgeBase) -> str:
-    """The sentence that engaged an instrument, as a quote of at most 120 characters that shows
-    the words that engaged it."""
-    text = _cells(_plain(_telling(detection, engagement.sentences)))
+    """The sentence that engaged an instrument best, as a quote of at most 120 characters that
+    shows the words that engaged it: a body sentence before a heading, and one that states before
+    one that points elsewhere ("You can read more about ..."); of those, one saying the
+    instrument's own terms before one stating a category it covers, and either before one that
+    engaged it only by where the clause sits (any sentence of a privacy notice that says
+    "information"); the first on a tie. A list lead-in is quoted with its first item."""
+    stated = {f.sentence for f in detection.findings if f.category in engagement.categories}
+
+    def strength(sentence: str) -> tuple[bool, bool, int]:
+        by_terms = kb.engaged_by_terms(engagement, sentence.lower())
+        level = 2 if by_terms else int(sentence in stated)
+        return (not detection.is_heading(sentence), not _POINTER.search(sentence), level)
+
+    text = _cells(_plain(_with_first_item(detection, max(engagement.sentences, key=strength))))
     return excerpt(
         text,
         kb.evidence_span(engagement, text, detection.setting) if len(text) > 120 else None,

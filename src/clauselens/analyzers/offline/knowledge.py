@@ -546,6 +546,10 @@ class CompiledKnowledgeBase:
         found = [span for span in spans if span is not None]
         return min(found) if found else None
 
+    def engaged_by_terms(self, engagement: Engagement, lowered: str) -> bool:
+        """Whether a lower-cased sentence says one of ``engagement``'s instrument's own terms."""
+        return self._triggers[engagement.regulation.id].terms.matches(lowered)
+
     def vetoed(self, category: str, lowered: str) -> bool:
         """Whether the sentence runs the other way (``unless``, not ``lifted_by``): true for
         the classifier's findings too, so neither source reads a licence to the user as one
