@@ -326,6 +326,16 @@ def test_childrens_data_engages_the_ftc_act() -> None:
             "your usage.",
         ),
         (
+            "warranty_disclaimer",
+            "We keep content for as long as is necessary to process it for the purpose for "
+            "which it was collected.",
+        ),
+        (
+            "third_party_sharing",
+            "Should the account holder wish to share this information with their community they "
+            "are free to do so.",
+        ),
+        (
             "international_transfer",
             "Under these laws, the Licensed Material may not be sold, leased, downloaded, moved, "
             "exported, re-exported, or transferred across borders without a license.",
