@@ -63,7 +63,7 @@ def evidence_quotes(detection: Detection, clause_text: str, kb: CompiledKnowledg
         if (item := detection.item_after(s)) is not None and item not in found_in
     }
     for group in backing.values():
-        group.extend(i for s in group if (i := detection.item_after(s)) in items)
+        group.extend([i for s in group if (i := detection.item_after(s)) in items])
     pairs = [(s, key) for key, group in backing.items() for s in group]
     pairs = [(s, key) for s, key in pairs if s in needed or not heading(s)]
     pairs.sort(key=lambda pair: (heading(pair[0]), clause_text.find(pair[0])))
