@@ -187,3 +187,12 @@ def test_an_instrument_is_quoted_where_it_is_named_not_where_a_notice_says_infor
     ).institutional_analysis.regulatory_landscape
     gdpr = landscape.split("GDPR (EU), on \u201c", 1)[1].split("\u201d", 1)[0]
     assert gdpr.startswith("Where the GDPR applies")
+
+
+def test_why_it_matters_quotes_a_statement_before_a_pointer() -> None:
+    text = (
+        "Learn more about how we use cookies and similar technologies in our Cookies Policy. "
+        "We place cookies on your device to remember your settings."
+    )
+    why = analyze_clause(text, ["Privacy Policy"], terms_type="Privacy Policy").why_it_matters
+    assert "(found in \u201cWe place cookies on your device" in why

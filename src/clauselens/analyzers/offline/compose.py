@@ -184,17 +184,30 @@ def _summary(detection: Detection, categories: Sequence[str], title: str, clause
     return text
 
 
+# a sentence that sends the reader elsewhere ("You can read more about ...", "(see ...)")
+_POINTER = re.compile(
+    r"^\W*(?:you can (?:read|learn|find out) more|to (?:learn|read|find out) more|learn more"
+    r"|for more (?:information|details)|see\b)|\(see\b",
+    re.IGNORECASE,
+)
+
+
 def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) -> str:
-    """The sentence a category was found in, as a quote: a body sentence before a heading, and
-    of those the one with the most support (a rule and the classifier together before either
-    alone; Discord's "Your right to terminate." is found by the classifier, "we reserve the
-    right to suspend or terminate your account" by both), the first on a tie. A sentence too
-    long to quote whole is quoted from the list item or clause where the rule matched."""
+    """The sentence a category was found in, as a quote: a body sentence before a heading, one
+    that states before one that points elsewhere ("Learn more about how we use cookies in our
+    Cookies Policy."), and of those the one with the most support (a rule and the classifier
+    together before either alone; Discord's "Your right to terminate." is found by the
+    classifier, "we reserve the right to suspend or terminate your account" by both), the first
+    on a tie. A sentence too long to quote whole is quoted from the list item or clause where
+    the rule matched."""
     support: dict[str, float] = {}
     for finding in detection.findings:
         if finding.category == category:
             support[finding.sentence] = support.get(finding.sentence, 0.0) + finding.score
-    sentence = max(support, key=lambda s: (not detection.is_heading(s), support[s]))
+    sentence = max(
+        support,
+        key=lambda s: (not detection.is_heading(s), not _POINTER.search(s), support[s]),
+    )
     shown = _cells(_plain(_with_first_item(detection, sentence)))
     span = kb.category_span(category, shown) if len(shown) > FOUND_IN_CHARS else None
     return f"\u201c{excerpt(shown, span, FOUND_IN_CHARS)}\u201d"
@@ -252,14 +265,6 @@ def _consumer_impact(
     return " ".join(
         f"{text} (Here: {_found_in(detection, category, kb)})" for text, category in first.values()
     )
-
-
-# a sentence that sends the reader elsewhere ("You can read more about ...", "(see ...)")
-_POINTER = re.compile(
-    r"^\W*(?:you can (?:read|learn|find out) more|to (?:learn|read|find out) more|learn more"
-    r"|for more (?:information|details)|see\b)|\(see\b",
-    re.IGNORECASE,
-)
 
 
 def _evidence(detection: Detection, engagement: Engagement, kb: CompiledKnowledgeBase) -> str:
