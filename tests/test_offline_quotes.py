@@ -196,3 +196,12 @@ def test_why_it_matters_quotes_a_statement_before_a_pointer() -> None:
     )
     why = analyze_clause(text, ["Privacy Policy"], terms_type="Privacy Policy").why_it_matters
     assert "(found in \u201cWe place cookies on your device" in why
+
+
+def test_another_policy_that_describes_a_practice_is_a_pointer() -> None:
+    text = (
+        "The Meta Privacy Policy describes the information we collect. "
+        "We collect the information you provide when you create your Threads profile."
+    )
+    why = analyze_clause(text, ["Privacy Policy"], terms_type="Privacy Policy").why_it_matters
+    assert "(found in \u201cWe collect the information you provide" in why

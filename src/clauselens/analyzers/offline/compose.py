@@ -187,9 +187,16 @@ def _summary(detection: Detection, categories: Sequence[str], title: str, clause
 # a sentence that sends the reader elsewhere ("You can read more about ...", "(see ...)")
 _POINTER = re.compile(
     r"^\W*(?:you can (?:read|learn|find out) more|to (?:learn|read|find out) more|learn more"
-    r"|for more (?:information|details)|see\b)|\(see\b",
+    r"|for more (?:information|details)|see\b"
+    r"|(?:the|our) [\w ]{0,40}(?:policy|policies|notice|terms) (?:describes?|explains?)\b)"
+    r"|\(see\b",
     re.IGNORECASE,
 )
+
+
+def _points_elsewhere(sentence: str) -> bool:
+    """Whether a sentence sends the reader elsewhere, read without its Markdown."""
+    return _POINTER.search(_plain(sentence)) is not None
 
 
 def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) -> str:
@@ -206,7 +213,7 @@ def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) ->
             support[finding.sentence] = support.get(finding.sentence, 0.0) + finding.score
     sentence = max(
         support,
-        key=lambda s: (not detection.is_heading(s), not _POINTER.search(s), support[s]),
+        key=lambda s: (not detection.is_heading(s), not _points_elsewhere(s), support[s]),
     )
     shown = _cells(_plain(_with_first_item(detection, sentence)))
     span = kb.category_span(category, shown) if len(shown) > FOUND_IN_CHARS else None
@@ -279,7 +286,7 @@ def _evidence(detection: Detection, engagement: Engagement, kb: CompiledKnowledg
     def strength(sentence: str) -> tuple[bool, bool, int]:
         by_terms = kb.engaged_by_terms(engagement, sentence.lower())
         level = 2 if by_terms else int(sentence in stated)
-        return (not detection.is_heading(sentence), not _POINTER.search(sentence), level)
+        return (not detection.is_heading(sentence), not _points_elsewhere(sentence), level)
 
     text = _cells(_plain(_with_first_item(detection, max(engagement.sentences, key=strength))))
     return excerpt(
