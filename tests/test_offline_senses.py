@@ -336,6 +336,11 @@ def test_childrens_data_engages_the_ftc_act() -> None:
             "are free to do so.",
         ),
         (
+            "content_removal",
+            "coordinating and/or encouraging others to misuse X reporting features to harass "
+            "others or hope to cause their account(s) or post(s) to be restricted or removed.",
+        ),
+        (
             "international_transfer",
             "Under these laws, the Licensed Material may not be sold, leased, downloaded, moved, "
             "exported, re-exported, or transferred across borders without a license.",
