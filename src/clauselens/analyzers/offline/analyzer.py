@@ -57,7 +57,10 @@ PROMPT_ID = "offline"
 # and a heading for people outside regions scope instruments (``remit``), a list lead-in counts
 # twice for a broad topic (``detect``), why-it-matters quotes a lead-in with its first item;
 # 13: a quote from a sentence too long to show whole shows where the rule matched it
-RULES_CODE_VERSION = "15"
+# 14-16: quotes placed by the clause's setting, lead-ins quoted with their first item,
+# cross-referenced section titles blanked, each instrument and category quoted on a sentence that
+# states before one that points elsewhere
+RULES_CODE_VERSION = "16"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 
