@@ -17,6 +17,12 @@ from clauselens.analyzers.offline.knowledge import (
 from clauselens.analyzers.offline.quotes import excerpt
 from clauselens.schemas.validate import quote_in_text
 
+
+def landscape_quote(landscape: str, after: str = "") -> str:
+    """The first quote of a regulatory landscape after ``after`` (an instrument's label)."""
+    return landscape.split(after + "\u201c", 1)[1].split("\u201d", 1)[0]
+
+
 X_RESTRICTIONS = (
     "You shall not and you shall not attempt to (or allow others to): (a) reverse engineer, "
     "decompile, disassemble, or translate the X API or otherwise attempt to derive source code, "
@@ -119,7 +125,7 @@ def test_the_regulatory_landscape_quotes_a_table_as_its_cells() -> None:
         "personal data | Contract | Account information |"
     )
     landscape = analyze_clause(table, terms_type="Privacy Policy").institutional_analysis
-    quoted = landscape.regulatory_landscape.split("\u201c", 1)[1].split("\u201d", 1)[0]
+    quoted = landscape_quote(landscape.regulatory_landscape)
     assert quoted.startswith("Why And How We Process Your Information | Legal Basis")
     assert "| |" not in quoted
 
@@ -185,7 +191,7 @@ def test_an_instrument_is_quoted_where_it_is_named_not_where_a_notice_says_infor
     landscape = analyze_clause(
         text, ["Privacy Policy"], terms_type="Privacy Policy"
     ).institutional_analysis.regulatory_landscape
-    gdpr = landscape.split("GDPR (EU), on \u201c", 1)[1].split("\u201d", 1)[0]
+    gdpr = landscape_quote(landscape, after="GDPR (EU), on ")
     assert gdpr.startswith("Where the GDPR applies")
 
 
