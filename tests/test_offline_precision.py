@@ -17,6 +17,7 @@ from clauselens.analyzers.offline.quotes import quote_form
 from clauselens.analyzers.offline.remit import (
     OTHER_REGION,
     excluded_remits,
+    governs,
     named_regions,
     nearest_regions,
     opening_condition,
@@ -591,6 +592,11 @@ class TestRemit:
             ("If your data is shared outside of Brazil, we will protect it.", set()),
             ("If you are outside the EEA, we may share data with partners.", set()),
             ("We share your information with partners in the United Kingdom.", set()),
+            (
+                "If you are located in Washington or a state with similar consumer health data "
+                "laws, please read our Consumer Health Data Privacy Policy.",
+                {"US", "US-WA"},
+            ),
         ],
     )  # fmt: skip
     def test_a_sentence_opening_with_a_region_is_for_that_region(
@@ -615,6 +621,42 @@ class TestRemit:
         assert "eu_ai_office" not in for_uk.agencies
         anywhere = named_in(analyze_clause(f"{lead}We {row[3:]}", terms_type="Privacy Policy"))
         assert "eu_ai_act" in anywhere.regulations
+
+    @pytest.mark.parametrize(
+        ("regions", "jurisdiction", "governed"),
+        [
+            (set(), "US-CA", True),
+            ({"US"}, "US-CA", True),
+            ({"US", "US-WA"}, "US-CA", False),
+            ({"US", "US-WA"}, "US", True),
+            ({"US", "US-WA"}, "US-states", True),
+            ({"US", "US-CA"}, "US-CA", True),
+            ({"US", "US-CA"}, "US-IL", False),
+            ({"EU", "US", "US-CA"}, "EU", True),
+            ({"UK"}, "US", False),
+        ],
+    )
+    def test_a_text_for_named_states_is_for_their_law_and_federal_law(
+        self, regions: set[str], jurisdiction: str, governed: bool
+    ) -> None:
+        assert governs(regions, jurisdiction) is governed
+
+    def test_a_sentence_for_washington_residents_is_no_ccpa_evidence(self) -> None:
+        """Claude's privacy policy: "If you are located in Washington or a state with similar
+        consumer health data laws, please read our Consumer Health Data Privacy Policy" named the
+        CCPA and the California agencies (its condition ended at ", please", which was not read
+        as the end of a condition, and a state other than California counted as the whole US)."""
+        for state, ccpa in (("Washington", False), ("Nevada", False), ("California", True)):
+            text = (
+                "This Privacy Policy explains how we collect and use your personal data.\n\n"
+                f"If you are located in {state}, please read our Consumer Health Data Privacy "
+                "Policy, which explains how we process your health data."
+            )
+            named = named_in(analyze_clause(text, terms_type="Privacy Policy"))
+            assert ("ccpa_cpra" in named.regulations) is ccpa, state
+            assert ("cppa" in named.agencies) is ccpa, state
+            assert "ftc_act_s5" in named.regulations, state
+        assert named_regions(["West Virginia residents"]) == {"US", "US-WV"}
 
     @pytest.mark.parametrize(
         ("heading", "regions"),

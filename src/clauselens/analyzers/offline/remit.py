@@ -11,7 +11,9 @@ region limit nothing. A heading for people outside some regions ("if you live in
 States or outside the EEA, United Kingdom, and Switzerland") is for the regions it names
 otherwise, or for every other region. Within a clause, a sentence that opens with a condition
 naming regions ("If you reside in the United Kingdom, you can also contact ...") is evidence for
-those regions' instruments only. A section for a region whose law the knowledge base does not hold
+those regions' instruments only. A text written for named US states is for federal law, the
+law of every state and those states' own law: a section for Washington residents is no CCPA
+matter. A section for a region whose law the knowledge base does not hold
 ("Supplemental Disclosures for Residents of Canada", "Japan Privacy Disclosures") engages none of
 it: the offline analyzer says it did not assess the clause rather than name the FTC or the EDPB.
 
@@ -44,13 +46,30 @@ from dataclasses import replace
 from clauselens.analyzers.offline.knowledge import Engagement
 
 OTHER_REGION = "other"  # a region the knowledge base has no instrument for (Canada, Brazil, ...)
+# US states by name, to their jurisdiction codes ("US-CA"); Georgia is left out (also a country)
+_STATES = {
+    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
+    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "District of Columbia": "DC",
+    "Florida": "FL", "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL", "Indiana": "IN",
+    "Iowa": "IA", "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA", "Maine": "ME",
+    "Maryland": "MD", "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN",
+    "Mississippi": "MS", "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV",
+    "New Hampshire": "NH", "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY",
+    "North Carolina": "NC", "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK",
+    "Oregon": "OR", "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC",
+    "South Dakota": "SD", "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT",
+    "Virginia": "VA", "Washington": "WA", "West Virginia": "WV", "Wisconsin": "WI",
+    "Wyoming": "WY",
+}  # fmt: skip
+_STATE_NAMES = r"\b(?:" + "|".join(sorted(_STATES, key=len, reverse=True)) + r")\b"
+_STATE = re.compile(r"(?<!West )" + _STATE_NAMES)
 # the legal bases of processing are GDPR's and the UK GDPR's (Article 6): a section that lists
 # them ("Legal basis information") is written for the EEA and the UK even when it names neither
 _GDPR_SECTION = r"|[Ll](?:egal|awful) [Bb]as(?:is|es)\b|\bGDPR"
 _REGIONS = {
     "EU": re.compile(r"\b(?:EEA|EU|European (?:Union|Economic Area)|Europe)\b" + _GDPR_SECTION),
     "UK": re.compile(r"\b(?:UK|United Kingdom|Great Britain)\b|\bU\.K\." + _GDPR_SECTION),
-    "US": re.compile(r"\b(?:US|USA|United States|California|Illinois)\b|\bU\.S\.(?:A\.)?"),
+    "US": re.compile(r"\b(?:US|USA|United States)\b|\bU\.S\.(?:A\.)?|" + _STATE_NAMES),
     # regions whose law the knowledge base does not hold: a section for them engages none of it
     OTHER_REGION: re.compile(
         r"\b(?:Canada|Qu[eé]bec|Brazil|Mexico|Argentina|Chile|Colombia|Peru|Japan|(?:Republic of )?"
@@ -90,7 +109,22 @@ def region_of(jurisdiction: str) -> str:
 
 
 def _regions_in(text: str) -> set[str]:
-    return {region for region, pattern in _REGIONS.items() if pattern.search(text)}
+    """The regions a text names; a US state also by its own code ("US-WA")."""
+    regions = {region for region, pattern in _REGIONS.items() if pattern.search(text)}
+    return regions | {f"US-{_STATES[m.group(0)]}" for m in _STATE.finditer(text)}
+
+
+def governs(regions: set[str], jurisdiction: str) -> bool:
+    """Whether an instrument of this jurisdiction can govern what is written for these regions
+    (none: anything). A text for named US states is for federal law, the law of every state,
+    and the law of those states only: a section for Washington residents is no CCPA matter."""
+    if not regions:
+        return True
+    region = region_of(jurisdiction)
+    if region not in regions:
+        return False
+    states = {r for r in regions if r.startswith(region + "-")}
+    return not states or jurisdiction in states or jurisdiction in (region, "US-states")
 
 
 # people outside regions: "if you live in the United States or outside the EEA, United Kingdom,
@@ -124,7 +158,7 @@ def named_regions(cues: Iterable[str]) -> set[str]:
 # "If ... applies to you, we ...": the condition ends at the comma before the main clause
 _CONDITION = re.compile(
     r"^(?:[Ii]f|[Ww]here|[Ff]or)\b(.{1,160}?)(?:,\s+(?:then|we|you|your|our|the|it|this|these"
-    r"|they)\b|:)"
+    r"|they|please)\b|:)"
 )
 
 
@@ -206,10 +240,10 @@ def within_remit(
     excluded = excluded_remits(terms_type, title, cues)
     kept = []
     for e in engagements:
-        region = region_of(e.regulation.jurisdiction)
-        if (regions and region not in regions) or e.regulation.remit in excluded:
+        jurisdiction = e.regulation.jurisdiction
+        if not governs(regions, jurisdiction) or e.regulation.remit in excluded:
             continue
-        evidence = tuple(s for s in e.sentences if region in (sentence_regions(s) or {region}))
+        evidence = tuple(s for s in e.sentences if governs(sentence_regions(s), jurisdiction))
         if evidence:
             kept.append(replace(e, sentences=evidence))
     return kept
