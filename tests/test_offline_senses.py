@@ -529,3 +529,52 @@ def test_a_restriction_list_that_forbids_permitting_others_is_a_prohibition() ->
         "(b) Attempt to reverse engineer or decompile the Products."
     )
     assert "prohibited_uses" in analyze_clause(text).categories
+
+
+@pytest.mark.parametrize(
+    ("text", "named", "agency"),
+    [
+        (
+            "Facilitate the destruction or disruption of critical infrastructure such as power "
+            "grids, water treatment facilities, medical devices, or air traffic control systems.",
+            None,
+            "fda",
+        ),
+        (
+            "Obtain unauthorized access to critical systems such as voting machines, healthcare "
+            "databases, and financial markets.",
+            None,
+            "hhs_ocr",
+        ),
+        (
+            "Health bots are not medical devices and are only intended for fitness and wellness "
+            "purposes.",
+            "fdca_devices",
+            "fda",
+        ),
+        (
+            "Make automated decisions about individuals that materially impact them (e.g., "
+            "decisions regarding their employment, healthcare, finances, housing or insurance) "
+            "or where errors could be dangerous (e.g., decisions related to the management of "
+            "critical infrastructure).",
+            "hipaa",
+            "hhs_ocr",
+        ),
+    ],
+)
+def test_medical_devices_under_attack_are_no_device_regulation(
+    text: str, named: str | None, agency: str
+) -> None:
+    """Claude's acceptable-use policy forbids disrupting "critical infrastructure such as power
+    grids, ..., medical devices" and unauthorised access to "healthcare databases": the devices
+    and databases are targets of an attack, not the provider's products or records, and the
+    FD&C Act's device rules and HIPAA were named on them. A device disclaimer still names the
+    FDA, and healthcare decisions still name HIPAA when the sentence also mentions critical
+    infrastructure without an attack on it."""
+    found = named_in(analyze_clause(f"You may not use the Services to:\n\n*   {text}"))
+    if named is None:
+        assert not found.regulations & {"fdca_devices", "hipaa"}
+        assert agency not in found.agencies
+    else:
+        assert named in found.regulations
+        assert agency in found.agencies
