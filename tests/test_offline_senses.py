@@ -23,6 +23,11 @@ from clauselens.evaluation.mentions import named_in
         ),
         ("Meta will give you at least 10 business days\u2019 written notice.", False),
         ("We will notify you at least 14 days before the date of the change.", False),
+        (
+            "Advertisers tell us the kind of audience they want to see their ads (for example, "
+            "people between the age of 18-35 who live close to the advertiser\u2019s store).",
+            False,
+        ),
         ("You must be at least 13 years old to use the Service.", True),
         ("If you are under 18, you must have your parent's permission.", True),
     ],
