@@ -107,6 +107,23 @@ class TestNormalise:
         assert len(sentences(text)) == parts
         assert all(len(p) > 4 for p in sentences(text))
 
+    @pytest.mark.parametrize(
+        ("text", "parts"),
+        [
+            ("Any content that promotes it is prohibited on X. This includes links.", 2),
+            ("You can share posts with X. All of them stay public.", 2),
+            ("Franklin D. Roosevelt said so. Thomas G. Lane agreed.", 2),
+            ("J. R. R. Tolkien wrote it. We read it.", 2),
+        ],
+    )
+    def test_a_one_letter_name_ends_a_sentence_and_an_initial_does_not(
+        self, text: str, parts: int
+    ) -> None:
+        """X's rules ("... is strictly prohibited on X. This includes ...") were read as one
+        sentence: a capital letter before a full stop counted as an initial wherever it stood.
+        An initial follows a capitalised name or another initial."""
+        assert len(sentences(text)) == parts
+
     def test_backslash_escapes_read_as_the_character(self) -> None:
         """Microsoft's "4\\. Using the Services and Support" and GitHub's "privacy\\[at\\]github"
         were summarised with their backslashes."""

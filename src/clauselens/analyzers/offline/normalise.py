@@ -145,8 +145,11 @@ _SENTENCE_END = re.compile(
 """A sentence break: the quotes and brackets that close a sentence stay with it."""
 # a sentence so far that is only a section label ("**VII.", "2.1.", "b."): not a sentence yet
 _LABEL_ONLY = re.compile(r"^\W*(?:[IVXLCivxlc]{1,6}|\d{1,3}(?:\\?\.\d{1,3})*|[A-Za-z])\\?\.$")
+# an abbreviation, or an initial: a capital after a capitalised name or another initial
+# ("Franklin D. Roosevelt", "J. R. R."), not the one-letter name of a platform ("posts on X. We")
 _ABBREV_BEFORE = re.compile(
-    r"(?i)(?:\b(?:e\.g|i\.e|etc|inc|ltd|co|vs|no|u\.s|art|sec)\.|\b[A-Z]\.)$"
+    r"(?i:\b(?:e\.g|i\.e|etc|inc|ltd|co|vs|no|u\.s|art|sec)\.)$"
+    r"|(?:^|\b[A-Z][\w'’-]*\s+|\b[A-Z]\.\s?)[A-Z]\.$"
 )
 
 
