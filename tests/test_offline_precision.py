@@ -393,16 +393,15 @@ class TestDirection:
     def test_a_rule_that_leads_in_a_list_counts_with_its_items(self) -> None:
         """Instagram's "Content that: * Attempts to buy, sell or trade prescription drugs ..."
         missed user conduct: a broad topic needs two sentences, and only the lead-in matched.
-        A lead-in with items after it states the rule they list; alone it is still one."""
+        A lead-in with items after it states the rule they list; alone it is still one (in
+        terms of service, where a rule needs two; in community guidelines one is enough)."""
         listed = analyze_clause(
             "Prescription drugs\n\nContent that:\n\n*   Attempts to buy, sell or trade "
             "prescription drugs.\n*   Asks for prescription drugs.",
-            terms_type="Community Guidelines",
+            terms_type="Terms of Service",
         )
         assert "user_conduct" in listed.categories
-        alone = analyze_clause(
-            "Prescription drugs\n\nContent that:", terms_type="Community Guidelines"
-        )
+        alone = analyze_clause("Prescription drugs\n\nContent that:", terms_type="Terms of Service")
         assert "user_conduct" not in alone.categories
 
     def test_a_contact_point_for_data_protection_is_not_collection(self) -> None:

@@ -583,3 +583,15 @@ def test_medical_devices_under_attack_are_no_device_regulation(
     else:
         assert named in found.regulations
         assert agency in found.agencies
+
+
+def test_one_prohibition_is_a_rule_in_community_guidelines() -> None:
+    """X's "We prohibit behavior and content that harasses, shames, or degrades others, as
+    defined below." stands alone in its section and got no category: prohibitions need two
+    sentences, so that a stray "you may not" in a contract is no list of prohibited uses.
+    Community guidelines are rules for users; there one prohibition states one."""
+    text = "We prohibit behavior and content that harasses, shames, or degrades others."
+    rules = analyze_clause(text, ("Abuse and harassment",), terms_type="Community Guidelines")
+    assert {"prohibited_uses", "user_conduct"} <= set(rules.categories)
+    terms = analyze_clause(text, ("Abuse and harassment",), terms_type="Terms of Service")
+    assert not {"prohibited_uses", "user_conduct"} & set(terms.categories)

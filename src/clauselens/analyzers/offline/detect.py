@@ -137,8 +137,12 @@ def detect(
     # a sentence that introduces a list ("Content that:", or a rule then "This includes:") with
     # items after it states the rule the items list
     support.update(f.category for f in result.findings if result.leads_a_list(f.sentence))
+    # community guidelines are rules for users: one prohibition there states one
+    needed = dict(kb.min_sentences)
+    if setting.content_rules:
+        needed.update(prohibited_uses=1, user_conduct=1)
     result.findings = [
-        f for f in result.findings if support[f.category] >= kb.min_sentences.get(f.category, 1)
+        f for f in result.findings if support[f.category] >= needed.get(f.category, 1)
     ]
     found: dict[str, set[str]] = {}
     for finding in result.findings:
