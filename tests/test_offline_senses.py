@@ -595,3 +595,32 @@ def test_one_prohibition_is_a_rule_in_community_guidelines() -> None:
     assert {"prohibited_uses", "user_conduct"} <= set(rules.categories)
     terms = analyze_clause(text, ("Abuse and harassment",), terms_type="Terms of Service")
     assert not {"prohibited_uses", "user_conduct"} & set(terms.categories)
+
+
+@pytest.mark.parametrize(
+    ("text", "prohibition"),
+    [
+        (
+            "You must not access, deploy or use the Services to conduct or facilitate any "
+            "activity that is unlawful. For example, you may not access, deploy or use the "
+            "Services to facilitate cybercrime.",
+            True,
+        ),
+        (
+            "You agree not to use the Services to harass others. You will not use our "
+            "platform to send spam.",
+            True,
+        ),
+        (
+            "You agree not to use any false or misleading information when signing up. You "
+            "will not use a name that is not yours.",
+            False,
+        ),
+    ],
+)
+def test_a_prohibition_on_access_or_use_of_the_service(text: str, prohibition: bool) -> None:
+    """Perplexity's acceptable-use policy ("You must not access, deploy or use the Services to
+    ...", twice) got no prohibited uses: only "must not use" right after was read. A promise
+    not to use false details when signing up forbids no use of the service."""
+    found = analyze_clause(text, terms_type="Terms of Service").categories
+    assert ("prohibited_uses" in found) is prohibition
