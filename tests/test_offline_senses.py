@@ -624,3 +624,36 @@ def test_a_prohibition_on_access_or_use_of_the_service(text: str, prohibition: b
     not to use false details when signing up forbids no use of the service."""
     found = analyze_clause(text, terms_type="Terms of Service").categories
     assert ("prohibited_uses" in found) is prohibition
+
+
+@pytest.mark.parametrize(
+    ("text", "security"),
+    [
+        (
+            "You must always have in effect and maintain administrative, physical, and "
+            "technical safeguards that prevent any unauthorised processing of Platform Data.",
+            True,
+        ),
+        ("Perplexity has implemented safeguards to maintain the security of the Services.", True),
+        ("GitHub uses administrative, technical, and physical security controls.", True),
+        ("We support the responsible reporting of security vulnerabilities.", True),
+        (
+            "We process your data for our legitimate interests while applying appropriate "
+            "safeguards that protect your privacy.",
+            False,
+        ),
+        (
+            "When we transfer personal data internationally, we implement appropriate legal "
+            "safeguards to help protect your rights.",
+            False,
+        ),
+        ("You may not bypass security controls such as endpoint protection.", False),
+    ],
+)
+def test_safeguards_and_security_controls_are_data_security(text: str, security: bool) -> None:
+    """Meta's developer terms ("administrative, physical, and technical safeguards") and
+    Perplexity's ("safeguards to maintain the security of the Services") had no data security:
+    only encryption, "security measures", unauthorised access and breaches were read. The
+    safeguards of a legal basis or a transfer are GDPR's, not security; bypassing security
+    controls is a prohibition."""
+    assert ("data_security" in analyze_clause(text).categories) is security
