@@ -657,3 +657,42 @@ def test_safeguards_and_security_controls_are_data_security(text: str, security:
     safeguards of a legal basis or a transfer are GDPR's, not security; bypassing security
     controls is a prohibition."""
     assert ("data_security" in analyze_clause(text).categories) is security
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "found"),
+    [
+        (
+            "Like other technology companies, Google regularly receives requests from "
+            "governments and courts around the world to disclose user data.",
+            "third_party_sharing",
+            True,
+        ),
+        (
+            "For example, sharing with law enforcement, in emergency situations where we learn "
+            "that a person's life is at risk.",
+            "third_party_sharing",
+            True,
+        ),
+        (
+            "Law enforcement agencies can request information through our portal.",
+            "third_party_sharing",
+            False,
+        ),
+        (
+            "Windows Hello provides instant access to your devices through biometric "
+            "authentication.",
+            "sensitive_data",
+            True,
+        ),
+        ("Hello provides instant access to your devices.", "sensitive_data", False),
+    ],
+)
+def test_disclosure_to_governments_and_biometric_authentication(
+    text: str, category: str, found: bool
+) -> None:
+    """YouTube's "requests from governments and courts ... to disclose user data" had no data
+    sharing, and Windows Hello's "biometric authentication" no sensitive data: sharing was read
+    only with third parties or in "we share your data", and biometric data only as "biometric
+    data" or "biometric information"."""
+    assert (category in analyze_clause(text, terms_type="Privacy Policy").categories) is found
