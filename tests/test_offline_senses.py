@@ -696,3 +696,12 @@ def test_disclosure_to_governments_and_biometric_authentication(
     only with third parties or in "we share your data", and biometric data only as "biometric
     data" or "biometric information"."""
     assert (category in analyze_clause(text, terms_type="Privacy Policy").categories) is found
+
+
+def test_advice_not_to_share_is_no_sharing_by_the_provider() -> None:
+    """Copilot's "You shouldn't share any information with Copilot that you don't want us to
+    review" is advice to the user, and it was read as the provider sharing data."""
+    advice = "You shouldn't share any information with Copilot that you don't want us to review."
+    assert "third_party_sharing" not in analyze_clause(advice).categories
+    sharing = "We share information with third parties that help us review content."
+    assert "third_party_sharing" in analyze_clause(sharing).categories
