@@ -705,3 +705,47 @@ def test_advice_not_to_share_is_no_sharing_by_the_provider() -> None:
     assert "third_party_sharing" not in analyze_clause(advice).categories
     sharing = "We share information with third parties that help us review content."
     assert "third_party_sharing" in analyze_clause(sharing).categories
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "found"),
+    [
+        (
+            "Google uses your activity to provide, develop, and improve its services "
+            "(including training generative AI models).",
+            "model_training_on_user_content",
+            True,
+        ),
+        (
+            "Google uses your activity to provide, develop, and improve its services.",
+            "first_party_collection",
+            True,
+        ),
+        ("You use your data as you wish.", "first_party_collection", False),
+        (
+            "We respond to legal requests where we are required by law to do so.",
+            "third_party_sharing",
+            True,
+        ),
+        (
+            "To the extent Company transfers Company EU Data to Meta Ireland, the SCCs are not "
+            "required.",
+            "international_transfer",
+            True,
+        ),
+        (
+            "We require every reviewer who is allowed access to your information to meet "
+            "privacy and security standards.",
+            "data_security",
+            True,
+        ),
+    ],
+)
+def test_practices_stated_by_the_provider_s_name_or_in_short_forms(
+    text: str, category: str, found: bool
+) -> None:
+    """Gemini's "Google uses your activity to ... improve its services (including training
+    generative AI models)" had no category: collection was read only as "we ...", and training
+    only on content, prompts, data and the like, not activity. Meta's "We respond to legal
+    requests", "the SCCs" and "privacy and security standards" were not read either."""
+    assert (category in analyze_clause(text, terms_type="Privacy Policy").categories) is found
