@@ -749,3 +749,32 @@ def test_practices_stated_by_the_provider_s_name_or_in_short_forms(
     only on content, prompts, data and the like, not activity. Meta's "We respond to legal
     requests", "the SCCs" and "privacy and security standards" were not read either."""
     assert (category in analyze_clause(text, terms_type="Privacy Policy").categories) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "found"),
+    [
+        (
+            "Service providers help us provide our Products. We share the information we have "
+            "about you to receive these services.",
+            "third_party_sharing",
+            True,
+        ),
+        ("You can share the information with us at any time.", "third_party_sharing", False),
+        (
+            "The product key and data about the software and your device are sent to Microsoft "
+            "to help validate your licence.",
+            "first_party_collection",
+            True,
+        ),
+        ("The invoice is sent to your billing address.", "first_party_collection", False),
+    ],
+)
+def test_sharing_the_information_and_data_sent_to_the_provider(
+    text: str, category: str, found: bool
+) -> None:
+    """Meta's "We share the information we have about you to receive these services" had no
+    data sharing (only "your" or "personal" information was read after "we share"), and
+    Windows activation's "data about the software and your device are sent to Microsoft" no
+    collection."""
+    assert (category in analyze_clause(text, terms_type="Privacy Policy").categories) is found
