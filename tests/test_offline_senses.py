@@ -778,3 +778,57 @@ def test_sharing_the_information_and_data_sent_to_the_provider(
     Windows activation's "data about the software and your device are sent to Microsoft" no
     collection."""
     assert (category in analyze_clause(text, terms_type="Privacy Policy").categories) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "found"),
+    [
+        (
+            "We share [Information You Provide](#info-you-provide), [Automatically Collected "
+            "Information](#auto-collect-info), and [Information From Other Sources]"
+            "(#info-from-other) with these service providers.",
+            "third_party_sharing",
+            True,
+        ),
+        (
+            "We [monitor and enforce](https://openai.com/transparency-and-content-moderation/) "
+            "policies with privacy safeguards in place.",
+            "safety_enforcement",
+            True,
+        ),
+        (
+            "We help you understand your choices. [Learn more](https://help.example.com/"
+            "how-your-data-is-used-to-improve-model-performance).",
+            "model_training_on_user_content",
+            False,
+        ),
+        (
+            "Your data will be stored as described in [Information We Collect]"
+            "(#privacy-policy-information-we-collect).",
+            "first_party_collection",
+            False,
+        ),
+    ],
+)
+def test_the_rules_read_a_link_s_words_and_not_its_address(
+    text: str, category: str, found: bool
+) -> None:
+    """TikTok's "We share [Information You Provide](#info-you-provide), ... with these service
+    providers" had no sharing: the addresses between the verb and "with" made the window too
+    long, and the full stops in an address ended it. An address's words
+    ("...-improve-model-performance") are no statement of the clause, and a link to the
+    section "Information We Collect" is still no collection."""
+    assert (category in analyze_clause(text, terms_type="Privacy Policy").categories) is found
+
+
+def test_an_opt_out_of_training_says_the_content_is_used_for_training() -> None:
+    """ChatGPT's "If you do not want us to use your Content to train our models, you have the
+    option to opt out" was read as a promise not to train (its training category came only from
+    a link's address)."""
+    opt_out = (
+        "If you do not want us to use your Content to train our models, you have the option to "
+        "opt out by updating your account settings."
+    )
+    assert "model_training_on_user_content" in analyze_clause(opt_out).categories
+    promise = "We do not use your Content to train our models."
+    assert "model_training_on_user_content" not in analyze_clause(promise).categories
