@@ -8,9 +8,11 @@ from clauselens.analyzers.offline import analyze_clause
 
 def test_a_clause_that_is_only_a_heading_names_no_instrument_and_is_low() -> None:
     """GitHub's "J. AI Features, Training, and Your Data" cut off from its section was high
-    severity and named the GDPR; the section under it is where the terms are."""
+    severity and named the GDPR; the section under it is where the terms are. (Its training
+    category came from the words of the link's address; the rules now read only the link's
+    words, so the heading here says training in them.)"""
     heading = (
-        "[J. AI Features, Training, and Your Data](#j-ai-features-training-and-your-data)\n"
+        "[J. AI Features: Training AI Models on Your Data](#j-ai-features-training)\n"
         "--------------------------------------------------------------------------------"
     )
     alone = analyze_clause(heading, ["Terms of Service", "J. AI Features"])
