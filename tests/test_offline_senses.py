@@ -832,3 +832,41 @@ def test_an_opt_out_of_training_says_the_content_is_used_for_training() -> None:
     assert "model_training_on_user_content" in analyze_clause(opt_out).categories
     promise = "We do not use your Content to train our models."
     assert "model_training_on_user_content" not in analyze_clause(promise).categories
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "found"),
+    [
+        (
+            "3. **How You Can\u2019t Use the Threads Service**\n\nYou agree that you will not, and "
+            "nor will you cause or permit any third party to, do any of the following: (i) "
+            "exploit the Service for any commercial purpose; (ii) introduce any viruses.",
+            "prohibited_uses",
+            True,
+        ),
+        (
+            "If you choose not to provide required data, you cannot use the related product.",
+            "prohibited_uses",
+            False,
+        ),
+        (
+            "Provided that we have acted with professional diligence, we do not accept "
+            "responsibility for losses not caused by our breach of these Terms.",
+            "limitation_of_liability",
+            True,
+        ),
+        (
+            "Movies & TV will collect data about what movies and TV shows you watch.",
+            "first_party_collection",
+            True,
+        ),
+        ("You will collect data from your own users.", "first_party_collection", False),
+    ],
+)
+def test_prohibitions_liability_and_collection_in_other_words(
+    text: str, category: str, found: bool
+) -> None:
+    """Threads' "How You Can't Use the Threads Service" and its "you will not, and nor will you
+    cause or permit ...", Meta's "we do not accept responsibility for losses" and Microsoft's
+    "Movies & TV will collect data" had none of these categories."""
+    assert (category in analyze_clause(text, terms_type="Terms of Service").categories) is found
