@@ -59,8 +59,10 @@ PROMPT_ID = "offline"
 # 13: a quote from a sentence too long to show whole shows where the rule matched it
 # 14-16: quotes placed by the clause's setting, lead-ins quoted with their first item,
 # cross-referenced section titles blanked, each instrument and category quoted on a sentence that
-# states before one that points elsewhere
-RULES_CODE_VERSION = "16"
+# states before one that points elsewhere; 17: named US states scope instruments, a one-letter
+# name ends a sentence, one prohibition states a rule in community guidelines, category rules
+# read a link's words without its address
+RULES_CODE_VERSION = "17"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 
