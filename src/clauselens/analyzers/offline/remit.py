@@ -62,7 +62,7 @@ _STATES = {
     "Wyoming": "WY",
 }  # fmt: skip
 _STATE_NAMES = r"\b(?:" + "|".join(sorted(_STATES, key=len, reverse=True)) + r")\b"
-_STATE = re.compile(r"(?<!West )" + _STATE_NAMES)
+_STATE = re.compile(_STATE_NAMES)  # longest names first: "West Virginia" is not Virginia
 # the legal bases of processing are GDPR's and the UK GDPR's (Article 6): a section that lists
 # them ("Legal basis information") is written for the EEA and the UK even when it names neither
 _GDPR_SECTION = r"|[Ll](?:egal|awful) [Bb]as(?:is|es)\b|\bGDPR"
