@@ -20,12 +20,13 @@ from clauselens.analyzers.offline.knowledge import (
     Setting,
     load_knowledge_base,
 )
-from clauselens.analyzers.offline.normalise import sentences, topic_lines, without_section_titles
+from clauselens.analyzers.offline.normalise import (
+    sentences,
+    topic_lines,
+    without_link_targets,
+    without_section_titles,
+)
 from clauselens.schemas import load_taxonomy
-
-# a Markdown link's target ("[Information You Provide](#info-you-provide)"): the rules read
-# the link's words, not its address
-_LINK_TARGET = re.compile(r"\]\([^)\s]*\)")
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def detect(
         own.append(prediction.max_log_odds)
         if sentence in topics:
             continue
-        lowered = without_section_titles(_LINK_TARGET.sub("]()", sentence).lower())
+        lowered = without_section_titles(without_link_targets(sentence).lower())
         for code in prediction.labels if _readable(sentence) else ():
             category = by_code[code].code
             if kb.vetoed(category, lowered):

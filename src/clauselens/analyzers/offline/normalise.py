@@ -244,6 +244,17 @@ def topic_lines(parts: list[str]) -> set[str]:
     return {p for p in parts if is_link_line(p)}
 
 
+# a Markdown link's address ("[Information You Provide](#info-you-provide)")
+_LINK_TARGET = re.compile(r"\]\([^)]*\)")
+
+
+def without_link_targets(text: str) -> str:
+    """``text`` with each Markdown link's address emptied ("[Information You Provide]()"): the
+    rules read a link's words, not its address, whose words are not the clause's and whose full
+    stops would end a sentence window. The empty "()" keeps "a link to a section" recognisable."""
+    return _LINK_TARGET.sub("]()", text)
+
+
 # "Section 8 (Indemnification)": a cross-reference names another section's topic, not a term
 _SECTION_TITLE = re.compile(
     r"\b((?:sections?|clauses?|paragraphs?|articles?)\s+\d+(?:\.\d+)*[a-z]?\s+)\(([^()\n]{1,80})\)",

@@ -44,6 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from clauselens.analyzers.offline.knowledge import Engagement
+from clauselens.analyzers.offline.normalise import without_link_targets
 
 OTHER_REGION = "other"  # a region the knowledge base has no instrument for (Canada, Brazil, ...)
 # US states by name, to their jurisdiction codes ("US-CA"); Georgia is left out (also a country)
@@ -169,7 +170,6 @@ def opening_condition(body: Sequence[str]) -> str:
     return match.group(1) if match else ""
 
 
-_LINK_TARGET = re.compile(r"\]\([^)]*\)")
 _OUTSIDE = re.compile(r"\b(?:outside|not (?:located |based |resident )?in)\b")
 
 
@@ -178,7 +178,7 @@ def sentence_regions(sentence: str) -> set[str]:
     Kingdom, you can also contact ..."; a table cell's "| If you are in the UK: Sharing data
     with ..."), or none. Link targets are dropped first (their "https:" is no end of the
     condition), and a condition about leaving a region ("outside of Brazil") names none."""
-    plain = _LINK_TARGET.sub("]", sentence).lstrip("|*-•> \t")
+    plain = without_link_targets(sentence).lstrip("|*-•> \t")
     condition = opening_condition([plain])
     return set() if _OUTSIDE.search(condition) else named_regions([condition])
 
