@@ -14,19 +14,20 @@ assessed at all (``not_assessed``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from clauselens.analyzers.offline.detect import Detection
 from clauselens.analyzers.offline.knowledge import CompiledKnowledgeBase, Engagement
-from clauselens.analyzers.offline.normalise import (
-    is_fragment,
-    is_link_line,
-    markdown_plain,
-    without_marks,
+from clauselens.analyzers.offline.normalise import without_marks
+from clauselens.analyzers.offline.quotes import evidence_quotes, excerpt
+from clauselens.analyzers.offline.summary import (
+    category_labels,
+    cells,
+    plain_text,
+    points_elsewhere,
+    summary,
+    with_first_item,
 )
-from clauselens.analyzers.offline.quotes import evidence_quotes, excerpt, shorten
-from clauselens.analyzers.offline.table import describe_table, in_table
 from clauselens.schemas import (
     LEVEL_RANK,
     Agency,
@@ -39,7 +40,6 @@ from clauselens.schemas import (
 from clauselens.schemas.analysis import Level
 
 MAX_TITLE_WORDS = 12
-SUMMARY_CHARS = 320
 FOUND_IN_CHARS = 160  # a "found in" quote in why-it-matters and consumer impact
 
 CONFIDENCE_RATIONALE = (
@@ -87,116 +87,10 @@ def severity(detection: Detection, kb: CompiledKnowledgeBase) -> tuple[Level, li
         level, why = kb.severity(category, found.get(category, []))
         levels.append(level)
         if why is not None:
-            lowered.append(f"{_labels([category])} is {kb.kb.severity_of(category)} only {why}")
+            lowered.append(
+                f"{category_labels([category])} is {kb.kb.severity_of(category)} only {why}"
+            )
     return max(levels, key=lambda lvl: LEVEL_RANK[lvl], default="low"), lowered
-
-
-def _labels(categories: Sequence[str]) -> str:
-    taxonomy = load_taxonomy()
-    return ", ".join(taxonomy.get(c).label.lower() for c in categories)
-
-
-# a status line ("Last updated: March 20, 2026", "Effective July 23, 2026"), perhaps with links
-# after it ("Effective July 23, 2026 | View printable version | See previous versions"): when,
-# not what
-_DATED = re.compile(
-    r"(?i)^(?:last (?:updated|modified|revised)|effective(?: date)?|updated|published|"
-    r"version|date)\b[^.]{0,40}(?:\d{4}|\d+ (?:days?|weeks?|months?|years?) ago)\.?"
-    r"(?:\s*\|[^|.]{1,60})*$"
-)
-# a list item's marker: a bullet, "1.", "2)", "a.", "(b)"
-_ITEM = re.compile(r"^\s*(?:[-*+\u2022\u25cf\u25aa\u25e6]|\d{1,3}[.)]|\(?[a-z]{1,3}[.)])\s+")
-LEAD_ITEMS = 3
-# a section label opening a sentence ("XIII. ", "5.1. ", "A. "): numbering, not words
-_LABEL = re.compile(r"^(?:[IVXLC]{1,6}|\d{1,3}(?:\.\d{1,3})*|[A-Z])\.\s+(?=\S)")
-
-
-def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) -> str:
-    """The first ``count`` sentences with prose in them, Markdown stripped; headings (the clause's
-    own, run-in ones, bold title lines), date lines and table rows skipped. A lead-in that ends
-    with a colon takes the first items of the list under it ("We collect device information
-    like: the type of device; details about its operating system; ..."), and ends the lead."""
-    sentences = [s for s in detection.sentences if not in_table(clause_text, s)]
-    picked: list[str] = []
-    i = 0
-    while i < len(sentences) and len(picked) < count:
-        sentence, i = sentences[i], i + 1
-        plain = _LABEL.sub("", _plain(sentence))
-        leads_list = plain.endswith(":") and i < len(sentences) and _ITEM.match(sentences[i])
-        if (
-            ((len(plain.split()) < 4 or is_fragment(sentence)) and not leads_list)
-            or plain.strip(" :.").lower() == title.lower()
-            or detection.is_heading(sentence)
-            or _DATED.match(plain)
-        ):
-            continue
-        items: list[str] = []
-        while plain.endswith(":") and i < len(sentences) and _ITEM.match(sentences[i]):
-            if len(items) == LEAD_ITEMS:
-                items.append("...")
-                break
-            items.append(_plain(_ITEM.sub("", sentences[i], count=1)).rstrip(" ;:,."))
-            i += 1
-        if items:
-            picked.append(f"{plain} {'; '.join(items)}")
-            break
-        picked.append(plain)
-    return " ".join(picked)
-
-
-# an escaped footnote number inside link text ("[devices\\[11\\]](https://...)")
-_FOOTNOTE = re.compile(r"\\\[\d{1,3}\\\]")
-
-
-def _plain(text: str) -> str:
-    plain = markdown_plain(_FOOTNOTE.sub("", text)).replace("---", " ")
-    return " ".join(plain.split()).strip(" -=")
-
-
-LINKS_LISTED = 6
-
-
-def _links(detection: Detection) -> str:
-    """The summary of a clause whose body is only lines of links (a table of contents, a menu):
-    "A list of N links: ..."; else ""."""
-    body = [s for s in detection.sentences if not detection.is_heading(s)]
-    links = [s for s in detection.sentences if is_link_line(s)]
-    if len(links) < 2 or not all(is_link_line(s) for s in body):
-        return ""
-    names = [_plain(_ITEM.sub("", s, count=1)) for s in links]
-    more = "; ..." if len(names) > LINKS_LISTED else ""
-    return f"A list of {len(names)} links: {'; '.join(names[:LINKS_LISTED])}{more}"
-
-
-def _summary(detection: Detection, categories: Sequence[str], title: str, clause_text: str) -> str:
-    table = describe_table(clause_text)
-    lead = _links(detection) or _lead(detection, title, clause_text, 1 if table else 2)
-    if table:  # the sentence that introduces the table, then the table
-        lead = f"{lead} Then {table}" if lead else table[0].upper() + table[1:]
-    if not lead:  # no sentence with prose (a list, a line of links): say what is there
-        words = _plain(" ".join(detection.sentences)).split()
-        lead = f"the clause has no full sentence; it reads: {' '.join(words[:40])}"
-        lead += "..." if len(words) > 40 else ""
-    lead = shorten(lead, SUMMARY_CHARS) + ("..." if len(lead) > SUMMARY_CHARS else "")
-    text = f"Extractive summary (offline, rule-based): {lead}"
-    if categories:
-        text += f" Matched categories: {_labels(categories)}."
-    return text
-
-
-# a sentence that sends the reader elsewhere ("You can read more about ...", "(see ...)")
-_POINTER = re.compile(
-    r"^\W*(?:you can (?:read|learn|find out) more|to (?:learn|read|find out) more|learn more"
-    r"|for more (?:information|details)|see\b"
-    r"|(?:the|our) [\w ]{0,40}(?:policy|policies|notice|terms) (?:describes?|explains?)\b)"
-    r"|\(see\b",
-    re.IGNORECASE,
-)
-
-
-def _points_elsewhere(sentence: str) -> bool:
-    """Whether a sentence sends the reader elsewhere, read without its Markdown."""
-    return _POINTER.search(_plain(sentence)) is not None
 
 
 def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) -> str:
@@ -213,27 +107,11 @@ def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) ->
             support[finding.sentence] = support.get(finding.sentence, 0.0) + finding.score
     sentence = max(
         support,
-        key=lambda s: (not detection.is_heading(s), not _points_elsewhere(s), support[s]),
+        key=lambda s: (not detection.is_heading(s), not points_elsewhere(s), support[s]),
     )
-    shown = _cells(_plain(_with_first_item(detection, sentence)))
+    shown = cells(plain_text(with_first_item(detection, sentence)))
     span = kb.category_span(category, shown) if len(shown) > FOUND_IN_CHARS else None
     return f"\u201c{excerpt(shown, span, FOUND_IN_CHARS)}\u201d"
-
-
-def _with_first_item(detection: Detection, sentence: str) -> str:
-    """A list lead-in ("This includes using our products or services to:") with the first item
-    after it, which says what the lead-in is about; any other sentence as it is."""
-    item = detection.item_after(sentence)
-    return sentence if item is None or detection.is_heading(item) else f"{sentence} {item}"
-
-
-# a run of table pipes and the empty cells between them ("| | | Why we use | Lawful basis |")
-_PIPES = re.compile(r"(?:\s*\|)+\s*")
-
-
-def _cells(text: str) -> str:
-    """A table's text as its cells, one " | " between them, no empty cells or outer pipes."""
-    return _PIPES.sub(" | ", text).strip(" |") if "|" in text else text
 
 
 def _why(detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeBase) -> str:
@@ -286,9 +164,9 @@ def _evidence(detection: Detection, engagement: Engagement, kb: CompiledKnowledg
     def strength(sentence: str) -> tuple[bool, bool, int]:
         by_terms = kb.engaged_by_terms(engagement, sentence.lower())
         level = 2 if by_terms else int(sentence in stated)
-        return (not detection.is_heading(sentence), not _points_elsewhere(sentence), level)
+        return (not detection.is_heading(sentence), not points_elsewhere(sentence), level)
 
-    text = _cells(_plain(_with_first_item(detection, max(engagement.sentences, key=strength))))
+    text = cells(plain_text(with_first_item(detection, max(engagement.sentences, key=strength))))
     return excerpt(
         text,
         kb.evidence_span(engagement, text, detection.setting) if len(text) > 120 else None,
@@ -320,7 +198,8 @@ def _institutional(
     if len(regs) >= 3 and LEVEL_RANK[exposure] < LEVEL_RANK["medium"]:
         exposure = "medium"
     rationale = (
-        f"Set by the offline severity table from the matched categories ({_labels(categories)})"
+        "Set by the offline severity table from the matched categories "
+        f"({category_labels(categories)})"
         if categories
         else "No category matched, so the offline severity table gives low"
     ) + f" and {len(regs)} knowledge-base instrument(s) matched; not an assessment of any party."
@@ -391,7 +270,7 @@ def compose(
     title = clean_title(heading_path, clause_text)
     return ClauseAnalysis(
         title=title,
-        summary=_summary(detection, categories, title, clause_text),
+        summary=summary(detection, categories, title, clause_text),
         why_it_matters=_why(detection, categories, kb),
         consumer_impact=_consumer_impact(detection, categories, kb),
         institutional_analysis=_institutional(detection, categories, level, lowered, kb),
@@ -419,7 +298,7 @@ def not_assessed(
         f"Not assessed: the clause looks like {language} text, and the offline rules, "
         "classifier and knowledge base read English only."
     )
-    words = _plain(clause_text).split()
+    words = plain_text(clause_text).split()
     start = " ".join(words[:30]) + ("..." if len(words) > 30 else "")
     return ClauseAnalysis(
         title=clean_title(heading_path, clause_text),
