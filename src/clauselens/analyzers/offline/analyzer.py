@@ -61,8 +61,9 @@ PROMPT_ID = "offline"
 # cross-referenced section titles blanked, each instrument and category quoted on a sentence that
 # states before one that points elsewhere; 17: named US states scope instruments, a one-letter
 # name ends a sentence, one prohibition states a rule in community guidelines, category rules
-# read a link's words without its address
-RULES_CODE_VERSION = "17"
+# read a link's words without its address; 18: a summary whose lead does not hold the sentence
+# its categories rest on most adds it
+RULES_CODE_VERSION = "18"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 

@@ -36,13 +36,16 @@ LEAD_ITEMS = 3
 _LABEL = re.compile(r"^(?:[IVXLC]{1,6}|\d{1,3}(?:\.\d{1,3})*|[A-Z])\.\s+(?=\S)")
 
 
-def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) -> str:
+def _lead(
+    detection: Detection, title: str, clause_text: str, count: int = 2
+) -> list[tuple[str, set[str]]]:
     """The first ``count`` sentences with prose in them, Markdown stripped; headings (the clause's
     own, run-in ones, bold title lines), date lines and table rows skipped. A lead-in that ends
     with a colon takes the first items of the list under it ("We collect device information
-    like: the type of device; details about its operating system; ..."), and ends the lead."""
+    like: the type of device; details about its operating system; ..."), and ends the lead.
+    Each part comes with the sentences it stands for (a lead-in, every item of its list)."""
     sentences = [s for s in detection.sentences if not in_table(clause_text, s)]
-    picked: list[str] = []
+    picked: list[tuple[str, set[str]]] = []
     i = 0
     while i < len(sentences) and len(picked) < count:
         sentence, i = sentences[i], i + 1
@@ -56,17 +59,61 @@ def _lead(detection: Detection, title: str, clause_text: str, count: int = 2) ->
         ):
             continue
         items: list[str] = []
+        under = {sentence}
         while plain.endswith(":") and i < len(sentences) and _ITEM.match(sentences[i]):
-            if len(items) == LEAD_ITEMS:
+            under.add(sentences[i])
+            if len(items) < LEAD_ITEMS:
+                items.append(plain_text(_ITEM.sub("", sentences[i], count=1)).rstrip(" ;:,."))
+            elif items[-1] != "...":
                 items.append("...")
-                break
-            items.append(plain_text(_ITEM.sub("", sentences[i], count=1)).rstrip(" ;:,."))
             i += 1
         if items:
-            picked.append(f"{plain} {'; '.join(items)}")
+            picked.append((f"{plain} {'; '.join(items)}", under))
             break
-        picked.append(plain)
-    return " ".join(picked)
+        picked.append((plain, under))
+    return picked
+
+
+def _key_sentence(detection: Detection, categories: Sequence[str], clause_text: str) -> str | None:
+    """The body sentence the clause's matched categories rest on most: the most support (a
+    sentence found for two categories, or by a rule and the classifier, before one found once),
+    one that states before one that points elsewhere, the first on a tie; None without one.
+    Headings and table rows are left out (the summary reads a table as a whole)."""
+    support: dict[str, float] = {}
+    for finding in detection.findings:
+        sentence = finding.sentence
+        if finding.category not in categories or detection.is_heading(sentence):
+            continue
+        if not in_table(clause_text, sentence):
+            support[sentence] = support.get(sentence, 0.0) + finding.score
+    order = {sentence: i for i, sentence in enumerate(detection.sentences)}
+    return max(
+        support,
+        key=lambda s: (not points_elsewhere(s), support[s], -order.get(s, 0)),
+        default=None,
+    )
+
+
+# the shortest the lead's first sentence is cut to, to leave room for the key sentence
+MIN_FIRST_CHARS = 120
+
+
+def _with_key(parts: list[tuple[str, set[str]]], key: str | None, detection: Detection) -> str:
+    """The lead, or, when the sentence the categories rest on is not in it and comes after its
+    first part, that part and the sentence: "Community is the heart of Twitch. ... When we find
+    someone has violated our Community Guidelines we take actions that can include removal of
+    content". A sentence before the lead was left out of it on purpose (the clause's title, a
+    date line, a scrap) and stays out."""
+    lead = " ".join(text for text, _ in parts)
+    if key is None or not parts or any(key in used for _, used in parts):
+        return lead
+    order = {sentence: i for i, sentence in enumerate(detection.sentences)}
+    if order.get(key, -1) < min(order[s] for s in parts[0][1]):  # a title, a date, a scrap
+        return lead
+    shown = _LABEL.sub("", plain_text(with_first_item(detection, key)))
+    first = parts[0][0]
+    room = max(SUMMARY_CHARS - len(shown) - len(" ... "), MIN_FIRST_CHARS)
+    return f"{shorten(first, room)} ... {shown}"
 
 
 # an escaped footnote number inside link text ("[devices\\[11\\]](https://...)")
@@ -94,8 +141,17 @@ def _links(detection: Detection) -> str:
 
 
 def summary(detection: Detection, categories: Sequence[str], title: str, clause_text: str) -> str:
+    """What the clause says, in its own words: a list of links as such; a table as its lead-in
+    and its rows (``describe_table``); else the first two sentences with prose, or the first
+    and the sentence the matched categories rest on most when the lead does not hold it; then
+    the matched categories."""
     table = describe_table(clause_text)
-    lead = _links(detection) or _lead(detection, title, clause_text, 1 if table else 2)
+    lead = _links(detection)
+    if not lead and table:
+        lead = " ".join(text for text, _ in _lead(detection, title, clause_text, 1))
+    elif not lead:
+        key = _key_sentence(detection, categories, clause_text)
+        lead = _with_key(_lead(detection, title, clause_text), key, detection)
     if table:  # the sentence that introduces the table, then the table
         lead = f"{lead} Then {table}" if lead else table[0].upper() + table[1:]
     if not lead:  # no sentence with prose (a list, a line of links): say what is there
