@@ -189,6 +189,20 @@ class TestScores:
         assert figures["agencies_items_with_wrong"] == pytest.approx(1.0)
         assert rows[0]["agencies_wrong"] == "hhs_ocr"
 
+    def test_summary_overlap_with_the_rationale_counted_by_hand(self) -> None:
+        """Rationale content words: subscr, renew, year, notice (4). A summary holding
+        "subscriptions" and "renewal" (and "automatically", not in the rationale) has recall
+        2/4 and precision 2/3; one with none of them 0 and 0; the mean is over the items."""
+        [item] = load_gold(EXAMPLES / "provisions.jsonl").items[:1]
+        assert isinstance(item, GoldProvision)
+        item = item.model_copy(update={"rationale": "Subscriptions renew yearly unless notice."})
+        base = written_analysis(item.text)
+        said = base.model_copy(update={"summary": "Subscriptions automatically renewal."})
+        unrelated = base.model_copy(update={"summary": "Disputes go to arbitration."})
+        figures, _ = score_provisions([item, item], [_result(said), _result(unrelated)])
+        assert figures["summary_rationale_recall"] == pytest.approx((2 / 4 + 0) / 2)
+        assert figures["summary_rationale_precision"] == pytest.approx((2 / 3 + 0) / 2)
+
     def test_a_longer_name_is_not_also_its_shorter_part(self) -> None:
         text = "Disputes go to arbitration."
         base = written_analysis(text)

@@ -31,6 +31,8 @@ GATED: dict[str, int] = {
     "agencies_plausible_share": 1,
     "regulations_plausible_share": 1,
     "evidence_quote_validity": 1,
+    "summary_rationale_recall": 1,
+    "summary_rationale_precision": 1,
     "failure_rate": -1,
     "recall_at_10": 1,
     "mrr": 1,
@@ -59,6 +61,7 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
         ("reg wrong", "regulations_wrong_share", "%"),
         ("reg recall", "regulations_plausible_recall", "%"),
         ("quotes ok", "evidence_quote_validity", "%"),
+        ("summary R/P", "", "overlap"),
         ("failed", "failure_rate", "%"),
         ("re-asked", "reask_rate", "%"),
         ("tokens in/out", "", "tokens"),
@@ -71,6 +74,9 @@ def _cell(figures: dict[str, Any], key: str, fmt: str) -> str:
     if fmt == "tokens":
         i, o = figures.get("input_tokens_per_item"), figures.get("output_tokens_per_item")
         return "-" if i is None or o is None else f"{i:.0f}/{o:.0f}"
+    if fmt == "overlap":
+        r, p = figures.get("summary_rationale_recall"), figures.get("summary_rationale_precision")
+        return "-" if r is None or p is None else f"{r:.3f}/{p:.3f}"
     value = figures.get(key)
     if value is None:
         return "-"

@@ -18,6 +18,8 @@ rate):
   not a high plausible one); ``plausible_recall`` = plausible ids named / plausible ids;
   ``items_with_wrong`` = share of analyses naming at least one wrong id;
 - evidence: share of evidence quotes found verbatim (whitespace-insensitive) in the clause;
+- summary: the mean over items of the summary's content-word recall and precision against the
+  reader's rationale (``overlap``: a rough proxy for whether it says what the clause does);
 - rates: failure, re-ask, triaged out; tokens (input, output, thinking) and cost per item;
 - for category precision, severity agreement and the agency and regulation shares, a 95%
   interval from resampling the items (``<figure>_ci_low`` / ``_ci_high``; ``intervals``).
@@ -34,6 +36,7 @@ from typing import Any
 from clauselens.evaluation.gold import CategorySentence, GoldProvision
 from clauselens.evaluation.intervals import item_intervals
 from clauselens.evaluation.mentions import named_in
+from clauselens.evaluation.overlap import overlap
 from clauselens.schemas import AnalysisResult, ClauseAnalysis
 
 Figures = dict[str, float | int | None]
@@ -125,6 +128,7 @@ def score_provisions(
     rows: list[dict[str, Any]] = []
     # the counts of each valid item (``intervals.COLUMNS``): the set's figures are their sums
     per_item: list[dict[str, int]] = []
+    overlaps: list[tuple[float, float]] = []
     for item, result in zip(items, results, strict=True):
         analysis = _predicted(result)
         row: dict[str, Any] = {"id": item.id}
@@ -149,6 +153,9 @@ def score_provisions(
         for quote in analysis.evidence_quotes:
             quotes += 1
             quotes_ok += _quote_valid(quote, item.text)
+        said = overlap(analysis.summary, item.rationale)
+        if said is not None:
+            overlaps.append(said)
         found = named_in(analysis)
         for kind, ids, gold in (
             ("agencies", found.agencies, item.agencies),
@@ -179,6 +186,9 @@ def score_provisions(
         figures[f"{kind}_plausible_recall"] = plaus / plaus_total if plaus_total else None
         figures[f"{kind}_items_with_wrong"] = items_wrong / valid if valid else None
     figures["evidence_quote_validity"] = quotes_ok / quotes if quotes else None
+    for i, name in enumerate(("recall", "precision")):
+        values = [said[i] for said in overlaps]
+        figures[f"summary_rationale_{name}"] = sum(values) / len(values) if values else None
     for figure, interval in item_intervals(per_item).items():
         low, high = interval if interval is not None else (None, None)
         figures[f"{figure}_ci_low"], figures[f"{figure}_ci_high"] = low, high
