@@ -708,6 +708,30 @@ def test_advice_not_to_share_is_no_sharing_by_the_provider() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Prompts that can include questions, messages, media and other information you or "
+        "others share with or send to AI at Meta.",
+        "Recommendations are also based on information you share with Spotify, like your "
+        "general location, your device, your language and your age.",
+        "This may be combined with the other information you share with X and that X receives.",
+    ],
+)
+def test_what_users_share_with_the_provider_is_no_sharing_by_it(text: str) -> None:
+    """What a user shares with the provider itself ("information you share with Spotify") is
+    what it collects, not data it passes on; Meta's list of what AI at Meta collects had
+    third-party sharing on its first item."""
+    assert "third_party_sharing" not in analyze_clause(text).categories
+
+
+def test_what_users_share_with_third_parties_and_what_the_provider_shares_still_count() -> None:
+    direct = "Information you share with third-party partners is governed by their own terms."
+    assert "third_party_sharing" in analyze_clause(direct).categories
+    both = "We share the information you share with us with our advertising partners."
+    assert "third_party_sharing" in analyze_clause(both).categories
+
+
+@pytest.mark.parametrize(
     ("text", "category", "found"),
     [
         (
