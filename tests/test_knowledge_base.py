@@ -65,6 +65,10 @@ class TestValidationOnLoad:
                 rule["in_notice_section"]["terms"].append("(unclosed")
         elif change == "extra":
             data["agencies"][0]["unexpected"] = True
+        elif change == "consumer_text":
+            data["category_text"] = [
+                t for t in data["category_text"] if t["category"] != "arbitration"
+            ]
         elif change in ("content_rules", "under_heading"):
             gdpr = next(r for r in data["regulations"] if r["id"] == "gdpr")
             broken = {"term_sets": ["no_such_set"], "terms": []}
@@ -87,6 +91,7 @@ class TestValidationOnLoad:
             "under_heading",
             "section_heading",
             "section_regex",
+            "consumer_text",
         ],
     )
     def test_a_broken_reference_is_a_config_error(self, change: str) -> None:
@@ -150,6 +155,13 @@ class TestEngagement:
         assert "tcpa" not in {e.regulation.id for e in kb.engagements([channel], {})}
         marketing = "We may send you marketing text messages."
         assert "tcpa" in {e.regulation.id for e in kb.engagements([marketing], {})}
+
+
+def test_no_consumer_text_names_an_instrument() -> None:
+    """A category's consumer impact is shown wherever the category is found, with or without an
+    instrument's evidence: naming one there would name it on the category alone."""
+    for text in parse_knowledge_base(knowledge_base_text()).category_text:
+        assert not find_ids(text.consumer, regulation_patterns()), text.category
 
 
 def test_no_regulation_summary_names_another_instrument() -> None:

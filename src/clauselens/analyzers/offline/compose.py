@@ -136,19 +136,13 @@ def _groups(categories: Sequence[str]) -> list[str]:
 def _consumer_impact(
     detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeBase
 ) -> str:
-    """Per group of the categories found, its text and the sentence it rests on; a category
-    with a consumer text of its own (``CategoryText.consumer``) gives that instead."""
+    """What the first three categories found mean for a user (``CategoryText.consumer``), each
+    with the sentence it rests on."""
     if not categories:
         return "No consumer impact was identified by the offline rules; review the clause itself."
-    taxonomy = load_taxonomy()
-    first: dict[str, tuple[str, str]] = {}
-    for category in categories:
-        own = kb.kb.consumer(category)
-        key = f"category:{category}" if own else taxonomy.get(category).group
-        text = own or kb.kb.group(taxonomy.get(category).group).consumer
-        first.setdefault(key, (text, category))
     return " ".join(
-        f"{text} (Here: {_found_in(detection, category, kb)})" for text, category in first.values()
+        f"{kb.kb.consumer(category)} (Here: {_found_in(detection, category, kb)})"
+        for category in categories[:3]
     )
 
 

@@ -138,14 +138,11 @@ class SeverityRow(_Strict):
 class CategoryText(_Strict):
     category: str
     why: str
-    # what it means for a user, where the group's text does not fit the category (training on
-    # users' content is in the AI-policy group, whose text is about usage rules)
-    consumer: str | None = None
+    consumer: str  # what it means for a user, in plain words (the consumer impact)
 
 
 class GroupText(_Strict):
     group: Literal["unfair_terms", "privacy", "ai_policy", "general"]
-    consumer: str
     vendor: str
 
 
@@ -173,9 +170,9 @@ class KnowledgeBase(_Strict):
     def why(self, category: str) -> str:
         return next((t.why for t in self.category_text if t.category == category), "")
 
-    def consumer(self, category: str) -> str | None:
-        """The category's own consumer-impact text, if it has one."""
-        return next((t.consumer for t in self.category_text if t.category == category), None)
+    def consumer(self, category: str) -> str:
+        """The category's consumer-impact text."""
+        return next(t.consumer for t in self.category_text if t.category == category)
 
     def group(self, name: str) -> GroupText:
         return next(g for g in self.group_text if g.group == name)
@@ -270,6 +267,8 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
         for t in kb.category_text
         if t.category not in codes
     ]
+    texts = {t.category for t in kb.category_text}
+    errors += [f"category_text: no text for category {c!r}" for c in sorted(codes - texts)]
     missing_groups = {c.group for c in load_taxonomy().categories} - {
         g.group for g in kb.group_text
     }
