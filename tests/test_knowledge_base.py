@@ -157,10 +157,12 @@ class TestEngagement:
         assert "tcpa" in {e.regulation.id for e in kb.engagements([marketing], {})}
 
 
-def test_no_consumer_text_names_an_instrument() -> None:
-    """A category's consumer impact is shown wherever the category is found, with or without an
-    instrument's evidence: naming one there would name it on the category alone."""
+def test_no_category_text_names_an_instrument() -> None:
+    """A category's why-it-matters and consumer impact are shown wherever the category is
+    found, with or without an instrument's evidence: naming one there would name it on the
+    category alone."""
     for text in parse_knowledge_base(knowledge_base_text()).category_text:
+        assert not find_ids(text.why, regulation_patterns()), text.category
         assert not find_ids(text.consumer, regulation_patterns()), text.category
 
 
