@@ -707,6 +707,20 @@ def test_advice_not_to_share_is_no_sharing_by_the_provider() -> None:
     assert "third_party_sharing" in analyze_clause(sharing).categories
 
 
+def test_a_catalogue_withdrawn_is_no_removal_of_users_content() -> None:
+    """Spotify's "Spotify or the applicable owners may remove access to particular songs,
+    videos, podcasts, audiobooks and other Content without notice" is about its catalogue; it
+    was read as the removal of users' content and named the DSA's regulators."""
+    catalogue = (
+        "Spotify has no obligation to provide any specific content through the Spotify Service, "
+        "and Spotify or the applicable owners may remove access to particular songs, videos, "
+        "podcasts, audiobooks and other Content without notice."
+    )
+    assert "content_removal" not in analyze_clause(catalogue).categories
+    users = "We may remove videos and other content you post without notice."
+    assert "content_removal" in analyze_clause(users).categories
+
+
 @pytest.mark.parametrize(
     "text",
     [
