@@ -158,12 +158,13 @@ class TestEngagement:
 
 
 def test_no_category_text_names_an_instrument() -> None:
-    """A category's why-it-matters and consumer impact are shown wherever the category is
-    found, with or without an instrument's evidence: naming one there would name it on the
-    category alone."""
+    """A category's why-it-matters, consumer impact and vendor text are shown wherever the
+    category is found, with or without an instrument's evidence: naming one there would name it
+    on the category alone."""
     for text in parse_knowledge_base(knowledge_base_text()).category_text:
         assert not find_ids(text.why, regulation_patterns()), text.category
         assert not find_ids(text.consumer, regulation_patterns()), text.category
+        assert not find_ids(text.vendor, regulation_patterns()), text.category
 
 
 def test_no_regulation_summary_names_another_instrument() -> None:

@@ -62,8 +62,8 @@ PROMPT_ID = "offline"
 # states before one that points elsewhere; 17: named US states scope instruments, a one-letter
 # name ends a sentence, one prohibition states a rule in community guidelines, category rules
 # read a link's words without its address; 18: a summary whose lead does not hold the sentence
-# its categories rest on most adds it, each category has its own consumer impact, and 19
-# categories a why-it-matters that says why
+# its categories rest on most adds it, each category has its own consumer impact and contract
+# and vendor text, and 19 categories a why-it-matters that says why
 RULES_CODE_VERSION = "18"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 

@@ -4,12 +4,13 @@ Severity comes from the knowledge base's severity table (``severity_table``): th
 of any category found, ``low`` when none is found. A row may need wording for its level (the
 severity rubric's "without notice", "broad liability exclusion": ``SeverityRow.needs``); a
 category found without it takes the level below, and the rationale says so. Texts come from the
-per-category and per-group entries of the knowledge base and name what was matched and the
-sentence it was found in; they say that these are rule and classifier outputs that need
-review, never more. The institutional fields name an instrument only with its evidence
-(``knowledge.engagements``); with none they say the offline analyzer did not assess them, and
-the agency list is empty. Confidence is always ``low``. A clause that is not in English is not
-assessed at all (``not_assessed``).
+per-category entries of the knowledge base (``category_text``: why it matters, the consumer
+impact, the contract and vendor implications, each for the first three categories found) and
+name what was matched and the sentence it was found in; they say that these are rule and
+classifier outputs that need review, never more. The institutional fields name an instrument
+only with its evidence (``knowledge.engagements``); with none they say the offline analyzer
+did not assess them, and the agency list is empty. Confidence is always ``low``. A clause that
+is not in English is not assessed at all (``not_assessed``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from clauselens.schemas import (
     GovernanceExposure,
     InstitutionalAnalysis,
     JurisdictionFlag,
-    load_taxonomy,
 )
 from clauselens.schemas.analysis import Level
 
@@ -128,11 +128,6 @@ def _why(detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeB
     return "Based on matched rules (to be confirmed by review): " + " ".join(parts)
 
 
-def _groups(categories: Sequence[str]) -> list[str]:
-    taxonomy = load_taxonomy()
-    return list(dict.fromkeys(taxonomy.get(c).group for c in categories))
-
-
 def _consumer_impact(
     detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeBase
 ) -> str:
@@ -212,8 +207,7 @@ def _institutional(
         )
         for j, names in by_jurisdiction.items()
     ]
-    groups = _groups(categories)
-    vendor = " ".join(kb.kb.group(g).vendor for g in groups) or (
+    vendor = " ".join(kb.kb.vendor(c) for c in categories[:3]) or (
         "The offline rules found no contract or vendor point to raise; review the clause itself."
     )
     notes = [f"{r.short_name}: {r.enforcement_note}" for r in regs if r.enforcement_note]

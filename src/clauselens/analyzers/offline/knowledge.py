@@ -139,11 +139,7 @@ class CategoryText(_Strict):
     category: str
     why: str
     consumer: str  # what it means for a user, in plain words (the consumer impact)
-
-
-class GroupText(_Strict):
-    group: Literal["unfair_terms", "privacy", "ai_policy", "general"]
-    vendor: str
+    vendor: str  # what an organisation relying on the service should check
 
 
 class KnowledgeBase(_Strict):
@@ -155,7 +151,6 @@ class KnowledgeBase(_Strict):
     category_rules: list[CategoryRule]
     severity_table: list[SeverityRow]
     category_text: list[CategoryText]
-    group_text: list[GroupText]
     risk_signals: list[str]
 
     def agency(self, agency_id: str) -> AgencyEntry:
@@ -174,8 +169,9 @@ class KnowledgeBase(_Strict):
         """The category's consumer-impact text."""
         return next(t.consumer for t in self.category_text if t.category == category)
 
-    def group(self, name: str) -> GroupText:
-        return next(g for g in self.group_text if g.group == name)
+    def vendor(self, category: str) -> str:
+        """The category's contract and vendor text."""
+        return next(t.vendor for t in self.category_text if t.category == category)
 
 
 def _compile(pattern: str, where: str, errors: list[str]) -> re.Pattern[str] | None:
@@ -269,10 +265,6 @@ def reference_errors(kb: KnowledgeBase) -> list[str]:
     ]
     texts = {t.category for t in kb.category_text}
     errors += [f"category_text: no text for category {c!r}" for c in sorted(codes - texts)]
-    missing_groups = {c.group for c in load_taxonomy().categories} - {
-        g.group for g in kb.group_text
-    }
-    errors += [f"group_text: no text for group {g!r}" for g in sorted(missing_groups)]
     for p in kb.risk_signals:
         _compile(p, "risk_signals", errors)
     return errors

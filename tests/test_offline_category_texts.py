@@ -1,4 +1,6 @@
-"""The offline consumer impact: what each category found means for a user, in its own words."""
+"""The offline texts per category: what each category found means for a user (the consumer
+impact) and what an organisation relying on the service should check (contract and vendor
+implications), each in its own words."""
 
 from __future__ import annotations
 
@@ -50,3 +52,19 @@ def test_at_most_three_categories_are_explained() -> None:
     explained = [c for c in analysis.categories if kb.consumer(c) in analysis.consumer_impact]
     assert explained == analysis.categories[:3]
     assert analysis.consumer_impact.count("(Here: ") == 3
+
+
+def test_contract_and_vendor_implications_are_the_categories_own() -> None:
+    """Every term of the unfair-terms group was told an organisation "should check whether the
+    same term applies to them under their own (business) agreement", whatever the term."""
+    text = (
+        "We may terminate your account at any time without notice. In no event will we be "
+        "liable for any damages arising from your use of the service."
+    )
+    analysis = analyze_clause(text, ["Termination"], terms_type="Terms of Service")
+    vendor = analysis.institutional_analysis.contract_and_vendor_implications
+    kb = load_knowledge_base().kb
+    assert vendor == " ".join(kb.vendor(c) for c in analysis.categories[:3])
+    assert "compare the cap with the losses" in vendor
+    assert "notice its accounts can be suspended or closed" in vendor
+    assert "the same term applies to them under their own (business) agreement" not in vendor
