@@ -707,6 +707,40 @@ def test_advice_not_to_share_is_no_sharing_by_the_provider() -> None:
     assert "third_party_sharing" in analyze_clause(sharing).categories
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "For example, if we disable an account for violating our terms or policies, we "
+            "preserve information about that user to prevent them from opening a new account.",
+            "data_retention",
+        ),
+        (
+            "For example, we might preserve your information after you delete your account when "
+            "we receive a valid legal request, such as a preservation order.",
+            "data_retention",
+        ),
+        (
+            "Information controlled by Meta Platforms Ireland Limited will be transferred or "
+            "transmitted to, or stored and processed in:\n\n*   Places we have infrastructure or "
+            "data centers, including the United States, Ireland, Denmark and Sweden",
+            "international_transfer",
+        ),
+    ],
+)
+def test_keeping_and_moving_data_in_other_words(text: str, category: str) -> None:
+    """Meta's retention section says "we preserve information" and its transfers section lists
+    the countries under a lead-in: neither had a category."""
+    assert category in analyze_clause(text, terms_type="Privacy Policy").categories
+
+
+def test_preserving_in_a_list_of_disclosures_or_content_on_record_is_no_retention() -> None:
+    listed = "We may access, preserve and share your information with regulators or others."
+    assert "data_retention" not in analyze_clause(listed, terms_type="Privacy Policy").categories
+    merger = "If we are involved in a merger, your information may be transferred to the buyer."
+    assert "international_transfer" not in analyze_clause(merger).categories
+
+
 def test_a_catalogue_withdrawn_is_no_removal_of_users_content() -> None:
     """Spotify's "Spotify or the applicable owners may remove access to particular songs,
     videos, podcasts, audiobooks and other Content without notice" is about its catalogue; it
