@@ -708,6 +708,54 @@ def test_advice_not_to_share_is_no_sharing_by_the_provider() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "category", "found"),
+    [
+        ("We also collect information you provide when you:", "first_party_collection", True),
+        (
+            "If you try Spotify logged out, we will collect limited information about your "
+            "usage of the Spotify Service.",
+            "first_party_collection",
+            True,
+        ),
+        ("We will not collect your contacts.", "first_party_collection", False),
+        (
+            "When your device detects an audio activation command, Google records your voice "
+            "and audio plus a few seconds before the activation.",
+            "first_party_collection",
+            True,
+        ),
+        (
+            "Your phone number can be used to help people find you and make the ads you see "
+            "more relevant to you.",
+            "targeted_advertising",
+            True,
+        ),
+        ("We make search results more relevant to you.", "targeted_advertising", False),
+        (
+            "If you withdraw from this contract, we shall reimburse to you all payments "
+            "received from you.",
+            "payment_and_renewal",
+            True,
+        ),
+        (
+            "If Twitch is acquired, we may transfer the information we have collected from "
+            "users as part of that merger or acquisition.",
+            "third_party_sharing",
+            True,
+        ),
+        ("Twitch was founded before its acquisition by Amazon.", "third_party_sharing", False),
+    ],
+)
+def test_practices_in_the_words_of_google_meta_spotify_and_twitch(
+    text: str, category: str, found: bool
+) -> None:
+    """ "We also collect", "we will collect", "Google records your voice", ads made "more
+    relevant", payments reimbursed on withdrawal and data passed on in a merger had no
+    category (Meta's, Spotify's, Google's and Twitch's privacy notices and terms)."""
+    assert (category in analyze_clause(text, terms_type="Privacy Policy").categories) is found
+
+
+@pytest.mark.parametrize(
     ("text", "category"),
     [
         (
