@@ -789,6 +789,31 @@ def test_preserving_in_a_list_of_disclosures_or_content_on_record_is_no_retentio
     assert "international_transfer" not in analyze_clause(merger).categories
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Copilot tries to give you good answers, but it can make mistakes.", True),
+        ("Sometimes, Copilot may give you wrong information.", True),
+        ("You might see Responses that seem convincing but are incomplete or inaccurate.", True),
+        (
+            "Always use your judgment and check the information you get from Copilot before "
+            "you make decisions or act.",
+            True,
+        ),
+        ("We may make changes to these terms at any time.", False),
+        ("Check your account settings before you share a post.", False),
+    ],
+)
+def test_an_assistant_that_can_make_mistakes_is_an_accuracy_disclaimer(
+    text: str, found: bool
+) -> None:
+    """Copilot's "How you use Copilot" says in four ways that its answers may be wrong and must
+    be checked; it had no category, because the rules read accuracy only as "outputs may be
+    inaccurate"."""
+    categories = analyze_clause(text, terms_type="Terms of Service").categories
+    assert ("output_accuracy_disclaimer" in categories) is found
+
+
 def test_a_catalogue_withdrawn_is_no_removal_of_users_content() -> None:
     """Spotify's "Spotify or the applicable owners may remove access to particular songs,
     videos, podcasts, audiobooks and other Content without notice" is about its catalogue; it
