@@ -719,6 +719,18 @@ def test_advice_not_to_share_is_no_sharing_by_the_provider() -> None:
         ),
         ("We will not collect your contacts.", "first_party_collection", False),
         (
+            "We may also use payment information to verify that you meet age requirements.",
+            "first_party_collection",
+            True,
+        ),
+        (
+            "When you're signed in, you can always review and update information by visiting the "
+            "services you use.",
+            "user_access_rights",
+            True,
+        ),
+        ("You can review and update your display name at any time.", "user_access_rights", False),
+        (
             "When your device detects an audio activation command, Google records your voice "
             "and audio plus a few seconds before the activation.",
             "first_party_collection",
