@@ -101,10 +101,7 @@ def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) ->
     classifier, "we reserve the right to suspend or terminate your account" by both), the first
     on a tie. A sentence too long to quote whole is quoted from the list item or clause where
     the rule matched."""
-    support: dict[str, float] = {}
-    for finding in detection.findings:
-        if finding.category == category:
-            support[finding.sentence] = support.get(finding.sentence, 0.0) + finding.score
+    support = detection.support({category})
     sentence = max(
         support,
         key=lambda s: (not detection.is_heading(s), not points_elsewhere(s), support[s]),

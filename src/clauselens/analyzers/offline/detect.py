@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from clauselens.analyzers.offline.classifier import ClauseClassifier, load_classifier
@@ -68,6 +69,15 @@ class Detection:
             return False
         after = self.sentences[self.sentences.index(sentence) + 1]
         return len(after.split()) <= SHORT_LEAD_IN_WORDS and self.item_after(after) is not None
+
+    def support(self, categories: Collection[str]) -> dict[str, float]:
+        """Per sentence, the summed scores of its findings of these categories (a sentence found
+        by a rule and the classifier, or for two categories, has more), in the order found."""
+        found: dict[str, float] = {}
+        for finding in self.findings:
+            if finding.category in categories:
+                found[finding.sentence] = found.get(finding.sentence, 0.0) + finding.score
+        return found
 
     def is_heading(self, sentence: str) -> bool:
         """Whether ``sentence`` is one of the clause's heading lines (``headings``)."""

@@ -79,13 +79,11 @@ def _key_sentence(detection: Detection, categories: Sequence[str], clause_text: 
     sentence found for two categories, or by a rule and the classifier, before one found once),
     one that states before one that points elsewhere, the first on a tie; None without one.
     Headings and table rows are left out (the summary reads a table as a whole)."""
-    support: dict[str, float] = {}
-    for finding in detection.findings:
-        sentence = finding.sentence
-        if finding.category not in categories or detection.is_heading(sentence):
-            continue
-        if not in_table(clause_text, sentence):
-            support[sentence] = support.get(sentence, 0.0) + finding.score
+    support = {
+        sentence: score
+        for sentence, score in detection.support(set(categories)).items()
+        if not detection.is_heading(sentence) and not in_table(clause_text, sentence)
+    }
     order = {sentence: i for i, sentence in enumerate(detection.sentences)}
     return max(
         support,
