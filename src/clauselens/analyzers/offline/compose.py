@@ -111,31 +111,27 @@ def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) ->
     return f"\u201c{excerpt(shown, span, FOUND_IN_CHARS)}\u201d"
 
 
-def _why(detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeBase) -> str:
-    if not categories:
+# the categories whose texts (why it matters, consumer impact, vendor) an analysis gives
+EXPLAINED = 3
+
+
+def _why(explained: dict[str, str], kb: CompiledKnowledgeBase) -> str:
+    """Why each explained category matters, with the sentence it was found in."""
+    if not explained:
         return (
             "The offline rules matched no category in this clause; that is not evidence that "
             "nothing in it matters, only that no rule or classifier category fired."
         )
-    parts = [
-        f"{kb.kb.why(c)} (found in {_found_in(detection, c, kb)})"
-        for c in categories[:3]
-        if kb.kb.why(c)
-    ]
+    parts = [f"{kb.kb.why(c)} (found in {quote})" for c, quote in explained.items()]
     return "Based on matched rules (to be confirmed by review): " + " ".join(parts)
 
 
-def _consumer_impact(
-    detection: Detection, categories: Sequence[str], kb: CompiledKnowledgeBase
-) -> str:
-    """What the first three categories found mean for a user (``CategoryText.consumer``), each
-    with the sentence it rests on."""
-    if not categories:
+def _consumer_impact(explained: dict[str, str], kb: CompiledKnowledgeBase) -> str:
+    """What each explained category means for a user (``CategoryText.consumer``), with the
+    sentence it rests on."""
+    if not explained:
         return "No consumer impact was identified by the offline rules; review the clause itself."
-    return " ".join(
-        f"{kb.kb.consumer(category)} (Here: {_found_in(detection, category, kb)})"
-        for category in categories[:3]
-    )
+    return " ".join(f"{kb.kb.consumer(c)} (Here: {quote})" for c, quote in explained.items())
 
 
 def _evidence(detection: Detection, engagement: Engagement, kb: CompiledKnowledgeBase) -> str:
@@ -204,7 +200,7 @@ def _institutional(
         )
         for j, names in by_jurisdiction.items()
     ]
-    vendor = " ".join(kb.kb.vendor(c) for c in categories[:3]) or (
+    vendor = " ".join(kb.kb.vendor(c) for c in categories[:EXPLAINED]) or (
         "The offline rules found no contract or vendor point to raise; review the clause itself."
     )
     notes = [f"{r.short_name}: {r.enforcement_note}" for r in regs if r.enforcement_note]
@@ -253,11 +249,12 @@ def compose(
     level, lowered = severity(detection, kb)
     quotes = evidence_quotes(detection, clause_text, kb)
     title = clean_title(heading_path, clause_text)
+    explained = {c: _found_in(detection, c, kb) for c in categories[:EXPLAINED]}
     return ClauseAnalysis(
         title=title,
         summary=summary(detection, categories, title, clause_text),
-        why_it_matters=_why(detection, categories, kb),
-        consumer_impact=_consumer_impact(detection, categories, kb),
+        why_it_matters=_why(explained, kb),
+        consumer_impact=_consumer_impact(explained, kb),
         institutional_analysis=_institutional(detection, categories, level, lowered, kb),
         applicable_agencies=agencies(detection, kb),
         severity=level,

@@ -163,7 +163,8 @@ class KnowledgeBase(_Strict):
         return "low"
 
     def why(self, category: str) -> str:
-        return next((t.why for t in self.category_text if t.category == category), "")
+        """The category's why-it-matters text."""
+        return next(t.why for t in self.category_text if t.category == category)
 
     def consumer(self, category: str) -> str:
         """The category's consumer-impact text."""
