@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -266,6 +267,27 @@ def grown(draw: st.DrawFn) -> tuple[str, str, int, int, int]:
 
 
 _CROSSING = f"# Privacy\n\n**Privacy**\n\n---\n\n{_lorem(28)}\n\n**Privacy.** data data data.\n\n"
+
+
+# Found by the property below with a random seed (outside CI), not fixed yet: at the last cutting
+# step small groups join the group before them left to right while they fit (``_join_small``),
+# so whether one joins depends on whether the one before it did.
+_CASCADE = "# Privacy\n\n# Privacy Privacy Privacy Privacy\n\nLorem " + "data " * 31 + "data.\n\n"
+_CASCADE += "(a) Privacy\n\n(a) Privacy\n\n"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: a small group's join at the last step cascades to the next small group",
+)
+def test_a_grown_paragraph_leaves_the_clause_after_its_own_alone() -> None:
+    """One word more in the paragraph, and the first item no longer fits beside it: it becomes
+    a group of its own, and the second item, alone in its clause before, joins it. The clause
+    that held only the second item changes although the edit never touched it."""
+    before = segment(_CASCADE, SMALL)
+    after = segment(_CASCADE.replace("Lorem ", "Lorem data "), SMALL)
+    assert before[-1].text == "(a) Privacy"
+    assert after[-1].text == before[-1].text
 
 
 # Found by this property (segment-2): growing the paragraph pushed "Privacy" over the bound and
