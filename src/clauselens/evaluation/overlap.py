@@ -8,13 +8,14 @@ the summary's content words the rationale holds. Content words are the lower-cas
 three letters or more, not in ``STOP``, without a common ending (``_ENDING``) and cut to their
 first ``STEM`` letters: "renew", "renews" and "renewals" are one word, so are "subscription"
 and "subscribers". A longer summary buys recall with precision; read the two together.
-The offline analyzer's constant label ("Extractive summary (offline, rule-based): ") is not
-read.
+The offline analyzer's constant label (``SUMMARY_LABEL``) is not read.
 """
 
 from __future__ import annotations
 
 import re
+
+from clauselens.analyzers.offline.summary import SUMMARY_LABEL
 
 STEM = 6
 _STOP_WORDS = (
@@ -24,7 +25,6 @@ _STOP_WORDS = (
     "did there here when where what how why whether would could should must shall unless"
 )
 STOP = frozenset(_STOP_WORDS.split())
-_LABEL = re.compile(r"^Extractive summary \(offline, rule-based\):\s*")
 _WORD = re.compile(r"[a-z]+")
 _ENDING = re.compile(r"(?:ations?|ings?|ments?|als?|ers?|ed|es|ly|s)$")
 
@@ -41,7 +41,7 @@ def content_words(text: str) -> set[str]:
 def overlap(summary: str, rationale: str) -> tuple[float, float] | None:
     """(recall, precision) of ``summary`` against ``rationale``; None when either has no content
     word."""
-    said, meant = content_words(_LABEL.sub("", summary)), content_words(rationale)
+    said, meant = content_words(summary.removeprefix(SUMMARY_LABEL)), content_words(rationale)
     if not said or not meant:
         return None
     common = len(said & meant)

@@ -14,6 +14,8 @@ from clauselens.analyzers.offline.table import describe_table, in_table
 from clauselens.schemas import load_taxonomy
 
 SUMMARY_CHARS = 320
+# the label every offline summary opens with: it is extractive and rule-based
+SUMMARY_LABEL = "Extractive summary (offline, rule-based): "
 
 
 def category_labels(categories: Sequence[str]) -> str:
@@ -157,7 +159,7 @@ def summary(detection: Detection, categories: Sequence[str], title: str, clause_
         lead = f"the clause has no full sentence; it reads: {' '.join(words[:40])}"
         lead += "..." if len(words) > 40 else ""
     lead = shorten(lead, SUMMARY_CHARS) + ("..." if len(lead) > SUMMARY_CHARS else "")
-    text = f"Extractive summary (offline, rule-based): {lead}"
+    text = SUMMARY_LABEL + lead
     if categories:
         text += f" Matched categories: {category_labels(categories)}."
     return text
