@@ -19,12 +19,13 @@ the section's own structure or content, never from running totals:
    cut again with the threshold doubled (1/8, 1/4, 1/2, then 1: every unit). A single unit over
    the bound is opened at its list items or table rows and cut the same way.
 5. A group with fewer than ``min_words`` words (the units from one cut to the next) joins the
-   group before it at the same step, before either is cut further: always before the last step
-   (the merged group is cut again at the next one), and at the last step (every unit a group)
-   when the two fit the bound. Both groups are bounded by cuts of that step, so an edit changes
-   the decision only by changing one of them, and then the clauses it affects are the ones the
-   edit touches (a join decided after the parts were flattened depended on how an unrelated
-   neighbour had been cut).
+   group before it at the same step, before either is cut further (the merged group is cut
+   again at the next step). Both groups are bounded by cuts of that step, so an edit changes
+   the decision only by changing one of them. At the last step (every unit a group) small
+   groups are packed among themselves first, left to right while a pack fits the bound, and
+   the group before them takes the first pack whole when the two fit: a join that took small
+   groups one at a time while they fitted let a grown paragraph move the small group after the
+   one that no longer fitted.
 
 A single block over ``max_words`` with no structure inside (a long paragraph, a code block) is
 never cut.
@@ -72,20 +73,49 @@ def _fingerprint(unit: Part) -> float:
     return zlib.crc32(opening.encode("utf-8")) / 2**32
 
 
-def _join_small(
-    groups: list[list[T]], size: Callable[[T], int], bounds: SegmentSettings, last: bool
-) -> None:
+def _join_small(groups: list[list[T]], size: Callable[[T], int], bounds: SegmentSettings) -> None:
     """Merge, in place, every group after the first with fewer than ``min_words`` words into
-    the group before it. Before the last step always (the merged group is cut again at the next
-    step, where the small group meets a smaller predecessor); at the last step only when the two
-    fit the bound, so a small group never swells a part that cannot be cut."""
+    the group before it (the merged group is cut again at the next step, where the small group
+    meets a smaller predecessor). Each decision depends only on the small group's own size."""
     k = 1
     while k < len(groups):
-        mine, theirs = (sum(size(item) for item in g) for g in (groups[k], groups[k - 1]))
-        if mine < bounds.min_words and (not last or mine + theirs <= bounds.max_words):
+        if sum(size(item) for item in groups[k]) < bounds.min_words:
             groups[k - 1].extend(groups.pop(k))
         else:
             k += 1
+
+
+def _join_last(groups: list[list[Part]], bounds: SegmentSettings) -> list[list[Part]]:
+    """The last step's groups (one unit each) with the small ones packed. The small groups after
+    a group of at least ``min_words`` (its anchor) are packed among themselves, left to right
+    while a pack fits the bound, without looking at the anchor; the anchor then takes the first
+    pack whole when the two fit. So an anchor that grows or shrinks changes only whether it takes
+    that pack, never how the small groups after it are packed."""
+
+    def size(group: list[Part]) -> int:
+        return sum(words(unit) for unit in group)
+
+    segments: list[tuple[list[Part] | None, list[list[Part]]]] = []
+    for group in groups:
+        if size(group) >= bounds.min_words:
+            segments.append((group, []))
+        elif segments:
+            segments[-1][1].append(group)
+        else:
+            segments.append((None, [group]))
+    joined: list[list[Part]] = []
+    for anchor, small in segments:
+        packs: list[list[Part]] = []
+        for group in small:
+            if packs and size(packs[-1]) + size(group) <= bounds.max_words:
+                packs[-1] = packs[-1] + group
+            else:
+                packs.append(list(group))
+        if anchor is not None:
+            takes = bool(packs) and size(anchor) + size(packs[0]) <= bounds.max_words
+            joined.append(anchor + packs.pop(0) if takes else anchor)
+        joined.extend(packs)
+    return joined
 
 
 def _cut(units: list[Part], bounds: SegmentSettings, level: int, glue: int) -> list[Part]:
@@ -104,7 +134,10 @@ def _cut(units: list[Part], bounds: SegmentSettings, level: int, glue: int) -> l
         if _fingerprint(unit) < THRESHOLDS[level]:
             runs.append([])
         runs[-1].append(unit)
-    _join_small(runs, words, bounds, last=level == len(THRESHOLDS) - 1)
+    if level == len(THRESHOLDS) - 1:  # every unit opens a run: pack the small ones
+        runs = _join_last(runs, bounds)
+    else:
+        _join_small(runs, words, bounds)
     return [part for run in runs for part in _cut(run, bounds, level + 1, glue)]
 
 
@@ -126,7 +159,7 @@ def _structural(
         if mark == family:
             groups.append([])
         groups[-1].append((unit, mark))
-    _join_small(groups, lambda item: words(item[0]), bounds, last=False)
+    _join_small(groups, lambda item: words(item[0]), bounds)
     return [part for group in groups for part in _structural(group, bounds, rest[1:])]
 
 

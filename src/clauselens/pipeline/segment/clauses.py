@@ -40,7 +40,7 @@ from clauselens.textnorm import clause_sha256
 
 __all__ = ["SEGMENTER_VERSION", "outline", "segment"]
 
-SEGMENTER_VERSION = "segment-3"
+SEGMENTER_VERSION = "segment-4"
 
 _PART_SUFFIX = re.compile(r" \(part \d+\)$")
 
