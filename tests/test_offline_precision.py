@@ -1863,6 +1863,8 @@ DIRECTION_CASES = [
             "After the content is deleted, it may take us up to another 90 days to remove it "
             "from backups and disaster recovery systems.",
             "You can remove accounts from an Accounts Center at any time.",
+            # GitHub's licence grant: the licences end with the user's own removal
+            "These licenses end when you remove Your Content, unless other Users have forked it.",
         ],
         "We may remove any content you post at any time and for any reason.",
         "Terms of Service",

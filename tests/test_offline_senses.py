@@ -786,11 +786,31 @@ def test_practices_in_the_words_of_google_meta_spotify_and_twitch(
             "data centers, including the United States, Ireland, Denmark and Sweden",
             "international_transfer",
         ),
+        (
+            "Information collected by Twitch may be stored and processed in your region, in the "
+            "United States (for instance in our major data centers), or in any other country "
+            "where Twitch or its affiliates, subsidiaries, partners, or service providers are "
+            "located or maintain facilities.",
+            "international_transfer",
+        ),
+        (
+            "In compliance with the Data Privacy Frameworks, Pinterest, Inc. commits to resolve "
+            "DPF Principles-related complaints about our collection and use of your information.",
+            "international_transfer",
+        ),
+        (
+            "GitHub is subject to the investigatory and enforcement powers of the Federal Trade "
+            "Commission (FTC). Under Section 5 of the Federal Trade Commission Act, an "
+            "organization's failure to abide by commitments to implement the DPF Principles may "
+            "be challenged as deceptive by the FTC.",
+            "international_transfer",
+        ),
     ],
 )
 def test_keeping_and_moving_data_in_other_words(text: str, category: str) -> None:
     """Meta's retention section says "we preserve information" and its transfers section lists
-    the countries under a lead-in: neither had a category."""
+    the countries under a lead-in, and Twitch's transfers section says where information is
+    stored without the word "transfer": none had a category."""
     assert category in analyze_clause(text, terms_type="Privacy Policy").categories
 
 
@@ -799,6 +819,8 @@ def test_preserving_in_a_list_of_disclosures_or_content_on_record_is_no_retentio
     assert "data_retention" not in analyze_clause(listed, terms_type="Privacy Policy").categories
     merger = "If we are involved in a merger, your information may be transferred to the buyer."
     assert "international_transfer" not in analyze_clause(merger).categories
+    payment = "Some transactions might be processed in another country."
+    assert "international_transfer" not in analyze_clause(payment).categories
 
 
 @pytest.mark.parametrize(
