@@ -319,6 +319,11 @@ class TestDirection:
             ("sensitive_data",
              "Phishing or related attempts to deceptively solicit or collect sensitive "
              "information."),
+            # Microsoft's code of conduct defines phishing
+            ("sensitive_data",
+             "Phishing is sending emails or other electronic communications to fraudulently or "
+             "unlawfully induce recipients to reveal personal or sensitive information, such as "
+             "passwords."),
             # Twitch's guidelines: a takedown notice received is no collection of data
             ("first_party_collection",
              "If we receive a complete DMCA notification against content you've shared, we will "
@@ -2046,6 +2051,17 @@ def test_typographic_apostrophes_read_like_plain_ones(text: str, terms_type: str
 def test_a_content_rule_with_a_typographic_apostrophe_engages_the_law_of_online_content() -> None:
     text = "We don’t allow content that promotes or provides instructions for self-harm."
     regulations = named_in(analyze_clause(text, terms_type="Community Guidelines")).regulations
+    assert {"dsa", "uk_osa"} <= regulations
+
+
+def test_what_the_provider_cannot_offer_is_no_content_rule() -> None:
+    """X's counter-notice help ends "We cannot offer any legal advice.": the provider's own
+    limit, not a rule for users' content, so it engages no law of online content; a user who
+    may not offer something is under a content rule."""
+    ours = "We cannot offer any legal advice."
+    assert not named_in(analyze_clause(ours, terms_type="Community Guidelines")).regulations
+    theirs = "You may not offer sexual services in exchange for money."
+    regulations = named_in(analyze_clause(theirs, terms_type="Community Guidelines")).regulations
     assert {"dsa", "uk_osa"} <= regulations
 
 
