@@ -583,6 +583,15 @@ class TestRemit:
         assert named_regions(["Terms (EU)"]) == {"EU"}
         assert named_regions(["Information for EU and UK users"]) == {"EU", "UK"}
 
+    def test_a_heading_in_capitals_names_its_regions(self) -> None:
+        """Bluesky's "NEVADA SPECIFIC DISCLOSURES" is for Nevada (no CCPA), Reddit's
+        "Additional Information for Brazilian Users" for a region the knowledge base has no law
+        for; "CONTACT US" names none."""
+        assert named_regions(["NEVADA SPECIFIC DISCLOSURES"]) == {"US", "US-NV"}
+        assert named_regions(["INFORMATION FOR EEA AND UK USERS"]) == {"EU", "UK"}
+        assert named_regions(["CONTACT US"]) == set()
+        assert named_regions(["Additional Information for Brazilian Users"]) == {"other"}
+
     @pytest.mark.parametrize(
         ("sentence", "regions"),
         [
@@ -601,12 +610,32 @@ class TestRemit:
                 "laws, please read our Consumer Health Data Privacy Policy.",
                 {"US", "US-WA"},
             ),
+            # Discord's arbitration notice: in capitals, after a zero-width joiner, no comma
+            (
+                "\u200dIF YOU\u2019RE A U.S. OR CANADIAN RESIDENT YOU ALSO AGREE TO THE "
+                "FOLLOWING \u201cAGREEMENT TO ARBITRATE\u201d.",
+                {"US", "other"},
+            ),
+            ("IF YOU LIVE IN THE UNITED KINGDOM, YOU MAY CONTACT US.", {"UK"}),
+            ("IF YOU HAVE ANY QUESTIONS, PLEASE CONTACT US.", set()),
+            ("If you agree to these Terms, you may use the Services.", set()),
         ],
     )  # fmt: skip
     def test_a_sentence_opening_with_a_region_is_for_that_region(
         self, sentence: str, regions: set[str]
     ) -> None:
         assert sentence_regions(sentence) == regions
+
+    def test_an_arbitration_notice_for_us_and_canadian_residents_engages_no_eu_or_uk_law(
+        self,
+    ) -> None:
+        notice = (
+            "\u200dIF YOU\u2019RE A U.S. OR CANADIAN RESIDENT YOU ALSO AGREE TO THE FOLLOWING "
+            "\u201cAGREEMENT TO ARBITRATE\u201d WHICH CONTAINS MANDATORY ARBITRATION PROVISIONS."
+        )
+        regulations = named_in(analyze_clause(notice, terms_type="Terms of Service")).regulations
+        assert "faa" in regulations
+        assert not regulations & {"uctd", "uk_cra"}
 
     def test_a_sentence_for_one_region_is_no_evidence_for_another(self) -> None:
         """LinkedIn's table row "If you are in the UK: Sharing data with our parent company,

@@ -11,7 +11,9 @@ region limit nothing. A heading for people outside some regions ("if you live in
 States or outside the EEA, United Kingdom, and Switzerland") is for the regions it names
 otherwise, or for every other region. Within a clause, a sentence that opens with a condition
 naming regions ("If you reside in the United Kingdom, you can also contact ...") is evidence for
-those regions' instruments only. A text written for named US states is for federal law, the
+those regions' instruments only. Text in capitals names regions too ("NEVADA SPECIFIC
+DISCLOSURES", "IF YOU'RE A U.S. OR CANADIAN RESIDENT YOU ALSO AGREE TO ..."), but a bare "US"
+in capitals does not ("CONTACT US"). A text written for named US states is for federal law, the
 law of every state and those states' own law: a section for Washington residents is no CCPA
 matter. A section for a region whose law the knowledge base does not hold
 ("Supplemental Disclosures for Residents of Canada", "Japan Privacy Disclosures") engages none of
@@ -73,7 +75,8 @@ _REGIONS = {
     "US": re.compile(r"\b(?:US|USA|United States)\b|\bU\.S\.(?:A\.)?|" + _STATE_NAMES),
     # regions whose law the knowledge base does not hold: a section for them engages none of it
     OTHER_REGION: re.compile(
-        r"\b(?:Canada|Qu[eé]bec|Brazil|Mexico|Argentina|Chile|Colombia|Peru|Japan|(?:Republic of )?"
+        r"\b(?:Canadian|Brazilian|Australian|Canada|Qu[eé]bec|Brazil|Mexico|Argentina|Chile|"
+        r"Colombia|Peru|Japan|(?:Republic of )?"
         r"Korea|China|Hong Kong|Taiwan|Singapore|India|Indonesia|Philippines|Thailand|Vietnam|"
         r"Malaysia|Australia|New Zealand|South Africa|Nigeria|Kenya|Israel|T[uü]rkiye|Turkey|"
         r"Russia|United Arab Emirates|UAE|Saudi Arabia)\b"
@@ -138,8 +141,17 @@ _PEOPLE_OUTSIDE = re.compile(
 _INCLUDING = re.compile(r"\bincluding\b")
 
 
+def _caps_regions(text: str) -> set[str]:
+    """The regions an all-capitals text names ("IF YOU'RE A U.S. OR CANADIAN RESIDENT"): names
+    read in title case, abbreviations as written except a bare "US" (in capitals it is as often
+    the pronoun: "CONTACT US")."""
+    return _regions_in(text.title()) | _regions_in(re.sub(r"\bUS\b", "", text))
+
+
 def _cue_regions(cue: str) -> set[str]:
     """The regions one heading or title is written for."""
+    if cue.isupper():
+        return _caps_regions(cue)
     people_outside = _PEOPLE_OUTSIDE.search(cue)
     if people_outside is None:
         return _regions_in(cue)
@@ -157,16 +169,18 @@ def named_regions(cues: Iterable[str]) -> set[str]:
 
 
 # "If ... applies to you, we ...": the condition ends at the comma before the main clause
+_INVISIBLE = "\u200b\u200d\ufeff"  # zero-width characters some captures open a line with
+# (or, in capitals, at no comma: "IF YOU'RE A U.S. OR CANADIAN RESIDENT YOU ALSO AGREE TO")
 _CONDITION = re.compile(
-    r"^(?:[Ii]f|[Ww]here|[Ff]or)\b(.{1,160}?)(?:,\s+(?:then|we|you|your|our|the|it|this|these"
-    r"|they|please)\b|:)"
+    r"^(?i:if|where|for)\b(.{1,160}?)(?:,\s+(?i:then|we|you|your|our|the|it|this|these"
+    r"|they|please)\b|:|(?<=\w)(?=\s+(?i:you|we)\s+(?i:also\s+)?(?i:agree|accept|consent)\b))"
 )
 
 
 def opening_condition(body: Sequence[str]) -> str:
     """The condition a clause's first body sentence opens with ("If European Union (EU) or United
     Kingdom (UK) data protection law applies to the processing of your information"), or ""."""
-    match = _CONDITION.match(body[0].strip()) if body else None
+    match = _CONDITION.match(body[0].strip().lstrip(_INVISIBLE)) if body else None
     return match.group(1) if match else ""
 
 
@@ -178,7 +192,7 @@ def sentence_regions(sentence: str) -> set[str]:
     Kingdom, you can also contact ..."; a table cell's "| If you are in the UK: Sharing data
     with ..."), or none. Link targets are dropped first (their "https:" is no end of the
     condition), and a condition about leaving a region ("outside of Brazil") names none."""
-    plain = without_link_targets(sentence).lstrip("|*-•> \t")
+    plain = without_link_targets(sentence).lstrip("|*-•> \t" + _INVISIBLE)
     condition = opening_condition([plain])
     return set() if _OUTSIDE.search(condition) else named_regions([condition])
 
