@@ -617,6 +617,18 @@ class TestRemit:
                 {"US", "other"},
             ),
             ("IF YOU LIVE IN THE UNITED KINGDOM, YOU MAY CONTACT US.", {"UK"}),
+            # after a bold lead-in title (Discord's arbitration rules and class waiver)
+            (
+                "**Class Arbitration and Collective Relief Waiver.** IF YOU\u2019RE A U.S. "
+                "RESIDENT, EXCEPT AS PROVIDED HEREIN, YOU AND DISCORD AGREE THAT EACH MAY BRING "
+                "CLAIMS ONLY IN OUR INDIVIDUAL CAPACITY.",
+                {"US"},
+            ),
+            (
+                "**\u200dArbitration Rules.** For residents of the state of California, the "
+                "arbitration will be administered by ADR Services, Inc.",
+                {"US", "US-CA"},
+            ),
             ("IF YOU HAVE ANY QUESTIONS, PLEASE CONTACT US.", set()),
             ("If you agree to these Terms, you may use the Services.", set()),
         ],

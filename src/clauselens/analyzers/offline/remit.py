@@ -168,19 +168,27 @@ def named_regions(cues: Iterable[str]) -> set[str]:
     return {region for cue in cues for region in _cue_regions(cue)}
 
 
-# "If ... applies to you, we ...": the condition ends at the comma before the main clause
 _INVISIBLE = "\u200b\u200d\ufeff"  # zero-width characters some captures open a line with
-# (or, in capitals, at no comma: "IF YOU'RE A U.S. OR CANADIAN RESIDENT YOU ALSO AGREE TO")
+# a bold lead-in title before the sentence ("**Class Arbitration and Collective Relief Waiver.**")
+_LEAD_IN_TITLE = re.compile(r"^\*\*[^*]{1,80}?\.\*\*\s*")
+# "If ... applies to you, we ...": the condition ends at the comma before the main clause (or,
+# in capitals, at no comma: "IF YOU'RE A U.S. OR CANADIAN RESIDENT YOU ALSO AGREE TO")
 _CONDITION = re.compile(
     r"^(?i:if|where|for)\b(.{1,160}?)(?:,\s+(?i:then|we|you|your|our|the|it|this|these"
     r"|they|please)\b|:|(?<=\w)(?=\s+(?i:you|we)\s+(?i:also\s+)?(?i:agree|accept|consent)\b))"
 )
 
 
+def _opening(sentence: str) -> str:
+    """A sentence without what may come before its first word: spaces, zero-width characters and
+    a bold lead-in title."""
+    return _LEAD_IN_TITLE.sub("", sentence.strip().lstrip(_INVISIBLE), count=1)
+
+
 def opening_condition(body: Sequence[str]) -> str:
     """The condition a clause's first body sentence opens with ("If European Union (EU) or United
     Kingdom (UK) data protection law applies to the processing of your information"), or ""."""
-    match = _CONDITION.match(body[0].strip().lstrip(_INVISIBLE)) if body else None
+    match = _CONDITION.match(_opening(body[0])) if body else None
     return match.group(1) if match else ""
 
 
@@ -192,7 +200,7 @@ def sentence_regions(sentence: str) -> set[str]:
     Kingdom, you can also contact ..."; a table cell's "| If you are in the UK: Sharing data
     with ..."), or none. Link targets are dropped first (their "https:" is no end of the
     condition), and a condition about leaving a region ("outside of Brazil") names none."""
-    plain = without_link_targets(sentence).lstrip("|*-•> \t" + _INVISIBLE)
+    plain = without_link_targets(_opening(sentence)).lstrip("|*-•> \t" + _INVISIBLE)
     condition = opening_condition([plain])
     return set() if _OUTSIDE.search(condition) else named_regions([condition])
 
