@@ -2095,6 +2095,17 @@ def test_a_content_rule_with_a_typographic_apostrophe_engages_the_law_of_online_
     assert {"dsa", "uk_osa"} <= regulations
 
 
+def test_deception_users_may_not_engage_in_is_no_ftc_matter() -> None:
+    """Anthropic's usage policy forbids users to "Create or disseminate deceptive or misleading
+    information"; the word named the FTC Act on 12 corpus clauses of users' prohibitions. The
+    Act is about the provider's own practices: it is named on the practices it covers, or where
+    a clause names the FTC."""
+    rule = "Create or disseminate deceptive or misleading information about a group or person."
+    assert "ftc_act_s5" not in named_in(analyze_clause(rule, terms_type="Usage Policy")).regulations
+    named = "Our compliance is subject to the investigatory and enforcement powers of the FTC."
+    assert "ftc_act_s5" in named_in(analyze_clause(named, terms_type="Privacy Policy")).regulations
+
+
 def test_what_the_provider_cannot_offer_is_no_content_rule() -> None:
     """X's counter-notice help ends "We cannot offer any legal advice.": the provider's own
     limit, not a rule for users' content, so it engages no law of online content; a user who
