@@ -1049,3 +1049,30 @@ def test_prohibitions_liability_and_collection_in_other_words(
     cause or permit ...", Meta's "we do not accept responsibility for losses" and Microsoft's
     "Movies & TV will collect data" had none of these categories."""
     assert (category in analyze_clause(text, terms_type="Terms of Service").categories) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "For example, they might put one of our Business Tools, the Meta Pixel, on their "
+            "website.",
+            "tracking_and_cookies",
+        ),
+        (
+            "Similar information related to your physical or mental health: if you use fitness "
+            "products and apps that we offer, we collect data that you provide, like your "
+            "height and weight.",
+            "sensitive_data",
+        ),
+    ],
+)
+def test_pixels_and_health_in_other_words(text: str, category: str) -> None:
+    """Meta's partners section names the Meta Pixel (not "tracking pixel"), Google's privacy
+    notice "information related to your physical or mental health": neither had a category."""
+    assert category in analyze_clause(text, terms_type="Privacy Policy").categories
+
+
+def test_a_pixel_phone_is_no_tracking() -> None:
+    text = "We provide devices (like Google Nest and Pixel)."
+    assert "tracking_and_cookies" not in analyze_clause(text, terms_type="Terms").categories
