@@ -1076,3 +1076,12 @@ def test_pixels_and_health_in_other_words(text: str, category: str) -> None:
 def test_a_pixel_phone_is_no_tracking() -> None:
     text = "We provide devices (like Google Nest and Pixel)."
     assert "tracking_and_cookies" not in analyze_clause(text, terms_type="Terms").categories
+
+
+def test_information_users_must_provide_is_collected() -> None:
+    """GitHub's "Required Information" says what the provider collects by what the user must
+    give it; a payment method the user must provide is no collection of that kind."""
+    required = "You must provide a valid email address in order to complete the signup process."
+    assert "first_party_collection" in analyze_clause(required, terms_type="Terms").categories
+    payment = "To use ProShop, you must provide a payment method."
+    assert "first_party_collection" not in analyze_clause(payment, terms_type="Terms").categories
