@@ -1085,3 +1085,17 @@ def test_information_users_must_provide_is_collected() -> None:
     assert "first_party_collection" in analyze_clause(required, terms_type="Terms").categories
     payment = "To use ProShop, you must provide a payment method."
     assert "first_party_collection" not in analyze_clause(payment, terms_type="Terms").categories
+
+
+def test_activity_saved_to_the_account_is_collected() -> None:
+    """Google's notices say what they keep as "your searches ... are saved in your account";
+    a recording saved on the user's own device is not collected."""
+    saved = (
+        "And if you have Web & App Activity turned on, your searches and activity from other "
+        "Google services are saved in your account so you can get more personalised experiences."
+    )
+    found = analyze_clause(saved, terms_type="Privacy Policy").categories
+    assert "first_party_collection" in found
+    local = "If you choose to record a session, the recording will be saved locally on your device."
+    found = analyze_clause(local, terms_type="Privacy Policy").categories
+    assert "first_party_collection" not in found
