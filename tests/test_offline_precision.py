@@ -590,6 +590,9 @@ class TestRemit:
         assert named_regions(["NEVADA SPECIFIC DISCLOSURES"]) == {"US", "US-NV"}
         assert named_regions(["INFORMATION FOR EEA AND UK USERS"]) == {"EU", "UK"}
         assert named_regions(["CONTACT US"]) == set()
+        # people outside regions, in capitals: no region is read rather than the wrong one
+        assert named_regions(["FOR USERS OUTSIDE THE EEA"]) == set()
+        assert sentence_regions("IF YOU LIVE OUTSIDE THE EEA, YOU MAY CONTACT US.") == set()
         assert named_regions(["Additional Information for Brazilian Users"]) == {"other"}
 
     @pytest.mark.parametrize(

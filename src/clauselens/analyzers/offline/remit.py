@@ -150,8 +150,8 @@ def _caps_regions(text: str) -> set[str]:
 
 def _cue_regions(cue: str) -> set[str]:
     """The regions one heading or title is written for."""
-    if cue.isupper():
-        return _caps_regions(cue)
+    if cue.isupper():  # for people outside regions in capitals: read no region rather than theirs
+        return set() if _PEOPLE_OUTSIDE.search(cue.lower()) else _caps_regions(cue)
     people_outside = _PEOPLE_OUTSIDE.search(cue)
     if people_outside is None:
         return _regions_in(cue)
@@ -202,7 +202,7 @@ def sentence_regions(sentence: str) -> set[str]:
     condition), and a condition about leaving a region ("outside of Brazil") names none."""
     plain = without_link_targets(_opening(sentence)).lstrip("|*-•> \t" + _INVISIBLE)
     condition = opening_condition([plain])
-    return set() if _OUTSIDE.search(condition) else named_regions([condition])
+    return set() if _OUTSIDE.search(condition.lower()) else named_regions([condition])
 
 
 def nearest_regions(headings: Sequence[str], title: str = "", opening: str = "") -> set[str]:
