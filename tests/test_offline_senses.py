@@ -1099,3 +1099,18 @@ def test_activity_saved_to_the_account_is_collected() -> None:
     local = "If you choose to record a session, the recording will be saved locally on your device."
     found = analyze_clause(local, terms_type="Privacy Policy").categories
     assert "first_party_collection" not in found
+
+
+def test_an_account_the_provider_may_disable_is_terminated_by_it() -> None:
+    """Google's "detect abuse": on abuse "we may disable your account or take other appropriate
+    action" had no category (the rule wanted "at any time" or "for any reason"); the user's own
+    account closing is not the provider's."""
+    ours = (
+        "When we detect spam, malware, illegal content and other forms of abuse on our systems "
+        "in violation of our policies, we may disable your account or take other appropriate "
+        "action."
+    )
+    found = analyze_clause(ours, terms_type="Privacy Policy").categories
+    assert "unilateral_termination" in found
+    theirs = "You may close your account at any time in your settings."
+    assert "unilateral_termination" not in analyze_clause(theirs, terms_type="Terms").categories
