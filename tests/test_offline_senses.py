@@ -1114,3 +1114,14 @@ def test_an_account_the_provider_may_disable_is_terminated_by_it() -> None:
     assert "unilateral_termination" in found
     theirs = "You may close your account at any time in your settings."
     assert "unilateral_termination" not in analyze_clause(theirs, terms_type="Terms").categories
+
+
+def test_a_link_the_provider_removed_is_content_removal() -> None:
+    """YouTube's "My external brand deal link was just removed from my Short": a link is content
+    the provider took down, like a post or a video."""
+    text = (
+        "If a brand deal link was removed from your Short, the link may have failed YouTube's "
+        "automated safety check or it was flagged for a policy violation."
+    )
+    found = analyze_clause(text, terms_type="Community Guidelines").categories
+    assert "content_removal" in found
