@@ -1125,3 +1125,28 @@ def test_a_link_the_provider_removed_is_content_removal() -> None:
     )
     found = analyze_clause(text, terms_type="Community Guidelines").categories
     assert "content_removal" in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The following types of content are not allowed on YouTube. This is not a complete list.",
+        "Here are some examples of content that's not allowed on YouTube:\n\n*   Videos of "
+        "beheadings.",
+    ],
+)
+def test_content_that_is_not_allowed_is_a_rule_for_users(text: str) -> None:
+    """YouTube's guidelines say "content ... not allowed on YouTube", not "we don't allow": 21
+    corpus clauses of guidelines had no category."""
+    found = analyze_clause(text, terms_type="Community Guidelines").categories
+    assert {"prohibited_uses", "user_conduct"} & set(found)
+
+
+def test_what_a_partner_is_not_allowed_to_do_is_no_content_rule() -> None:
+    text = "Our partners are not allowed to sell your personal information."
+    found = analyze_clause(text, terms_type="Privacy Policy").categories
+    assert "user_conduct" not in found
+    # Twitch's introduction says what the guidelines cover, not a rule
+    overview = "These guidelines set the guardrails for what behavior is and is not allowed."
+    found = analyze_clause(overview, terms_type="Community Guidelines").categories
+    assert not {"prohibited_uses", "user_conduct"} & set(found)
