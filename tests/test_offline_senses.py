@@ -1150,3 +1150,15 @@ def test_what_a_partner_is_not_allowed_to_do_is_no_content_rule() -> None:
     overview = "These guidelines set the guardrails for what behavior is and is not allowed."
     found = analyze_clause(overview, terms_type="Community Guidelines").categories
     assert not {"prohibited_uses", "user_conduct"} & set(found)
+
+
+def test_partners_that_receive_information_about_you_are_shared_with() -> None:
+    """Meta's "With integrated partners": "these integrated partners receive information about
+    you and your activity" (sharing said from the partner's side); information the provider
+    receives from partners is collection, not sharing."""
+    theirs = "If you do, these integrated partners receive information about you and your activity."
+    found = analyze_clause(theirs, terms_type="Privacy Policy").categories
+    assert "third_party_sharing" in found
+    ours = "Technical service partners: We sometimes receive information about you from partners."
+    found = analyze_clause(ours, terms_type="Privacy Policy").categories
+    assert "third_party_sharing" not in found
