@@ -583,6 +583,17 @@ class TestRemit:
         assert named_regions(["Terms (EU)"]) == {"EU"}
         assert named_regions(["Information for EU and UK users"]) == {"EU", "UK"}
 
+    def test_europe_alone_is_the_eea_and_the_uk(self) -> None:
+        """ChatGPT's "Europe Terms of Use" apply "if you reside in the European Economic Area
+        (EEA), Switzerland, or UK", and LinkedIn's "European Regional Privacy Notice" is for the
+        Designated Countries and the UK: a UK clause there names the ICO and the CMA, and no
+        US instrument. The names of EU bodies and laws name no region."""
+        assert named_regions(["Europe privacy policy"]) == {"EU", "UK"}
+        assert named_regions(["LinkedIn European Regional Privacy Notice"]) == {"EU", "UK"}
+        assert named_regions(["European Union users"]) == {"EU"}
+        assert named_regions(["European Commission adequacy decisions"]) == set()
+        assert named_regions(["European Accessibility Act (EAA)"]) == set()
+
     def test_a_heading_in_capitals_names_its_regions(self) -> None:
         """Bluesky's "NEVADA SPECIFIC DISCLOSURES" is for Nevada (no CCPA), Reddit's
         "Additional Information for Brazilian Users" for a region the knowledge base has no law

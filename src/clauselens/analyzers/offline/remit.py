@@ -2,22 +2,24 @@
 
 **Region.** Platforms publish regional versions ("Terms of Service for consumers in the European
 Economic Area", "Meta AIs Terms of Service (EU)", "Legal grounds for users in the EEA and UK");
-a section on the legal bases of processing is written for GDPR, so for the EEA and the UK.
-When the headings above a clause (or the document title) name regions, instruments of the other
+a section on the legal bases of processing is written for GDPR, so for the EEA and the UK. When
+the headings above a clause (or the document title) name regions, instruments of the other
 regions do not govern it: the UK Consumer Rights Act is no test of an EEA consumer clause, nor
 the CCPA of a section for EEA and UK users. The innermost heading that names a region decides
 ("EU and UK GDPR" nested under "U.S. States" is for the EU and the UK); headings that name no
-region limit nothing. A heading for people outside some regions ("if you live in the United
-States or outside the EEA, United Kingdom, and Switzerland") is for the regions it names
-otherwise, or for every other region. Within a clause, a sentence that opens with a condition
-naming regions ("If you reside in the United Kingdom, you can also contact ...") is evidence for
-those regions' instruments only. Text in capitals names regions too ("NEVADA SPECIFIC
-DISCLOSURES", "IF YOU'RE A U.S. OR CANADIAN RESIDENT YOU ALSO AGREE TO ..."), but a bare "US"
-in capitals does not ("CONTACT US"). A text written for named US states is for federal law, the
-law of every state and those states' own law: a section for Washington residents is no CCPA
-matter. A section for a region whose law the knowledge base does not hold
-("Supplemental Disclosures for Residents of Canada", "Japan Privacy Disclosures") engages none of
-it: the offline analyzer says it did not assess the clause rather than name the FTC or the EDPB.
+region limit nothing; "Europe" or "European" alone is the EEA and the UK, as the platforms use
+it ("Europe Terms of Use" apply in the EEA, Switzerland and the UK). A heading for people
+outside some regions ("if you live in the United States or outside the EEA, United Kingdom, and
+Switzerland") is for the regions it names otherwise, or for every other region. Within a clause,
+a sentence that opens with a condition naming regions ("If you reside in the United Kingdom, you
+can also contact ...") is evidence for those regions' instruments only. Text in capitals names
+regions too ("NEVADA SPECIFIC DISCLOSURES", "IF YOU'RE A U.S. OR CANADIAN RESIDENT YOU ALSO
+AGREE TO ..."), but a bare "US" in capitals does not ("CONTACT US"). A text written for named US
+states is for federal law, the law of every state and those states' own law: a section for
+Washington residents is no CCPA matter. A section for a region whose law the knowledge base does
+not hold ("Supplemental Disclosures for Residents of Canada", "Japan Privacy Disclosures")
+engages none of it: the offline analyzer says it did not assess the clause rather than name the
+FTC or the EDPB.
 
 **Document kind.** Some instruments govern contract terms (``Regulation.remit``
 ``"contracts"``: the Federal Arbitration Act) or consumer contracts only (``"consumer_contracts"``:
@@ -69,9 +71,17 @@ _STATE = re.compile(_STATE_NAMES)  # longest names first: "West Virginia" is not
 # the legal bases of processing are GDPR's and the UK GDPR's (Article 6): a section that lists
 # them ("Legal basis information") is written for the EEA and the UK even when it names neither
 _GDPR_SECTION = r"|[Ll](?:egal|awful) [Bb]as(?:is|es)\b|\bGDPR"
+# "Europe" and "European" alone are the EEA and the UK in the platforms' own words: ChatGPT's
+# "Europe Terms of Use" apply "if you reside in the European Economic Area (EEA), Switzerland,
+# or UK", xAI defines "Europe" as both, LinkedIn's "European Regional Privacy Notice" is for
+# "the Designated Countries ... and the United Kingdom" (not the names of EU bodies or laws)
+_EUROPE = (
+    r"|\bEurope(?:an)?\b"
+    r"(?! (?:Union|Economic Area|Commission|Data Protection|Parliament|Court|Accessibility))"
+)
 _REGIONS = {
-    "EU": re.compile(r"\b(?:EEA|EU|European (?:Union|Economic Area)|Europe)\b" + _GDPR_SECTION),
-    "UK": re.compile(r"\b(?:UK|United Kingdom|Great Britain)\b|\bU\.K\." + _GDPR_SECTION),
+    "EU": re.compile(r"\b(?:EEA|EU|European (?:Union|Economic Area))\b" + _EUROPE + _GDPR_SECTION),
+    "UK": re.compile(r"\b(?:UK|United Kingdom|Great Britain)\b|\bU\.K\." + _EUROPE + _GDPR_SECTION),
     "US": re.compile(r"\b(?:US|USA|United States)\b|\bU\.S\.(?:A\.)?|" + _STATE_NAMES),
     # regions whose law the knowledge base does not hold: a section for them engages none of it
     OTHER_REGION: re.compile(
