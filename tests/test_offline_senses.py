@@ -1162,3 +1162,94 @@ def test_partners_that_receive_information_about_you_are_shared_with() -> None:
     ours = "Technical service partners: We sometimes receive information about you from partners."
     found = analyze_clause(ours, terms_type="Privacy Policy").categories
     assert "third_party_sharing" not in found
+
+
+def test_assigning_the_agreement_is_no_data_sharing() -> None:
+    """YouTube's "Assignment" ("YouTube may transfer all or part of this Agreement to an Affiliate
+    or, if YouTube is sold, to a third party") and Mistral's and Microsoft's like it were read as
+    sharing personal data with a third party; a transfer of data in a sale still is."""
+    contract = (
+        "YouTube may transfer all or part of this Agreement to an Affiliate or, if YouTube is "
+        "sold, to a third party."
+    )
+    assert "third_party_sharing" not in analyze_clause(contract, terms_type="Terms").categories
+    data = "We may transfer your personal information to a third party if we are sold."
+    found = analyze_clause(data, terms_type="Privacy Policy").categories
+    assert "third_party_sharing" in found
+
+
+def test_not_responsible_for_decisions_the_user_makes_limits_liability() -> None:
+    """Microsoft's "Health Bots": "Microsoft is not responsible for any decision you make based on
+    information you receive from health bots" had no category."""
+    text = (
+        "Microsoft is not responsible for any decision you make based on information you "
+        "receive from health bots."
+    )
+    found = analyze_clause(text, terms_type="Terms of Service").categories
+    assert "limitation_of_liability" in found
+    ours = "You are responsible for any decision you make based on our reports."
+    found = analyze_clause(ours, terms_type="Terms of Service").categories
+    assert "limitation_of_liability" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "termination"),
+    [
+        # xAI's enterprise terms: the discretion words come first
+        (
+            "At any time in its sole discretion upon 30 days\u2019 notice, either Party may "
+            "terminate this Agreement and/or SpaceXAI may terminate Customer account(s), "
+            "provided that (i) any such termination by Customer shall not relieve Customer from "
+            "any minimum commitments as agreed in any Order Forms, and (ii) any such termination "
+            "by SpaceXAI will entitle Customer to receive a pro-rata refund of any prepaid, "
+            "unused fees for the terminated portion of the Subscription Term.",
+            True,
+        ),
+        # X's developer agreement: the provider may suspend or terminate "your use"
+        (
+            "**J. Usage Levels Under Agreement.** X may, at any time, review your use of its "
+            "Licensed Materials under this Agreement, and suspend or terminate your use and "
+            "require you to file an application for Enterprise access (as described at "
+            "[**https://docs.x.com/enterprise-api/introduction**](https://docs.x.com/"
+            "enterprise-api/introduction)) in order for X to consider your proposed continued "
+            "use of Licensed Materials.",
+            True,
+        ),
+        ("At any time, you may terminate your account in your settings.", False),
+        ("You may stop using the API and terminate your use of it whenever you like.", False),
+    ],
+)
+def test_the_providers_termination_said_in_other_orders(text: str, termination: bool) -> None:
+    found = analyze_clause(text, terms_type="Developer Terms").categories
+    assert ("unilateral_termination" in found) is termination
+
+
+def test_you_cannot_post_is_a_rule_for_users() -> None:
+    """X's "Non-Consensual Nudity": "you can't post or share explicit images ..." and "You cannot
+    share ..." had no category. Outside guidelines one such sentence is not enough, and sharing
+    a password stays an account duty."""
+    text = (
+        "Under this policy, you can\u2019t post or share explicit images or videos that were "
+        "taken without the consent of the people involved."
+    )
+    found = analyze_clause(text, terms_type="Community Guidelines").categories
+    assert "user_conduct" in found
+    password = "You cannot share your account password with anyone."
+    found = analyze_clause(password, terms_type="Terms of Service").categories
+    assert found == ["account_and_security"]
+
+
+def test_training_on_a_users_chats_in_a_privacy_notice_engages_data_protection() -> None:
+    """Gemini's "Gemini Live transcripts": "transcripts of your Live chats are used to improve
+    Google services, including AI models" named the FTC and the AI Office but no data-protection
+    law: the sentence says neither "data" nor "information"."""
+    text = (
+        "If [Keep Activity](https://myactivity.google.com/product/gemini) is on, transcripts of "
+        "your Live chats are used to improve Google services, including AI models."
+    )
+    named = named_in(analyze_clause(text, terms_type="Privacy Policy"))
+    assert {"gdpr", "uk_gdpr"} <= set(named.regulations)
+    # the provider's own chat feature, said of no one's chats, is no personal data
+    feature = "Live chats are available in 40 languages and are used to improve Google services."
+    named = named_in(analyze_clause(feature, terms_type="Privacy Policy"))
+    assert "gdpr" not in named.regulations
