@@ -590,6 +590,8 @@ class TestRemit:
         US instrument. The names of EU bodies and laws name no region."""
         assert named_regions(["Europe privacy policy"]) == {"EU", "UK"}
         assert named_regions(["LinkedIn European Regional Privacy Notice"]) == {"EU", "UK"}
+        heading = "Transfers of your data outside the Designated Countries and the UK"
+        assert named_regions([heading]) == {"EU", "UK"}
         assert named_regions(["European Union users"]) == {"EU"}
         assert named_regions(["European Commission adequacy decisions"]) == set()
         assert named_regions(["European Accessibility Act (EAA)"]) == set()

@@ -80,7 +80,12 @@ _EUROPE = (
     r"(?! (?:Union|Economic Area|Commission|Data Protection|Parliament|Court|Accessibility))"
 )
 _REGIONS = {
-    "EU": re.compile(r"\b(?:EEA|EU|European (?:Union|Economic Area))\b" + _EUROPE + _GDPR_SECTION),
+    # LinkedIn's "Designated Countries" are the EU, the EEA and Switzerland
+    "EU": re.compile(
+        r"\b(?:EEA|EU|European (?:Union|Economic Area)|Designated Countries)\b"
+        + _EUROPE
+        + _GDPR_SECTION
+    ),
     "UK": re.compile(r"\b(?:UK|United Kingdom|Great Britain)\b|\bU\.K\." + _EUROPE + _GDPR_SECTION),
     "US": re.compile(r"\b(?:US|USA|United States)\b|\bU\.S\.(?:A\.)?|" + _STATE_NAMES),
     # regions whose law the knowledge base does not hold: a section for them engages none of it
