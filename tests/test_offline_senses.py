@@ -1253,3 +1253,18 @@ def test_training_on_a_users_chats_in_a_privacy_notice_engages_data_protection()
     feature = "Live chats are available in 40 languages and are used to improve Google services."
     named = named_in(analyze_clause(feature, terms_type="Privacy Policy"))
     assert "gdpr" not in named.regulations
+
+
+def test_a_warranty_disclaimer_in_consumer_terms_engages_unfair_terms_law() -> None:
+    """LinkedIn's "4.1 No Warranty" named nothing: excluding the consumer's rights when the
+    service underperforms is on the Unfair Contract Terms Directive's annex (1(b)), and the
+    readers count the Directive and the UK Consumer Rights Act on such clauses. Business terms
+    still engage neither."""
+    text = (
+        "LINKEDIN AND ITS AFFILIATES MAKE NO REPRESENTATION OR WARRANTY ABOUT THE SERVICES, AND "
+        "PROVIDE THE SERVICES ON AN \u201cAS IS\u201d AND \u201cAS AVAILABLE\u201d BASIS."
+    )
+    named = named_in(analyze_clause(text, terms_type="Terms of Service"))
+    assert {"uctd", "uk_cra"} <= set(named.regulations)
+    named = named_in(analyze_clause(text, terms_type="Commercial Terms"))
+    assert not {"uctd", "uk_cra"} & set(named.regulations)
