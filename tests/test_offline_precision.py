@@ -1047,6 +1047,24 @@ class TestSeverity:
         kept = analyze_clause("We may modify these Terms at any time without notice.")
         assert "lower" not in kept.institutional_analysis.governance_exposure.rationale
 
+    def test_in_community_guidelines_the_topics_of_the_rules_are_low(self) -> None:
+        """Instagram's "Cannabis" rules restrict some content "to adults 18 years of age and
+        older", YouTube's hate-speech rules list protected traits: in guidelines these are what
+        the rules are about, not an age limit on the user or the provider's processing of
+        sensitive data (the development readers rate such clauses low). In terms, an age limit
+        is still medium."""
+        text = (
+            "For the following content, we restrict visibility to adults 18 years of age and "
+            "older: content that promotes cannabis products."
+        )
+        guideline = analyze_clause(text, terms_type="Community Guidelines")
+        assert "age_restrictions" in guideline.categories
+        assert guideline.severity == "low"
+        rationale = guideline.institutional_analysis.governance_exposure.rationale
+        assert "Low here: in community guidelines, age restrictions is a topic" in rationale
+        terms = "You must be at least 18 years of age to use the Services."
+        assert analyze_clause(terms, terms_type="Terms of Service").severity == "medium"
+
 
 class TestLanguage:
     GERMAN = (

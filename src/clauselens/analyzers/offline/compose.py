@@ -56,6 +56,16 @@ HEADING_ONLY_RATIONALE = (
     "Low: the clause is only a heading. What it introduces is in the clauses after it; its "
     "categories say what the heading is about, and no instrument is named on a heading alone."
 )
+# Categories that in community guidelines name what the rules are about, not a practice of the
+# provider's towards the user: a rule against doxxing others' health details is no processing
+# of sensitive data, one on content unsuitable for minors no age limit on the user. They count
+# as low there (the development readers rate such guidelines low far more often than medium).
+CONTENT_RULE_TOPICS = {
+    "age_restrictions": "is a topic of the rules (content for or about minors), not an age limit "
+    "on the user",
+    "sensitive_data": "is a topic of the rules (others' sensitive information in content), not "
+    "the provider's processing of users' data",
+}
 NOT_ASSESSED_COMPLIANCE = (
     "Not assessed by the offline analyzer (no knowledge-base instrument has evidence in this "
     "clause)."
@@ -74,8 +84,10 @@ def clean_title(heading_path: Sequence[str], text: str) -> str:
 
 def severity(detection: Detection, kb: CompiledKnowledgeBase) -> tuple[Level, list[str]]:
     """The highest level of the categories found, each from the sentences it was found in;
-    and, per category that took the level below for want of its row's wording, why. A clause
-    that is only a heading is low (``HEADING_ONLY_RATIONALE``)."""
+    and, per category that took a lower level, why (a sentence for the rationale). A category
+    takes the level below for want of its row's wording; in community guidelines the topics of
+    the rules (``CONTENT_RULE_TOPICS``) are low. A clause that is only a heading is low
+    (``HEADING_ONLY_RATIONALE``)."""
     if detection.heading_only:
         return "low", []
     found: dict[str, list[str]] = {}
@@ -84,11 +96,19 @@ def severity(detection: Detection, kb: CompiledKnowledgeBase) -> tuple[Level, li
     levels: list[Level] = []
     lowered: list[str] = []
     for category in detection.categories:
+        label = category_labels([category])
+        if detection.setting.content_rules and category in CONTENT_RULE_TOPICS:
+            levels.append("low")
+            lowered.append(
+                f"Low here: in community guidelines, {label} {CONTENT_RULE_TOPICS[category]}."
+            )
+            continue
         level, why = kb.severity(category, found.get(category, []))
         levels.append(level)
         if why is not None:
             lowered.append(
-                f"{category_labels([category])} is {kb.kb.severity_of(category)} only {why}"
+                f"One level lower here: {label} is {kb.kb.severity_of(category)} only {why}, "
+                "and this clause has no such wording."
             )
     return max(levels, key=lambda lvl: LEVEL_RANK[lvl], default="low"), lowered
 
@@ -188,7 +208,7 @@ def _institutional(
     if detection.heading_only:
         rationale = HEADING_ONLY_RATIONALE
     for why in lowered:
-        rationale += f" One level lower here: {why}, and this clause has no such wording."
+        rationale += f" {why}"
     by_jurisdiction: dict[str, list[str]] = {}
     for r in regs:
         by_jurisdiction.setdefault(r.jurisdiction, []).append(r.short_name)
