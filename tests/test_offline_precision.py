@@ -1065,6 +1065,33 @@ class TestSeverity:
         terms = "You must be at least 18 years of age to use the Services."
         assert analyze_clause(terms, terms_type="Terms of Service").severity == "medium"
 
+    @pytest.mark.parametrize(
+        ("terms_type", "title", "headings"),
+        [
+            ("Developer Terms", "X Developer Terms", ()),
+            ("Commercial Terms", "Le Chat Commercial Terms", ()),
+            ("Terms of Service", "Llama API Terms of Service", ("Meta Model API Terms",)),
+        ],
+    )
+    def test_business_terms_are_at_most_medium(
+        self, terms_type: str, title: str, headings: tuple[str, ...]
+    ) -> None:
+        """X's developer agreement waives class actions and excludes liability "in no event":
+        high for a consumer, but these bind a business (the development readers rate such
+        clauses low or medium)."""
+        text = (
+            "YOU AND X AGREE THAT EACH MAY BRING CLAIMS AGAINST THE OTHER ONLY IN YOUR OR ITS "
+            "INDIVIDUAL CAPACITY, AND NOT AS A PLAINTIFF OR CLASS MEMBER IN ANY PURPORTED CLASS "
+            "OR REPRESENTATIVE PROCEEDING."
+        )
+        business = analyze_clause(text, headings, document_title=title, terms_type=terms_type)
+        assert "class_action_waiver" in business.categories
+        assert business.severity == "medium"
+        rationale = business.institutional_analysis.governance_exposure.rationale
+        assert "At most medium here: these are business terms" in rationale
+        consumer = analyze_clause(text, document_title="X Terms", terms_type="Terms of Service")
+        assert consumer.severity == "high"
+
 
 class TestLanguage:
     GERMAN = (

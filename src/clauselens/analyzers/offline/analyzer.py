@@ -30,6 +30,7 @@ from clauselens.analyzers.offline.knowledge import (
 )
 from clauselens.analyzers.offline.language import detect_language
 from clauselens.analyzers.offline.remit import (
+    is_business_terms,
     is_content_rules,
     is_privacy_notice,
     opening_condition,
@@ -64,7 +65,7 @@ PROMPT_ID = "offline"
 # read a link's words without its address; 18: a summary whose lead does not hold the sentence
 # its categories rest on most adds it, each category has its own consumer impact and contract
 # and vendor text, and 19 categories a why-it-matters that says why
-RULES_CODE_VERSION = "21"
+RULES_CODE_VERSION = "22"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 
@@ -107,9 +108,12 @@ def analyze_clause(
             not_assessed(text, heading_path, language.name, note), text, truncated
         )
     kb = load_knowledge_base()
+    privacy_notice, content_rules = is_privacy_notice(terms_type), is_content_rules(terms_type)
     setting = Setting(
-        privacy_notice=is_privacy_notice(terms_type),
-        content_rules=is_content_rules(terms_type),
+        privacy_notice=privacy_notice,
+        content_rules=content_rules,
+        business_terms=not (privacy_notice or content_rules)
+        and is_business_terms(terms_type, document_title, heading_path),
         headings=tuple(heading_path),
     )
     detection = detect(text, load_classifier(), kb, setting=setting)

@@ -66,6 +66,13 @@ CONTENT_RULE_TOPICS = {
     "sensitive_data": "is a topic of the rules (others' sensitive information in content), not "
     "the provider's processing of users' data",
 }
+# Business (commercial, enterprise, developer or API) terms bind a business that can read,
+# negotiate and insure against them, not a consumer: the development readers rate their
+# arbitration, liability and change clauses low or medium, high only beside medium.
+BUSINESS_TERMS_NOTE = (
+    "At most medium here: these are business terms, which bind a business customer rather "
+    "than a consumer."
+)
 NOT_ASSESSED_COMPLIANCE = (
     "Not assessed by the offline analyzer (no knowledge-base instrument has evidence in this "
     "clause)."
@@ -86,7 +93,8 @@ def severity(detection: Detection, kb: CompiledKnowledgeBase) -> tuple[Level, li
     """The highest level of the categories found, each from the sentences it was found in;
     and, per category that took a lower level, why (a sentence for the rationale). A category
     takes the level below for want of its row's wording; in community guidelines the topics of
-    the rules (``CONTENT_RULE_TOPICS``) are low. A clause that is only a heading is low
+    the rules (``CONTENT_RULE_TOPICS``) are low; in business terms nothing is above medium
+    (``BUSINESS_TERMS_NOTE``). A clause that is only a heading is low
     (``HEADING_ONLY_RATIONALE``)."""
     if detection.heading_only:
         return "low", []
@@ -110,7 +118,11 @@ def severity(detection: Detection, kb: CompiledKnowledgeBase) -> tuple[Level, li
                 f"One level lower here: {label} is {kb.kb.severity_of(category)} only {why}, "
                 "and this clause has no such wording."
             )
-    return max(levels, key=lambda lvl: LEVEL_RANK[lvl], default="low"), lowered
+    level = max(levels, key=lambda lvl: LEVEL_RANK[lvl], default="low")
+    if detection.setting.business_terms and level == "high":
+        lowered.append(BUSINESS_TERMS_NOTE)
+        level = "medium"
+    return level, lowered
 
 
 def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) -> str:

@@ -383,6 +383,7 @@ class Setting:
 
     privacy_notice: bool = False  # part of a privacy (or cookie) notice
     content_rules: bool = False  # part of community guidelines or a content policy
+    business_terms: bool = False  # binds a business (commercial, developer or API terms)
     headings: tuple[str, ...] = ()  # the headings above it, outermost first
 
 

@@ -252,13 +252,19 @@ def excluded_remits(terms_type: str, title: str = "", headings: Iterable[str] = 
         return set(_NOT_ONLINE_CONTENT)
     if is_privacy_notice(terms_type):
         return {"contracts", "consumer_contracts", "online_content"}
-    if (
+    if is_business_terms(terms_type, title, headings):
+        return {"consumer_contracts", "consumers"}
+    return set()
+
+
+def is_business_terms(terms_type: str, title: str = "", headings: Iterable[str] = ()) -> bool:
+    """Whether the text binds a business: commercial, enterprise, developer or API terms, or a
+    section of consumer terms for business use."""
+    return bool(
         _BUSINESS_TERMS.search(terms_type)
         or _BUSINESS_TERMS.search(title)
         or any(_BUSINESS_SECTION.search(h) for h in headings)
-    ):
-        return {"consumer_contracts", "consumers"}
-    return set()
+    )
 
 
 def within_remit(
