@@ -1268,3 +1268,30 @@ def test_a_warranty_disclaimer_in_consumer_terms_engages_unfair_terms_law() -> N
     assert {"uctd", "uk_cra"} <= set(named.regulations)
     named = named_in(analyze_clause(text, terms_type="Commercial Terms"))
     assert not {"uctd", "uk_cra"} & set(named.regulations)
+
+
+@pytest.mark.parametrize(
+    ("text", "choice"),
+    [
+        # X's partner program terms: governed by another agreement, not by a law
+        ("These TMP Partner Terms are subject to, and governed by, the Agreement.", False),
+        # Twitch: governed by the agreement and a law
+        (
+            "You agree that any dispute will be governed by this Agreement and the laws of the "
+            "State of California, without regard to any conflict of laws principles.",
+            True,
+        ),
+    ],
+)
+def test_terms_governed_by_another_agreement_choose_no_law(text: str, choice: bool) -> None:
+    found = analyze_clause(text, terms_type="Developer Terms").categories
+    assert ("choice_of_law" in found) is choice
+
+
+def test_assigning_the_agreement_is_contract_structure() -> None:
+    """YouTube's, Spotify's and Pinterest's "Assignment" sections had no category."""
+    text = (
+        "YouTube may transfer all or part of this Agreement to an Affiliate or, if YouTube is "
+        "sold, to a third party."
+    )
+    assert "governing_contract" in analyze_clause(text, terms_type="Terms of Service").categories
