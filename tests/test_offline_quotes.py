@@ -101,16 +101,22 @@ link_words = st.sampled_from(["data", "we", "share;", "it:", "with", "partners."
     st.integers(1, 40),
     st.sampled_from([120, 160, 400]),
     st.sampled_from(["... ", ""]),
+    st.sampled_from([" ...", ""]),
 )
 def test_an_excerpt_is_words_of_the_text_within_the_limit(
-    tokens: list[str], start: int, length: int, limit: int, mark: str
+    tokens: list[str], start: int, length: int, limit: int, mark: str, end: str
 ) -> None:
     text = " ".join(tokens)
     start = min(start, len(text))
     span = (start, min(len(text), start + length))
-    quoted = excerpt(text, span, limit, cut_mark=mark)
+    quoted = excerpt(text, span, limit, cut_mark=mark, end_mark=end)
     assert len(quoted) <= limit
     body = quoted.removeprefix(mark)
+    if end:
+        # the end mark is there exactly when the quote stops before the text does
+        cut = quoted.endswith(end) and not text.endswith(end)
+        body = body.removesuffix(end) if cut else body
+        assert cut is (not text.rstrip().endswith(body))
     assert body in text
     if body != text[: len(body)]:
         assert span[0] >= limit
@@ -211,3 +217,20 @@ def test_another_policy_that_describes_a_practice_is_a_pointer() -> None:
     )
     why = analyze_clause(text, ["Privacy Policy"], terms_type="Privacy Policy").why_it_matters
     assert "(found in \u201cWe collect the information you provide" in why
+
+
+def test_a_reader_quote_cut_before_its_sentence_ends_says_so() -> None:
+    """Bluesky's moderation clause was quoted as "... detect violations of our terms based on
+    the text", which reads as the whole sentence; a cut quote now ends with " ...". The
+    evidence quotes stay verbatim."""
+    text = (
+        "This proactive technology includes tools that help us recognize hashes of known "
+        "illegal content and that can detect violations of our terms based on the text in and "
+        "content of a post."
+    )
+    analysis = analyze_clause(text, terms_type="Terms of Service")
+    assert "safety_enforcement" in analysis.categories
+    assert "based on the ...\u201d)" in analysis.why_it_matters
+    assert all(quote_in_text(q, text) for q in analysis.evidence_quotes)
+    short = "We may remove content that violates these Terms at any time."
+    assert " ...\u201d" not in analyze_clause(short, terms_type="Terms of Service").why_it_matters

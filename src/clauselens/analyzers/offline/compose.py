@@ -41,6 +41,7 @@ from clauselens.schemas.analysis import Level
 
 MAX_TITLE_WORDS = 12
 FOUND_IN_CHARS = 160  # a "found in" quote in why-it-matters and consumer impact
+CUT_END = " ..."  # after a reader's quote that stops before its sentence does
 
 CONFIDENCE_RATIONALE = (
     "Offline analysis: produced by keyword rules, a knowledge-base lookup and a sentence "
@@ -140,7 +141,7 @@ def _found_in(detection: Detection, category: str, kb: CompiledKnowledgeBase) ->
     )
     shown = cells(plain_text(with_first_item(detection, sentence)))
     span = kb.category_span(category, shown) if len(shown) > FOUND_IN_CHARS else None
-    return f"\u201c{excerpt(shown, span, FOUND_IN_CHARS)}\u201d"
+    return f"\u201c{excerpt(shown, span, FOUND_IN_CHARS, end_mark=CUT_END)}\u201d"
 
 
 # the categories whose texts (why it matters, consumer impact, vendor) an analysis gives
@@ -185,6 +186,7 @@ def _evidence(detection: Detection, engagement: Engagement, kb: CompiledKnowledg
         text,
         kb.evidence_span(engagement, text, detection.setting) if len(text) > 120 else None,
         120,
+        end_mark=CUT_END,
     )
 
 

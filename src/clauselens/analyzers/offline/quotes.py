@@ -90,12 +90,23 @@ def evidence_quotes(detection: Detection, clause_text: str, kb: CompiledKnowledg
     return sorted(chosen, key=chosen.__getitem__)
 
 
-def excerpt(text: str, span: Span | None, limit: int, cut_mark: str = "... ") -> str:
+def excerpt(
+    text: str, span: Span | None, limit: int, cut_mark: str = "... ", end_mark: str = ""
+) -> str:
     """``text`` cut to ``limit`` characters: its opening, or where a rule matched it (``span``)
-    when the opening would not show the match (``_from_match``), after ``cut_mark``."""
-    if span is not None and len(text) > limit and span[0] >= limit:
-        return cut_mark + shorten(_from_match(text, *span, limit), limit - len(cut_mark))
-    return shorten(text, limit)
+    when the opening would not show the match (``_from_match``), after ``cut_mark``; and, when
+    the quote stops before the end of ``text``, ``end_mark`` after it (a reader's quote says
+    that it is cut; an evidence quote, which must be verbatim, passes none)."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(end_mark)
+    if span is not None and span[0] >= limit:
+        quote = shorten(_from_match(text, *span, limit), room - len(cut_mark))
+        shown = cut_mark + quote
+    else:
+        quote = shorten(text, room)
+        shown = quote
+    return shown + end_mark if end_mark and not text.rstrip().endswith(quote) else shown
 
 
 # where a part of a sentence starts: after a list item's or clause's separator
