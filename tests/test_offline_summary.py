@@ -111,3 +111,19 @@ def test_a_summary_with_categories_holds_a_sentence_they_rest_on(sentences: list
     assert REMOVAL in lead
     assert lead.startswith(sentences[0])
     assert len(lead) <= SUMMARY_CHARS + len("...")
+
+
+def test_a_clause_with_no_full_sentence_reads_its_lines_without_their_markup() -> None:
+    """Meta's "What is the Privacy Policy and what does it cover?" (a heading over a date) was
+    summarised with its heading's underline: "... cover? ===== Effective December 16, 2025"."""
+    text = (
+        "What is the Privacy Policy and what does it cover?\n"
+        "==================================================\n\n"
+        "Effective December 16, 2025"
+    )
+    heading = ["What is the Privacy Policy and what does it cover?"]
+    summary = analyze_clause(text, heading, terms_type="Privacy Policy").summary
+    assert summary.endswith(
+        "it reads: What is the Privacy Policy and what does it cover?; Effective December 16, 2025"
+    )
+    assert "==" not in summary

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from clauselens.analyzers.offline.detect import Detection
 from clauselens.analyzers.offline.normalise import is_fragment, is_link_line, markdown_plain
-from clauselens.analyzers.offline.quotes import shorten
+from clauselens.analyzers.offline.quotes import quote_form, shorten
 from clauselens.analyzers.offline.table import describe_table, in_table
 from clauselens.schemas import load_taxonomy
 
@@ -155,7 +155,9 @@ def summary(detection: Detection, categories: Sequence[str], title: str, clause_
     if table:  # the sentence that introduces the table, then the table
         lead = f"{lead} Then {table}" if lead else table[0].upper() + table[1:]
     if not lead:  # no sentence with prose (a list, a line of links): say what is there
-        words = plain_text(" ".join(detection.sentences)).split()
+        # each line on its own, so a heading's underline ("=====") goes with its marks
+        lines = (plain_text(quote_form(s)) for s in detection.sentences)
+        words = "; ".join(line for line in lines if line).split()
         lead = f"the clause has no full sentence; it reads: {' '.join(words[:40])}"
         lead += "..." if len(words) > 40 else ""
     lead = shorten(lead, SUMMARY_CHARS) + ("..." if len(lead) > SUMMARY_CHARS else "")
