@@ -1295,3 +1295,18 @@ def test_assigning_the_agreement_is_contract_structure() -> None:
         "sold, to a third party."
     )
     assert "governing_contract" in analyze_clause(text, terms_type="Terms of Service").categories
+
+
+def test_notices_by_electronic_mail_are_no_electronic_marketing() -> None:
+    """X's Ads agreement: notices delivered "by electronic mail" named the ePrivacy Directive
+    and PECR (their marketing-communications words); unsolicited commercial electronic mail
+    still engages them."""
+    notices = (
+        "Any notice required by this Agreement shall be delivered (a) by personal delivery or "
+        "(b) by electronic mail when the recipient acknowledges having received the email."
+    )
+    named = named_in(analyze_clause(notices, terms_type="Developer Terms"))
+    assert not {"eprivacy", "pecr"} & set(named.regulations)
+    spam = "You must not use the Services to send unsolicited commercial electronic mail."
+    named = named_in(analyze_clause(spam, terms_type="Terms of Service"))
+    assert {"eprivacy", "pecr"} <= set(named.regulations)
