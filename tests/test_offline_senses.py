@@ -1310,3 +1310,23 @@ def test_notices_by_electronic_mail_are_no_electronic_marketing() -> None:
     spam = "You must not use the Services to send unsolicited commercial electronic mail."
     named = named_in(analyze_clause(spam, terms_type="Terms of Service"))
     assert {"eprivacy", "pecr"} <= set(named.regulations)
+
+
+def test_a_provider_that_is_no_lender_engages_no_credit_law() -> None:
+    """Perplexity's shopping terms: "We are not a lender and do not provide loans." named the
+    ECOA and the FCRA (the CFPB and the DOJ); credit decisions still engage them."""
+    text = "We are not a lender and do not provide loans."
+    named = named_in(analyze_clause(text, terms_type="Terms of Service"))
+    assert not {"ecoa", "fcra"} & set(named.regulations)
+    credit = "We may check your credit score before we approve loans for purchases."
+    named = named_in(analyze_clause(credit, terms_type="Terms of Service"))
+    assert {"ecoa", "fcra"} <= set(named.regulations)
+
+
+def test_non_marketing_communications_are_no_electronic_marketing() -> None:
+    text = "We use your email address to send service and other non-marketing communications."
+    named = named_in(analyze_clause(text, terms_type="Privacy Policy"))
+    assert "eprivacy" not in named.regulations
+    marketing = "We use your email address to send you marketing emails about our products."
+    named = named_in(analyze_clause(marketing, terms_type="Privacy Policy"))
+    assert "eprivacy" in named.regulations
