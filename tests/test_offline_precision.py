@@ -877,9 +877,11 @@ class TestRemit:
         assert "Online Safety" not in landscape
 
     def test_a_privacy_notice_section_about_information_engages_data_protection(self) -> None:
-        """Under a heading about people's information, what is done with it ("it's deleted
-        after 14 days") is a GDPR matter even when the sentence does not say "information"."""
-        text = "If the recipient never opens the message, it is deleted after 14 days."
+        """Under a heading about people's information, what is done with it ("we log when
+        ...") is a GDPR matter even when the sentence does not say "information" and states no
+        category; elsewhere in the notice it is not. (A sentence of the notice that states a
+        category, "it is deleted after 14 days", is about personal data wherever it is.)"""
+        text = "We log when the recipient opens the message."
         section = ("How long do we keep your information?", "Vanish mode")
         notice = analyze_clause(text, section, terms_type="Privacy Policy", document_title="P")
         assert "GDPR (EU)" in notice.institutional_analysis.regulatory_landscape
@@ -888,6 +890,10 @@ class TestRemit:
         assert elsewhere.applicable_agencies == []
         terms = analyze_clause(text, section, terms_type="Terms of Service")
         assert "GDPR" not in terms.institutional_analysis.regulatory_landscape
+        deleted = "If the recipient never opens the message, it is deleted after 14 days."
+        retention = analyze_clause(deleted, ("Vanish mode",), terms_type="Privacy Policy")
+        assert "data_retention" in retention.categories
+        assert "GDPR (EU)" in retention.institutional_analysis.regulatory_landscape
 
     def test_a_definition_engages_no_instrument(self) -> None:
         """Under "Key terms" a sentence says what a word means; it sets no term."""

@@ -1330,3 +1330,21 @@ def test_non_marketing_communications_are_no_electronic_marketing() -> None:
     marketing = "We use your email address to send you marketing emails about our products."
     named = named_in(analyze_clause(marketing, terms_type="Privacy Policy"))
     assert "eprivacy" in named.regulations
+
+
+def test_a_privacy_notices_category_sentence_is_about_personal_data() -> None:
+    """Meta's "Your connections": "Based on her friend's activity, we might show Fiona an ad for
+    the art fair" is targeted advertising in a privacy notice, so the data-protection law it
+    falls under applies though the sentence says neither "data" nor "information"; in terms of
+    service the same words still need them."""
+    text = (
+        "For example, Fiona\u2019s friend likes an Instagram account for a local art fair. Based "
+        "on her friend\u2019s activity, we might show Fiona an ad for the art fair."
+    )
+    analysis = analyze_clause(text, terms_type="Privacy Policy")
+    assert "targeted_advertising" in analysis.categories
+    named = named_in(analysis)
+    assert {"gdpr", "uk_gdpr", "ccpa_cpra"} <= set(named.regulations)
+    analysis = analyze_clause(text, terms_type="Terms of Service")
+    assert "targeted_advertising" in analysis.categories
+    assert not {"gdpr", "ccpa_cpra"} & set(named_in(analysis).regulations)

@@ -65,7 +65,7 @@ PROMPT_ID = "offline"
 # read a link's words without its address; 18: a summary whose lead does not hold the sentence
 # its categories rest on most adds it, each category has its own consumer impact and contract
 # and vendor text, and 19 categories a why-it-matters that says why
-RULES_CODE_VERSION = "24"
+RULES_CODE_VERSION = "25"
 NOT_ENGLISH = "not_english"  # the stop reason of a clause the offline rules cannot read
 
 

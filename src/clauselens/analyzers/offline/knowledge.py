@@ -9,7 +9,9 @@ agency ids, category codes (against the taxonomy), term-set names, and every reg
 
 Patterns are matched case-insensitively. A regulation is engaged by a clause only on evidence:
 a sentence of the clause that matches one of its terms, or a sentence in which one of its
-categories was found and that also matches its ``scope`` terms when it lists any (a category
+categories was found and that also matches its ``scope`` terms when it lists any (in a privacy
+notice, for the data-protection instruments that say so, ``scope_met_in_privacy_notice``, the
+scope is met: a category's sentence there is about personal data whatever its words; a category
 found elsewhere in the clause, or a category alone, never engages it); and, if it lists
 ``requires``, some sentence of the clause matches one of those terms too. The evidence
 sentences are the engagement's quotes. An agency with ``requires`` is named only when a
@@ -76,6 +78,9 @@ class NoticeTrigger(TermSelector):
 class Triggers(TermSelector):
     categories: list[str] = []
     scope: TermSelector | None = None  # what a category's sentence must also say
+    # in a privacy notice a category's sentence is about personal data whatever its words ("Based
+    # on her friend's activity, we might show Fiona an ad"): the scope is met there
+    scope_met_in_privacy_notice: bool = False
     # a sentence that says this is no evidence for the instrument (outside its remit)
     unless: TermSelector | None = None
     in_privacy_notice: NoticeTrigger | None = None
@@ -568,6 +573,7 @@ class CompiledKnowledgeBase:
         for reg in self.kb.regulations:
             m = self._triggers[reg.id]
             terms, scope, unless = m.terms, m.scope, m.unless
+            scope_met = setting.privacy_notice and reg.triggers.scope_met_in_privacy_notice
             kind_matchers = _where_matchers(m, setting, headings)
             wanted = set(reg.triggers.categories)
             evidence: list[str] = []
@@ -576,7 +582,9 @@ class CompiledKnowledgeBase:
                 if unless is not None and unless.matches(low):
                     continue
                 in_sentence = wanted.intersection(found.get(sentence, ()))
-                by_category = bool(in_sentence) and (scope is None or scope.matches(low))
+                by_category = bool(in_sentence) and (
+                    scope is None or scope_met or scope.matches(low)
+                )
                 if by_category:
                     cats.update(dict.fromkeys(sorted(in_sentence)))
                 if (
