@@ -1348,3 +1348,95 @@ def test_a_privacy_notices_category_sentence_is_about_personal_data() -> None:
     analysis = analyze_clause(text, terms_type="Terms of Service")
     assert "targeted_advertising" in analysis.categories
     assert not {"gdpr", "ccpa_cpra"} & set(named_in(analysis).regulations)
+
+
+@pytest.mark.parametrize(
+    ("category", "terms_type", "text", "found"),
+    [
+        # Spotify's platform rules open "Illegal content" with a motto, not a choice of law
+        (
+            "choice_of_law",
+            "Community Guidelines",
+            "The law is the law. No matter who you are, it is your responsibility to comply "
+            "with applicable laws and regulations.",
+            False,
+        ),
+        (
+            "choice_of_law",
+            "Terms of Service",
+            "These Terms are governed by the laws of the State of California.",
+            True,
+        ),
+        # Reddit's developer terms withhold a right to train on users' content
+        (
+            "model_training_on_user_content",
+            "Developer Terms",
+            "Except for the Reddit License, no other rights or licenses are granted or implied, "
+            "including any right to use User Content for other purposes, such as for training a "
+            "machine learning or artificial intelligence model, without the express permission "
+            "of rightsholders in the applicable User Content.",
+            False,
+        ),
+        (
+            "model_training_on_user_content",
+            "Developer Terms",
+            "We may use the content you submit to train and improve our AI models.",
+            True,
+        ),
+        # Meta's privacy notice: the provider fighting spam is no rule for users
+        (
+            "user_conduct",
+            "Privacy Policy",
+            "We work to:\n\n*   Detect and prevent spam and other bad experiences\n*   "
+            "Investigate suspicious activity and protect you from impersonation and harassment",
+            False,
+        ),
+        (
+            "user_conduct",
+            "Terms of Service",
+            "*   Don\u2019t send spam or engage in phishing.\n*   Don\u2019t impersonate or "
+            "harass other people.",
+            True,
+        ),
+        # an appeal against a refused privacy request is no moderation enforcement
+        (
+            "safety_enforcement",
+            "Privacy Policy",
+            "If we deny your request, you may appeal our decision by contacting us at "
+            "privacy@example.com.",
+            False,
+        ),
+        (
+            "safety_enforcement",
+            "Terms of Service",
+            "If your account has been suspended, you may appeal the decision using the in-app "
+            "appeal tool.",
+            True,
+        ),
+        # Google's privacy policy tells users about service changes; users change settings
+        (
+            "unilateral_change",
+            "Privacy Policy",
+            "Or we may let you know about upcoming changes or improvements to our services.",
+            False,
+        ),
+        (
+            "unilateral_change",
+            "Privacy Policy",
+            "You can remove accounts or change sync settings at any time.",
+            False,
+        ),
+        (
+            "unilateral_change",
+            "Privacy Policy",
+            "We may change this Privacy Policy from time to time.",
+            True,
+        ),
+    ],
+)
+def test_whose_act_the_words_describe_decides_the_category(
+    category: str, terms_type: str, text: str, found: bool
+) -> None:
+    """Five senses read off random corpus clauses (the seventeenth round's reading): the words of
+    a category said of something else, each beside a control that is the category."""
+    assert (category in analyze_clause(text, terms_type=terms_type).categories) is found
