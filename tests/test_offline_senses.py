@@ -1440,3 +1440,24 @@ def test_whose_act_the_words_describe_decides_the_category(
     """Five senses read off random corpus clauses (the seventeenth round's reading): the words of
     a category said of something else, each beside a control that is the category."""
     assert (category in analyze_clause(text, terms_type=terms_type).categories) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "structure"),
+    [
+        ("\u201cMinimum Age\u201d means 16 years old.", True),
+        ("Certain words and phrases we use in these Terms have a particular meaning:", True),
+        ("Microsoft Ireland Operations Limited is your contracting entity.", True),
+        ("Our Services are provided to you by: OpenAI Ireland Limited.", True),
+        ("These section titles and brief summaries are not legally binding.", True),
+        # quoted words that define nothing
+        ("Tap \u201cAccept\u201d to continue, or \u201cDecline\u201d to leave.", False),
+        ("We mean it when we say we care about your privacy.", False),
+    ],
+)
+def test_definitions_and_parties_are_contract_structure(text: str, structure: bool) -> None:
+    """The taxonomy's "contract structure" is definitions, scope, parties, precedence and
+    severability; definitions and the contracting party had no rule (GitHub's, Meta's and
+    Copilot's definitions sections, Microsoft's contracting entities)."""
+    categories = analyze_clause(text, terms_type="Terms of Service").categories
+    assert ("governing_contract" in categories) is structure
