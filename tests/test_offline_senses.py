@@ -1461,3 +1461,28 @@ def test_definitions_and_parties_are_contract_structure(text: str, structure: bo
     Copilot's definitions sections, Microsoft's contracting entities)."""
     categories = analyze_clause(text, terms_type="Terms of Service").categories
     assert ("governing_contract" in categories) is structure
+
+
+@pytest.mark.parametrize(
+    ("text", "enforcement"),
+    [
+        ("*   Find and address violations of our terms or policies.", True),
+        (
+            "We develop advanced technical systems to detect potential misuse of our Products "
+            "and harmful conduct towards others.",
+            True,
+        ),
+        ("We take action against serious violations of this Contract.", True),
+        # fraud prevention and addressing a request are not the enforcement of content rules
+        ("We may also use this data to help detect and prevent fraud.", False),
+        ("We address your questions about a violation notice within 30 days.", False),
+    ],
+)
+def test_finding_and_addressing_violations_is_safety_enforcement(
+    text: str, enforcement: bool
+) -> None:
+    """Google's Gemini review ("to address violations of the Google Terms of Service"), Meta's
+    "Promote the safety ..." ("systems to detect potential misuse of our Products, harmful
+    conduct towards others") had no enforcement category."""
+    categories = analyze_clause(text, terms_type="Privacy Policy").categories
+    assert ("safety_enforcement" in categories) is enforcement
