@@ -1486,3 +1486,27 @@ def test_finding_and_addressing_violations_is_safety_enforcement(
     conduct towards others") had no enforcement category."""
     categories = analyze_clause(text, terms_type="Privacy Policy").categories
     assert ("safety_enforcement" in categories) is enforcement
+
+
+@pytest.mark.parametrize(
+    ("text", "terms_type", "categories"),
+    [
+        (
+            "**Sexual violence is not tolerated on Twitch and will result in immediate suspension "
+            "of your account.** For example, you may not show, promote, or engage in "
+            "non-consensual sex acts.",
+            "Community Guidelines",
+            {"user_conduct", "prohibited_uses"},
+        ),
+        (
+            "Here are some examples of content not allowed on YouTube.\n\n*   Videos featuring "
+            "minors involved in dangerous activities.",
+            "Community Guidelines",
+            {"user_conduct", "prohibited_uses"},
+        ),
+    ],
+)
+def test_rules_for_users_in_plain_words(text: str, terms_type: str, categories: set[str]) -> None:
+    """Twitch's "Adult Sexual Violence" and YouTube's child-safety examples had no category."""
+    found = set(analyze_clause(text, terms_type=terms_type).categories)
+    assert found & {"user_conduct", "prohibited_uses"} == categories
