@@ -1510,3 +1510,24 @@ def test_rules_for_users_in_plain_words(text: str, terms_type: str, categories: 
     """Twitch's "Adult Sexual Violence" and YouTube's child-safety examples had no category."""
     found = set(analyze_clause(text, terms_type=terms_type).categories)
     assert found & {"user_conduct", "prohibited_uses"} == categories
+
+
+@pytest.mark.parametrize(
+    ("text", "retention"),
+    [
+        (
+            "For example, we keep profile information, photos you\u2019ve posted (and not "
+            "deleted) and security information for the lifetime of your account.",
+            True,
+        ),
+        ("We keep your search history until you clear the search in your activity log.", True),
+        # the user keeping their own copies is no retention by the provider
+        ("You will need to store those photos until you decide to delete them.", False),
+    ],
+)
+def test_the_provider_keeping_data_for_a_period_is_retention(text: str, retention: bool) -> None:
+    """Meta's "If we need it to operate or provide our Products" (under "How long do we keep
+    your information?") had no category: "profile information" and "search history" were not
+    among the words the retention rule knew."""
+    categories = analyze_clause(text, terms_type="Privacy Policy").categories
+    assert ("data_retention" in categories) is retention
