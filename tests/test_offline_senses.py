@@ -1531,3 +1531,36 @@ def test_the_provider_keeping_data_for_a_period_is_retention(text: str, retentio
     among the words the retention rule knew."""
     categories = analyze_clause(text, terms_type="Privacy Policy").categories
     assert ("data_retention" in categories) is retention
+
+
+@pytest.mark.parametrize(
+    ("text", "licence"),
+    [
+        (
+            "This licence covers your content if that content is protected by intellectual "
+            "property rights.",
+            True,
+        ),
+        ("This licence lasts for as long as your content is protected by copyright.", True),
+        (
+            "This licence is:\n\n*   worldwide, which means that it\u2019s valid anywhere in "
+            "the world",
+            True,
+        ),
+        ("This licence is for the limited purpose of:\n\n*   operating the services", True),
+        # the licence Google gives users to its software runs the other way
+        (
+            "The licence that we give you is:\n\n*   worldwide, which means that it\u2019s valid "
+            "anywhere in the world",
+            False,
+        ),
+    ],
+)
+def test_a_licence_over_users_content_split_into_sections_is_a_content_licence(
+    text: str, licence: bool
+) -> None:
+    """Google's terms split their content licence into sections ("What's covered", "Scope",
+    "Purpose", "Duration"); only "Rights" ("This licence allows Google to ...") had the
+    category."""
+    categories = analyze_clause(text, terms_type="Terms of Service").categories
+    assert ("content_license" in categories) is licence
