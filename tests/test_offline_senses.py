@@ -1564,3 +1564,16 @@ def test_a_licence_over_users_content_split_into_sections_is_a_content_licence(
     category."""
     categories = analyze_clause(text, terms_type="Terms of Service").categories
     assert ("content_license" in categories) is licence
+
+
+def test_arbitration_proceedings_named_among_others_are_no_arbitration_clause() -> None:
+    """Claude's Brazilian disclosures keep data "to ... exercise rights, including in judicial,
+    administrative and arbitration proceedings": an arbitration category and high severity in
+    a privacy notice. An agreement to arbitrate still is one."""
+    kept = (
+        "We may retain data to safeguard and exercise rights, including in judicial, "
+        "administrative and arbitration proceedings."
+    )
+    assert "arbitration" not in analyze_clause(kept, terms_type="Privacy Policy").categories
+    clause = "You and the Company agree that any Claim will be settled by binding arbitration."
+    assert "arbitration" in analyze_clause(clause, terms_type="Terms of Service").categories
