@@ -1367,6 +1367,13 @@ def test_a_privacy_notices_category_sentence_is_about_personal_data() -> None:
             "These Terms are governed by the laws of the State of California.",
             True,
         ),
+        # the categories set (CLAUDETTE): a choice of law needs no "govern"
+        (
+            "choice_of_law",
+            "Terms of Service",
+            "Oculus is based in the United States and our services are subject to US law.",
+            True,
+        ),
         # Reddit's developer terms withhold a right to train on users' content
         (
             "model_training_on_user_content",
