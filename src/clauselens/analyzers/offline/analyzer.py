@@ -108,12 +108,10 @@ def analyze_clause(
             not_assessed(text, heading_path, language.name, note), text, truncated
         )
     kb = load_knowledge_base()
-    privacy_notice, content_rules = is_privacy_notice(terms_type), is_content_rules(terms_type)
     setting = Setting(
-        privacy_notice=privacy_notice,
-        content_rules=content_rules,
-        business_terms=not (privacy_notice or content_rules)
-        and is_business_terms(terms_type, document_title, heading_path),
+        privacy_notice=is_privacy_notice(terms_type),
+        content_rules=is_content_rules(terms_type),
+        business_terms=is_business_terms(terms_type, document_title, heading_path),
         headings=tuple(heading_path),
     )
     detection = detect(text, load_classifier(), kb, setting=setting)

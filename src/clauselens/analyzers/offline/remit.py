@@ -259,7 +259,10 @@ def excluded_remits(terms_type: str, title: str = "", headings: Iterable[str] = 
 
 def is_business_terms(terms_type: str, title: str = "", headings: Iterable[str] = ()) -> bool:
     """Whether the text binds a business: commercial, enterprise, developer or API terms, or a
-    section of consumer terms for business use."""
+    section of consumer terms for business use (never a privacy notice or content rules, which
+    are read as what they are whatever their title says)."""
+    if is_privacy_notice(terms_type) or is_content_rules(terms_type):
+        return False
     return bool(
         _BUSINESS_TERMS.search(terms_type)
         or _BUSINESS_TERMS.search(title)
